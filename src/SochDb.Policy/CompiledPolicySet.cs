@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// A set of rules compiled ahead of time. The source generator emits one sealed subclass per partial class
+/// carrying policy attributes (exposed as its <c>Compiled</c> property); hand-written subclasses work too.
+/// The engine runs compiled sets in the order it was given them, before run-time handlers (DESIGN.md §5).
+/// </summary>
+public abstract class CompiledPolicySet
+{
+    private readonly int _triggerMask;
+
+    /// <summary>Creates the set.</summary>
+    /// <param name="name">A display name (the generator uses the class's full name).</param>
+    /// <param name="rules">Every rule, in dispatch order (by <c>Order</c>, then declaration order).</param>
+    /// <param name="rateLimits">Rate limits declared with <c>[RateLimit]</c>.</param>
+    protected CompiledPolicySet(string name, PolicyRuleInfo[] rules, RateLimitRule[]? rateLimits = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(rules);
+        Name = name;
+        Rules = rules;
+        RateLimits = rateLimits ?? Array.Empty<RateLimitRule>();
+        foreach (PolicyRuleInfo rule in rules)
+        {
+            _triggerMask |= 1 << (int)rule.Trigger;
+        }
+    }
+
+    /// <summary>The set's display name.</summary>
+    public string Name { get; }
+
+    /// <summary>Every rule, in dispatch order.</summary>
+    public IReadOnlyList<PolicyRuleInfo> Rules { get; }
+
+    /// <summary>The rate limits the set declares; the engine adds them when it is constructed.</summary>
+    public IReadOnlyList<RateLimitRule> RateLimits { get; }
+
+    /// <summary>Whether any rule runs on <paramref name="trigger"/> (lets the engine skip the call).</summary>
+    public bool Handles(PolicyTrigger trigger) => (_triggerMask & (1 << (int)trigger)) != 0;
+
+    /// <summary>
+    /// Runs, in order, every handler of <see cref="PolicyEvaluation.Trigger"/> whose pattern matches
+    /// <see cref="PolicyEvaluation.Key"/>: <see cref="PolicyEvaluation.Enter"/> before each, then
+    /// <see cref="PolicyEvaluation.Apply"/> with its decision, returning as soon as Apply says stop.
+    /// Exceptions from handlers propagate; the engine turns them into fail-closed refusals.
+    /// </summary>
+    public abstract void Evaluate(ref PolicyEvaluation evaluation);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>A rate limit: at most <see cref="MaxPerMinute"/> operations a minute per value of <see cref="Scope"/>.</summary>
+public sealed class RateLimitRule
+{
+    /// <summary>Creates a rate-limit description.</summary>
+    public RateLimitRule(PolicyOperation operation, int maxPerMinute, string scope = "global")
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        Operation = operation;
+        MaxPerMinute = maxPerMinute;
+        Scope = scope;
+    }
+
+    /// <summary>The operation limited (<see cref="PolicyOperation.All"/> for every operation).</summary>
+    public PolicyOperation Operation { get; }
+
+    /// <summary>Capacity of the bucket and tokens refilled per minute.</summary>
+    public int MaxPerMinute { get; }
+
+    /// <summary><c>global</c>, <c>agent_id</c>, <c>session_id</c> or a custom context item name.</summary>
+    public string Scope { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Operation} {MaxPerMinute}/min per {Scope}";
+}

@@ -1,0 +1,34 @@
+using System;
+using SochDb.Policy.Glob;
+
+namespace SochDb.Policy;
+
+/// <summary>A glob pattern given to the run-time API is not valid (DESIGN.md §3).</summary>
+public sealed class GlobPatternException : ArgumentException
+{
+    /// <summary>Creates the exception from a parse error.</summary>
+    public GlobPatternException(string pattern, GlobParseError error, string? paramName = null)
+        : base($"Invalid glob pattern \"{pattern}\": {error.Message}.", paramName)
+    {
+        Pattern = pattern;
+        Code = error.Code;
+        Position = error.Position;
+        Length = error.Length;
+        Reason = error.Message;
+    }
+
+    /// <summary>The rejected pattern.</summary>
+    public string Pattern { get; }
+
+    /// <summary>Machine-readable reason.</summary>
+    public GlobErrorCode Code { get; }
+
+    /// <summary>Offset (UTF-16 code units) of the first offending character.</summary>
+    public int Position { get; }
+
+    /// <summary>Number of offending UTF-16 code units.</summary>
+    public int Length { get; }
+
+    /// <summary>The reason alone, without the pattern.</summary>
+    public string Reason { get; }
+}

@@ -1,0 +1,64 @@
+using System;
+
+namespace SochDb.Policy;
+
+/// <summary>A handler's verdict: allow, deny (with a reason) or modify (with the replacement value).</summary>
+public readonly struct PolicyDecision : IEquatable<PolicyDecision>
+{
+    private PolicyDecision(PolicyDecisionKind kind, string? reason, byte[]? value)
+    {
+        Kind = kind;
+        Reason = reason;
+        Value = value;
+    }
+
+    /// <summary>What the handler decided.</summary>
+    public PolicyDecisionKind Kind { get; }
+
+    /// <summary>Why the operation was denied, when the handler said.</summary>
+    public string? Reason { get; }
+
+    /// <summary>The replacement value of a <see cref="PolicyDecisionKind.Modify"/> decision.</summary>
+    public byte[]? Value { get; }
+
+    /// <summary>Let the operation go on.</summary>
+    public static PolicyDecision Allow => default;
+
+    /// <summary>Refuse the operation, optionally saying why.</summary>
+    public static PolicyDecision Deny(string? reason = null) => new(PolicyDecisionKind.Deny, reason, null);
+
+    /// <summary>Replace the value (BeforeWrite: what is written; AfterRead: what the caller sees).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
+    public static PolicyDecision Modify(byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new PolicyDecision(PolicyDecisionKind.Modify, null, value);
+    }
+
+    /// <summary>Converts an allow/deny action.</summary>
+    public static implicit operator PolicyDecision(PolicyAction action) =>
+        action == PolicyAction.Deny ? new PolicyDecision(PolicyDecisionKind.Deny, null, null) : default;
+
+    /// <inheritdoc />
+    public bool Equals(PolicyDecision other) => Kind == other.Kind && Reason == other.Reason && ReferenceEquals(Value, other.Value);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is PolicyDecision other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, Reason, Value);
+
+    /// <summary>Equality.</summary>
+    public static bool operator ==(PolicyDecision left, PolicyDecision right) => left.Equals(right);
+
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(PolicyDecision left, PolicyDecision right) => !left.Equals(right);
+
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        PolicyDecisionKind.Deny => Reason is null ? "Deny" : $"Deny({Reason})",
+        PolicyDecisionKind.Modify => $"Modify({Value!.Length} bytes)",
+        _ => "Allow",
+    };
+}

@@ -1,0 +1,100 @@
+using System;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// The state of one trigger's evaluation, threaded by reference through every compiled set and run-time
+/// handler: the key, the current value (with earlier modifications), and the outcome so far. Generated code
+/// calls <see cref="Enter"/> before each handler and <see cref="Apply"/> with its decision.
+/// </summary>
+public ref struct PolicyEvaluation
+{
+    private readonly ReadOnlySpan<byte> _originalValue;
+    private byte[]? _modifiedValue;
+
+    /// <summary>Starts an evaluation.</summary>
+    public PolicyEvaluation(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
+    {
+        Trigger = trigger;
+        Key = key;
+        _originalValue = value;
+        _modifiedValue = null;
+        Context = context ?? PolicyContext.Empty;
+        IsDenied = false;
+        Reason = null;
+        DecidingRule = null;
+        CurrentRule = null;
+        ModifyingRule = null;
+    }
+
+    /// <summary>The trigger being evaluated.</summary>
+    public PolicyTrigger Trigger { get; }
+
+    /// <summary>The operation's key.</summary>
+    public ReadOnlySpan<byte> Key { get; }
+
+    /// <summary>The current value: the original, or the latest modification.</summary>
+    public readonly ReadOnlySpan<byte> Value => _modifiedValue is null ? _originalValue : _modifiedValue;
+
+    /// <summary>The caller's context.</summary>
+    public PolicyContext Context { get; }
+
+    /// <summary>The request a handler is given.</summary>
+    public readonly PolicyRequest Request => new(Trigger, Key, Value, Context);
+
+    /// <summary>Whether a handler denied the operation (evaluation stops at the first denial).</summary>
+    public bool IsDenied { get; private set; }
+
+    /// <summary>The reason given by the denying handler, if any.</summary>
+    public string? Reason { get; private set; }
+
+    /// <summary>The rule that denied the operation.</summary>
+    public PolicyRuleInfo? DecidingRule { get; private set; }
+
+    /// <summary>The last rule that modified the value.</summary>
+    public PolicyRuleInfo? ModifyingRule { get; private set; }
+
+    /// <summary>The rule whose handler is running or ran last (names the culprit when a handler throws).</summary>
+    public PolicyRuleInfo? CurrentRule { get; private set; }
+
+    /// <summary>Whether any handler replaced the value.</summary>
+    public readonly bool IsModified => _modifiedValue is not null;
+
+    /// <summary>The replacement value, when <see cref="IsModified"/>.</summary>
+    public readonly byte[]? ModifiedValue => _modifiedValue;
+
+    /// <summary>Records that <paramref name="rule"/>'s handler is about to run.</summary>
+    public void Enter(PolicyRuleInfo rule) => CurrentRule = rule;
+
+    /// <summary>
+    /// Applies the current handler's decision. Returns <see langword="false"/> when evaluation must stop
+    /// (the operation is denied). A Modify on a trigger that cannot modify is refused: it denies, because a
+    /// handler that tried to change what it cannot change has misjudged the request (fail closed).
+    /// </summary>
+    public bool Apply(PolicyDecision decision)
+    {
+        switch (decision.Kind)
+        {
+            case PolicyDecisionKind.Allow:
+                return true;
+            case PolicyDecisionKind.Modify when Trigger.CanModify():
+                _modifiedValue = decision.Value;
+                ModifyingRule = CurrentRule;
+                return true;
+            case PolicyDecisionKind.Modify:
+                Deny($"handler returned Modify on {Trigger}, which cannot modify a value");
+                return false;
+            default:
+                Deny(decision.Reason);
+                return false;
+        }
+    }
+
+    /// <summary>Denies the operation on behalf of <see cref="CurrentRule"/>.</summary>
+    public void Deny(string? reason)
+    {
+        IsDenied = true;
+        Reason = reason;
+        DecidingRule = CurrentRule;
+    }
+}

@@ -1,0 +1,33 @@
+using System;
+
+namespace SochDb.Policy;
+
+/// <summary>Describes one rule: which trigger, which pattern, which handler. Named in audit entries and violations.</summary>
+public sealed class PolicyRuleInfo
+{
+    /// <summary>Creates a rule description.</summary>
+    public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order = 0)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(handlerName);
+        Trigger = trigger;
+        Pattern = pattern;
+        HandlerName = handlerName;
+        Order = order;
+    }
+
+    /// <summary>When the rule runs.</summary>
+    public PolicyTrigger Trigger { get; }
+
+    /// <summary>The glob pattern the key must match.</summary>
+    public string Pattern { get; }
+
+    /// <summary>The handler: <c>Type.Method</c> for compiled rules, the delegate's method or a helper name at run time.</summary>
+    public string HandlerName { get; }
+
+    /// <summary>Ordering key within a compiled set (lower runs first; ties keep declaration order).</summary>
+    public int Order { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"[{Trigger}(\"{Pattern}\")] {HandlerName}";
+}

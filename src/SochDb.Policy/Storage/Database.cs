@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+
+namespace SochDb;
+
+/// <summary>
+/// The embedded store: <see cref="Open"/> gives a durable SQLite-backed database in one file,
+/// <see cref="OpenInMemory"/> a volatile one for tests and caches. Both are safe for concurrent use.
+/// </summary>
+public abstract class Database : IKeyValueStore
+{
+    /// <summary>Opens (creating if needed) the database file at <paramref name="path"/>.</summary>
+    public static Database Open(string path, DatabaseOptions? options = null) => SqliteDatabase.OpenFile(path, options ?? new DatabaseOptions());
+
+    /// <summary>Creates an empty in-memory database.</summary>
+    public static Database OpenInMemory() => new InMemoryDatabase();
+
+    /// <inheritdoc />
+    public abstract void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <inheritdoc />
+    public abstract bool TryGet(ReadOnlySpan<byte> key, [NotNullWhen(true)] out byte[]? value);
+
+    /// <inheritdoc />
+    public abstract bool Delete(ReadOnlySpan<byte> key);
+
+    /// <inheritdoc />
+    public abstract IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix);
+
+    /// <inheritdoc />
+    public abstract void Write(WriteBatch batch);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
+
+/// <summary>How <see cref="Database.Open"/> trades speed for durability.</summary>
+public enum Durability
+{
+    /// <summary>Every acknowledged write survives power loss: an fsync per commit (SQLite <c>synchronous=FULL</c>).</summary>
+    Full = 0,
+    /// <summary>Acknowledged writes survive a process crash; the last few may be lost on power loss (<c>synchronous=NORMAL</c>).</summary>
+    Normal = 1,
+}
+
+/// <summary>Options of <see cref="Database.Open"/>.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>Durability of each commit; default <see cref="Durability.Full"/>.</summary>
+    public Durability Durability { get; init; } = Durability.Full;
+}

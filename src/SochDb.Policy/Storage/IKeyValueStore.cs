@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+
+namespace SochDb;
+
+/// <summary>
+/// An ordered key-value store over raw bytes. Keys are non-empty byte strings compared ordinally (unsigned
+/// bytes, shorter prefix first). Implementations must be safe for concurrent use from many threads.
+/// </summary>
+public interface IKeyValueStore : IDisposable
+{
+    /// <summary>Writes (or overwrites) <paramref name="key"/>.</summary>
+    void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>Reads <paramref name="key"/>; returns <see langword="false"/> when it is absent.</summary>
+    bool TryGet(ReadOnlySpan<byte> key, [NotNullWhen(true)] out byte[]? value);
+
+    /// <summary>Removes <paramref name="key"/>; returns whether it was present.</summary>
+    bool Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>Every entry whose key starts with <paramref name="prefix"/> (empty: all), in key order.</summary>
+    IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix);
+
+    /// <summary>Applies every put and delete of <paramref name="batch"/> atomically (one transaction).</summary>
+    void Write(WriteBatch batch);
+}
+
+/// <summary>A list of puts and deletes applied together by <see cref="IKeyValueStore.Write"/>.</summary>
+public sealed class WriteBatch
+{
+    private readonly List<(byte[] Key, byte[]? Value)> _operations = new();
+
+    /// <summary>The operations in the order added; a null value is a delete.</summary>
+    public IReadOnlyList<(byte[] Key, byte[]? Value)> Operations => _operations;
+
+    /// <summary>Number of operations.</summary>
+    public int Count => _operations.Count;
+
+    /// <summary>Adds a put.</summary>
+    public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        KeyRules.Validate(key);
+        _operations.Add((key.ToArray(), value.ToArray()));
+        return this;
+    }
+
+    /// <summary>Adds a put of UTF-8 text.</summary>
+    public WriteBatch Put(string key, string value) => Put(KeyRules.Encode(key), KeyRules.EncodeValue(value));
+
+    /// <summary>Adds a delete.</summary>
+    public WriteBatch Delete(ReadOnlySpan<byte> key)
+    {
+        KeyRules.Validate(key);
+        _operations.Add((key.ToArray(), null));
+        return this;
+    }
+
+    /// <summary>Adds a delete of a UTF-8 key.</summary>
+    public WriteBatch Delete(string key) => Delete(KeyRules.Encode(key));
+}

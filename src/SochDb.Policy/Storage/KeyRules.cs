@@ -1,0 +1,44 @@
+using System;
+using System.Text;
+
+namespace SochDb;
+
+/// <summary>What every store accepts as a key, checked in one place.</summary>
+public static class KeyRules
+{
+    /// <summary>The longest key accepted, in bytes (large enough for any path-like key, small enough to keep index pages healthy).</summary>
+    public const int MaxKeyLength = 4096;
+
+    /// <summary>Throws when <paramref name="key"/> is empty or longer than <see cref="MaxKeyLength"/>.</summary>
+    public static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
+    {
+        if (key.IsEmpty)
+        {
+            throw new ArgumentException("A key must not be empty.", paramName);
+        }
+
+        if (key.Length > MaxKeyLength)
+        {
+            throw new ArgumentException($"A key is at most {MaxKeyLength} bytes; this one is {key.Length}.", paramName);
+        }
+    }
+
+    /// <summary>Encodes a string key as UTF-8, rejecting null and empty.</summary>
+    public static byte[] Encode(string key, string paramName = "key")
+    {
+        ArgumentNullException.ThrowIfNull(key, paramName);
+        if (key.Length == 0)
+        {
+            throw new ArgumentException("A key must not be empty.", paramName);
+        }
+
+        return Encoding.UTF8.GetBytes(key);
+    }
+
+    /// <summary>Encodes a string value as UTF-8, rejecting null.</summary>
+    public static byte[] EncodeValue(string value, string paramName = "value")
+    {
+        ArgumentNullException.ThrowIfNull(value, paramName);
+        return Encoding.UTF8.GetBytes(value);
+    }
+}
