@@ -6,6 +6,8 @@ namespace SochDb.Policy;
 /// <summary>One operation outcome recorded by the engine's audit log.</summary>
 public sealed record AuditEntry
 {
+    private string? _key;
+
     /// <summary>Creates an entry (the engine does this; public so that custom sinks and tests can too).</summary>
     public AuditEntry(
         long sequence,
@@ -23,7 +25,6 @@ public sealed record AuditEntry
         Timestamp = timestamp;
         Operation = operation;
         KeyBytes = keyBytes;
-        Key = Encoding.UTF8.GetString(keyBytes);
         Result = result;
         AgentId = agentId;
         SessionId = sessionId;
@@ -41,7 +42,8 @@ public sealed record AuditEntry
     public PolicyOperation Operation { get; }
 
     /// <summary>The key decoded as UTF-8 (invalid bytes become U+FFFD; <see cref="KeyBytes"/> holds the exact key).</summary>
-    public string Key { get; }
+    /// <remarks>Decoded on first use, so recording an entry does not pay for text nobody reads.</remarks>
+    public string Key => _key ??= Encoding.UTF8.GetString(KeyBytes);
 
     /// <summary>The key's exact bytes.</summary>
     public byte[] KeyBytes { get; }
@@ -63,4 +65,29 @@ public sealed record AuditEntry
 
     /// <summary>Why: the denial reason, the exception message of a failed handler, or the rate-limit detail.</summary>
     public string? Reason { get; }
+
+    /// <summary>Equal when every field is equal (the key compared by its bytes).</summary>
+    public bool Equals(AuditEntry? other) =>
+        other is not null
+        && Sequence == other.Sequence
+        && Timestamp == other.Timestamp
+        && Operation == other.Operation
+        && KeyBytes.AsSpan().SequenceEqual(other.KeyBytes)
+        && Result == other.Result
+        && AgentId == other.AgentId
+        && SessionId == other.SessionId
+        && Rule == other.Rule
+        && Reason == other.Reason;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Sequence, Timestamp, Operation, Result, AgentId, Rule);
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Sequence = ").Append(Sequence).Append(", Timestamp = ").Append(Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            .Append(", Operation = ").Append(Operation).Append(", Key = ").Append(Key).Append(", Result = ").Append(Result)
+            .Append(", AgentId = ").Append(AgentId).Append(", SessionId = ").Append(SessionId)
+            .Append(", Rule = ").Append(Rule).Append(", Reason = ").Append(Reason);
+        return true;
+    }
 }

@@ -84,7 +84,11 @@ internal sealed class AuditLog
         return picked;
     }
 
-    /// <summary>A log of <paramref name="capacity"/> entries holding the newest entries of this one, numbering on.</summary>
+    /// <summary>
+    /// A log of <paramref name="capacity"/> entries holding the newest entries of this one, numbering on. An operation
+    /// in flight at the instant of the swap may still publish into this (old) log; resizing is an administrative act,
+    /// and that entry is the only one that can be missed.
+    /// </summary>
     public AuditLog Resize(int capacity)
     {
         long end = Volatile.Read(ref _next);

@@ -36,6 +36,28 @@ public sealed class AllocationTests
             engine.Get(key, context);
         }
 
+        // A background event (tier-up, a first-chance runtime allocation) can land inside one window; a per-call
+        // allocation by the engine shows in every round, so the claim must hold in at least one of three rounds.
+        var rounds = new List<(long BarePut, long EnginePut, long BareGet, long EngineGet)>();
+        for (int round = 0; round < 3; round++)
+        {
+            var measured = Measure(store, engine, key, value, context);
+            rounds.Add(measured);
+            if (measured.BarePut == measured.EnginePut && measured.BareGet == measured.EngineGet)
+            {
+                break;
+            }
+        }
+
+        (long barePut, long enginePut, long bareGet, long engineGet) = rounds[^1];
+        Assert.True(barePut > 0, "the bare store's put should allocate its copies");
+        Assert.True(barePut == enginePut, $"put: store {barePut} B, engine {enginePut} B per {Calls} calls; rounds {string.Join("; ", rounds)}");
+        Assert.True(bareGet == engineGet, $"get: store {bareGet} B, engine {engineGet} B per {Calls} calls; rounds {string.Join("; ", rounds)}");
+    }
+
+    private static (long BarePut, long EnginePut, long BareGet, long EngineGet) Measure(
+        Database store, PolicyEngine engine, byte[] key, byte[] value, PolicyContext context)
+    {
         long start = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < Calls; i++)
         {
@@ -65,8 +87,6 @@ public sealed class AllocationTests
 
         long engineGet = GC.GetAllocatedBytesForCurrentThread() - start;
 
-        Assert.True(barePut > 0, "the bare store's put should allocate its copies");
-        Assert.Equal(barePut, enginePut);
-        Assert.Equal(bareGet, engineGet);
+        return (barePut, enginePut, bareGet, engineGet);
     }
 }
