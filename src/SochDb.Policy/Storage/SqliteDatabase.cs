@@ -124,7 +124,7 @@ internal sealed class SqliteDatabase : Database
         WriterConnection? writer = null;
         try
         {
-            writer = WriterConnection.Open(connectionString, synchronous);
+            writer = WriterConnection.Open(connectionString, synchronous, fullPath);
             return new SqliteDatabase(fullPath, connectionString, synchronous, writer);
         }
         catch (Exception e)
@@ -453,18 +453,22 @@ internal sealed class SqliteDatabase : Database
             _rollback = Prepare(connection, "ROLLBACK");
         }
 
-        public static WriterConnection Open(string connectionString, string synchronous)
+        public static WriterConnection Open(string connectionString, string synchronous, string fullPath)
         {
             SqliteConnection connection = OpenConnection(connectionString, synchronous);
             try
             {
                 using (SqliteCommand setup = connection.CreateCommand())
                 {
+                    // Read the schema before writing anything: a file that is not a database, or a table of our
+                    // name with another shape, fails here and the file stays as it was.
+                    CheckExistingTable(setup, fullPath);
+
                     setup.CommandText = "PRAGMA journal_mode=WAL";
                     string? mode = setup.ExecuteScalar() as string;
                     if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                     {
-                        throw new IOException($"Cannot open the database '{connection.DataSource}': SQLite refused WAL mode (journal mode is '{mode}').");
+                        throw new IOException($"Cannot open the database '{fullPath}': SQLite refused WAL mode (journal mode is '{mode}').");
                     }
 
                     setup.CommandText = $"CREATE TABLE IF NOT EXISTS {TableName} (k BLOB NOT NULL PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID";
@@ -477,6 +481,25 @@ internal sealed class SqliteDatabase : Database
             {
                 connection.Dispose();
                 throw;
+            }
+        }
+
+        private static void CheckExistingTable(SqliteCommand setup, string fullPath)
+        {
+            setup.CommandText = $"SELECT name, upper(type), pk FROM pragma_table_info('{TableName}') ORDER BY cid";
+            var columns = new List<string>();
+            using (SqliteDataReader reader = setup.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    columns.Add($"{reader.GetString(0)} {reader.GetString(1)}{(reader.GetInt64(2) != 0 ? " PRIMARY KEY" : "")}");
+                }
+            }
+
+            if (columns.Count > 0 && !(columns.Count == 2 && columns[0] == "k BLOB PRIMARY KEY" && columns[1] == "v BLOB"))
+            {
+                throw new InvalidDataException(
+                    $"'{fullPath}' has a table '{TableName}' that is not a SochDB store (its columns are: {string.Join(", ", columns)}); the file was left unchanged.");
             }
         }
 
