@@ -18,7 +18,9 @@ namespace SochDb;
 /// Concurrency: one writer connection, used under a lock, carries every <see cref="Put"/>, <see cref="Delete"/>
 /// and <see cref="Write"/> (SQLite admits one writer at a time anyway, so more would only queue inside SQLite).
 /// Reads use a pool of reader connections, each used by one thread at a time; in WAL mode they read the last
-/// committed state without blocking the writer or each other. A lifetime lock held shared by every operation and
+/// committed state without blocking the writer or each other. Measured on two cores with <see cref="Durability.Full"/>
+/// (one thread writing, four reading), the pool read about twice as fast as one connection under one lock, whose
+/// readers wait out every fsync; with reads alone the two were even. A lifetime lock held shared by every operation and
 /// exclusively by <see cref="Database.Dispose()"/> makes disposal wait for operations in flight.
 /// </para>
 /// <para>
