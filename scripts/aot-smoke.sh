@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Publishes samples/AgentGuard with NativeAOT from clean (warnings are errors, so any IL2xxx/IL3xxx fails
+# the publish), runs the binary in an empty folder and checks that it showed each policy at work.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=artifacts/aot
+rm -rf "$out" samples/AgentGuard/bin/Release samples/AgentGuard/obj/Release
+dotnet publish samples/AgentGuard/AgentGuard.csproj -c Release -r linux-x64 -o "$out" --no-incremental -p:PublishAot=true \
+  | tee artifacts/aot-publish.log
+if grep -E 'warning (IL[23][0-9]{3}|SOCH)' artifacts/aot-publish.log; then
+  echo "aot: the publish printed trim/AOT warnings" >&2
+  exit 1
+fi
+test -x "$out/AgentGuard" && test -f "$out/libe_sqlite3.so"
+
+run=$(mktemp -d)
+cp "$out/AgentGuard" "$out/libe_sqlite3.so" "$run/"
+(cd "$run" && ./AgentGuard) | tee artifacts/aot-run.log
+for expected in 'denied: system/config' '[REDACTED]' 'rate limited' 'audit:'; do
+  if ! grep -qF -- "$expected" artifacts/aot-run.log; then
+    echo "aot: the native sample's output lacks '$expected'" >&2
+    exit 1
+  fi
+done
+rm -rf "$run"
+echo "aot: native sample published with no warnings and ran as expected ($(du -h "$out/AgentGuard" | cut -f1))"
