@@ -95,14 +95,15 @@ public sealed class PolicyTypeAnalyzer : DiagnosticAnalyzer
             return "it is " + (type.TypeKind == TypeKind.Interface ? "an interface" : "a " + type.TypeKind.ToString().ToLowerInvariant());
         }
 
-        if (type.IsGenericType)
+        // IsGenericType is also true for a type nested in a generic one; Arity is the type's own type parameters.
+        if (type.Arity > 0)
         {
             return "it is generic";
         }
 
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (outer.IsGenericType)
+            if (outer.Arity > 0)
             {
                 return $"it is nested in the generic type '{outer.ToDisplayString(TypeNameFormat)}'";
             }

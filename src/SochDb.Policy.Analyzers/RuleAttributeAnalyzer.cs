@@ -207,12 +207,28 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateRule, syntax.GetLocation(), "[" + syntax + "]", name));
     }
 
-    /// <summary>What makes two class-level rules the same: the attribute and every argument but <c>Order</c>.</summary>
+    /// <summary>
+    /// What makes two class-level rules the same: the attribute and every constructor argument, plus the
+    /// <c>[RateLimit]</c> scope (absent meaning "global"); <c>Order</c> does not count.
+    /// </summary>
     private static string RuleKey(AttributeData attribute)
     {
-        IEnumerable<string> parts = attribute.ConstructorArguments.Select(Key)
-            .Concat(attribute.NamedArguments.Where(n => n.Key != "Order").OrderBy(n => n.Key, System.StringComparer.Ordinal).Select(n => n.Key + "=" + Key(n.Value)));
-        return attribute.AttributeClass!.ToDisplayString() + "(" + string.Join("\u0001", parts) + ")";
+        IEnumerable<string> parts = attribute.ConstructorArguments.Select(Key);
+        if (attribute.AttributeClass!.Name == "RateLimitAttribute")
+        {
+            string scope = "\"global";
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == "Scope")
+                {
+                    scope = Key(named.Value);
+                }
+            }
+
+            parts = parts.Concat(new[] { scope });
+        }
+
+        return attribute.AttributeClass.ToDisplayString() + "(" + string.Join("\u0001", parts) + ")";
 
         static string Key(TypedConstant constant) => constant.IsNull ? "null" : constant.Value is string s ? "\"" + s : constant.Value?.ToString() ?? "";
     }
