@@ -39,7 +39,7 @@ public sealed class HandlerParameterListCodeFixProvider : CodeFixProvider
         }
 
         TypeSyntax type = SyntaxFactory.ParseTypeName("global::SochDb.Policy.PolicyRequest")
-            .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            .WithAdditionalAnnotations(Simplifier.Annotation);
         ParameterSyntax parameter = SyntaxFactory.Parameter(SyntaxFactory.Identifier("request"))
             .WithModifiers(SyntaxFactory.TokenList(SyntaxFactory.Token(SyntaxKind.InKeyword).WithTrailingTrivia(SyntaxFactory.Space)))
             .WithType(type.WithTrailingTrivia(SyntaxFactory.Space));

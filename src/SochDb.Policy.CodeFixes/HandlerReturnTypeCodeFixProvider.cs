@@ -56,7 +56,7 @@ public sealed class HandlerReturnTypeCodeFixProvider : CodeFixProvider
 
         TypeSyntax type = target == "void"
             ? SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.VoidKeyword))
-            : SyntaxFactory.ParseTypeName("global::SochDb.Policy.PolicyAction").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            : SyntaxFactory.ParseTypeName("global::SochDb.Policy.PolicyAction").WithAdditionalAnnotations(Simplifier.Annotation);
         editor.ReplaceNode(method.ReturnType, type.WithTriviaFrom(method.ReturnType));
     }
 }
