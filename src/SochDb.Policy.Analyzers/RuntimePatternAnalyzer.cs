@@ -21,7 +21,7 @@ public sealed class RuntimePatternAnalyzer : DiagnosticAnalyzer
     /// <summary>The methods taking a <c>string pattern</c>, by containing type's metadata name.</summary>
     private static readonly (string Type, string[] Methods)[] Targets =
     {
-        ("SochDb.Policy.PolicyEngine", new[] { "BeforeWrite", "AfterWrite", "BeforeRead", "AfterRead", "BeforeDelete", "AfterDelete" }),
+        ("SochDb.Policy.PolicyEngine", new[] { "BeforeWrite", "AfterWrite", "BeforeRead", "AfterRead", "BeforeDelete", "AfterDelete", "On" }),
         ("SochDb.Policy.Matching.GlobMatcher", new[] { "Compile" }),
     };
 

@@ -43,7 +43,7 @@ public sealed class AnalyzerHygieneTests
             """));
         // SOCH0002 (an error by default) becomes a warning; SOCH0008 is not reported at all. Raising a severity
         // through .editorconfig is covered by the end-to-end build test, where the real compiler applies it.
-        test.ExpectedDiagnostics.Add(Diagnostics.Of(DiagnosticDescriptors.HandlerNotStatic).WithSpan(6, 18, 6, 23).WithArguments("Check").WithSeverity(DiagnosticSeverity.Warning));
+        test.ExpectedDiagnostics.Add(ExpectedDiagnostic.Of(DiagnosticDescriptors.HandlerNotStatic).WithSpan(6, 18, 6, 23).WithArguments("Check").WithSeverity(DiagnosticSeverity.Warning));
         await test.RunAsync();
     }
 

@@ -123,7 +123,7 @@ public sealed class CodeFixTests
                 }
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithLocation(2).WithLocation(1)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithLocation(2).WithLocation(1)
                 .WithArguments("Outer.Middle.Policies", "'Outer.Middle.Policies', 'Outer.Middle', 'Outer'"));
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class CodeFixTests
             {
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
 
     [Fact]
     public Task Fix_all_shares_a_containing_type_between_two_diagnostics() =>
@@ -188,8 +188,8 @@ public sealed class CodeFixTests
                 }
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithLocation(2).WithArguments("Outer.Reads", "'Outer.Reads', 'Outer'"),
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(1).WithLocation(1).WithLocation(2).WithArguments("Outer.Writes", "'Outer.Writes', 'Outer'"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithLocation(2).WithArguments("Outer.Reads", "'Outer.Reads', 'Outer'"),
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(1).WithLocation(1).WithLocation(2).WithArguments("Outer.Writes", "'Outer.Writes', 'Outer'"));
 
     [Fact]
     public Task Rewrite_the_parameter_list_to_the_canonical_one() =>

@@ -39,13 +39,13 @@ public sealed class GlobPatternSpanTests
         // '{|' is markup, so the span is given by position: the '{' after "config/" on line 5.
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"config/{json\""),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 26, 5, 27).WithArguments("config/{json", "unclosed '{' at 7"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 26, 5, 27).WithArguments("config/{json", "unclosed '{' at 7"));
 
     [Fact]
     public Task Nested_brace_squiggles_the_inner_brace() =>
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"a.{x,{y}}\""),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 24, 5, 25).WithArguments("a.{x,{y}}", "nested '{' at 5: braces cannot be nested"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 24, 5, 25).WithArguments("a.{x,{y}}", "nested '{' at 5: braces cannot be nested"));
 
     [Fact]
     public Task Too_long_pattern_squiggles_the_characters_past_the_limit()
@@ -130,7 +130,7 @@ public sealed class GlobPatternSpanTests
     public Task Message_says_what_is_wrong_and_what_is_accepted() =>
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"a/sys[tem\""),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidGlobPattern)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern)
                 .WithSpan(5, 24, 5, 25)
                 .WithMessage("Invalid glob pattern \"a/sys[tem\": unclosed '[' at 5; patterns accept literal characters, '*', '?', '[a-z]', '[!a-z]', '{a,b}', '\\x' escapes and '**' as a whole segment"));
 

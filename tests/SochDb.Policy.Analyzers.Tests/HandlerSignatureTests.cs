@@ -68,7 +68,7 @@ public sealed class HandlerSignatureTests
                     [BeforeWrite("a/*")]
                     static PolicyAction Check(string key) => PolicyAction.Allow;
                 """),
-            Diagnostics.Of(DiagnosticDescriptors.UnsupportedParameterList)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedParameterList)
                 .WithSpan(8, 30, 8, 42)
                 .WithMessage("Policy handler 'Check' has the parameter list '(string key)'; use '(in PolicyRequest request)' or '(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context)'"));
 
@@ -93,7 +93,7 @@ public sealed class HandlerSignatureTests
                     [BeforeRead("a/*")]
                     static PolicyDecision Check(in PolicyRequest request) => PolicyDecision.Allow;
                 """),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidReturnType)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidReturnType)
                 .WithSpan(8, 12, 8, 26)
                 .WithArguments("Check", "PolicyDecision", "[BeforeRead]",
                     "return PolicyAction (PolicyDecision is accepted on BeforeWrite and AfterRead only, where Modify is meaningful)"));
@@ -106,7 +106,7 @@ public sealed class HandlerSignatureTests
                     [AfterWrite("a/*")]
                     static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
                 """),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidReturnType)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidReturnType)
                 .WithSpan(9, 12, 9, 24)
                 .WithArguments("Check", "PolicyAction", "[AfterWrite]",
                     "no return type suits all of its triggers together: split it into one handler per kind of trigger"));
@@ -141,7 +141,7 @@ public sealed class HandlerSignatureTests
                     [AfterWrite("a/*")]
                     static Task Check(in PolicyRequest request) => Task.CompletedTask;
                 """),
-            Diagnostics.Of(DiagnosticDescriptors.AsyncOrGenericHandler)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.AsyncOrGenericHandler)
                 .WithSpan(8, 12, 8, 16)
                 .WithArguments("Check", "returns 'Task', a task the dispatch cannot wait for"));
 

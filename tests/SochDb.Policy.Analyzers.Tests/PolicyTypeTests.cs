@@ -17,7 +17,7 @@ public sealed class PolicyTypeTests
                 static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
 
     [Fact]
     public Task Containing_type_without_partial_is_listed_as_an_additional_location() =>
@@ -34,7 +34,7 @@ public sealed class PolicyTypeTests
                 }
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(1).WithArguments("Outer.Inner", "'Outer'"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(1).WithArguments("Outer.Inner", "'Outer'"));
 
     [Fact]
     public Task Class_level_rules_alone_make_a_type_hold_rules() =>
@@ -47,7 +47,7 @@ public sealed class PolicyTypeTests
             {
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Limits", "'Limits'"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Limits", "'Limits'"));
 
     [Fact]
     public Task Partial_struct_and_record_hold_rules() =>
@@ -82,7 +82,7 @@ public sealed class PolicyTypeTests
                 static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
 
     [Fact]
     public Task Type_nested_in_a_generic_type_is_reported() =>
@@ -99,7 +99,7 @@ public sealed class PolicyTypeTests
                 }
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0)
                 .WithArguments("Outer<T>.Policies", "it is nested in the generic type 'Outer<T>'"));
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class PolicyTypeTests
                 static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies<T>", "'Policies<T>'"),
-            Diagnostics.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies<T>", "'Policies<T>'"),
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
 
     [Fact]
     public Task Types_without_rules_are_ignored() =>

@@ -31,7 +31,7 @@ public sealed class RuleAttributeTests
                 static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.DuplicateRule).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.DuplicateRule).WithLocation(0)
                 .WithMessage("[BeforeWrite(\"a/*\")] is declared twice on 'Check'; the rule would run twice"));
 
     [Fact]
@@ -109,11 +109,11 @@ public sealed class RuleAttributeTests
             {
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(0)
                 .WithArguments("operation 7 is not a PolicyOperation; use Read, Write, Delete or All"),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(1)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(1)
                 .WithArguments("maxPerMinute is 0; it must be at least 1 (it is both the bucket's capacity and its refill per minute)"),
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(2)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(2)
                 .WithArguments("Scope is empty; use \"global\", \"agent_id\", \"session_id\" or the name of a context item"));
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class RuleAttributeTests
             {
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRuleTrigger).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuleTrigger).WithLocation(0)
                 .WithArguments("DenyAll", "42", "42 is not a PolicyTrigger; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete"));
 
     [Fact]
@@ -155,6 +155,6 @@ public sealed class RuleAttributeTests
             {
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRuleTrigger).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuleTrigger).WithLocation(0)
                 .WithMessage("[RequireAgentId] on AfterWrite can never take effect: AfterWrite rules run after the change is made and cannot refuse it; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete"));
 }

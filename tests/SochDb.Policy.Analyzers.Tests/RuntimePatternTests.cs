@@ -31,7 +31,7 @@ public sealed class RuntimePatternTests
                 static void Main() => GlobMatcher.Compile("a{|#0:**|}");
             }
             """,
-            Diagnostics.Of(DiagnosticDescriptors.InvalidRuntimeGlobPattern).WithLocation(0)
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeGlobPattern).WithLocation(0)
                 .WithArguments("a**", "GlobMatcher.Compile",
                     "'**' at 1 must be a whole segment ('a/**/b', '**/x', 'a/**'); use '*' to match within a segment"));
 
@@ -65,35 +65,25 @@ public sealed class RuntimePatternTests
             }
             """);
 
-    // The engine's registration methods are matched by containing type, name and a 'string pattern' parameter;
-    // this stand-in has the engine's shape (the analyzer sees only metadata names and signatures).
     [Fact]
     public Task Invalid_literal_given_to_engine_registration_is_reported() =>
         PolicyAnalyzerTest.VerifyAsync("""
+            using SochDb;
             using SochDb.Policy;
-
-            namespace SochDb.Policy
-            {
-                public delegate PolicyDecision PolicyHandler(in PolicyRequest request);
-                public delegate void PolicyObserver(in PolicyRequest request);
-
-                public sealed class PolicyEngine
-                {
-                    public void BeforeWrite(string pattern, PolicyHandler handler, string? name = null) { }
-                    public void AfterDelete(string pattern, PolicyObserver observer, string? name = null) { }
-                    public void Describe(string pattern) { }
-                }
-            }
 
             static class Program
             {
                 static void Main()
                 {
-                    var policy = new PolicyEngine();
+                    var policy = new PolicyEngine(Database.OpenInMemory());
                     policy.BeforeWrite("sys{|SOCH0009:[|}tem", (in PolicyRequest r) => PolicyDecision.Allow);
+                    policy.BeforeRead(@"a/{|SOCH0009:**|}b", (in PolicyRequest r) => PolicyDecision.Allow);
+                    policy.AfterRead("a/[{|SOCH0009:z-a|}]", (in PolicyRequest r) => PolicyDecision.Allow);
+                    policy.BeforeDelete("{|SOCH0009:**|}x", (in PolicyRequest r) => PolicyDecision.Allow);
+                    policy.AfterWrite("a{|SOCH0009:\\|}", (in PolicyRequest r) => { });
                     policy.AfterDelete({|SOCH0009:""|}, (in PolicyRequest r) => { }, name: "audit");
+                    policy.On(PolicyTrigger.BeforeWrite, name: "n", handler: (in PolicyRequest r) => PolicyDecision.Allow, pattern: "x{|SOCH0009:[|}");
                     policy.BeforeWrite("system/*", (in PolicyRequest r) => PolicyDecision.Allow);
-                    policy.Describe("not[checked");
                 }
             }
             """);
