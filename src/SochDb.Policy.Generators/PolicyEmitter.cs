@@ -176,9 +176,19 @@ internal static class PolicyEmitter
          .Line("/// <summary>The end of the segment starting at <paramref name=\"start\"/>: the next '/', or the key's end.</summary>")
          .Line("private static int SegmentEnd(" + Span + " key, int start)")
          .Open()
-         .Line("int slash = key.Slice(start).IndexOf((byte)'/');")
+         .Line("int slash = global::System.MemoryExtensions.IndexOf(key.Slice(start), (byte)'/');")
          .Line("return slash < 0 ? key.Length : start + slash;")
-         .Close();
+         .Close()
+         .Line()
+         .Line("// Span comparisons, spelled out so the file depends on no using directive.")
+         .Line("private static bool Equal(" + Span + " segment, " + Span + " literal) =>")
+         .Line("    global::System.MemoryExtensions.SequenceEqual(segment, literal);")
+         .Line()
+         .Line("private static bool StartsWith(" + Span + " segment, " + Span + " prefix) =>")
+         .Line("    global::System.MemoryExtensions.StartsWith(segment, prefix);")
+         .Line()
+         .Line("private static bool EndsWith(" + Span + " segment, " + Span + " suffix) =>")
+         .Line("    global::System.MemoryExtensions.EndsWith(segment, suffix);");
         w.Close();
     }
 
@@ -282,7 +292,7 @@ internal static class PolicyEmitter
         bool needsEnd = needsSpan;
         foreach (RulePlan rule in needSegment)
         {
-            needsEnd |= rule.Remainder.Length <= 1;
+            needsEnd |= rule.Remainder.Length == 1;
         }
 
         if (needsEnd)
@@ -300,14 +310,16 @@ internal static class PolicyEmitter
             w.Line("// " + Describe(plan.Spec, rule.Rule));
             if (rule.Remainder.Length == 0)
             {
-                // Trailing '**' right after the literal prefix: any key that goes on below it.
-                w.Line("if (" + end + " < key.Length)");
+                // A trailing '**' right after the literal prefix matches whenever a segment follows the prefix.
+                WriteMarkLine(w, rule, wide);
+                continue;
             }
-            else if (rule.Remainder.Length == 1)
+
+            if (rule.Remainder.Length == 1)
             {
                 string ends = rule.TrailingDoubleStar ? end + " < key.Length" : end + " == key.Length";
                 string test = TestExpression(rule.Remainder[0], segment);
-                w.Line("if (" + ends + (test == "true" ? "" : " && " + test) + ")");
+                w.Line("if (" + ends + (test == "true" ? "" : " && " + Parenthesized(test)) + ")");
             }
             else
             {
@@ -335,12 +347,17 @@ internal static class PolicyEmitter
 
     private static void WriteMark(IndentedWriter w, RulePlan rule, bool wide)
     {
-        int bit = rule.TriggerIndex;
         w.Open();
+        WriteMarkLine(w, rule, wide);
+        w.Close();
+    }
+
+    private static void WriteMarkLine(IndentedWriter w, RulePlan rule, bool wide)
+    {
+        int bit = rule.TriggerIndex;
         w.Line(wide
             ? "matched[" + Int(bit >> 6) + "] |= 1UL << " + Int(bit & 63) + ";"
             : "matched |= 1UL << " + Int(bit) + ";");
-        w.Close();
     }
 
     /// <summary>
@@ -438,7 +455,7 @@ internal static class PolicyEmitter
         for (int i = 0; i < children.Count; i++)
         {
             TrieNode child = children[i];
-            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : segment + ".SequenceEqual(" + Literal(child.Segment) + "u8)";
+            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(child.Segment) + "u8)";
             w.Line((i == 0 ? "if (" : "else if (") + test + ")").Open();
             body(child);
             w.Close();
@@ -581,7 +598,7 @@ internal static class PolicyEmitter
     {
         if (!shape.HasStar)
         {
-            return shape.Prefix.Length == 0 ? segment + ".IsEmpty" : segment + ".SequenceEqual(" + Literal(shape.Prefix) + "u8)";
+            return shape.Prefix.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(shape.Prefix) + "u8)";
         }
 
         var tests = new List<string>();
@@ -592,12 +609,12 @@ internal static class PolicyEmitter
 
         if (shape.Prefix.Length > 0)
         {
-            tests.Add(segment + ".StartsWith(" + Literal(shape.Prefix) + "u8)");
+            tests.Add("StartsWith(" + segment + ", " + Literal(shape.Prefix) + "u8)");
         }
 
         if (shape.Suffix.Length > 0)
         {
-            tests.Add(segment + ".EndsWith(" + Literal(shape.Suffix) + "u8)");
+            tests.Add("EndsWith(" + segment + ", " + Literal(shape.Suffix) + "u8)");
         }
 
         string expression = string.Join(" && ", tests);
