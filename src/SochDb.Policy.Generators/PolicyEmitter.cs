@@ -211,7 +211,6 @@ internal static class PolicyEmitter
             w.Line("ulong matched = 0;");
         }
 
-        w.Line("int s0 = 0; // segment 0 starts the key (an empty key has one empty segment)");
         WriteNode(w, plan, trigger.Root, 0, wide, root: true);
         w.Line()
          .Line("// Run the matching rules in dispatch order; stop at the first denial.");
@@ -249,7 +248,8 @@ internal static class PolicyEmitter
     /// </summary>
     private static void WriteNode(IndentedWriter w, DispatchPlan plan, TrieNode node, int depth, bool wide, bool root)
     {
-        string s = "s" + Int(depth);
+        // Segment 0 always exists and starts the key (an empty key has one empty segment).
+        string s = root ? "0" : "s" + Int(depth);
         string end = "e" + Int(depth);
         string segment = "seg" + Int(depth);
         var needSegment = new List<RulePlan>();
@@ -302,7 +302,7 @@ internal static class PolicyEmitter
 
         if (needsSpan)
         {
-            w.Line(Span + " " + segment + " = key.Slice(" + s + ", " + end + " - " + s + ");");
+            w.Line(Span + " " + segment + " = key.Slice(" + s + ", " + (root ? end : end + " - " + s) + ");");
         }
 
         foreach (RulePlan rule in needSegment)
