@@ -329,14 +329,40 @@ internal static class PolicyEmitter
             WriteMark(w, rule, wide);
         }
 
-        if (node.Children.Count > 0)
+        string next = "s" + Int(depth + 1);
+        void WriteChild(TrieNode child)
         {
-            string next = "s" + Int(depth + 1);
-            WriteLiteralSwitch(w, segment, node.Children, child =>
+            w.Line("int " + next + " = " + end + " < key.Length ? " + end + " + 1 : -1;");
+            WriteNode(w, plan, child, depth + 1, wide, root: false);
+        }
+
+        if (node.Children.Count > 0 && node.Children.Count <= 4)
+        {
+            WriteEqualityChain(w, segment, node.Children, WriteChild);
+        }
+        else if (node.Children.Count > 4)
+        {
+            // Many literals: first find which one the segment is (a switch on length, then on bytes), then run
+            // that branch. Keeping the branches out of the decision tree keeps the file flat and readable.
+            string which = "literal" + Int(depth);
+            var index = new Dictionary<TrieNode, int>();
+            for (int i = 0; i < node.Children.Count; i++)
             {
-                w.Line("int " + next + " = " + end + " < key.Length ? " + end + " + 1 : -1;");
-                WriteNode(w, plan, child, depth + 1, wide, root: false);
-            });
+                index.Add(node.Children[i], i);
+            }
+
+            w.Line("// Which literal is this segment? (by length, then by the byte that tells them apart)...")
+             .Line("int " + which + " = -1;");
+            WriteLiteralSwitch(w, segment, node.Children, child => w.Line(which + " = " + Int(index[child]) + ";"));
+            w.Line("// ...then take that literal's branch.").Line("switch (" + which + ")").Open();
+            for (int i = 0; i < node.Children.Count; i++)
+            {
+                w.Line("case " + Int(i) + ": // " + Comment(node.Children[i].Segment)).Open();
+                WriteChild(node.Children[i]);
+                w.Line("break;").Close();
+            }
+
+            w.Close();
         }
 
         if (!root)
