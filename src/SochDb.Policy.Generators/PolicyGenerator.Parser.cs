@@ -156,7 +156,7 @@ public sealed partial class PolicyGenerator
             {
                 if (named.Key == "Scope")
                 {
-                    if (named.Value.Value is not string { Length: > 0 } text)
+                    if (named.Value.Value is not string text || string.IsNullOrWhiteSpace(text))
                     {
                         return false;
                     }

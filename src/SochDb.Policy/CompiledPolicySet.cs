@@ -57,9 +57,29 @@ public abstract class CompiledPolicySet
 public sealed class RateLimitRule
 {
     /// <summary>Creates a rate-limit description.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not a defined operation, or <paramref name="maxPerMinute"/> is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="scope"/> is null, empty or blank.</exception>
     public RateLimitRule(PolicyOperation operation, int maxPerMinute, string scope = "global")
     {
-        ArgumentNullException.ThrowIfNull(scope);
+        if (operation is < PolicyOperation.Read or > PolicyOperation.All)
+        {
+            throw new ArgumentOutOfRangeException(nameof(operation), operation,
+                "A rate limit's operation is Read, Write, Delete or All.");
+        }
+
+        if (maxPerMinute <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxPerMinute), maxPerMinute,
+                "A rate limit allows at least 1 operation a minute; maxPerMinute must be positive.");
+        }
+
+        if (string.IsNullOrWhiteSpace(scope))
+        {
+            throw new ArgumentException(
+                "A rate-limit scope is \"global\", \"agent_id\", \"session_id\" or the name of a context item; it must not be null, empty or blank.",
+                nameof(scope));
+        }
+
         Operation = operation;
         MaxPerMinute = maxPerMinute;
         Scope = scope;

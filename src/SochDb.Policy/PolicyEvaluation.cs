@@ -25,6 +25,7 @@ public ref struct PolicyEvaluation
         DecidingRule = null;
         CurrentRule = null;
         ModifyingRule = null;
+        IsFaulted = false;
     }
 
     /// <summary>The trigger being evaluated.</summary>
@@ -44,6 +45,12 @@ public ref struct PolicyEvaluation
 
     /// <summary>Whether a handler denied the operation (evaluation stops at the first denial).</summary>
     public bool IsDenied { get; private set; }
+
+    /// <summary>
+    /// Whether the denial is a handler fault rather than a verdict: the handler returned a decision its trigger cannot
+    /// take (Modify on a trigger that cannot modify). The engine audits it as failed.
+    /// </summary>
+    public bool IsFaulted { get; private set; }
 
     /// <summary>The reason given by the denying handler, if any.</summary>
     public string? Reason { get; private set; }
@@ -73,6 +80,12 @@ public ref struct PolicyEvaluation
     /// </summary>
     public bool Apply(PolicyDecision decision)
     {
+        if (IsDenied)
+        {
+            // A denial is final: nothing after it (not even a misbehaving caller that keeps applying) undoes it.
+            return false;
+        }
+
         switch (decision.Kind)
         {
             case PolicyDecisionKind.Allow:
@@ -83,6 +96,7 @@ public ref struct PolicyEvaluation
                 return true;
             case PolicyDecisionKind.Modify:
                 Deny($"handler returned Modify on {Trigger}, which cannot modify a value");
+                IsFaulted = true;
                 return false;
             default:
                 Deny(decision.Reason);

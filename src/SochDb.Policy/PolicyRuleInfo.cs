@@ -5,6 +5,8 @@ namespace SochDb.Policy;
 /// <summary>Describes one rule: which trigger, which pattern, which handler. Named in audit entries and violations.</summary>
 public sealed class PolicyRuleInfo
 {
+    private string? _text;
+
     /// <summary>Creates a rule description.</summary>
     public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order = 0)
     {
@@ -29,5 +31,6 @@ public sealed class PolicyRuleInfo
     public int Order { get; }
 
     /// <inheritdoc />
-    public override string ToString() => $"[{Trigger}(\"{Pattern}\")] {HandlerName}";
+    /// <remarks>Built once: audit entries and violations name the rule on every decision it makes.</remarks>
+    public override string ToString() => _text ??= $"[{Trigger}(\"{Pattern}\")] {HandlerName}";
 }

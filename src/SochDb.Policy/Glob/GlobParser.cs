@@ -101,7 +101,12 @@ public static class GlobParser
                         runEnd++;
                     }
 
-                    bool wholeSegment = index == segmentStart && runEnd - index == 2 && (runEnd == p.Length || p[runEnd] == '/');
+                    // The segment ends at the pattern's end, at '/', or at the escaped separator '\/'.
+                    int separatorLength = runEnd == p.Length ? 0
+                        : p[runEnd] == '/' ? 1
+                        : p[runEnd] == '\\' && runEnd + 1 < p.Length && p[runEnd + 1] == '/' ? 2
+                        : -1;
+                    bool wholeSegment = index == segmentStart && runEnd - index == 2 && separatorLength >= 0;
                     if (!wholeSegment)
                     {
                         return DoubleStarError(index, runEnd - index);
@@ -114,7 +119,7 @@ public static class GlobParser
                         return null;
                     }
 
-                    index++;
+                    index += separatorLength;
                     segmentStart = index;
                     continue;
                 }

@@ -10,7 +10,18 @@ namespace SochDb;
 /// </summary>
 public abstract class Database : IKeyValueStore
 {
-    /// <summary>Opens (creating if needed) the database file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Opens (creating if needed) the database file at <paramref name="path"/>: one SQLite file in WAL mode
+    /// (while open, SQLite keeps <c>-wal</c> and <c>-shm</c> files beside it). The directory must exist. When
+    /// opening fails nothing is left behind: a file this call created is removed and an existing file is unchanged.
+    /// </summary>
+    /// <param name="path">The database file, absolute or relative to the current directory.</param>
+    /// <param name="options">Durability and other options; null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, white space, not a valid path, or a directory.</exception>
+    /// <exception cref="System.IO.DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file exists and is not a SQLite database, or holds a table of the store's name with another shape.</exception>
+    /// <exception cref="System.IO.IOException">SQLite could not open or set up the file (for example, no permission).</exception>
     public static Database Open(string path, DatabaseOptions? options = null) => SqliteDatabase.OpenFile(path, options ?? new DatabaseOptions());
 
     /// <summary>Creates an empty in-memory database.</summary>

@@ -1,0 +1,93 @@
+using System;
+using System.Text;
+
+namespace SochDb.Policy;
+
+/// <summary>One operation outcome recorded by the engine's audit log.</summary>
+public sealed record AuditEntry
+{
+    private string? _key;
+
+    /// <summary>Creates an entry (the engine does this; public so that custom sinks and tests can too).</summary>
+    public AuditEntry(
+        long sequence,
+        DateTimeOffset timestamp,
+        PolicyOperation operation,
+        byte[] keyBytes,
+        AuditResult result,
+        string? agentId,
+        string? sessionId,
+        string? rule,
+        string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(keyBytes);
+        Sequence = sequence;
+        Timestamp = timestamp;
+        Operation = operation;
+        KeyBytes = keyBytes;
+        Result = result;
+        AgentId = agentId;
+        SessionId = sessionId;
+        Rule = rule;
+        Reason = reason;
+    }
+
+    /// <summary>Position of the entry in the log since audit was first enabled (0, 1, 2, ...).</summary>
+    public long Sequence { get; }
+
+    /// <summary>When the outcome was decided, from the engine's <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>The operation: <see cref="PolicyOperation.Read"/>, <see cref="PolicyOperation.Write"/> or <see cref="PolicyOperation.Delete"/>.</summary>
+    public PolicyOperation Operation { get; }
+
+    /// <summary>The key decoded as UTF-8 (invalid bytes become U+FFFD; <see cref="KeyBytes"/> holds the exact key).</summary>
+    /// <remarks>Decoded on first use, so recording an entry does not pay for text nobody reads.</remarks>
+    public string Key => _key ??= Encoding.UTF8.GetString(KeyBytes);
+
+    /// <summary>The key's exact bytes.</summary>
+    public byte[] KeyBytes { get; }
+
+    /// <summary>The outcome.</summary>
+    public AuditResult Result { get; }
+
+    /// <summary>The caller's agent id, if any.</summary>
+    public string? AgentId { get; }
+
+    /// <summary>The caller's session id, if any.</summary>
+    public string? SessionId { get; }
+
+    /// <summary>
+    /// The rule that decided: for Denied/Failed the handler's rule (<c>[BeforeWrite("system/*")] AgentPolicies.BlockSystemWrites</c>),
+    /// for Modified the last rule that modified, for RateLimited the limit; null for Allowed.
+    /// </summary>
+    public string? Rule { get; }
+
+    /// <summary>Why: the denial reason, the exception message of a failed handler, or the rate-limit detail.</summary>
+    public string? Reason { get; }
+
+    /// <summary>Equal when every field is equal (the key compared by its bytes).</summary>
+    public bool Equals(AuditEntry? other) =>
+        other is not null
+        && Sequence == other.Sequence
+        && Timestamp == other.Timestamp
+        && Operation == other.Operation
+        && KeyBytes.AsSpan().SequenceEqual(other.KeyBytes)
+        && Result == other.Result
+        && AgentId == other.AgentId
+        && SessionId == other.SessionId
+        && Rule == other.Rule
+        && Reason == other.Reason;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Sequence, Timestamp, Operation, Result, AgentId, Rule);
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Sequence = ").Append(Sequence).Append(", Timestamp = ").Append(Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            .Append(", Operation = ").Append(Operation).Append(", Key = ").Append(Key).Append(", Result = ").Append(Result)
+            .Append(", AgentId = ").Append(AgentId).Append(", SessionId = ").Append(SessionId)
+            .Append(", Rule = ").Append(Rule).Append(", Reason = ").Append(Reason);
+        return true;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+
+namespace SochDb.Policy.Diagnostics;
+
+/// <summary>
+/// The engine's instruments, on a <see cref="Meter"/> named <see cref="MeterName"/>: a counter of decisions tagged
+/// with the operation (<c>read</c>, <c>write</c>, <c>delete</c>) and the result (<c>allowed</c>, <c>denied</c>,
+/// <c>modified</c>, <c>rate_limited</c>, <c>failed</c>). Tags are preallocated, so recording allocates nothing.
+/// </summary>
+public sealed class PolicyMetrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "SochDb.Policy";
+
+    /// <summary>The decisions counter's name.</summary>
+    public const string DecisionsCounterName = "sochdb.policy.decisions";
+
+    private static readonly Meter SharedMeter = new(MeterName);
+    private static readonly PolicyMetrics SharedInstance = new(SharedMeter);
+
+    private static readonly KeyValuePair<string, object?>[] OperationTags =
+    {
+        new("operation", "read"),
+        new("operation", "write"),
+        new("operation", "delete"),
+    };
+
+    private static readonly KeyValuePair<string, object?>[] ResultTags =
+    {
+        new("result", "allowed"),
+        new("result", "denied"),
+        new("result", "modified"),
+        new("result", "rate_limited"),
+        new("result", "failed"),
+    };
+
+    private readonly Counter<long> _decisions;
+
+    private PolicyMetrics(Meter meter)
+    {
+        _decisions = meter.CreateCounter<long>(DecisionsCounterName, unit: "{decision}", description: "Policy decisions by operation and result.");
+    }
+
+    internal static PolicyMetrics Create(IMeterFactory? factory) =>
+        factory is null ? SharedInstance : new PolicyMetrics(factory.Create(MeterName));
+
+    internal void RecordDecision(PolicyOperation operation, AuditResult result)
+    {
+        if (_decisions.Enabled)
+        {
+            _decisions.Add(1, OperationTags[(int)operation], ResultTags[(int)result]);
+        }
+    }
+}

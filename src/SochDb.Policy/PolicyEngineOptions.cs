@@ -1,0 +1,17 @@
+using System;
+using System.Diagnostics.Metrics;
+
+namespace SochDb.Policy;
+
+/// <summary>Options of a <see cref="PolicyEngine"/>.</summary>
+public sealed class PolicyEngineOptions
+{
+    /// <summary>The clock of rate limits and audit timestamps; default <see cref="TimeProvider.System"/> (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the <c>SochDb.Policy</c> meter comes from (for dependency-injected metrics); default null: a process-wide
+    /// meter of that name.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
+}

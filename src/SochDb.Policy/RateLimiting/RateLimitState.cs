@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+
+namespace SochDb.Policy.RateLimiting;
+
+/// <summary>The buckets of one <see cref="RateLimitRule"/>: one per scope value, plus one shared by callers lacking it.</summary>
+internal sealed class RateLimitState
+{
+    private readonly Dictionary<string, TokenBucket>? _perValue;
+    private readonly TokenBucket _shared;
+
+    public RateLimitState(RateLimitRule rule, long timestampFrequency, long now)
+    {
+        Rule = rule;
+        Shape = new BucketShape(rule.MaxPerMinute, timestampFrequency);
+        Kind = rule.Scope switch
+        {
+            RateLimitScopes.Global => ScopeKind.Global,
+            PolicyContext.AgentIdItem => ScopeKind.AgentId,
+            PolicyContext.SessionIdItem => ScopeKind.SessionId,
+            _ => ScopeKind.Custom,
+        };
+        _shared = new TokenBucket(rule.MaxPerMinute, now);
+        if (Kind != ScopeKind.Global)
+        {
+            _perValue = new Dictionary<string, TokenBucket>(StringComparer.Ordinal);
+        }
+    }
+
+    public RateLimitRule Rule { get; }
+
+    public BucketShape Shape { get; }
+
+    public ScopeKind Kind { get; }
+
+    /// <summary>The bucket chosen by the check pass, taken from by the take pass (both under the limiter's lock).</summary>
+    public TokenBucket? Pending { get; set; }
+
+    /// <summary>The scope value of <see cref="Pending"/> (null: global or absent).</summary>
+    public string? PendingValue { get; set; }
+
+    public int BucketCount => _perValue?.Count ?? 0;
+
+    public int BucketCapacity => _perValue?.EnsureCapacity(0) ?? 0;
+
+    public string? ScopeValue(PolicyContext context) => Kind switch
+    {
+        ScopeKind.Global => null,
+        ScopeKind.AgentId => context.AgentId,
+        ScopeKind.SessionId => context.SessionId,
+        _ => context.Get(Rule.Scope),
+    };
+
+    public TokenBucket BucketFor(string? value, long now)
+    {
+        if (value is null || _perValue is null)
+        {
+            return _shared;
+        }
+
+        if (!_perValue.TryGetValue(value, out TokenBucket? bucket))
+        {
+            bucket = new TokenBucket(Rule.MaxPerMinute, now);
+            _perValue.Add(value, bucket);
+        }
+
+        return bucket;
+    }
+
+    /// <summary>Drops every bucket that has refilled to capacity: it is indistinguishable from a new one.</summary>
+    public void DropFullBuckets(long now)
+    {
+        if (_perValue is null || _perValue.Count == 0)
+        {
+            return;
+        }
+
+        int before = _perValue.Count;
+        foreach (KeyValuePair<string, TokenBucket> entry in _perValue)
+        {
+            if (entry.Value.IsFullAt(now, Shape))
+            {
+                _perValue.Remove(entry.Key);
+            }
+        }
+
+        if (_perValue.Count < before / 2)
+        {
+            // Give the memory of a burst of scope values back, not just the entries.
+            _perValue.TrimExcess();
+        }
+    }
+}
+
+/// <summary>How a rate limit picks its bucket.</summary>
+internal enum ScopeKind
+{
+    Global,
+    AgentId,
+    SessionId,
+    Custom,
+}

@@ -1,0 +1,210 @@
+using System;
+using System.Threading;
+
+namespace SochDb.Policy.RateLimiting;
+
+/// <summary>
+/// Every rate limit of one engine. An acquire checks all limits that apply to the operation and takes a token from
+/// each only when none refuses, so a refused request costs no limit anything. That check-then-take must be atomic
+/// across buckets, so it runs under one small lock: the critical section is a few dictionary look-ups and integer
+/// operations, allocation-free, and never calls user code. Operations with no applicable limit skip the lock.
+/// </summary>
+internal sealed class RateLimiter
+{
+    private static readonly RateLimitState[] NoLimits = Array.Empty<RateLimitState>();
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly long _sweepInterval;
+
+    // Indexed by PolicyOperation (Read, Write, Delete): the limits of that operation plus those of All.
+    // Copy-on-write: replaced whole under the lock, read without it.
+    private RateLimitState[][] _byOperation = { NoLimits, NoLimits, NoLimits };
+    private long _lastSweep;
+
+    public RateLimiter(TimeProvider time)
+    {
+        _time = time;
+        _sweepInterval = checked(60 * time.TimestampFrequency);
+        _lastSweep = time.GetTimestamp();
+    }
+
+    public void Add(RateLimitRule rule)
+    {
+        lock (_lock)
+        {
+            var state = new RateLimitState(rule, _time.TimestampFrequency, _time.GetTimestamp());
+            var next = (RateLimitState[][])_byOperation.Clone();
+            for (int op = 0; op < next.Length; op++)
+            {
+                if (rule.Operation == PolicyOperation.All || (int)rule.Operation == op)
+                {
+                    var grown = new RateLimitState[next[op].Length + 1];
+                    next[op].CopyTo(grown, 0);
+                    grown[^1] = state;
+                    next[op] = grown;
+                }
+            }
+
+            Volatile.Write(ref _byOperation, next);
+        }
+    }
+
+    /// <summary>Whether any limit applies to <paramref name="operation"/>.</summary>
+    public bool Applies(PolicyOperation operation) => Volatile.Read(ref _byOperation)[(int)operation].Length != 0;
+
+    /// <summary>Takes one token from every limit of <paramref name="operation"/>, or from none.</summary>
+    /// <returns>False, with the refusal, when a limit has no token.</returns>
+    public bool TryAcquire(PolicyOperation operation, PolicyContext context, out RateLimitRefusal refusal)
+    {
+        RateLimitState[] limits = Volatile.Read(ref _byOperation)[(int)operation];
+        refusal = default;
+        if (limits.Length == 0)
+        {
+            return true;
+        }
+
+        lock (_lock)
+        {
+            long now = _time.GetTimestamp();
+            if (now - _lastSweep >= _sweepInterval)
+            {
+                Sweep(now);
+            }
+
+            // Pass 1: bring every bucket up to date and find the limit that refuses for the longest.
+            long longestWait = 0;
+            RateLimitState? refusing = null;
+            foreach (RateLimitState limit in limits)
+            {
+                string? value = limit.ScopeValue(context);
+                TokenBucket bucket = limit.BucketFor(value, now);
+                bucket.Refill(now, limit.Shape);
+                limit.Pending = bucket;
+                limit.PendingValue = value;
+                if (bucket.Tokens < 1)
+                {
+                    long wait = bucket.TicksUntilToken(limit.Shape);
+                    if (refusing is null || wait > longestWait)
+                    {
+                        refusing = limit;
+                        longestWait = wait;
+                    }
+                }
+            }
+
+            if (refusing is not null)
+            {
+                refusal = new RateLimitRefusal(refusing.Rule, refusing.PendingValue, ToTimeSpan(longestWait));
+                ClearPending(limits);
+                return false;
+            }
+
+            // Pass 2: every limit has a token; take them all.
+            foreach (RateLimitState limit in limits)
+            {
+                limit.Pending!.Take();
+            }
+
+            ClearPending(limits);
+            return true;
+        }
+    }
+
+    /// <summary>Number of per-value buckets held (the shared ones excluded); for tests of the memory bound.</summary>
+    internal int BucketCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                int count = 0;
+                foreach (RateLimitState limit in AllLimits())
+                {
+                    count += limit.BucketCount;
+                }
+
+                return count;
+            }
+        }
+    }
+
+    /// <summary>Slots allocated for per-value buckets; shows that memory, not just entries, is given back.</summary>
+    internal int BucketCapacity
+    {
+        get
+        {
+            lock (_lock)
+            {
+                int capacity = 0;
+                foreach (RateLimitState limit in AllLimits())
+                {
+                    capacity += limit.BucketCapacity;
+                }
+
+                return capacity;
+            }
+        }
+    }
+
+    private void Sweep(long now)
+    {
+        _lastSweep = now;
+        foreach (RateLimitState limit in AllLimits())
+        {
+            limit.DropFullBuckets(now);
+        }
+    }
+
+    private System.Collections.Generic.IEnumerable<RateLimitState> AllLimits()
+    {
+        // A limit on All appears under every operation; visit each state once.
+        RateLimitState[][] byOperation = _byOperation;
+        for (int op = 0; op < byOperation.Length; op++)
+        {
+            foreach (RateLimitState limit in byOperation[op])
+            {
+                if (limit.Rule.Operation == PolicyOperation.All && op != 0)
+                {
+                    continue;
+                }
+
+                yield return limit;
+            }
+        }
+    }
+
+    private static void ClearPending(RateLimitState[] limits)
+    {
+        foreach (RateLimitState limit in limits)
+        {
+            limit.Pending = null;
+            limit.PendingValue = null;
+        }
+    }
+
+    private TimeSpan ToTimeSpan(long timestampTicks)
+    {
+        // Round up: retrying after RetryAfter must find a token.
+        long frequency = _time.TimestampFrequency;
+        Int128 ticks = ((Int128)timestampTicks * TimeSpan.TicksPerSecond + frequency - 1) / frequency;
+        return TimeSpan.FromTicks((long)ticks);
+    }
+}
+
+/// <summary>Which limit refused, for which scope value, and how long until it would not.</summary>
+internal readonly struct RateLimitRefusal
+{
+    public RateLimitRefusal(RateLimitRule rule, string? scopeValue, TimeSpan retryAfter)
+    {
+        Rule = rule;
+        ScopeValue = scopeValue;
+        RetryAfter = retryAfter;
+    }
+
+    public RateLimitRule Rule { get; }
+
+    public string? ScopeValue { get; }
+
+    public TimeSpan RetryAfter { get; }
+}

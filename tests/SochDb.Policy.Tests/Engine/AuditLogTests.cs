@@ -1,0 +1,113 @@
+using static SochDb.Policy.Tests.Engine.EngineTestKit;
+
+namespace SochDb.Policy.Tests.Engine;
+
+/// <summary>The audit log: a true ring buffer, filter first, newest <c>limit</c> in chronological order.</summary>
+public sealed class AuditLogTests
+{
+    [Fact]
+    public void TheLogIsARingBufferOfTheNewestMaxEntries()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.EnableAudit(maxEntries: 5);
+        for (int i = 0; i < 12; i++)
+        {
+            kit.Engine.Put("k" + i, "v");
+        }
+
+        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(limit: 100);
+
+        Assert.Equal(new[] { "k7", "k8", "k9", "k10", "k11" }, entries.Select(e => e.Key));
+        Assert.Equal(new long[] { 7, 8, 9, 10, 11 }, entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public void FiltersApplyBeforeTheLimit_AndTheNewestMatchesComeBackOldestFirst()
+    {
+        using var kit = new EngineTestKit();
+        for (int i = 0; i < 10; i++)
+        {
+            kit.Engine.Put("w" + i, "v", Agent(i % 2 == 0 ? "even" : "odd"));
+            kit.Time.Advance(TimeSpan.FromSeconds(1));
+            kit.Engine.Get("w" + i, Agent("even"));
+        }
+
+        // The newest 3 entries of all are odd/even reads; filtering after the limit would find 1 or 0 writes of "even".
+        var evenWrites = kit.Engine.GetAuditLog(limit: 3, agentId: "even", operation: PolicyOperation.Write);
+        var odd = kit.Engine.GetAuditLog(limit: 2, agentId: "odd");
+        var allReads = kit.Engine.GetAuditLog(limit: 100, operation: PolicyOperation.Read);
+        var everything = kit.Engine.GetAuditLog(limit: 100, operation: PolicyOperation.All);
+
+        Assert.Equal(new[] { "w4", "w6", "w8" }, evenWrites.Select(e => e.Key));
+        Assert.Equal(new[] { "w7", "w9" }, odd.Select(e => e.Key));
+        Assert.Equal(10, allReads.Count);
+        Assert.Equal(20, everything.Count);
+        Assert.True(evenWrites[0].Timestamp < evenWrites[1].Timestamp);
+    }
+
+    [Fact]
+    public void DisablingStopsRecording_KeepsWhatWasRecorded_AndEnablingAgainContinues()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.Put("a", "v");
+        kit.Engine.DisableAudit();
+        Assert.False(kit.Engine.IsAuditEnabled);
+        kit.Engine.Put("b", "v");
+        kit.Engine.EnableAudit(2);
+        kit.Engine.Put("c", "v");
+        kit.Engine.Put("d", "v");
+
+        Assert.Equal(new[] { "c", "d" }, kit.Engine.GetAuditLog().Select(e => e.Key));
+    }
+
+    [Fact]
+    public void AnEngineWithoutAuditReturnsAnEmptyLog()
+    {
+        using var store = Database.OpenInMemory();
+        var engine = new PolicyEngine(store);
+        engine.Put("a", "v");
+
+        Assert.Empty(engine.GetAuditLog());
+        Assert.False(engine.IsAuditEnabled);
+    }
+
+    [Fact]
+    public void EntriesCarryTheKeyBytesExactly_EvenWhenTheyAreNotUtf8()
+    {
+        using var kit = new EngineTestKit();
+        byte[] key = { (byte)'b', (byte)'/', 0xFF, 0xFE };
+        kit.Engine.BeforeWrite("b/*", Policies.DenyAll);
+
+        var refused = Assert.Throws<PolicyViolationException>(() => kit.Engine.Put(key, "v"u8));
+
+        AuditEntry entry = Assert.Single(kit.Audit());
+        Assert.Equal(key, entry.KeyBytes);
+        Assert.Equal(key, refused.KeyBytes);
+        Assert.Equal(AuditResult.Denied, entry.Result);
+    }
+
+    [Fact]
+    public void ConcurrentWritersLoseNoEntry_AndEachSequenceAppearsOnce()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.EnableAudit(1_000_000);
+        const int threads = 4;
+        const int perThread = 5_000;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var context = Agent("t" + t);
+            for (int i = 0; i < perThread; i++)
+            {
+                kit.Engine.Get("k", context);
+            }
+        });
+
+        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+        Assert.Equal(threads * perThread, entries.Count);
+        Assert.Equal(Enumerable.Range(0, threads * perThread).Select(i => (long)i), entries.Select(e => e.Sequence));
+        for (int t = 0; t < threads; t++)
+        {
+            Assert.Equal(perThread, kit.Engine.GetAuditLog(int.MaxValue, agentId: "t" + t).Count);
+        }
+    }
+}

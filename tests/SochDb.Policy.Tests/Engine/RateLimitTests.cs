@@ -1,0 +1,238 @@
+using static SochDb.Policy.Tests.Engine.EngineTestKit;
+
+namespace SochDb.Policy.Tests.Engine;
+
+/// <summary>Token-bucket arithmetic on a fake clock (DESIGN.md §5, rate limits).</summary>
+public sealed class RateLimitTests
+{
+    [Fact]
+    public void ABucketStartsFull_WithCapacityMaxPerMinute()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 60);
+
+        for (int i = 0; i < 60; i++)
+        {
+            kit.Engine.Put("k", "v");
+        }
+
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v"));
+    }
+
+    [Fact]
+    public void RefillIsContinuous_AndLosesNoFractionOfAToken()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Read, 7); // a token every 60/7 s = 8.571428... s
+        for (int i = 0; i < 7; i++)
+        {
+            kit.Engine.Get("k");
+        }
+
+        // Probe every second for a minute: 7 tokens come back, at ceil(k * 60 / 7) seconds. Rounding each probe's
+        // refill down (1 s x 7/60 token) would never grant one.
+        var grantedAt = new List<int>();
+        for (int second = 1; second <= 60; second++)
+        {
+            kit.Time.Advance(TimeSpan.FromSeconds(1));
+            try
+            {
+                kit.Engine.Get("k");
+                grantedAt.Add(second);
+            }
+            catch (RateLimitExceededException)
+            {
+            }
+        }
+
+        Assert.Equal(new[] { 9, 18, 26, 35, 43, 52, 60 }, grantedAt);
+    }
+
+    [Fact]
+    public void RefillNeverExceedsCapacity()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 3);
+        kit.Engine.Put("k", "v");
+        kit.Time.Advance(TimeSpan.FromHours(5));
+
+        for (int i = 0; i < 3; i++)
+        {
+            kit.Engine.Put("k", "v");
+        }
+
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v"));
+    }
+
+    [Fact]
+    public void LimitsAreAtomic_ARefusalByOneLimitTakesNothingFromTheOthers()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.All, 2, "session_id");
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        var s1a = new PolicyContext { AgentId = "a", SessionId = "s1" };
+        var s1b = new PolicyContext { AgentId = "b", SessionId = "s1" };
+
+        kit.Engine.Put("k", "v", s1a);                                            // s1: 1 left, a: 0 left
+        for (int i = 0; i < 5; i++)
+        {
+            var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", s1a));
+            Assert.Equal("agent_id", refused.Scope);                              // each refusal took nothing from s1
+        }
+
+        kit.Engine.Put("k", "v", s1b);                                            // s1's last token
+        var session = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", s1b));
+        Assert.Equal(("session_id", "s1"), (session.Scope, session.ScopeValue));
+    }
+
+    [Fact]
+    public void WhenSeveralLimitsRefuse_TheExceptionNamesTheOneThatFreesUpLast()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 60);                        // 1 s per token
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 6, "agent_id");             // 10 s per token
+        for (int i = 0; i < 6; i++)
+        {
+            kit.Engine.Put("k", "v", Agent("a"));
+        }
+
+        for (int i = 0; i < 54; i++)
+        {
+            kit.Engine.Put("k", "v", Agent("other" + i));
+        }
+
+        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("a")));
+        Assert.Equal("agent_id", refused.Scope);
+        Assert.Equal(TimeSpan.FromSeconds(10), refused.RetryAfter);
+    }
+
+    [Fact]
+    public void CallersLackingTheScopeItemShareOneAbsentBucket()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 2, "tenant");
+        var noTenant1 = new PolicyContext { AgentId = "x" };
+        var noTenant2 = new PolicyContext { SessionId = "y" };
+        var tenant = PolicyContext.Empty.With("tenant", "acme");
+
+        kit.Engine.Put("k", "v", noTenant1);
+        kit.Engine.Put("k", "v");
+        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", noTenant2));
+        kit.Engine.Put("k", "v", tenant);
+        kit.Engine.Put("k", "v", tenant);
+
+        Assert.Equal("tenant", refused.Scope);
+        Assert.Null(refused.ScopeValue);
+        Assert.Contains("per tenant (absent)", refused.Message);
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", tenant));
+    }
+
+    [Fact]
+    public void RetryAfterSaysExactlyWhenTheNextTokenComes_RoundedUp()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 7, "agent_id");
+        var agent = Agent("a");
+        for (int i = 0; i < 7; i++)
+        {
+            kit.Engine.Put("k", "v", agent);
+        }
+
+        var first = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", agent));
+        Assert.Equal(TimeSpan.FromTicks(85_714_286), first.RetryAfter); // 60/7 s = 8.5714285714 s, rounded up to a tick
+
+        kit.Time.Advance(TimeSpan.FromSeconds(8));
+        var second = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", agent));
+        Assert.Equal(TimeSpan.FromTicks(5_714_286), second.RetryAfter);
+        Assert.Contains("retry after 0.571 s", second.Message);
+
+        kit.Time.Advance(second.RetryAfter);
+        kit.Engine.Put("k", "v", agent);
+        Assert.Equal("a", second.AgentId);
+        Assert.Equal(7, second.Limit.MaxPerMinute);
+    }
+
+    [Fact]
+    public void MemoryStaysBoundedByRecentlyActiveScopeValues_AfterAMillionDistinctAgents()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.DisableAudit();
+        kit.Engine.AddRateLimit(PolicyOperation.Read, 10, "agent_id");
+        var limiter = kit.Engine.RateLimiter;
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            Assert.True(limiter.TryAcquire(PolicyOperation.Read, new PolicyContext { AgentId = "agent-" + i }, out _));
+        }
+
+        Assert.Equal(1_000_000, limiter.BucketCount);
+
+        // One agent drains its bucket just before the sweep: it must stay limited afterwards.
+        kit.Time.Advance(TimeSpan.FromSeconds(59));
+        var drained = Agent("drained");
+        for (int i = 0; i < 10; i++)
+        {
+            kit.Engine.Get("k", drained);
+        }
+
+        kit.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", drained));
+
+        Assert.Equal(1, limiter.BucketCount);
+        Assert.True(limiter.BucketCapacity < 1_000, $"capacity {limiter.BucketCapacity} was not given back");
+        kit.Engine.Get("k", Agent("agent-5"));   // a dropped bucket comes back full
+    }
+
+    [Fact]
+    public void ALimitOnAllCoversReadsWritesAndDeletes_AndALimitOnOneOperationOnlyThatOne()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit("all", 3);
+        kit.Engine.AddRateLimit("DELETE", 1);
+
+        kit.Engine.Put("k", "v");
+        kit.Engine.Delete("k");
+        var delete = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Delete("k"));
+        kit.Engine.Get("k");
+        var all = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k"));
+
+        Assert.Equal(PolicyOperation.Delete, delete.Limit.Operation);
+        Assert.Equal(PolicyOperation.All, all.Limit.Operation);
+        Assert.Equal(PolicyOperation.Read, all.Operation);
+    }
+
+    [Fact]
+    public void CompiledSetsBringTheirRateLimits()
+    {
+        using var kit = new EngineTestKit(HandWrittenPolicySet.Create(new RateLimitRule(PolicyOperation.Write, 1, "agent_id")));
+
+        kit.Engine.Put("k", "v", Agent("a"));
+        kit.Engine.Put("k", "v", Agent("b"));
+        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("a")));
+
+        Assert.Equal("Write 1/min per agent_id", refused.Limit.ToString());
+    }
+
+    [Fact]
+    public void AnAcquireAllocatesNothing()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.All, int.MaxValue);
+        kit.Engine.AddRateLimit(PolicyOperation.Read, int.MaxValue, "agent_id");
+        kit.Engine.AddRateLimit(PolicyOperation.Read, int.MaxValue, "tenant");
+        var limiter = kit.Engine.RateLimiter;
+        var context = new PolicyContext { AgentId = "a" }.With("tenant", "t");
+        for (int i = 0; i < 100; i++)
+        {
+            limiter.TryAcquire(PolicyOperation.Read, context, out _);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            kit.Time.Advance(TimeSpan.FromMilliseconds(1));
+            limiter.TryAcquire(PolicyOperation.Read, context, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
