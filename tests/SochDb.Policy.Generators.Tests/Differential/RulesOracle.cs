@@ -77,7 +77,7 @@ internal static class RulesOracle
 
     private static string Rule(PolicyRuleInfo? rule) => rule is null ? "-" : rule + "@" + rule.Order;
 
-    private static PolicyDecision Decide(ClassRuleModel rule, PolicyContext context) => rule.Kind switch
+    public static PolicyDecision Decide(ClassRuleModel rule, PolicyContext context) => rule.Kind switch
     {
         ClassRuleKind.DenyAll => PolicyDecision.Deny($"denied by [DenyAll({rule.Trigger}, \"{rule.Pattern}\")]"),
         ClassRuleKind.RequireAgentId => string.IsNullOrEmpty(context.AgentId)
@@ -86,7 +86,7 @@ internal static class RulesOracle
         _ => PolicyDecision.Modify(Encoding.UTF8.GetBytes(rule.Replacement)),
     };
 
-    private static PolicyDecision Decide(HandlerModel handler, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, List<int> calls)
+    public static PolicyDecision Decide(HandlerModel handler, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, List<int> calls)
     {
         calls.Add(handler.Id);
         bool action = handler.Return == ReturnShape.Action;
