@@ -1,0 +1,99 @@
+using Microsoft.CodeAnalysis;
+
+namespace SochDb.Policy.Analyzers;
+
+/// <summary>Every diagnostic the policy analyzers report, in one place (DESIGN.md §7).</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "SochDb.Policy";
+
+    /// <summary>
+    /// Where each ID's page lives: docs/diagnostics/SOCHxxxx.md in the repository. Relative until the project
+    /// has a public home; the page name is the ID.
+    /// </summary>
+    private const string HelpLinkBase = "docs/diagnostics/";
+
+    /// <summary>What the glob grammar accepts, quoted by both glob diagnostics.</summary>
+    private const string GrammarSummary =
+        "patterns accept literal characters, '*', '?', '[a-z]', '[!a-z]', '{{a,b}}', '\\x' escapes and '**' as a whole segment";
+
+    public static readonly DiagnosticDescriptor InvalidGlobPattern = Create(
+        DiagnosticIds.InvalidGlobPattern,
+        "Invalid glob pattern",
+        "Invalid glob pattern \"{0}\": {1}; " + GrammarSummary,
+        DiagnosticSeverity.Error,
+        "A pattern in a policy attribute must follow the glob grammar; an invalid one would never match as intended.");
+
+    public static readonly DiagnosticDescriptor HandlerNotStatic = Create(
+        DiagnosticIds.HandlerNotStatic,
+        "Policy handler must be static",
+        "Policy handler '{0}' must be static: the generated dispatch calls handlers without an instance",
+        DiagnosticSeverity.Error,
+        "Handlers are called directly from the generated dispatch table, which has no instance to call them on.");
+
+    public static readonly DiagnosticDescriptor UnsupportedParameterList = Create(
+        DiagnosticIds.UnsupportedParameterList,
+        "Unsupported policy handler parameter list",
+        "Policy handler '{0}' has the parameter list '{1}'; use '(in PolicyRequest request)' or '(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context)'",
+        DiagnosticSeverity.Error,
+        "The generated dispatch passes a PolicyRequest (or the seed's key, value and context); no other parameter list can be called.");
+
+    public static readonly DiagnosticDescriptor InvalidReturnType = Create(
+        DiagnosticIds.InvalidReturnType,
+        "Policy handler return type is not valid for its trigger",
+        "Policy handler '{0}' returns '{1}', which {2} does not accept; {3}",
+        DiagnosticSeverity.Error,
+        "Before-handlers and AfterRead handlers return PolicyAction (PolicyDecision where Modify is meaningful: BeforeWrite, AfterRead); AfterWrite and AfterDelete handlers return void.");
+
+    public static readonly DiagnosticDescriptor AsyncOrGenericHandler = Create(
+        DiagnosticIds.AsyncOrGenericHandler,
+        "Policy handler must be synchronous and non-generic",
+        "Policy handler '{0}' {1}; handlers must be synchronous, non-generic static methods that return their verdict directly",
+        DiagnosticSeverity.Error,
+        "A handler's verdict is needed before the operation goes on; an async handler would let it go on unchecked (the seed SDKs failed open this way), and the dispatch cannot pick type arguments for a generic one.");
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = Create(
+        DiagnosticIds.TypeNotPartial,
+        "Type holding policy rules must be partial",
+        "Type '{0}' holds policy rules, so it and every type containing it must be partial (the generator adds its Compiled property); not partial: {1}",
+        DiagnosticSeverity.Error,
+        "The source generator adds 'Compiled' to the type as another partial declaration, which needs 'partial' on the type and on every type that contains it.");
+
+    public static readonly DiagnosticDescriptor UnsupportedContainingType = Create(
+        DiagnosticIds.UnsupportedContainingType,
+        "Type cannot hold policy rules",
+        "Type '{0}' cannot hold policy rules: {1}; declare the rules in a non-generic class or struct",
+        DiagnosticSeverity.Error,
+        "A compiled policy set is one static table per type; generic types (or types nested in one) and interfaces cannot hold it.");
+
+    public static readonly DiagnosticDescriptor DuplicateRule = Create(
+        DiagnosticIds.DuplicateRule,
+        "Duplicate policy rule",
+        "{0} is declared twice on '{1}'; the rule would run twice",
+        DiagnosticSeverity.Warning,
+        "The same trigger and pattern bound to the same handler twice (or two identical class-level rules) runs the rule twice and is almost always a copy-paste mistake.");
+
+    public static readonly DiagnosticDescriptor InvalidRuntimeGlobPattern = Create(
+        DiagnosticIds.InvalidRuntimeGlobPattern,
+        "Invalid glob pattern passed to the run-time API",
+        "Invalid glob pattern \"{0}\" passed to '{1}': {2}; the call throws GlobPatternException at run time; " + GrammarSummary,
+        DiagnosticSeverity.Error,
+        "A constant pattern given to the run-time registration API is checked at compile time: an invalid one always throws.");
+
+    public static readonly DiagnosticDescriptor InvalidRateLimit = Create(
+        DiagnosticIds.InvalidRateLimit,
+        "Invalid rate limit",
+        "Invalid [RateLimit]: {0}",
+        DiagnosticSeverity.Error,
+        "A rate limit needs a PolicyOperation (Read, Write, Delete or All), a positive maxPerMinute and a non-empty Scope.");
+
+    public static readonly DiagnosticDescriptor InvalidRuleTrigger = Create(
+        DiagnosticIds.InvalidRuleTrigger,
+        "Class-level rule names a trigger that cannot deny",
+        "[{0}] on {1} can never take effect: {2}",
+        DiagnosticSeverity.Error,
+        "[DenyAll] and [RequireAgentId] refuse operations, which only BeforeWrite, BeforeRead, AfterRead and BeforeDelete can do; AfterWrite and AfterDelete run after the change is made.");
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");
+}

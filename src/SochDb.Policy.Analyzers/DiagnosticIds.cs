@@ -1,0 +1,44 @@
+namespace SochDb.Policy.Analyzers;
+
+/// <summary>
+/// The stable diagnostic IDs (DESIGN.md §7). Shared as source with the code-fix assembly; never renumber:
+/// `.editorconfig` files, `#pragma` lines and docs/diagnostics pages refer to them.
+/// </summary>
+internal static class DiagnosticIds
+{
+    /// <summary>A glob pattern in a policy attribute is not valid.</summary>
+    public const string InvalidGlobPattern = "SOCH0001";
+
+    /// <summary>A policy handler is an instance method.</summary>
+    public const string HandlerNotStatic = "SOCH0002";
+
+    /// <summary>A policy handler's parameter list is not one the generated dispatch can call.</summary>
+    public const string UnsupportedParameterList = "SOCH0003";
+
+    /// <summary>A policy handler's return type is not valid for its trigger.</summary>
+    public const string InvalidReturnType = "SOCH0004";
+
+    /// <summary>A policy handler is async (or returns a task) or generic.</summary>
+    public const string AsyncOrGenericHandler = "SOCH0005";
+
+    /// <summary>A type holding policy rules, or a type containing it, is not partial.</summary>
+    public const string TypeNotPartial = "SOCH0006";
+
+    /// <summary>A type holding policy rules is generic, nested in a generic type, or not a class or struct.</summary>
+    public const string UnsupportedContainingType = "SOCH0007";
+
+    /// <summary>The same rule is declared twice.</summary>
+    public const string DuplicateRule = "SOCH0008";
+
+    /// <summary>A constant glob pattern passed to the run-time API is not valid.</summary>
+    public const string InvalidRuntimeGlobPattern = "SOCH0009";
+
+    /// <summary>A <c>[RateLimit]</c> attribute has invalid arguments.</summary>
+    public const string InvalidRateLimit = "SOCH0010";
+
+    /// <summary>A class-level deny rule names a trigger that cannot deny (or no trigger at all).</summary>
+    public const string InvalidRuleTrigger = "SOCH0011";
+
+    /// <summary>Property of <see cref="InvalidReturnType"/> diagnostics: the return type the fix writes (<c>PolicyAction</c> or <c>void</c>), absent when no single type suits every trigger.</summary>
+    public const string FixReturnTypeProperty = "FixReturnType";
+}

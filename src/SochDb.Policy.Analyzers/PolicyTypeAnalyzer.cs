@@ -1,0 +1,121 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace SochDb.Policy.Analyzers;
+
+/// <summary>
+/// Checks the types that hold policy rules: the generator adds a <c>Compiled</c> property to each as another
+/// partial declaration, so the type and every type containing it must be partial, non-generic classes or structs.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PolicyTypeAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Names types as <c>Outer.Inner&lt;T&gt;</c>: enough to find them, without the namespace.</summary>
+    internal static readonly SymbolDisplayFormat TypeNameFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters);
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.TypeNotPartial,
+        DiagnosticDescriptors.UnsupportedContainingType);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            PolicySymbols? symbols = PolicySymbols.TryCreate(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
+        });
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, PolicySymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (!symbols.HoldsRules(type))
+        {
+            return;
+        }
+
+        Location location = IdentifierLocation(type, context) ?? type.Locations.FirstOrDefault() ?? Location.None;
+        string name = type.ToDisplayString(TypeNameFormat);
+
+        if (UnsupportedReason(type) is { } reason)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedContainingType, location, name, reason));
+        }
+
+        var notPartial = new List<TypeDeclarationSyntax>();
+        var names = new List<string>();
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            foreach (SyntaxReference reference in current.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax declaration
+                    && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    notPartial.Add(declaration);
+                    string display = "'" + current.ToDisplayString(TypeNameFormat) + "'";
+                    if (!names.Contains(display))
+                    {
+                        names.Add(display);
+                    }
+                }
+            }
+        }
+
+        if (notPartial.Count > 0)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.TypeNotPartial,
+                location,
+                notPartial.Select(d => d.Identifier.GetLocation()),
+                name,
+                string.Join(", ", names)));
+        }
+    }
+
+    private static string? UnsupportedReason(INamedTypeSymbol type)
+    {
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        {
+            return "it is " + (type.TypeKind == TypeKind.Interface ? "an interface" : "a " + type.TypeKind.ToString().ToLowerInvariant());
+        }
+
+        // IsGenericType is also true for a type nested in a generic one; Arity is the type's own type parameters.
+        if (type.Arity > 0)
+        {
+            return "it is generic";
+        }
+
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.Arity > 0)
+            {
+                return $"it is nested in the generic type '{outer.ToDisplayString(TypeNameFormat)}'";
+            }
+        }
+
+        return null;
+    }
+
+    private static Location? IdentifierLocation(INamedTypeSymbol type, SymbolAnalysisContext context) =>
+        type.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(context.CancellationToken))
+            .OfType<BaseTypeDeclarationSyntax>()
+            .Select(d => d.Identifier.GetLocation())
+            .FirstOrDefault();
+}

@@ -1,0 +1,244 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using SochDb.Policy.Glob;
+
+namespace SochDb.Policy.Analyzers;
+
+/// <summary>
+/// Checks the arguments of the rule attributes: glob patterns (on handlers and on <c>[DenyAll]</c>,
+/// <c>[RequireAgentId]</c>, <c>[Redact]</c>), the triggers of class-level deny rules, <c>[RateLimit]</c>
+/// arguments, and rules declared twice.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
+{
+    private const int OperationAll = 3;
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.InvalidGlobPattern,
+        DiagnosticDescriptors.DuplicateRule,
+        DiagnosticDescriptors.InvalidRateLimit,
+        DiagnosticDescriptors.InvalidRuleTrigger);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            PolicySymbols? symbols = PolicySymbols.TryCreate(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(c => AnalyzeMethod(c, symbols), SymbolKind.Method);
+            start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
+        });
+    }
+
+    private static void AnalyzeMethod(SymbolAnalysisContext context, PolicySymbols symbols)
+    {
+        var seen = new HashSet<(PolicyTrigger, string)>();
+        foreach (AttributeData attribute in context.Symbol.GetAttributes())
+        {
+            if (symbols.HandlerTrigger(attribute) is not { } trigger || attribute.ConstructorArguments.Length != 1)
+            {
+                continue;
+            }
+
+            AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, context.CancellationToken);
+            string? pattern = StringArgument(attribute, 0);
+            if (!CheckPattern(context, attribute, syntax, 0, pattern))
+            {
+                continue;
+            }
+
+            if (!seen.Add((trigger, pattern!)))
+            {
+                ReportDuplicate(context, syntax);
+            }
+        }
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, PolicySymbols symbols)
+    {
+        var seen = new HashSet<string>();
+        foreach (AttributeData attribute in context.Symbol.GetAttributes())
+        {
+            if (!symbols.IsClassLevelRule(attribute) || attribute.AttributeConstructor is null)
+            {
+                continue;
+            }
+
+            AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, context.CancellationToken);
+            INamedTypeSymbol type = attribute.AttributeClass!;
+            bool valid;
+            if (SymbolEqualityComparer.Default.Equals(type, symbols.RateLimitAttribute))
+            {
+                valid = CheckRateLimit(context, attribute, syntax);
+            }
+            else if (SymbolEqualityComparer.Default.Equals(type, symbols.RedactAttribute))
+            {
+                valid = CheckPattern(context, attribute, syntax, 0, StringArgument(attribute, 0));
+            }
+            else
+            {
+                bool triggerValid = CheckDenyTrigger(context, attribute, syntax);
+                valid = CheckPattern(context, attribute, syntax, 1, StringArgument(attribute, 1)) && triggerValid;
+            }
+
+            if (valid && !seen.Add(RuleKey(attribute)))
+            {
+                ReportDuplicate(context, syntax);
+            }
+        }
+    }
+
+    /// <summary>Reports an invalid pattern; returns whether the pattern is valid.</summary>
+    private static bool CheckPattern(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax, int index, string? pattern)
+    {
+        if (attribute.ConstructorArguments.Length <= index || attribute.ConstructorArguments[index].Kind == TypedConstantKind.Error)
+        {
+            return false;
+        }
+
+        GlobParseError? error = GlobParser.Validate(pattern ?? string.Empty);
+        if (error is null)
+        {
+            return true;
+        }
+
+        ExpressionSyntax? expression = AttributeArguments.Constructor(syntax, attribute, index);
+        Location location = expression is null ? AttributeArguments.LocationOf(null, syntax) : GlobErrorLocation.For(expression, error);
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.InvalidGlobPattern,
+            location,
+            PatternDisplay.Shorten(pattern),
+            error.Message));
+        return false;
+    }
+
+    /// <summary>[DenyAll] and [RequireAgentId] must name a trigger that can refuse an operation.</summary>
+    private static bool CheckDenyTrigger(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax)
+    {
+        if (attribute.ConstructorArguments.Length < 1 || attribute.ConstructorArguments[0].Value is not int value)
+        {
+            return false;
+        }
+
+        string? problem = null;
+        string triggerName = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!PolicyTriggerRules.IsDefined(value))
+        {
+            problem = $"{value} is not a PolicyTrigger; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
+        }
+        else if (!PolicyTriggerRules.CanDeny((PolicyTrigger)value))
+        {
+            triggerName = ((PolicyTrigger)value).ToString();
+            problem = $"{triggerName} rules run after the change is made and cannot refuse it; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
+        }
+
+        if (problem is null)
+        {
+            return true;
+        }
+
+        ExpressionSyntax? expression = AttributeArguments.Constructor(syntax, attribute, 0);
+        context.ReportDiagnostic(Diagnostic.Create(
+            DiagnosticDescriptors.InvalidRuleTrigger,
+            AttributeArguments.LocationOf(expression, syntax),
+            ShortName(attribute),
+            triggerName,
+            problem));
+        return false;
+    }
+
+    private static bool CheckRateLimit(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax)
+    {
+        bool valid = true;
+        if (attribute.ConstructorArguments.Length >= 1 && attribute.ConstructorArguments[0].Value is int operation
+            && (operation < 0 || operation > OperationAll))
+        {
+            valid = false;
+            Report(AttributeArguments.Constructor(syntax, attribute, 0),
+                $"operation {operation} is not a PolicyOperation; use Read, Write, Delete or All");
+        }
+
+        if (attribute.ConstructorArguments.Length >= 2 && attribute.ConstructorArguments[1].Value is int maxPerMinute && maxPerMinute <= 0)
+        {
+            valid = false;
+            Report(AttributeArguments.Constructor(syntax, attribute, 1),
+                $"maxPerMinute is {maxPerMinute}; it must be at least 1 (it is both the bucket's capacity and its refill per minute)");
+        }
+
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            if (named.Key == "Scope" && string.IsNullOrWhiteSpace(named.Value.Value as string))
+            {
+                valid = false;
+                string shown = named.Value.IsNull ? "null" : "empty";
+                Report(AttributeArguments.Named(syntax, "Scope"),
+                    $"Scope is {shown}; use \"global\", \"agent_id\", \"session_id\" or the name of a context item");
+            }
+        }
+
+        return valid;
+
+        void Report(ExpressionSyntax? expression, string message) =>
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidRateLimit, AttributeArguments.LocationOf(expression, syntax), message));
+    }
+
+    private static void ReportDuplicate(SymbolAnalysisContext context, AttributeSyntax? syntax)
+    {
+        if (syntax is null)
+        {
+            return;
+        }
+
+        string name = context.Symbol.ToDisplayString(PolicyTypeAnalyzer.TypeNameFormat);
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateRule, syntax.GetLocation(), "[" + syntax + "]", name));
+    }
+
+    /// <summary>
+    /// What makes two class-level rules the same: the attribute and every constructor argument, plus the
+    /// <c>[RateLimit]</c> scope (absent meaning "global"); <c>Order</c> does not count.
+    /// </summary>
+    private static string RuleKey(AttributeData attribute)
+    {
+        IEnumerable<string> parts = attribute.ConstructorArguments.Select(Key);
+        if (attribute.AttributeClass!.Name == "RateLimitAttribute")
+        {
+            string scope = "\"global";
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == "Scope")
+                {
+                    scope = Key(named.Value);
+                }
+            }
+
+            parts = parts.Concat(new[] { scope });
+        }
+
+        return attribute.AttributeClass.ToDisplayString() + "(" + string.Join("\u0001", parts) + ")";
+
+        static string Key(TypedConstant constant) => constant.IsNull ? "null" : constant.Value is string s ? "\"" + s : constant.Value?.ToString() ?? "";
+    }
+
+    private static string? StringArgument(AttributeData attribute, int index) =>
+        attribute.ConstructorArguments.Length > index ? attribute.ConstructorArguments[index].Value as string : null;
+
+    private static string ShortName(AttributeData attribute)
+    {
+        string name = attribute.AttributeClass?.Name ?? "";
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+    }
+}

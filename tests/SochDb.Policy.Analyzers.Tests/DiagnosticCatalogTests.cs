@@ -1,0 +1,76 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using SochDb.Policy.Analyzers.Tests.Infrastructure;
+
+namespace SochDb.Policy.Analyzers.Tests;
+
+/// <summary>Every ID has one descriptor, a docs page, a release-tracking entry, and an analyzer that reports it.</summary>
+public sealed class DiagnosticCatalogTests
+{
+    private static readonly DiagnosticDescriptor[] Descriptors = typeof(DiagnosticDescriptors)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .ToArray();
+
+    // DiagnosticIds is compiled into both component assemblies (shared source); read the analyzers' copy.
+    private static readonly string[] Ids = typeof(DiagnosticDescriptors).Assembly.GetType("SochDb.Policy.Analyzers.DiagnosticIds", throwOnError: true)!
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && ((string)f.GetRawConstantValue()!).StartsWith("SOCH", StringComparison.Ordinal))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
+
+    [Fact]
+    public void Ids_and_descriptors_match_one_to_one()
+    {
+        Assert.Equal(11, Ids.Length);
+        Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Ids.Length, Ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void Every_id_has_a_docs_page_with_meaning_example_and_fix()
+    {
+        string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            string page = Path.Combine(docs, descriptor.Id + ".md");
+            Assert.True(File.Exists(page), "missing " + page);
+            string text = File.ReadAllText(page);
+            Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, text);
+            Assert.Contains("## What it means", text);
+            Assert.Contains("## Example", text);
+            Assert.Contains("## Fix", text);
+            Assert.Equal("docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+        }
+    }
+
+    [Fact]
+    public void Every_id_is_tracked_in_the_release_files_with_its_severity()
+    {
+        string unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "SochDb.Policy.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            Assert.Contains($"{descriptor.Id} | {descriptor.Category} | {descriptor.DefaultSeverity} | {descriptor.Title}", unshipped);
+        }
+    }
+
+    [Fact]
+    public void Every_descriptor_is_supported_by_exactly_one_analyzer()
+    {
+        var supported = PolicyAnalyzerTest.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToList();
+        Assert.Equal(Descriptors.Select(d => d.Id).Order(), supported.Order());
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SochDb.Policy.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("SochDb.Policy.sln not found above " + AppContext.BaseDirectory);
+    }
+}

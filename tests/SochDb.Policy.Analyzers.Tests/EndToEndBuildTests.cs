@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SochDb.Policy.Analyzers.Tests;
+
+/// <summary>
+/// What IDE and CI users see: `dotnet build` of a small project with bad rules fails with
+/// `File.cs(line,col): error SOCHxxxx` on the offending characters, and `.editorconfig` can raise a severity.
+/// </summary>
+public sealed class EndToEndBuildTests
+{
+    private const string BadSource = """
+        using SochDb.Policy;
+
+        namespace EndToEnd;
+
+        public partial class AgentPolicies
+        {
+            [BeforeWrite("sys[tem")]
+            static PolicyAction BlockSystemWrites(in PolicyRequest request) => PolicyAction.Deny;
+
+            [BeforeRead("users/*")]
+            PolicyAction InstanceHandler(in PolicyRequest request) => PolicyAction.Allow;
+
+            [AfterRead("a/*"), AfterRead("a/*")]
+            static PolicyAction Twice(in PolicyRequest request) => PolicyAction.Allow;
+        }
+        """;
+
+    [Fact]
+    public void Dotnet_build_reports_each_error_at_its_file_line_and_column()
+    {
+        string repo = FindRepositoryRoot();
+        string directory = Path.Combine(Path.GetTempPath(), "sochdb-policy-e2e-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            // Own (empty) props files: nothing from a parent folder leaks in; versions come from the referenced projects.
+            File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
+            File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"),
+                "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>\n");
+            File.WriteAllText(Path.Combine(directory, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n");
+            File.WriteAllText(Path.Combine(directory, "EndToEnd.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                    <NuGetAudit>false</NuGetAudit>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy", "SochDb.Policy.csproj")}" />
+                    <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy.Analyzers", "SochDb.Policy.Analyzers.csproj")}"
+                                      OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+                  </ItemGroup>
+                </Project>
+                """);
+            string badPath = Path.Combine(directory, "Bad.cs");
+            File.WriteAllText(badPath, BadSource);
+
+            (int exitCode, string output) = RunBuild(directory);
+
+            Assert.True(exitCode != 0, "the build should fail:\n" + output);
+            AssertReported(output, badPath, "SOCH0001", PositionOf("sys[tem", 3));
+            AssertReported(output, badPath, "SOCH0002", PositionOf("InstanceHandler", 0));
+            AssertReported(output, badPath, "SOCH0008", PositionOf("AfterRead(\"a/*\")]", 0));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless; the assertion result matters.
+            }
+        }
+    }
+
+    private static void AssertReported(string output, string file, string id, (int Line, int Column) position)
+    {
+        string expected = $"{file}({position.Line},{position.Column}): error {id}";
+        Assert.True(output.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' in the build output:\n{output}");
+    }
+
+    /// <summary>1-based line and column of <paramref name="text"/> (its last occurrence) plus <paramref name="offset"/> in <see cref="BadSource"/>.</summary>
+    private static (int Line, int Column) PositionOf(string text, int offset)
+    {
+        int index = BadSource.LastIndexOf(text, StringComparison.Ordinal);
+        Assert.True(index >= 0, text);
+        index += offset;
+        int lineStart = BadSource.LastIndexOf('\n', index - 1) + 1;
+        int line = BadSource.Take(index).Count(c => c == '\n') + 1;
+        return (line, index - lineStart + 1);
+    }
+
+    private static (int ExitCode, string Output) RunBuild(string directory)
+    {
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            ? "Release"
+            : "Debug";
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[]
+                 {
+                     "build", "EndToEnd.csproj", "-c", configuration, "-nologo", "--disable-build-servers",
+                     // The referenced projects were built with this test assembly; building them again here could
+                     // race with other builds of the repository.
+                     "-p:BuildProjectReferences=false", "-p:UseSharedCompilation=false",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // A test host may carry MSBuild variables of the build that launched it; the child build needs its own.
+        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using Process process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("dotnet build did not finish:\n" + output);
+        }
+
+        process.WaitForExit();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SochDb.Policy.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("SochDb.Policy.sln not found above " + AppContext.BaseDirectory);
+    }
+}

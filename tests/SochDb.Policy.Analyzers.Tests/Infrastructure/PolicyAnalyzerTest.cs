@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace SochDb.Policy.Analyzers.Tests.Infrastructure;
+
+/// <summary>
+/// Runs every policy analyzer at once, so a test fails on any diagnostic it did not expect, whichever analyzer
+/// reports it (and on any compiler error in the test source).
+/// </summary>
+internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAnalyzer, DefaultVerifier>
+{
+    public PolicyAnalyzerTest(bool includeRuntime = true)
+    {
+        ReferenceAssemblies = PolicyTestReferences.Assemblies;
+        PolicyTestReferences.AddTo(TestState, includeRuntime);
+    }
+
+    public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
+        new HandlerSignatureAnalyzer(),
+        new PolicyTypeAnalyzer(),
+        new RuleAttributeAnalyzer(),
+        new RuntimePatternAnalyzer());
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AllAnalyzers;
+
+    /// <summary>Analyzes <paramref name="source"/> (markup: <c>{|SOCH0001:span|}</c>, <c>{|#0:span|}</c>) and expects exactly <paramref name="expected"/>.</summary>
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new PolicyAnalyzerTest { TestCode = source };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace SochDb.Policy.Analyzers.Tests.Infrastructure;
+
+/// <summary>Runs every policy analyzer and one code fix; before and after states must hold exactly the expected diagnostics.</summary>
+internal sealed class PolicyCodeFixTest<TCodeFix> : CSharpCodeFixTest<HandlerSignatureAnalyzer, TCodeFix, DefaultVerifier>
+    where TCodeFix : CodeFixProvider, new()
+{
+    public PolicyCodeFixTest()
+    {
+        ReferenceAssemblies = PolicyTestReferences.Assemblies;
+        PolicyTestReferences.AddTo(TestState);
+        PolicyTestReferences.AddTo(FixedState);
+    }
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => PolicyAnalyzerTest.AllAnalyzers;
+
+    public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+    {
+        var test = new PolicyCodeFixTest<TCodeFix> { TestCode = source, FixedCode = fixedSource };
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+}
