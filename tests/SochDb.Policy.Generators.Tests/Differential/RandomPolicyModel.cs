@@ -1,0 +1,217 @@
+using System.Text;
+
+namespace SochDb.Policy.Generators.Tests.Differential;
+
+internal enum Behaviour { Allow, Deny, DenyIfKeyLength, DenyIfNoAgent, DenyIfValueHasMarker, Modify, ModifyIfEvenKey, Throw }
+
+internal enum ParameterShape { In, ByValue, Seed }
+
+internal enum ReturnShape { Void, Action, Decision }
+
+internal enum ClassRuleKind { DenyAll, RequireAgentId, Redact }
+
+internal sealed record Attribute(string Pattern, int Order);
+
+internal sealed record HandlerModel(int Id, PolicyTrigger Trigger, List<Attribute> Attributes, ParameterShape Parameters, ReturnShape Return, Behaviour Behaviour)
+{
+    public byte Marker => (byte)((Id % 5) + 1);
+}
+
+internal sealed record ClassRuleModel(ClassRuleKind Kind, PolicyTrigger Trigger, string Pattern, int Order, string Replacement);
+
+internal sealed class ClassModel(string name)
+{
+    public string Name { get; } = name;
+
+    public List<ClassRuleModel> ClassRules { get; } = [];
+
+    public List<HandlerModel> Handlers { get; } = [];
+
+    public List<(int Operation, int Max, string Scope)> RateLimits { get; } = [];
+}
+
+/// <summary>Draws random policy classes from the glob grammar and writes them as C#.</summary>
+internal sealed class RandomPolicyModel(Random random)
+{
+    private static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
+
+    private static readonly string[] WildcardSegments =
+    [
+        "*", "a*", "*b", "a*b", "?", "[ab]", "[!a]", "{a,b}", "{a,}", "*.{json,yaml}", "{a*,b}", "?*", "a?b", "\\*",
+        "[a-c]*", "*a*", "{ab,b}*", "[\u00e9]", "?b", "x*", "*.json", "{,b}{a,b}",
+    ];
+
+    private static readonly PolicyTrigger[] AllTriggers = Enum.GetValues<PolicyTrigger>();
+
+    private static readonly PolicyTrigger[] DecidingTriggers =
+        [PolicyTrigger.BeforeWrite, PolicyTrigger.BeforeRead, PolicyTrigger.BeforeDelete, PolicyTrigger.AfterRead];
+
+    private int _nextId;
+
+    public string Pattern()
+    {
+        int count = random.Next(1, 5);
+        var segments = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            double roll = random.NextDouble();
+            segments.Add(roll < 0.5 ? Pick(LiteralSegments) : roll < 0.85 ? Pick(WildcardSegments) : "**");
+        }
+
+        string pattern = string.Join("/", segments);
+        return pattern.Length == 0 ? "a" : pattern; // the empty pattern is invalid
+    }
+
+    public ClassModel Class(string name, int handlers, PolicyTrigger[]? triggers = null)
+    {
+        var model = new ClassModel(name);
+        int classRules = random.Next(0, 3);
+        for (int i = 0; i < classRules; i++)
+        {
+            var kind = (ClassRuleKind)random.Next(3);
+            PolicyTrigger trigger = kind == ClassRuleKind.Redact ? PolicyTrigger.AfterRead : Pick(DecidingTriggers);
+            string replacement = kind == ClassRuleKind.Redact ? Pick(["[REDACTED]", "\u00e9\"\\x", ""]) : "";
+            model.ClassRules.Add(new ClassRuleModel(kind, trigger, Pattern(), Order(), replacement));
+        }
+
+        if (random.Next(3) == 0)
+        {
+            model.RateLimits.Add((random.Next(4), random.Next(1, 500), Pick(["global", "agent_id", "tenant"])));
+        }
+
+        for (int i = 0; i < handlers; i++)
+        {
+            PolicyTrigger trigger = Pick(triggers ?? AllTriggers);
+            ReturnShape returns = trigger switch
+            {
+                PolicyTrigger.AfterWrite or PolicyTrigger.AfterDelete => ReturnShape.Void,
+                PolicyTrigger.BeforeWrite or PolicyTrigger.AfterRead => random.Next(3) == 0 ? ReturnShape.Action : ReturnShape.Decision,
+                _ => ReturnShape.Action,
+            };
+            Behaviour behaviour = BehaviourFor(returns);
+            var attributes = new List<Attribute> { new(Pattern(), Order()) };
+            while (random.Next(4) == 0)
+            {
+                attributes.Add(new Attribute(Pattern(), Order()));
+            }
+
+            model.Handlers.Add(new HandlerModel(_nextId++, trigger, attributes, (ParameterShape)random.Next(3), returns, behaviour));
+        }
+
+        return model;
+    }
+
+    private Behaviour BehaviourFor(ReturnShape returns)
+    {
+        if (returns == ReturnShape.Void)
+        {
+            return random.Next(40) == 0 ? Behaviour.Throw : Behaviour.Allow;
+        }
+
+        // Mostly allowing handlers, so evaluations go on long enough to show order and chaining.
+        Behaviour[] choices = returns == ReturnShape.Decision
+            ? [Behaviour.Allow, Behaviour.Allow, Behaviour.Modify, Behaviour.Modify, Behaviour.ModifyIfEvenKey, Behaviour.DenyIfKeyLength,
+               Behaviour.DenyIfNoAgent, Behaviour.DenyIfValueHasMarker, Behaviour.Deny]
+            : [Behaviour.Allow, Behaviour.Allow, Behaviour.Allow, Behaviour.DenyIfKeyLength, Behaviour.DenyIfNoAgent,
+               Behaviour.DenyIfValueHasMarker, Behaviour.Deny];
+        return random.Next(60) == 0 ? Behaviour.Throw : Pick(choices);
+    }
+
+    private int Order() => Pick([0, 0, 0, 0, 1, -1, 2]);
+
+    private T Pick<T>(T[] items) => items[random.Next(items.Length)];
+
+    public static string Source(IEnumerable<ClassModel> classes)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("using System;").AppendLine("using SochDb.Policy;").AppendLine("namespace Differential;");
+        foreach (ClassModel model in classes)
+        {
+            foreach (ClassRuleModel rule in model.ClassRules)
+            {
+                string order = rule.Order != 0 ? $", Order = {rule.Order}" : "";
+                text.AppendLine(rule.Kind switch
+                {
+                    ClassRuleKind.Redact => $"[Redact({Quote(rule.Pattern)}, {Quote(rule.Replacement)}{order})]",
+                    _ => $"[{rule.Kind}(PolicyTrigger.{rule.Trigger}, {Quote(rule.Pattern)}{order})]",
+                });
+            }
+
+            foreach (var (operation, max, scope) in model.RateLimits)
+            {
+                text.AppendLine($"[RateLimit((PolicyOperation){operation}, {max}, Scope = {Quote(scope)})]");
+            }
+
+            text.AppendLine($"public static partial class {model.Name}").AppendLine("{");
+            text.AppendLine("    public static readonly System.Collections.Generic.List<int> Calls = new();");
+            foreach (HandlerModel handler in model.Handlers)
+            {
+                foreach (Attribute attribute in handler.Attributes)
+                {
+                    string order = attribute.Order != 0 ? $", Order = {attribute.Order}" : "";
+                    text.AppendLine($"    [{handler.Trigger}({Quote(attribute.Pattern)}{order})]");
+                }
+
+                string returns = handler.Return switch { ReturnShape.Void => "void", ReturnShape.Action => "PolicyAction", _ => "PolicyDecision" };
+                string parameters = handler.Parameters switch
+                {
+                    ParameterShape.In => "in PolicyRequest request",
+                    ParameterShape.ByValue => "PolicyRequest request",
+                    _ => "ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context",
+                };
+                text.AppendLine($"    private static {returns} H{handler.Id}({parameters})").AppendLine("    {");
+                text.AppendLine($"        Calls.Add({handler.Id});");
+                if (handler.Parameters != ParameterShape.Seed)
+                {
+                    text.AppendLine("        ReadOnlySpan<byte> key = request.Key; ReadOnlySpan<byte> value = request.Value; PolicyContext context = request.Context;");
+                }
+
+                text.AppendLine("        " + Body(handler));
+                text.AppendLine("    }");
+            }
+
+            text.AppendLine("}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Body(HandlerModel handler)
+    {
+        bool action = handler.Return == ReturnShape.Action;
+        string allow = action ? "PolicyAction.Allow" : "PolicyDecision.Allow";
+        string deny = action ? "PolicyAction.Deny" : $"PolicyDecision.Deny(\"h{handler.Id}\")";
+        string modify = $"{{ var b = new byte[value.Length + 1]; value.CopyTo(b); b[^1] = {handler.Marker}; return PolicyDecision.Modify(b); }}";
+        return handler.Behaviour switch
+        {
+            Behaviour.Throw => $"throw new InvalidOperationException(\"h{handler.Id}\");",
+            _ when handler.Return == ReturnShape.Void => "GC.KeepAlive(context); _ = key.Length + value.Length;",
+            Behaviour.Allow => $"return {allow};",
+            Behaviour.Deny => $"return {deny};",
+            Behaviour.DenyIfKeyLength => $"return key.Length % 3 == {handler.Id % 3} ? {deny} : {allow};",
+            Behaviour.DenyIfNoAgent => $"return string.IsNullOrEmpty(context.AgentId) ? {deny} : {allow};",
+            Behaviour.DenyIfValueHasMarker => $"return value.IndexOf((byte){handler.Marker}) >= 0 ? {deny} : {allow};",
+            Behaviour.Modify => modify,
+            Behaviour.ModifyIfEvenKey => $"if (key.Length % 2 == 0) {modify} return {allow};",
+            _ => throw new InvalidOperationException(handler.Behaviour.ToString()),
+        };
+    }
+
+    /// <summary>A C# string literal (escapes quotes, backslashes and non-ASCII).</summary>
+    public static string Quote(string text)
+    {
+        var builder = new StringBuilder("\"");
+        foreach (char c in text)
+        {
+            builder.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                _ when c < 0x20 || c > 0x7E => $"\\u{(int)c:X4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return builder.Append('"').ToString();
+    }
+}

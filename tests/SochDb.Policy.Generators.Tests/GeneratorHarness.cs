@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.Loader;
+using Basic.Reference.Assemblies;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using SochDb.Policy.Generators;
+
+namespace SochDb.Policy.Generators.Tests;
+
+/// <summary>Compiles C# in memory with the policy generator, the .NET 10 reference assemblies and SochDb.Policy.dll.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly ImmutableArray<MetadataReference> References =
+        [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(CompiledPolicySet).Assembly.Location)];
+
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "PolicyTests" + Guid.NewGuid().ToString("N"),
+            sources.Select((text, i) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: $"Source{i}.cs")),
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver(bool trackSteps = true) =>
+        CSharpGeneratorDriver.Create(
+            [new PolicyGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>Runs the generator; fails on any diagnostic in the generated output or the resulting compilation.</summary>
+    public static GeneratorResult Run(params string[] sources)
+    {
+        CSharpCompilation input = CreateCompilation(sources);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+        Assert.True(errors.Length == 0, "The compilation has diagnostics:\n" + string.Join("\n", errors.Select(d => d.ToString())));
+        return new GeneratorResult(driver, output, driver.GetRunResult());
+    }
+
+    /// <summary>Emits the compilation and loads it into a collectible context (SochDb.Policy resolves to the test's copy).</summary>
+    public static Assembly Load(Compilation compilation)
+    {
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        stream.Position = 0;
+        var context = new AssemblyLoadContext("policy-test-" + Guid.NewGuid().ToString("N"), isCollectible: true);
+        return context.LoadFromStream(stream);
+    }
+
+    public static CompiledPolicySet CompiledSet(Assembly assembly, string typeName)
+    {
+        Type type = assembly.GetType(typeName) ?? throw new InvalidOperationException("no type " + typeName);
+        PropertyInfo property = type.GetProperty("Compiled", BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException(typeName + " has no Compiled property");
+        return (CompiledPolicySet)property.GetValue(null)!;
+    }
+
+    /// <summary>The generated text with the generator's version replaced, so snapshots survive version bumps.</summary>
+    public static string Normalize(string generated) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            generated, "GeneratedCode\\(\"SochDb.Policy.Generators\", \"[^\"]*\"\\)", "GeneratedCode(\"SochDb.Policy.Generators\", \"<version>\")");
+}
+
+internal sealed record GeneratorResult(GeneratorDriver Driver, Compilation Output, GeneratorDriverRunResult RunResult)
+{
+    public IEnumerable<GeneratedSourceResult> Sources => RunResult.Results.SelectMany(r => r.GeneratedSources);
+
+    public string Source(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
+}

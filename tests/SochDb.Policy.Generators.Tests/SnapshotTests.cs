@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+
+namespace SochDb.Policy.Generators.Tests;
+
+/// <summary>
+/// The generated file per representative class, compared with Snapshots/*.g.cs.txt (version normalised).
+/// After an intended change of the output, update them with:
+/// <c>SOCHDB_UPDATE_SNAPSHOTS=1 dotnet test tests/SochDb.Policy.Generators.Tests --filter FullyQualifiedName~SnapshotTests</c>
+/// and review the diff.
+/// </summary>
+public class SnapshotTests
+{
+    [Theory]
+    [InlineData(nameof(TestSources.DesignSample), "AgentGuard.AgentPolicies.Policies.g.cs")]
+    [InlineData(nameof(TestSources.ClassLevelAndOrdering), "Contoso.Agents.Outer.Inner.Policies.g.cs")]
+    [InlineData(nameof(TestSources.ManyTenants), "TenantPolicies.Policies.g.cs")]
+    public void Generated_file_matches_snapshot(string sourceName, string hintName)
+    {
+        string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        string actual = GeneratorHarness.Normalize(result.Source(hintName));
+        string path = Path.Combine(SnapshotDirectory(), sourceName + ".g.cs.txt");
+        if (Environment.GetEnvironmentVariable("SOCHDB_UPDATE_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(path, actual);
+        }
+
+        Assert.True(File.Exists(path), $"Snapshot {path} is missing; create it with SOCHDB_UPDATE_SNAPSHOTS=1.");
+        string expected = File.ReadAllText(path).ReplaceLineEndings("\n");
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Output_is_deterministic_and_types_come_in_ordinal_order()
+    {
+        // Same sources in two different orders: same files, same text, in ordinal order of type name.
+        GeneratorResult first = GeneratorHarness.Run(TestSources.ManyTenants, TestSources.DesignSample, TestSources.ClassLevelAndOrdering);
+        GeneratorResult second = GeneratorHarness.Run(TestSources.ClassLevelAndOrdering, TestSources.DesignSample, TestSources.ManyTenants);
+        string[] names = first.Sources.Select(s => s.HintName).ToArray();
+        Assert.Equal(
+            ["AgentGuard.AgentPolicies.Policies.g.cs", "Contoso.Agents.Outer.Inner.Policies.g.cs", "TenantPolicies.Policies.g.cs"],
+            names);
+        Assert.Equal(names, second.Sources.Select(s => s.HintName).ToArray());
+        foreach (string name in names)
+        {
+            Assert.Equal(first.Source(name), second.Source(name));
+        }
+    }
+
+    private static string SnapshotDirectory([CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "Snapshots");
+}
