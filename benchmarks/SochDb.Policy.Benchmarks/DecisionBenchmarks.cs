@@ -1,6 +1,6 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using DotNet.Globbing;
+using DotNetGlob = DotNet.Globbing.Glob;
 using SochDb.Policy.Benchmarks.RuleSets;
 
 namespace SochDb.Policy.Benchmarks;
@@ -16,7 +16,7 @@ public class DecisionBenchmarks
     private static readonly byte[] Value = "v"u8.ToArray();
 
     private SeedShapedEngine _seed = null!;
-    private Glob[] _globs = null!;
+    private DotNetGlob[] _globs = null!;
     private CompiledPolicySet _compiled = null!;
     private PolicyEngine _compiledEngine = null!;
     private PolicyEngine _runtimeEngine = null!;
@@ -35,7 +35,7 @@ public class DecisionBenchmarks
     {
         string[] patterns = RulePatterns.First(Rules);
         _seed = new SeedShapedEngine(patterns);
-        _globs = patterns.Select(p => Glob.Parse(p)).ToArray();
+        _globs = patterns.Select(p => DotNetGlob.Parse(p)).ToArray();
         _compiled = Rules switch
         {
             16 => Rules16.Compiled,
@@ -58,10 +58,10 @@ public class DecisionBenchmarks
     public bool SeedRegex() => _seed.Decide(_key, _seedContext);
 
     [Benchmark(Description = "DotNet.Glob per rule")]
-    public bool DotNetGlob()
+    public bool DotNetGlobMatch()
     {
         bool any = false;
-        foreach (Glob glob in _globs)
+        foreach (DotNetGlob glob in _globs)
         {
             if (glob.IsMatch(_key))
             {

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
-using SochDb.Policy.RateLimiting;
+using OurRateLimiter = SochDb.Policy.RateLimiting.RateLimiter;
 
 namespace SochDb.Policy.Benchmarks;
 
@@ -15,17 +15,17 @@ public class RateLimitBenchmarks
     private const int PerMinute = int.MaxValue;
     private static readonly PolicyContext Context = new() { AgentId = "agent_001", SessionId = "session_1" };
 
-    private RateLimiter _oursAgent = null!;
-    private RateLimiter _oursChained = null!;
+    private OurRateLimiter _oursAgent = null!;
+    private OurRateLimiter _oursChained = null!;
     private PartitionedRateLimiter<PolicyContext> _theirsAgent = null!;
     private PartitionedRateLimiter<PolicyContext> _theirsChained = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _oursAgent = new RateLimiter(TimeProvider.System);
+        _oursAgent = new OurRateLimiter(TimeProvider.System);
         _oursAgent.Add(new RateLimitRule(PolicyOperation.All, PerMinute, "agent_id"));
-        _oursChained = new RateLimiter(TimeProvider.System);
+        _oursChained = new OurRateLimiter(TimeProvider.System);
         _oursChained.Add(new RateLimitRule(PolicyOperation.All, PerMinute, "global"));
         _oursChained.Add(new RateLimitRule(PolicyOperation.All, PerMinute, "agent_id"));
         _oursChained.Add(new RateLimitRule(PolicyOperation.All, PerMinute, "session_id"));

@@ -1,20 +1,71 @@
 using System.Text;
+using AgentGuard;
 using SochDb;
+using SochDb.Policy;
 
-// The embedded store an agent's memory lives in: one SQLite file (WAL mode) in the current directory.
+// The agent's memory: one SQLite file (WAL mode) in the current directory.
 using Database db = Database.Open("./agent_data");
 
-db.Put("users/alice/profile", "Alice, prefers short answers");
-db.Put("users/alice/email", "alice@example.com");
-db.Put("users/bob/profile", "Bob, asks about invoices");
-db.Put("system/config", "{\"model\": \"small\"}");
-Console.WriteLine("wrote 4 keys to ./agent_data");
+// Compiled policies (AgentPolicies.cs, turned into a dispatch table by the source generator) run first,
+// then rules registered at run time, in registration order.
+var policy = new PolicyEngine(db, AgentPolicies.Compiled);
+policy.BeforeDelete("audit/**", Policies.DenyAll, name: "keep-audit-trail");
+policy.AfterRead("users/*/ssn", Policies.RedactValue("***-**-****"), name: "redact-ssn");
+policy.AddRateLimit("write", maxPerMinute: 5, scope: "agent_id");
+policy.EnableAudit(maxEntries: 1_000);
 
-byte[]? email = db.Get("users/alice/email");
-Console.WriteLine($"read users/alice/email = {(email is null ? "(absent)" : Encoding.UTF8.GetString(email))}");
+var admin = new PolicyContext();
+var agent = new PolicyContext { AgentId = "agent_001", SessionId = "session_42" };
+var runaway = new PolicyContext { AgentId = "agent_666" };
 
-Console.WriteLine("scan of users/alice/:");
-foreach (KeyValuePair<byte[], byte[]> entry in db.Scan("users/alice/"))
+policy.Put("system/config", "{\"model\": \"small\"}", admin);
+Console.WriteLine("admin wrote system/config");
+Try(() => policy.Put("system/config", "{\"model\": \"huge\"}", agent));
+
+policy.Put("users/alice/profile", "Alice, prefers short answers", agent);
+policy.Put("users/alice/email", "alice@example.com", agent);
+policy.Put("users/alice/ssn", "078-05-1120", agent);
+Console.WriteLine("agent_001 wrote users/alice/{profile,email,ssn}");
+
+Console.WriteLine($"email, plain read: {policy.GetString("users/alice/email", agent)}");
+Console.WriteLine($"email, redact_pii read: {policy.GetString("users/alice/email", agent.With("redact_pii", "1"))}");
+
+Console.WriteLine("scan users/alice/ with redact_pii:");
+foreach (KeyValuePair<byte[], byte[]> entry in policy.Scan("users/alice/", agent.With("redact_pii", "1")))
 {
     Console.WriteLine($"  {Encoding.UTF8.GetString(entry.Key)} = {Encoding.UTF8.GetString(entry.Value)}");
+}
+
+policy.Put("audit/2026-11-27", "agent_001 read alice", admin);
+Try(() => policy.Delete("audit/2026-11-27", admin));
+
+for (int i = 0; i < 7; i++)
+{
+    Try(() => policy.Put($"scratch/{i}", "x", runaway), quietWhenAllowed: true);
+}
+
+Console.WriteLine("audit trail (newest 12):");
+foreach (AuditEntry entry in policy.GetAuditLog(limit: 12))
+{
+    Console.WriteLine($"  audit: {entry.Result,-11} {entry.Operation,-6} {entry.Key,-22} agent={entry.AgentId ?? "-"} rule={entry.Rule ?? "-"}");
+}
+
+static void Try(Action operation, bool quietWhenAllowed = false)
+{
+    try
+    {
+        operation();
+        if (!quietWhenAllowed)
+        {
+            Console.WriteLine("allowed");
+        }
+    }
+    catch (RateLimitExceededException e)
+    {
+        Console.WriteLine($"rate limited: {e.Key} for {e.ScopeValue}, retry after {e.RetryAfter.TotalSeconds:0.0}s");
+    }
+    catch (PolicyViolationException e)
+    {
+        Console.WriteLine($"denied: {e.Key} by {e.HandlerName} ({e.Pattern})");
+    }
 }
