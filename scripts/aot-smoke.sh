@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Publishes samples/AgentGuard with NativeAOT from clean (warnings are errors, so any IL2xxx/IL3xxx fails
+# Publishes samples/AgentGuard with NativeAOT from clean (its Release obj/bin removed first) (warnings are errors, so any IL2xxx/IL3xxx fails
 # the publish), runs the binary in an empty folder and checks that it showed each policy at work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/aot
 rm -rf "$out" samples/AgentGuard/bin/Release samples/AgentGuard/obj/Release
-dotnet publish samples/AgentGuard/AgentGuard.csproj -c Release -r linux-x64 -o "$out" --no-incremental -p:PublishAot=true \
+mkdir -p artifacts
+dotnet publish samples/AgentGuard/AgentGuard.csproj -c Release -r linux-x64 -o "$out" \
   | tee artifacts/aot-publish.log
 if grep -E 'warning (IL[23][0-9]{3}|SOCH)' artifacts/aot-publish.log; then
   echo "aot: the publish printed trim/AOT warnings" >&2
