@@ -70,6 +70,6 @@ public class RateLimitBenchmarks
                 TokensPerPeriod = PerMinute,
                 ReplenishmentPeriod = TimeSpan.FromMinutes(1),
                 QueueLimit = 0,
-                AutoReplenishment = false,
+                AutoReplenishment = true,
             }));
 }

@@ -5,13 +5,14 @@ using System.Threading;
 namespace SochDb.Policy.Audit;
 
 /// <summary>
-/// A lock-free ring buffer of the newest <see cref="Capacity"/> entries. A writer reserves a sequence number with one
-/// interlocked increment and publishes its entry into slot <c>sequence % Capacity</c>; a reader trusts a slot only
-/// when the entry's sequence is the one it expects there, so it never returns a half-written or overwritten slot.
+/// A ring buffer of the newest <see cref="Capacity"/> entries. A writer reserves a sequence number with one interlocked
+/// increment and writes it in place into slot <c>sequence % Capacity</c> (see <see cref="AuditSlot"/>); readers turn
+/// slots into <see cref="AuditEntry"/> objects only when asked. Slots are created on first use and then reused, so
+/// once the ring has gone round once, recording an entry allocates nothing.
 /// </summary>
 internal sealed class AuditLog
 {
-    private readonly AuditEntry?[] _slots;
+    private readonly AuditSlot?[] _slots;
     private long _next;
 
     public AuditLog(int capacity)
@@ -22,7 +23,7 @@ internal sealed class AuditLog
     private AuditLog(int capacity, long next)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _slots = new AuditEntry?[capacity];
+        _slots = new AuditSlot?[capacity];
         _next = next;
     }
 
@@ -31,25 +32,12 @@ internal sealed class AuditLog
     /// <summary>Number of entries ever reserved (the next sequence number).</summary>
     public long TotalRecorded => Volatile.Read(ref _next);
 
-    /// <summary>Reserves the next sequence number; the caller then builds the entry and <see cref="Publish"/>es it.</summary>
-    public long Reserve() => Interlocked.Increment(ref _next) - 1;
-
-    public void Publish(AuditEntry entry)
+    /// <summary>Records one entry under the next sequence number.</summary>
+    public void Append(DateTimeOffset timestamp, PolicyOperation operation, ReadOnlySpan<byte> key, AuditResult result,
+        string? agentId, string? sessionId, string? rule, string? reason)
     {
-        ref AuditEntry? slot = ref _slots[entry.Sequence % _slots.Length];
-        AuditEntry? current = Volatile.Read(ref slot);
-        while (current is null || current.Sequence < entry.Sequence)
-        {
-            AuditEntry? seen = Interlocked.CompareExchange(ref slot, entry, current);
-            if (ReferenceEquals(seen, current))
-            {
-                return;
-            }
-
-            current = seen;
-        }
-
-        // A newer entry already took the slot: this one has fallen out of the ring, as it would have anyway.
+        long sequence = Interlocked.Increment(ref _next) - 1;
+        SlotFor(sequence).Write(sequence, timestamp, operation, key, result, agentId, sessionId, rule, reason);
     }
 
     /// <summary>The newest <paramref name="limit"/> entries that pass the filters, oldest first.</summary>
@@ -60,24 +48,11 @@ internal sealed class AuditLog
         var picked = new List<AuditEntry>((int)Math.Min(limit, Math.Min(end - start, 1024)));
         for (long sequence = end - 1; sequence >= start && picked.Count < limit; sequence--)
         {
-            AuditEntry? entry = Volatile.Read(ref _slots[sequence % _slots.Length]);
-            if (entry is null || entry.Sequence != sequence)
+            AuditSlot? slot = Volatile.Read(ref _slots[sequence % _slots.Length]);
+            if (slot?.TryRead(sequence, agentId, operation) is { } entry)
             {
-                // Reserved but not yet published, or already overwritten by a newer entry.
-                continue;
+                picked.Add(entry);
             }
-
-            if (agentId is not null && !string.Equals(entry.AgentId, agentId, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (operation is { } op && op != PolicyOperation.All && entry.Operation != op)
-            {
-                continue;
-            }
-
-            picked.Add(entry);
         }
 
         picked.Reverse();
@@ -86,7 +61,7 @@ internal sealed class AuditLog
 
     /// <summary>
     /// A log of <paramref name="capacity"/> entries holding the newest entries of this one, numbering on. An operation
-    /// in flight at the instant of the swap may still publish into this (old) log; resizing is an administrative act,
+    /// in flight at the instant of the swap may still write into this (old) log; resizing is an administrative act,
     /// and that entry is the only one that can be missed.
     /// </summary>
     public AuditLog Resize(int capacity)
@@ -95,9 +70,24 @@ internal sealed class AuditLog
         var resized = new AuditLog(capacity, end);
         foreach (AuditEntry entry in Read(capacity, agentId: null, operation: null))
         {
-            resized._slots[entry.Sequence % capacity] = entry;
+            resized.SlotFor(entry.Sequence).Write(entry.Sequence, entry.Timestamp, entry.Operation, entry.KeyBytes,
+                entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason);
         }
 
         return resized;
+    }
+
+    private AuditSlot SlotFor(long sequence)
+    {
+        ref AuditSlot? slot = ref _slots[sequence % _slots.Length];
+        AuditSlot? existing = Volatile.Read(ref slot);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        // First lap of the ring: two writers may race to create the slot; both then use the winner's.
+        var created = new AuditSlot();
+        return Interlocked.CompareExchange(ref slot, created, null) ?? created;
     }
 }

@@ -17,7 +17,8 @@ public sealed partial class PolicyEngine
     /// <summary>
     /// Starts recording one entry per operation outcome in a ring buffer of the newest <paramref name="maxEntries"/>.
     /// Enabling again keeps the entries recorded so far (the newest of them, if the new size is smaller).
-    /// While audit is on, every operation allocates its entry.
+    /// Slots are reused once the ring has gone round: recording then allocates nothing; <see cref="GetAuditLog"/> builds
+    /// the entries it returns.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxEntries"/> is not positive.</exception>
     public void EnableAudit(int maxEntries = 10_000)

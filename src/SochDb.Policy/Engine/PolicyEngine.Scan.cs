@@ -43,7 +43,11 @@ public sealed partial class PolicyEngine
     private bool TryAdmit(byte[] key, byte[] value, PolicyContext context, out byte[] visible)
     {
         visible = value;
-        AcquireOrThrow(PolicyOperation.Read, key, context);
+        if (_limiter.Applies(PolicyOperation.Read))
+        {
+            AcquireOrThrow(PolicyOperation.Read, key, context);
+        }
+
         RuleTable rules = Volatile.Read(ref _rules);
 
         var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, context);

@@ -27,6 +27,9 @@ public sealed partial class PolicyEngine
     private readonly PolicyMetrics _metrics;
     private readonly Lock _registrationLock = new();
 
+    // Bit 1 << trigger: some compiled set handles the trigger (fixed at construction).
+    private readonly int _compiledTriggers;
+
     private RuleTable _rules = RuleTable.Empty;
     private long _nextSequence;
 
@@ -66,6 +69,14 @@ public sealed partial class PolicyEngine
             {
                 _limiter.Add(limit);
             }
+
+            for (var trigger = PolicyTrigger.BeforeWrite; trigger <= PolicyTrigger.AfterDelete; trigger++)
+            {
+                if (set.Handles(trigger))
+                {
+                    _compiledTriggers |= 1 << (int)trigger;
+                }
+            }
         }
     }
 
@@ -84,16 +95,39 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        AcquireOrThrow(PolicyOperation.Write, key, ctx);
+        if (_limiter.Applies(PolicyOperation.Write))
+        {
+            AcquireOrThrow(PolicyOperation.Write, key, ctx);
+        }
+
         RuleTable rules = Volatile.Read(ref _rules);
+        int triggers = _compiledTriggers | rules.TriggerMask;
+        bool modified = false;
+        PolicyRuleInfo? modifyingRule = null;
+        if (Runs(triggers, PolicyTrigger.BeforeWrite))
+        {
+            var before = new PolicyEvaluation(PolicyTrigger.BeforeWrite, key, value, ctx);
+            Decide(ref before, rules, PolicyOperation.Write, throwOnDeny: true);
+            value = before.Value;
+            modified = before.IsModified;
+            modifyingRule = before.ModifyingRule;
+        }
 
-        var before = new PolicyEvaluation(PolicyTrigger.BeforeWrite, key, value, ctx);
-        Decide(ref before, rules, PolicyOperation.Write, throwOnDeny: true);
-        _store.Put(key, before.Value);
+        _store.Put(key, value);
+        if (Runs(triggers, PolicyTrigger.AfterWrite))
+        {
+            var after = new PolicyEvaluation(PolicyTrigger.AfterWrite, key, value, ctx);
+            Observe(ref after, rules, PolicyOperation.Write);
+        }
 
-        var after = new PolicyEvaluation(PolicyTrigger.AfterWrite, key, before.Value, ctx);
-        Observe(ref after, rules, PolicyOperation.Write);
-        Record(PolicyOperation.Write, key, ctx, before.IsModified ? AuditResult.Modified : AuditResult.Allowed, before.ModifyingRule, null);
+        if (modified)
+        {
+            Record(PolicyOperation.Write, key, ctx, AuditResult.Modified, modifyingRule, null);
+        }
+        else
+        {
+            RecordAllowed(PolicyOperation.Write, key, ctx);
+        }
     }
 
     /// <summary>Reads <paramref name="key"/> if every policy allows: null when absent, else the value after AfterRead handlers.</summary>
@@ -104,15 +138,29 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        AcquireOrThrow(PolicyOperation.Read, key, ctx);
-        RuleTable rules = Volatile.Read(ref _rules);
+        if (_limiter.Applies(PolicyOperation.Read))
+        {
+            AcquireOrThrow(PolicyOperation.Read, key, ctx);
+        }
 
-        var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, ctx);
-        Decide(ref before, rules, PolicyOperation.Read, throwOnDeny: true);
+        RuleTable rules = Volatile.Read(ref _rules);
+        int triggers = _compiledTriggers | rules.TriggerMask;
+        if (Runs(triggers, PolicyTrigger.BeforeRead))
+        {
+            var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, ctx);
+            Decide(ref before, rules, PolicyOperation.Read, throwOnDeny: true);
+        }
+
         if (!_store.TryGet(key, out byte[]? value))
         {
-            Record(PolicyOperation.Read, key, ctx, AuditResult.Allowed, null, null);
+            RecordAllowed(PolicyOperation.Read, key, ctx);
             return null;
+        }
+
+        if (!Runs(triggers, PolicyTrigger.AfterRead))
+        {
+            RecordAllowed(PolicyOperation.Read, key, ctx);
+            return value;
         }
 
         var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, ctx);
@@ -125,7 +173,7 @@ public sealed partial class PolicyEngine
             return after.Value.ToArray();
         }
 
-        Record(PolicyOperation.Read, key, ctx, AuditResult.Allowed, null, null);
+        RecordAllowed(PolicyOperation.Read, key, ctx);
         return value;
     }
 
@@ -138,19 +186,27 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        AcquireOrThrow(PolicyOperation.Delete, key, ctx);
-        RuleTable rules = Volatile.Read(ref _rules);
+        if (_limiter.Applies(PolicyOperation.Delete))
+        {
+            AcquireOrThrow(PolicyOperation.Delete, key, ctx);
+        }
 
-        var before = new PolicyEvaluation(PolicyTrigger.BeforeDelete, key, default, ctx);
-        Decide(ref before, rules, PolicyOperation.Delete, throwOnDeny: true);
+        RuleTable rules = Volatile.Read(ref _rules);
+        int triggers = _compiledTriggers | rules.TriggerMask;
+        if (Runs(triggers, PolicyTrigger.BeforeDelete))
+        {
+            var before = new PolicyEvaluation(PolicyTrigger.BeforeDelete, key, default, ctx);
+            Decide(ref before, rules, PolicyOperation.Delete, throwOnDeny: true);
+        }
+
         bool removed = _store.Delete(key);
-        if (removed)
+        if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
         {
             var after = new PolicyEvaluation(PolicyTrigger.AfterDelete, key, default, ctx);
             Observe(ref after, rules, PolicyOperation.Delete);
         }
 
-        Record(PolicyOperation.Delete, key, ctx, AuditResult.Allowed, null, null);
+        RecordAllowed(PolicyOperation.Delete, key, ctx);
         return removed;
     }
 
@@ -275,18 +331,32 @@ public sealed partial class PolicyEngine
         throw new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId);
     }
 
-    private void Record(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditResult result,
-        PolicyRuleInfo? rule, string? reason, string? ruleText = null)
+    private static bool Runs(int triggers, PolicyTrigger trigger) => (triggers & (1 << (int)trigger)) != 0;
+
+    /// <summary>The allowed outcome: counted, and audited when audit is on. The common path, kept small.</summary>
+    private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
-        _metrics.RecordDecision(operation, result);
+        _metrics.RecordDecision(operation, AuditResult.Allowed);
+        if (Volatile.Read(ref _activeAudit) is not null)
+        {
+            Record(operation, key, context, AuditResult.Allowed, null, null, countDecision: false);
+        }
+    }
+
+    private void Record(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditResult result,
+        PolicyRuleInfo? rule, string? reason, string? ruleText = null, bool countDecision = true)
+    {
+        if (countDecision)
+        {
+            _metrics.RecordDecision(operation, result);
+        }
+
         AuditLog? log = Volatile.Read(ref _activeAudit);
         if (log is null)
         {
             return;
         }
 
-        long sequence = log.Reserve();
-        log.Publish(new AuditEntry(sequence, _time.GetUtcNow(), operation, key.ToArray(), result,
-            context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason));
+        log.Append(_time.GetUtcNow(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
     }
 }

@@ -17,12 +17,22 @@ internal sealed class RuleTable
     {
         _triggers = triggers;
         Count = count;
+        for (int trigger = 0; trigger < triggers.Length; trigger++)
+        {
+            if (!triggers[trigger].IsEmpty)
+            {
+                TriggerMask |= 1 << trigger;
+            }
+        }
     }
 
     public static RuleTable Empty { get; } = CreateEmpty();
 
     /// <summary>Total number of rules.</summary>
     public int Count { get; }
+
+    /// <summary>Bit <c>1 &lt;&lt; trigger</c> is set when the trigger has at least one rule.</summary>
+    public int TriggerMask { get; }
 
     public TriggerRules this[PolicyTrigger trigger] => _triggers[(int)trigger];
 

@@ -9,6 +9,10 @@ internal sealed class RateLimitState
     private readonly Dictionary<string, TokenBucket>? _perValue;
     private readonly TokenBucket _shared;
 
+    // The bucket most recently used for a scope value: consecutive acquires by one caller skip the string hash and
+    // dictionary probe. Always an entry of _perValue (cleared when that entry is dropped); guarded by the limiter's lock.
+    private TokenBucket? _last;
+
     public RateLimitState(RateLimitRule rule, long timestampFrequency, long now)
     {
         Rule = rule;
@@ -20,7 +24,7 @@ internal sealed class RateLimitState
             PolicyContext.SessionIdItem => ScopeKind.SessionId,
             _ => ScopeKind.Custom,
         };
-        _shared = new TokenBucket(rule.MaxPerMinute, now);
+        _shared = new TokenBucket(rule.MaxPerMinute, now, scopeValue: null);
         if (Kind != ScopeKind.Global)
         {
             _perValue = new Dictionary<string, TokenBucket>(StringComparer.Ordinal);
@@ -35,9 +39,6 @@ internal sealed class RateLimitState
 
     /// <summary>The bucket chosen by the check pass, taken from by the take pass (both under the limiter's lock).</summary>
     public TokenBucket? Pending { get; set; }
-
-    /// <summary>The scope value of <see cref="Pending"/> (null: global or absent).</summary>
-    public string? PendingValue { get; set; }
 
     public int BucketCount => _perValue?.Count ?? 0;
 
@@ -58,12 +59,19 @@ internal sealed class RateLimitState
             return _shared;
         }
 
+        TokenBucket? last = _last;
+        if (last is not null && string.Equals(last.ScopeValue, value, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
         if (!_perValue.TryGetValue(value, out TokenBucket? bucket))
         {
-            bucket = new TokenBucket(Rule.MaxPerMinute, now);
+            bucket = new TokenBucket(Rule.MaxPerMinute, now, value);
             _perValue.Add(value, bucket);
         }
 
+        _last = bucket;
         return bucket;
     }
 
@@ -75,6 +83,8 @@ internal sealed class RateLimitState
             return;
         }
 
+        // The cached bucket may be among those dropped; a later acquire must find (or recreate) it in the dictionary.
+        _last = null;
         int before = _perValue.Count;
         foreach (KeyValuePair<string, TokenBucket> entry in _perValue)
         {

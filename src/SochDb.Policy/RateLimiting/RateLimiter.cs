@@ -58,19 +58,49 @@ internal sealed class RateLimiter
     public bool TryAcquire(PolicyOperation operation, PolicyContext context, out RateLimitRefusal refusal)
     {
         RateLimitState[] limits = Volatile.Read(ref _byOperation)[(int)operation];
-        refusal = default;
         if (limits.Length == 0)
         {
+            refusal = default;
             return true;
         }
 
+        // Read outside the lock: a thread that read an older time than another only refills less (Refill ignores
+        // time going backwards), so the critical section stays as short as it can be.
+        long now = _time.GetTimestamp();
+        return limits.Length == 1
+            ? TryAcquireOne(limits[0], context, now, out refusal)
+            : TryAcquireAll(limits, context, now, out refusal);
+    }
+
+    /// <summary>The common case of one applicable limit: no cross-bucket bookkeeping is needed.</summary>
+    private bool TryAcquireOne(RateLimitState limit, PolicyContext context, long now, out RateLimitRefusal refusal)
+    {
+        string? value = limit.ScopeValue(context);
+        long wait;
         lock (_lock)
         {
-            long now = _time.GetTimestamp();
-            if (now - _lastSweep >= _sweepInterval)
+            SweepIfDue(now);
+            TokenBucket bucket = limit.BucketFor(value, now);
+            bucket.Refill(now, limit.Shape);
+            if (bucket.Tokens >= 1)
             {
-                Sweep(now);
+                bucket.Take();
+                refusal = default;
+                return true;
             }
+
+            wait = bucket.TicksUntilToken(limit.Shape);
+        }
+
+        refusal = new RateLimitRefusal(limit.Rule, value, ToTimeSpan(wait));
+        return false;
+    }
+
+    private bool TryAcquireAll(RateLimitState[] limits, PolicyContext context, long now, out RateLimitRefusal refusal)
+    {
+        lock (_lock)
+        {
+            SweepIfDue(now);
 
             // Pass 1: bring every bucket up to date and find the limit that refuses for the longest.
             long longestWait = 0;
@@ -81,7 +111,6 @@ internal sealed class RateLimiter
                 TokenBucket bucket = limit.BucketFor(value, now);
                 bucket.Refill(now, limit.Shape);
                 limit.Pending = bucket;
-                limit.PendingValue = value;
                 if (bucket.Tokens < 1)
                 {
                     long wait = bucket.TicksUntilToken(limit.Shape);
@@ -95,7 +124,7 @@ internal sealed class RateLimiter
 
             if (refusing is not null)
             {
-                refusal = new RateLimitRefusal(refusing.Rule, refusing.PendingValue, ToTimeSpan(longestWait));
+                refusal = new RateLimitRefusal(refusing.Rule, refusing.Pending!.ScopeValue, ToTimeSpan(longestWait));
                 ClearPending(limits);
                 return false;
             }
@@ -104,9 +133,10 @@ internal sealed class RateLimiter
             foreach (RateLimitState limit in limits)
             {
                 limit.Pending!.Take();
+                limit.Pending = null;
             }
 
-            ClearPending(limits);
+            refusal = default;
             return true;
         }
     }
@@ -147,8 +177,13 @@ internal sealed class RateLimiter
         }
     }
 
-    private void Sweep(long now)
+    private void SweepIfDue(long now)
     {
+        if (now - _lastSweep < _sweepInterval)
+        {
+            return;
+        }
+
         _lastSweep = now;
         foreach (RateLimitState limit in AllLimits())
         {
@@ -179,7 +214,6 @@ internal sealed class RateLimiter
         foreach (RateLimitState limit in limits)
         {
             limit.Pending = null;
-            limit.PendingValue = null;
         }
     }
 

@@ -10,11 +10,15 @@ namespace SochDb.Policy.RateLimiting;
 /// </summary>
 internal sealed class TokenBucket
 {
-    public TokenBucket(long capacity, long timestamp)
+    public TokenBucket(long capacity, long timestamp, string? scopeValue)
     {
         Tokens = capacity;
         Timestamp = timestamp;
+        ScopeValue = scopeValue;
     }
+
+    /// <summary>The scope value this bucket counts for (null: the global or the absent bucket).</summary>
+    public string? ScopeValue { get; }
 
     /// <summary>Whole tokens available.</summary>
     public long Tokens { get; private set; }

@@ -110,4 +110,78 @@ public sealed class AuditLogTests
             Assert.Equal(perThread, kit.Engine.GetAuditLog(int.MaxValue, agentId: "t" + t).Count);
         }
     }
+
+    [Fact]
+    public async Task ASmallRingUnderConcurrentWritersAndReaders_NeverReturnsATornOrStaleEntry()
+    {
+        using var kit = new EngineTestKit();
+        const int capacity = 2;
+        kit.Engine.EnableAudit(capacity);
+        const int threads = 4;
+        const int perThread = 20_000;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var done = new CancellationTokenSource();
+
+        // Every entry must be internally consistent: the key names the writer's agent, and the operation and
+        // session are the ones that writer always uses.
+        void Check(IReadOnlyList<AuditEntry> entries)
+        {
+            long previous = -1;
+            foreach (AuditEntry entry in entries)
+            {
+                if (entry.Sequence <= previous)
+                {
+                    failures.Enqueue($"sequence {entry.Sequence} after {previous}");
+                }
+
+                previous = entry.Sequence;
+                string agent = entry.AgentId ?? "<null>";
+                if (!entry.Key.StartsWith(agent + "/", StringComparison.Ordinal) || entry.SessionId != "s-" + agent
+                    || entry.Operation != (agent.EndsWith('0') || agent.EndsWith('2') ? PolicyOperation.Write : PolicyOperation.Read))
+                {
+                    failures.Enqueue($"torn entry {entry}");
+                }
+            }
+        }
+
+        Task reader = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+                if (entries.Count > capacity)
+                {
+                    failures.Enqueue($"{entries.Count} entries in a ring of {capacity}");
+                }
+
+                Check(entries);
+            }
+        });
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            string agent = "t" + t;
+            var context = new PolicyContext { AgentId = agent, SessionId = "s-" + agent };
+            for (int i = 0; i < perThread; i++)
+            {
+                // Keys of different lengths, so slots keep switching key buffers.
+                string key = agent + "/" + new string('k', i % 300);
+                if (t % 2 == 0)
+                {
+                    kit.Engine.Put(key, "v", context);
+                }
+                else
+                {
+                    kit.Engine.Get(key, context);
+                }
+            }
+        });
+        done.Cancel();
+        await reader;
+
+        Assert.Empty(failures);
+        IReadOnlyList<AuditEntry> final = kit.Engine.GetAuditLog(int.MaxValue);
+        Assert.Equal(Enumerable.Range(threads * perThread - capacity, capacity).Select(i => (long)i), final.Select(e => e.Sequence));
+        Check(final);
+        Assert.Empty(failures);
+    }
 }

@@ -183,6 +183,27 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public void ABucketDroppedByTheSweep_IsNotKeptAliveByTheLastCallerCache()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Read, 2, "agent_id");
+        var a = Agent("a");
+        kit.Engine.Get("k", a);
+
+        // The next acquire by "a" runs the sweep, which drops a's (refilled, full) bucket.
+        kit.Time.Advance(TimeSpan.FromSeconds(61));
+        kit.Engine.Get("k", a);
+        kit.Engine.Get("k", a);
+        kit.Engine.Get("k", Agent("b"));
+
+        // Another context with an equal (not identical) agent id meets the same, now empty, bucket.
+        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", Agent(new string('a', 1))));
+        Assert.Equal("a", refused.ScopeValue);
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", a));
+        Assert.Equal(2, kit.Engine.RateLimiter.BucketCount);
+    }
+
+    [Fact]
     public void ALimitOnAllCoversReadsWritesAndDeletes_AndALimitOnOneOperationOnlyThatOne()
     {
         using var kit = new EngineTestKit();

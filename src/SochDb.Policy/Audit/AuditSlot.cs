@@ -1,0 +1,135 @@
+using System;
+using System.Threading;
+
+namespace SochDb.Policy.Audit;
+
+/// <summary>
+/// One reusable slot of the audit ring, written in place under a sequence lock. <c>_state</c> is
+/// <c>sequence × 2</c> once that entry is complete and <c>sequence × 2 + 1</c> while it is being written. A writer
+/// claims the slot with a compare-and-swap only for a sequence newer than the one there, so an older entry never
+/// overwrites a newer one; a reader copies the fields and keeps them only if the state was the complete state of the
+/// sequence it wanted both before and after the copy, so it never returns a torn or overwritten entry.
+/// </summary>
+internal sealed class AuditSlot
+{
+    private const long Empty = -2; // the complete state of sequence -1: older than every real entry
+
+    // A key buffer keeps its size between entries; one that is far larger than the key it now holds is replaced,
+    // so a slot never retains more than a few times the bytes of its current key (plus this floor).
+    private const int RetainedKeyFloor = 256;
+
+    private long _state = Empty;
+    private DateTimeOffset _timestamp;
+    private PolicyOperation _operation;
+    private AuditResult _result;
+    private byte[] _key = Array.Empty<byte>();
+    private int _keyLength;
+    private string? _agentId;
+    private string? _sessionId;
+    private string? _rule;
+    private string? _reason;
+
+    /// <summary>Writes entry <paramref name="sequence"/> unless a newer one already holds the slot.</summary>
+    public void Write(long sequence, DateTimeOffset timestamp, PolicyOperation operation, ReadOnlySpan<byte> key,
+        AuditResult result, string? agentId, string? sessionId, string? rule, string? reason)
+    {
+        long claimed = (sequence << 1) | 1;
+        long current = Volatile.Read(ref _state);
+        SpinWait spinner = default;
+        while (true)
+        {
+            if (current >> 1 >= sequence)
+            {
+                // A newer entry holds the slot: this one has fallen out of the ring, as it would have anyway.
+                return;
+            }
+
+            if ((current & 1) != 0)
+            {
+                // An older entry is still being written here (the ring lapped it); it finishes in a few instructions.
+                spinner.SpinOnce();
+                current = Volatile.Read(ref _state);
+                continue;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _state, claimed, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        _timestamp = timestamp;
+        _operation = operation;
+        _result = result;
+        byte[] buffer = _key;
+        if (buffer.Length < key.Length || (buffer.Length > RetainedKeyFloor && key.Length < buffer.Length / 4))
+        {
+            buffer = new byte[(key.Length + 31) & ~31];
+            _key = buffer;
+        }
+
+        key.CopyTo(buffer);
+        _keyLength = key.Length;
+        _agentId = agentId;
+        _sessionId = sessionId;
+        _rule = rule;
+        _reason = reason;
+        Volatile.Write(ref _state, sequence << 1);
+    }
+
+    /// <summary>
+    /// Entry <paramref name="sequence"/> if it is complete, still here, and passes the filters; else null.
+    /// </summary>
+    public AuditEntry? TryRead(long sequence, string? agentIdFilter, PolicyOperation? operationFilter)
+    {
+        long expected = sequence << 1;
+        if (Volatile.Read(ref _state) != expected)
+        {
+            // Reserved but not yet complete, or already overwritten by a newer entry.
+            return null;
+        }
+
+        DateTimeOffset timestamp = _timestamp;
+        PolicyOperation operation = _operation;
+        AuditResult result = _result;
+        string? agentId = _agentId;
+        string? sessionId = _sessionId;
+        string? rule = _rule;
+        string? reason = _reason;
+        byte[] buffer = _key;
+        int length = _keyLength;
+
+        // Checked before filtering: a consistent snapshot also guarantees that length fits the buffer.
+        if (!IsUnchanged(expected))
+        {
+            return null;
+        }
+
+        if (agentIdFilter is not null && !string.Equals(agentId, agentIdFilter, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (operationFilter is { } op && op != PolicyOperation.All && operation != op)
+        {
+            return null;
+        }
+
+        byte[] key = buffer.AsSpan(0, length).ToArray();
+
+        // The key bytes are only trustworthy if no writer touched the slot while they were copied.
+        return IsUnchanged(expected)
+            ? new AuditEntry(sequence, timestamp, operation, key, result, agentId, sessionId, rule, reason)
+            : null;
+    }
+
+    private bool IsUnchanged(long expected)
+    {
+        // A full fence: the field reads above must not move below the second read of the state.
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _state) == expected;
+    }
+}
