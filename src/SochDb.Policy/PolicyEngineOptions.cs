@@ -6,7 +6,11 @@ namespace SochDb.Policy;
 /// <summary>Options of a <see cref="PolicyEngine"/>.</summary>
 public sealed class PolicyEngineOptions
 {
-    /// <summary>The clock of rate limits and audit timestamps; default <see cref="TimeProvider.System"/> (tests pass a fake one).</summary>
+    /// <summary>
+    /// The clock of rate limits and audit timestamps; default <see cref="TimeProvider.System"/>, which the engine reads
+    /// through the system's coarse millisecond tick (cheap; see docs/semantics.md). Any other provider (tests pass a
+    /// fake one) is used exactly as given.
+    /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed partial class PolicyEngine
 {
     private readonly IKeyValueStore _store;
     private readonly CompiledPolicySet[] _compiled;
-    private readonly TimeProvider _time;
+    private readonly PolicyClock _clock;
     private readonly RateLimiter _limiter;
     private readonly PolicyMetrics _metrics;
     private readonly Lock _registrationLock = new();
@@ -60,8 +60,8 @@ public sealed partial class PolicyEngine
 
         _store = store;
         _compiled = (CompiledPolicySet[])compiled.Clone();
-        _time = options.TimeProvider;
-        _limiter = new RateLimiter(_time);
+        _clock = PolicyClock.For(options.TimeProvider);
+        _limiter = new RateLimiter(options.TimeProvider);
         _metrics = PolicyMetrics.Create(options.MeterFactory);
         foreach (CompiledPolicySet set in _compiled)
         {
@@ -357,6 +357,6 @@ public sealed partial class PolicyEngine
             return;
         }
 
-        log.Append(_time.GetUtcNow(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
+        log.Append(_clock.GetUtcNow(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using SochDb.Policy.Engine;
 
 namespace SochDb.Policy.RateLimiting;
 
@@ -14,7 +15,7 @@ internal sealed class RateLimiter
     private static readonly RateLimitState[] NoLimits = Array.Empty<RateLimitState>();
 
     private readonly Lock _lock = new();
-    private readonly TimeProvider _time;
+    private readonly PolicyClock _clock;
     private readonly long _sweepInterval;
 
     // Indexed by PolicyOperation (Read, Write, Delete): the limits of that operation plus those of All.
@@ -24,16 +25,16 @@ internal sealed class RateLimiter
 
     public RateLimiter(TimeProvider time)
     {
-        _time = time;
-        _sweepInterval = checked(60 * time.TimestampFrequency);
-        _lastSweep = time.GetTimestamp();
+        _clock = PolicyClock.For(time);
+        _sweepInterval = checked(60 * _clock.TimestampFrequency);
+        _lastSweep = _clock.GetTimestamp();
     }
 
     public void Add(RateLimitRule rule)
     {
         lock (_lock)
         {
-            var state = new RateLimitState(rule, _time.TimestampFrequency, _time.GetTimestamp());
+            var state = new RateLimitState(rule, _clock.TimestampFrequency, _clock.GetTimestamp());
             var next = (RateLimitState[][])_byOperation.Clone();
             for (int op = 0; op < next.Length; op++)
             {
@@ -66,7 +67,7 @@ internal sealed class RateLimiter
 
         // Read outside the lock: a thread that read an older time than another only refills less (Refill ignores
         // time going backwards), so the critical section stays as short as it can be.
-        long now = _time.GetTimestamp();
+        long now = _clock.GetTimestamp();
         return limits.Length == 1
             ? TryAcquireOne(limits[0], context, now, out refusal)
             : TryAcquireAll(limits, context, now, out refusal);
@@ -219,9 +220,9 @@ internal sealed class RateLimiter
 
     private TimeSpan ToTimeSpan(long timestampTicks)
     {
-        // Round up: retrying after RetryAfter must find a token.
-        long frequency = _time.TimestampFrequency;
-        Int128 ticks = ((Int128)timestampTicks * TimeSpan.TicksPerSecond + frequency - 1) / frequency;
+        // Round up, and allow for a clock that lags: retrying after RetryAfter must find a token.
+        long frequency = _clock.TimestampFrequency;
+        Int128 ticks = (((Int128)timestampTicks + _clock.MaxLag) * TimeSpan.TicksPerSecond + frequency - 1) / frequency;
         return TimeSpan.FromTicks((long)ticks);
     }
 }

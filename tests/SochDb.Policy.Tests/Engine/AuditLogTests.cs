@@ -184,4 +184,21 @@ public sealed class AuditLogTests
         Check(final);
         Assert.Empty(failures);
     }
+
+    [Fact]
+    public void OnTheSystemClock_TimestampsAreTheWallClock()
+    {
+        using var store = Database.OpenInMemory();
+        var engine = new PolicyEngine(store);
+        engine.EnableAudit();
+        DateTimeOffset before = DateTimeOffset.UtcNow;
+        engine.Put("k", "v");
+        DateTimeOffset after = DateTimeOffset.UtcNow;
+
+        DateTimeOffset stamped = Assert.Single(engine.GetAuditLog()).Timestamp;
+
+        // The coarse tick has a resolution of a few milliseconds (16 on Windows): allow a generous margin.
+        Assert.Equal(TimeSpan.Zero, stamped.Offset);
+        Assert.InRange(stamped, before - TimeSpan.FromSeconds(1), after + TimeSpan.FromSeconds(1));
+    }
 }

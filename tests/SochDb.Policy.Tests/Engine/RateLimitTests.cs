@@ -204,6 +204,21 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public void OnTheSystemClock_RetryAfterAllowsForTheCoarseTick_AndNeverPromisesATokenEarly()
+    {
+        using var store = Database.OpenInMemory();
+        var engine = new PolicyEngine(store);
+        engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        engine.Put("k", "v", Agent("a"));
+        var refused = Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "v", Agent("a")));
+
+        // One token a minute, just taken: the next comes a minute after the first put, plus at most one tick of lag.
+        Assert.True(refused.RetryAfter > TimeSpan.FromSeconds(50), $"RetryAfter {refused.RetryAfter}");
+        Assert.True(refused.RetryAfter <= TimeSpan.FromSeconds(61), $"RetryAfter {refused.RetryAfter}");
+        Assert.True(refused.RetryAfter.Ticks % TimeSpan.TicksPerMillisecond == 0, "the coarse clock counts milliseconds");
+    }
+
+    [Fact]
     public void ALimitOnAllCoversReadsWritesAndDeletes_AndALimitOnOneOperationOnlyThatOne()
     {
         using var kit = new EngineTestKit();
