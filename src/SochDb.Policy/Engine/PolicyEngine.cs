@@ -15,8 +15,8 @@ namespace SochDb.Policy;
 /// <remarks>
 /// Thread-safe. Registration may happen while operations run: rules live in an immutable table that registration
 /// replaces atomically, so operations never lock and never see a half-registered rule. The engine does not own the
-/// store and never disposes it. With audit off and a reused <see cref="PolicyContext"/>, an allowed operation
-/// allocates nothing beyond what the store itself allocates.
+/// store and never disposes it. With a reused <see cref="PolicyContext"/>, an allowed operation allocates nothing
+/// beyond what the store itself allocates (with audit on, once the audit ring has gone round once).
 /// </remarks>
 public sealed partial class PolicyEngine
 {

@@ -7,8 +7,10 @@ namespace SochDb.Policy.RateLimiting;
 /// <summary>
 /// Every rate limit of one engine. An acquire checks all limits that apply to the operation and takes a token from
 /// each only when none refuses, so a refused request costs no limit anything. That check-then-take must be atomic
-/// across buckets, so it runs under one small lock: the critical section is a few dictionary look-ups and integer
-/// operations, allocation-free, and never calls user code. Operations with no applicable limit skip the lock.
+/// across buckets, so it runs under one small lock: the critical section is a few bucket look-ups (usually each limit's
+/// remembered bucket) and integer operations, allocation-free, and never calls user code. The clock is read before the
+/// lock. With one applicable limit there is nothing to coordinate, so that case takes a shorter path. Operations with
+/// no applicable limit skip the lock.
 /// </summary>
 internal sealed class RateLimiter
 {
