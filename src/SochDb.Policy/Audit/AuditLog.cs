@@ -33,11 +33,11 @@ internal sealed class AuditLog
     public long TotalRecorded => Volatile.Read(ref _next);
 
     /// <summary>Records one entry under the next sequence number.</summary>
-    public void Append(DateTimeOffset timestamp, PolicyOperation operation, ReadOnlySpan<byte> key, AuditResult result,
+    public void Append(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, AuditResult result,
         string? agentId, string? sessionId, string? rule, string? reason)
     {
         long sequence = Interlocked.Increment(ref _next) - 1;
-        SlotFor(sequence).Write(sequence, timestamp, operation, key, result, agentId, sessionId, rule, reason);
+        SlotFor(sequence).Write(sequence, utcTicks, operation, key, result, agentId, sessionId, rule, reason);
     }
 
     /// <summary>The newest <paramref name="limit"/> entries that pass the filters, oldest first.</summary>
@@ -48,7 +48,7 @@ internal sealed class AuditLog
         var picked = new List<AuditEntry>((int)Math.Min(limit, Math.Min(end - start, 1024)));
         for (long sequence = end - 1; sequence >= start && picked.Count < limit; sequence--)
         {
-            AuditSlot? slot = Volatile.Read(ref _slots[sequence % _slots.Length]);
+            AuditSlot? slot = Volatile.Read(ref _slots[IndexOf(sequence)]);
             if (slot?.TryRead(sequence, agentId, operation) is { } entry)
             {
                 picked.Add(entry);
@@ -70,16 +70,20 @@ internal sealed class AuditLog
         var resized = new AuditLog(capacity, end);
         foreach (AuditEntry entry in Read(capacity, agentId: null, operation: null))
         {
-            resized.SlotFor(entry.Sequence).Write(entry.Sequence, entry.Timestamp, entry.Operation, entry.KeyBytes,
+            resized.SlotFor(entry.Sequence).Write(entry.Sequence, entry.Timestamp.UtcTicks, entry.Operation, entry.KeyBytes,
                 entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason);
         }
 
         return resized;
     }
 
+    // A 32-bit division where the sequence allows (the first four billion entries): it is several times cheaper.
+    private int IndexOf(long sequence) =>
+        (ulong)sequence <= uint.MaxValue ? (int)((uint)sequence % (uint)_slots.Length) : (int)(sequence % _slots.Length);
+
     private AuditSlot SlotFor(long sequence)
     {
-        ref AuditSlot? slot = ref _slots[sequence % _slots.Length];
+        ref AuditSlot? slot = ref _slots[IndexOf(sequence)];
         AuditSlot? existing = Volatile.Read(ref slot);
         if (existing is not null)
         {

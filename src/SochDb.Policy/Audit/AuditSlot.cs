@@ -19,7 +19,7 @@ internal sealed class AuditSlot
     private const int RetainedKeyFloor = 256;
 
     private long _state = Empty;
-    private DateTimeOffset _timestamp;
+    private long _utcTicks;
     private PolicyOperation _operation;
     private AuditResult _result;
     private byte[] _key = Array.Empty<byte>();
@@ -30,7 +30,7 @@ internal sealed class AuditSlot
     private string? _reason;
 
     /// <summary>Writes entry <paramref name="sequence"/> unless a newer one already holds the slot.</summary>
-    public void Write(long sequence, DateTimeOffset timestamp, PolicyOperation operation, ReadOnlySpan<byte> key,
+    public void Write(long sequence, long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key,
         AuditResult result, string? agentId, string? sessionId, string? rule, string? reason)
     {
         long claimed = (sequence << 1) | 1;
@@ -61,7 +61,7 @@ internal sealed class AuditSlot
             current = seen;
         }
 
-        _timestamp = timestamp;
+        _utcTicks = utcTicks;
         _operation = operation;
         _result = result;
         byte[] buffer = _key;
@@ -73,10 +73,28 @@ internal sealed class AuditSlot
 
         key.CopyTo(buffer);
         _keyLength = key.Length;
-        _agentId = agentId;
-        _sessionId = sessionId;
-        _rule = rule;
-        _reason = reason;
+        // A caller usually records the same strings entry after entry: skipping equal stores skips their GC write
+        // barriers. Readers see the same values either way.
+        if (!ReferenceEquals(_agentId, agentId))
+        {
+            _agentId = agentId;
+        }
+
+        if (!ReferenceEquals(_sessionId, sessionId))
+        {
+            _sessionId = sessionId;
+        }
+
+        if (!ReferenceEquals(_rule, rule))
+        {
+            _rule = rule;
+        }
+
+        if (!ReferenceEquals(_reason, reason))
+        {
+            _reason = reason;
+        }
+
         Volatile.Write(ref _state, sequence << 1);
     }
 
@@ -92,7 +110,7 @@ internal sealed class AuditSlot
             return null;
         }
 
-        DateTimeOffset timestamp = _timestamp;
+        long utcTicks = _utcTicks;
         PolicyOperation operation = _operation;
         AuditResult result = _result;
         string? agentId = _agentId;
@@ -122,7 +140,7 @@ internal sealed class AuditSlot
 
         // The key bytes are only trustworthy if no writer touched the slot while they were copied.
         return IsUnchanged(expected)
-            ? new AuditEntry(sequence, timestamp, operation, key, result, agentId, sessionId, rule, reason)
+            ? new AuditEntry(sequence, new DateTimeOffset(utcTicks, TimeSpan.Zero), operation, key, result, agentId, sessionId, rule, reason)
             : null;
     }
 

@@ -37,12 +37,12 @@ internal sealed class PolicyClock
     /// <summary>A monotonic timestamp in ticks of <see cref="TimestampFrequency"/>.</summary>
     public long GetTimestamp() => _provider is null ? Environment.TickCount64 : _provider.GetTimestamp();
 
-    /// <summary>The current UTC time.</summary>
-    public DateTimeOffset GetUtcNow()
+    /// <summary>The current UTC time, in <see cref="DateTime.Ticks"/> (building the <see cref="DateTimeOffset"/> is left to readers).</summary>
+    public long GetUtcTicks()
     {
         if (_provider is not null)
         {
-            return _provider.GetUtcNow();
+            return _provider.GetUtcNow().UtcTicks;
         }
 
         long tick = Environment.TickCount64;
@@ -52,7 +52,7 @@ internal sealed class PolicyClock
             Volatile.Write(ref _anchorTick, tick);
         }
 
-        return new DateTimeOffset(Volatile.Read(ref _utcOffset) + (tick * TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+        return Volatile.Read(ref _utcOffset) + (tick * TimeSpan.TicksPerMillisecond);
     }
 
     /// <summary>

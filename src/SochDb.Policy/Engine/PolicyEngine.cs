@@ -357,6 +357,6 @@ public sealed partial class PolicyEngine
             return;
         }
 
-        log.Append(_clock.GetUtcNow(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
+        log.Append(_clock.GetUtcTicks(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
     }
 }

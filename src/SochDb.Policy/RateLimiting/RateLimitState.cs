@@ -8,6 +8,7 @@ internal sealed class RateLimitState
 {
     private readonly Dictionary<string, TokenBucket>? _perValue;
     private readonly TokenBucket _shared;
+    private readonly BucketShape _shape;
 
     // The bucket most recently used for a scope value: consecutive acquires by one caller skip the string hash and
     // dictionary probe. Always an entry of _perValue (cleared when that entry is dropped); guarded by the limiter's lock.
@@ -16,7 +17,7 @@ internal sealed class RateLimitState
     public RateLimitState(RateLimitRule rule, long timestampFrequency, long now)
     {
         Rule = rule;
-        Shape = new BucketShape(rule.MaxPerMinute, timestampFrequency);
+        _shape = new BucketShape(rule.MaxPerMinute, timestampFrequency);
         Kind = rule.Scope switch
         {
             RateLimitScopes.Global => ScopeKind.Global,
@@ -33,7 +34,8 @@ internal sealed class RateLimitState
 
     public RateLimitRule Rule { get; }
 
-    public BucketShape Shape { get; }
+    // By reference: the hot path passes it on without copying four longs.
+    public ref readonly BucketShape Shape => ref _shape;
 
     public ScopeKind Kind { get; }
 

@@ -84,10 +84,8 @@ internal sealed class RateLimiter
         {
             SweepIfDue(now);
             TokenBucket bucket = limit.BucketFor(value, now);
-            bucket.Refill(now, limit.Shape);
-            if (bucket.Tokens >= 1)
+            if (bucket.TryTake(now, limit.Shape))
             {
-                bucket.Take();
                 refusal = default;
                 return true;
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace SochDb.Policy.RateLimiting;
 
@@ -29,6 +30,30 @@ internal sealed class TokenBucket
     /// <summary>When <see cref="Tokens"/> and <see cref="Partial"/> were last brought up to date.</summary>
     public long Timestamp { get; private set; }
 
+    /// <summary>Brings the bucket up to <paramref name="now"/> and takes a token if it then holds one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryTake(long now, in BucketShape shape)
+    {
+        // The usual cases, inline: no time has passed (the clock ticks in milliseconds), or the bucket is full.
+        long elapsed = now - Timestamp;
+        if (elapsed > 0)
+        {
+            Timestamp = now;
+            if (Tokens < shape.Capacity)
+            {
+                Accrue(elapsed, shape);
+            }
+        }
+
+        if (Tokens >= 1)
+        {
+            Tokens--;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Brings the bucket up to <paramref name="now"/>.</summary>
     public void Refill(long now, in BucketShape shape)
     {
@@ -44,6 +69,12 @@ internal sealed class TokenBucket
             return;
         }
 
+        Accrue(elapsed, shape);
+    }
+
+    /// <summary>Adds the units of <paramref name="elapsed"/> ticks to a bucket below capacity.</summary>
+    private void Accrue(long elapsed, in BucketShape shape)
+    {
         if (elapsed >= shape.TicksToFill)
         {
             Tokens = shape.Capacity;
