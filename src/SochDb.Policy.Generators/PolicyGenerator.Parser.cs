@@ -35,12 +35,16 @@ public sealed partial class PolicyGenerator
                 return null;
             }
 
+            // The verdict the analyzers report SOCH0002-SOCH0005 from: a rejected method is left out, never half-emitted.
+            HandlerSignature signature = HandlerSignature.Of(method);
             TypeSpec? type = GetTypeSpec(containingType, cancellationToken);
-            if (type is null
-                || HandlerSignature.Check(method, trigger, out HandlerParameters parameters, out HandlerReturn returns) != HandlerSignatureProblem.None)
+            if (type is null || !signature.Accepts(trigger))
             {
                 return null;
             }
+
+            HandlerParameters parameters = signature.Parameters!.Value;
+            HandlerReturn returns = signature.Return!.Value;
 
             int declarationIndex = DeclarationIndex(containingType, typeSyntax);
             int memberIndex = typeSyntax.Members.IndexOf(syntax);
@@ -126,8 +130,7 @@ public sealed partial class PolicyGenerator
                 trigger = (PolicyTriggerKind)triggerValue;
 
                 // A denial only means something before an operation, or after a read (the value is withheld).
-                if (trigger is not (PolicyTriggerKind.BeforeWrite or PolicyTriggerKind.BeforeRead
-                    or PolicyTriggerKind.BeforeDelete or PolicyTriggerKind.AfterRead))
+                if (!PolicyTriggerRules.IsDefined(triggerValue) || !PolicyTriggerRules.CanDeny(trigger))
                 {
                     return false;
                 }
