@@ -138,7 +138,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         string triggerName = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!PolicyTriggerRules.IsDefined(value))
         {
-            problem = $"{value} is not a PolicyTriggerKind; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
+            problem = $"{value} is not a PolicyTrigger; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
         }
         else if (!PolicyTriggerRules.CanDeny((PolicyTriggerKind)value))
         {
