@@ -47,38 +47,16 @@ internal enum HandlerReturns
 /// every trigger that can deny, <c>PolicyDecision</c> where Modify means something, and <c>void</c> on the
 /// triggers that only observe. Types are recognised by name, so the verdict needs no compilation-wide lookup.
 /// </remarks>
-internal readonly struct HandlerSignature
+/// <param name="IsStatic">Whether the method is <c>static</c> (SOCH0002 when not).</param>
+/// <param name="IsGeneric">Whether the method has type parameters (SOCH0005).</param>
+/// <param name="IsAsync">Whether the method is declared <c>async</c> (SOCH0005).</param>
+/// <param name="ReturnsTask">Whether it returns Task, ValueTask (generic or not) or another type built by an <c>[AsyncMethodBuilder]</c> (SOCH0005).</param>
+/// <param name="Parameters">The accepted parameter list, or <see langword="null"/> when the dispatch cannot call it (SOCH0003).</param>
+/// <param name="Return">The return type when a handler may have it on some trigger, else <see langword="null"/> (SOCH0004).</param>
+internal readonly record struct HandlerSignature(
+    bool IsStatic, bool IsGeneric, bool IsAsync, bool ReturnsTask, HandlerParameters? Parameters, HandlerReturn? Return)
 {
     private const string PolicyNamespace = "SochDb.Policy";
-
-    private HandlerSignature(
-        bool isStatic, bool isGeneric, bool isAsync, bool returnsTask, HandlerParameters? parameters, HandlerReturn? returns)
-    {
-        IsStatic = isStatic;
-        IsGeneric = isGeneric;
-        IsAsync = isAsync;
-        ReturnsTask = returnsTask;
-        Parameters = parameters;
-        Return = returns;
-    }
-
-    /// <summary>Whether the method is <c>static</c> (SOCH0002 when not).</summary>
-    public bool IsStatic { get; }
-
-    /// <summary>Whether the method has type parameters (SOCH0005).</summary>
-    public bool IsGeneric { get; }
-
-    /// <summary>Whether the method is declared <c>async</c> (SOCH0005).</summary>
-    public bool IsAsync { get; }
-
-    /// <summary>Whether the method returns Task, ValueTask (generic or not) or another awaitable built by an <c>[AsyncMethodBuilder]</c> (SOCH0005).</summary>
-    public bool ReturnsTask { get; }
-
-    /// <summary>The accepted parameter list, or <see langword="null"/> when the dispatch cannot call it (SOCH0003).</summary>
-    public HandlerParameters? Parameters { get; }
-
-    /// <summary>The return type when it is one a handler may have on some trigger, else <see langword="null"/>.</summary>
-    public HandlerReturn? Return { get; }
 
     /// <summary>
     /// Whether the return type is judged against the triggers (SOCH0004): not for an async or task-returning
