@@ -35,16 +35,15 @@ public sealed partial class PolicyGenerator
                 return null;
             }
 
-            // The verdict the analyzers report SOCH0002-SOCH0005 from: a rejected method is left out, never half-emitted.
+            // The same verdict the analyzers report SOCH0002-SOCH0005 from: what they reject for this trigger is left out.
             HandlerSignature signature = HandlerSignature.Of(method);
             TypeSpec? type = GetTypeSpec(containingType, cancellationToken);
-            if (type is null || !signature.Accepts(trigger))
+            if (type is null
+                || !signature.Accepts(trigger)
+                || signature is not { Parameters: { } parameters, Return: { } returns })
             {
                 return null;
             }
-
-            HandlerParameters parameters = signature.Parameters!.Value;
-            HandlerReturn returns = signature.Return!.Value;
 
             int declarationIndex = DeclarationIndex(containingType, typeSyntax);
             int memberIndex = typeSyntax.Members.IndexOf(syntax);
