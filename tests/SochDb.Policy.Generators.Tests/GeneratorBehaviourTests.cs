@@ -73,7 +73,7 @@ public class GeneratorBehaviourTests
                 public static void Register()
                 {
                     [BeforeWrite("local/*")] static PolicyAction Local(in PolicyRequest r) => PolicyAction.Deny;
-                    _ = (PolicyRequestHandler)Local;
+                    _ = Local(default);
                 }
             }
 
@@ -82,11 +82,9 @@ public class GeneratorBehaviourTests
                 public static void Register()
                 {
                     [BeforeRead("local/*")] static PolicyAction Local(in PolicyRequest r) => PolicyAction.Deny;
-                    _ = (PolicyRequestHandler)Local;
+                    _ = Local(default);
                 }
             }
-
-            public delegate PolicyAction PolicyRequestHandler(in PolicyRequest r);
             """;
         GeneratorResult result = GeneratorHarness.Run(source);
         Assert.Equal(["WithLocal.Policies.g.cs"], result.Sources.Select(s => s.HintName));
