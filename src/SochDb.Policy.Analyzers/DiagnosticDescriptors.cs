@@ -94,6 +94,13 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "[DenyAll] and [RequireAgentId] refuse operations, which only BeforeWrite, BeforeRead, AfterRead and BeforeDelete can do; AfterWrite and AfterDelete run after the change is made.");
 
+    public static readonly DiagnosticDescriptor HandlerOnLocalFunction = Create(
+        DiagnosticIds.HandlerOnLocalFunction,
+        "Policy attribute on a local function is ignored",
+        "Policy attribute on local function '{0}' is ignored: {1} never {2}, because handlers must be static methods declared in a partial class or struct; make '{0}' a static method of the containing type",
+        DiagnosticSeverity.Error,
+        "The source generator compiles handlers from the methods a type declares; a local function is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");
 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SochDb.Policy.Glob;
@@ -11,8 +12,8 @@ namespace SochDb.Policy.Analyzers;
 
 /// <summary>
 /// Checks the arguments of the rule attributes: glob patterns (on handlers and on <c>[DenyAll]</c>,
-/// <c>[RequireAgentId]</c>, <c>[Redact]</c>), the triggers of class-level deny rules, <c>[RateLimit]</c>
-/// arguments, and rules declared twice.
+/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions, whose rules are ignored), the triggers of
+/// class-level deny rules, <c>[RateLimit]</c> arguments, and rules declared twice.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
@@ -41,12 +42,16 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 
             start.RegisterSymbolAction(c => AnalyzeMethod(c, symbols), SymbolKind.Method);
             start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
+
+            // Symbol actions never see local functions; their handler attributes are ignored (SOCH0012), but a bad
+            // pattern is still a bad pattern and is reported as such.
+            start.RegisterSyntaxNodeAction(c => AnalyzeLocalFunction(c, symbols), SyntaxKind.LocalFunctionStatement);
         });
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, PolicySymbols symbols)
     {
-        var seen = new HashSet<(PolicyTrigger, string)>();
+        var seen = new HashSet<(PolicyTriggerKind, string)>();
         foreach (AttributeData attribute in context.Symbol.GetAttributes())
         {
             if (symbols.HandlerTrigger(attribute) is not { } trigger || attribute.ConstructorArguments.Length != 1)
@@ -56,7 +61,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 
             AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, context.CancellationToken);
             string? pattern = StringArgument(attribute, 0);
-            if (!CheckPattern(context, attribute, syntax, 0, pattern))
+            if (!CheckPattern(context.ReportDiagnostic, attribute, syntax, 0, pattern))
             {
                 continue;
             }
@@ -64,6 +69,26 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             if (!seen.Add((trigger, pattern!)))
             {
                 ReportDuplicate(context, syntax);
+            }
+        }
+    }
+
+    private static void AnalyzeLocalFunction(SyntaxNodeAnalysisContext context, PolicySymbols symbols)
+    {
+        var declaration = (LocalFunctionStatementSyntax)context.Node;
+        if (declaration.AttributeLists.Count == 0
+            || context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) is not IMethodSymbol function)
+        {
+            return;
+        }
+
+        // Only the patterns: duplicates do not matter on a function whose rules never run.
+        foreach (AttributeData attribute in function.GetAttributes())
+        {
+            if (symbols.HandlerTrigger(attribute) is not null && attribute.ConstructorArguments.Length == 1)
+            {
+                AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, context.CancellationToken);
+                CheckPattern(context.ReportDiagnostic, attribute, syntax, 0, StringArgument(attribute, 0));
             }
         }
     }
@@ -87,12 +112,12 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             }
             else if (SymbolEqualityComparer.Default.Equals(type, symbols.RedactAttribute))
             {
-                valid = CheckPattern(context, attribute, syntax, 0, StringArgument(attribute, 0));
+                valid = CheckPattern(context.ReportDiagnostic, attribute, syntax, 0, StringArgument(attribute, 0));
             }
             else
             {
                 bool triggerValid = CheckDenyTrigger(context, attribute, syntax);
-                valid = CheckPattern(context, attribute, syntax, 1, StringArgument(attribute, 1)) && triggerValid;
+                valid = CheckPattern(context.ReportDiagnostic, attribute, syntax, 1, StringArgument(attribute, 1)) && triggerValid;
             }
 
             if (valid && !seen.Add(RuleKey(attribute)))
@@ -103,7 +128,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>Reports an invalid pattern; returns whether the pattern is valid.</summary>
-    private static bool CheckPattern(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax, int index, string? pattern)
+    private static bool CheckPattern(System.Action<Diagnostic> report, AttributeData attribute, AttributeSyntax? syntax, int index, string? pattern)
     {
         if (attribute.ConstructorArguments.Length <= index || attribute.ConstructorArguments[index].Kind == TypedConstantKind.Error)
         {
@@ -118,7 +143,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 
         ExpressionSyntax? expression = AttributeArguments.Constructor(syntax, attribute, index);
         Location location = expression is null ? AttributeArguments.LocationOf(null, syntax) : GlobErrorLocation.For(expression, error);
-        context.ReportDiagnostic(Diagnostic.Create(
+        report(Diagnostic.Create(
             DiagnosticDescriptors.InvalidGlobPattern,
             location,
             PatternDisplay.Shorten(pattern),
@@ -140,9 +165,9 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         {
             problem = $"{value} is not a PolicyTrigger; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
         }
-        else if (!PolicyTriggerRules.CanDeny((PolicyTrigger)value))
+        else if (!PolicyTriggerRules.CanDeny((PolicyTriggerKind)value))
         {
-            triggerName = ((PolicyTrigger)value).ToString();
+            triggerName = ((PolicyTriggerKind)value).ToString();
             problem = $"{triggerName} rules run after the change is made and cannot refuse it; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
         }
 

@@ -22,7 +22,7 @@ public sealed class DiagnosticCatalogTests
     [Fact]
     public void Ids_and_descriptors_match_one_to_one()
     {
-        Assert.Equal(11, Ids.Length);
+        Assert.Equal(12, Ids.Length);
         Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Order());
         Assert.Equal(Ids.Length, Ids.Distinct().Count());
     }

@@ -60,6 +60,39 @@ public class GeneratorBehaviourTests
     }
 
     [Fact]
+    public void Handler_attributes_on_local_functions_are_left_out()
+    {
+        // The analyzers report these as SOCH0012; the generator sees only the methods a type declares.
+        const string source = """
+            using SochDb.Policy;
+
+            public static partial class WithLocal
+            {
+                [BeforeWrite("ok/*")] static PolicyAction Member(in PolicyRequest r) => PolicyAction.Allow;
+
+                public static void Register()
+                {
+                    [BeforeWrite("local/*")] static PolicyAction Local(in PolicyRequest r) => PolicyAction.Deny;
+                    _ = Local(default);
+                }
+            }
+
+            public static partial class OnlyLocal
+            {
+                public static void Register()
+                {
+                    [BeforeRead("local/*")] static PolicyAction Local(in PolicyRequest r) => PolicyAction.Deny;
+                    _ = Local(default);
+                }
+            }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        Assert.Equal(["WithLocal.Policies.g.cs"], result.Sources.Select(s => s.HintName));
+        CompiledPolicySet set = GeneratorHarness.CompiledSet(GeneratorHarness.Load(result.Output), "WithLocal");
+        Assert.Equal(["WithLocal.Member"], set.Rules.Select(r => r.HandlerName));
+    }
+
+    [Fact]
     public void Partial_declarations_structs_and_records_are_supported_and_ordered_by_declaration()
     {
         const string first = """

@@ -21,7 +21,8 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
         new HandlerSignatureAnalyzer(),
         new PolicyTypeAnalyzer(),
         new RuleAttributeAnalyzer(),
-        new RuntimePatternAnalyzer());
+        new RuntimePatternAnalyzer(),
+        new LocalFunctionHandlerAnalyzer());
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AllAnalyzers;
 
