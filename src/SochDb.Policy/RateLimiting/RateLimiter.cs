@@ -99,13 +99,14 @@ internal sealed class RateLimiter
 
     private bool TryAcquireAll(RateLimitState[] limits, PolicyContext context, long now, out RateLimitRefusal refusal)
     {
+        long longestWait = 0;
+        RateLimitState? refusing = null;
+        string? refusedValue = null;
         lock (_lock)
         {
             SweepIfDue(now);
 
             // Pass 1: bring every bucket up to date and find the limit that refuses for the longest.
-            long longestWait = 0;
-            RateLimitState? refusing = null;
             foreach (RateLimitState limit in limits)
             {
                 string? value = limit.ScopeValue(context);
@@ -118,28 +119,31 @@ internal sealed class RateLimiter
                     if (refusing is null || wait > longestWait)
                     {
                         refusing = limit;
+                        refusedValue = value;
                         longestWait = wait;
                     }
                 }
             }
 
-            if (refusing is not null)
+            if (refusing is null)
             {
-                refusal = new RateLimitRefusal(refusing.Rule, refusing.Pending!.ScopeValue, ToTimeSpan(longestWait));
-                ClearPending(limits);
-                return false;
+                // Pass 2: every limit has a token; take them all.
+                foreach (RateLimitState limit in limits)
+                {
+                    limit.Pending!.Take();
+                    limit.Pending = null;
+                }
+
+                refusal = default;
+                return true;
             }
 
-            // Pass 2: every limit has a token; take them all.
-            foreach (RateLimitState limit in limits)
-            {
-                limit.Pending!.Take();
-                limit.Pending = null;
-            }
-
-            refusal = default;
-            return true;
+            ClearPending(limits);
         }
+
+        // Outside the lock: the first refusal on the system clock measures the clock's step once (a few ms).
+        refusal = new RateLimitRefusal(refusing.Rule, refusedValue, ToTimeSpan(longestWait));
+        return false;
     }
 
     /// <summary>Number of per-value buckets held (the shared ones excluded); for tests of the memory bound.</summary>
