@@ -180,7 +180,7 @@ internal static partial class PolicyEmitter
                 string range = "rules " + Int(part[0].Index) + " to " + Int(part[part.Count - 1].Index);
                 if (mode.Collect)
                 {
-                    _w.Line("count = " + name + "(key, matched, count);");
+                    _w.Line("count = " + name + "(key, matched, count);").Gap();
                     _pending.Add(() =>
                     {
                         _w.Line("/// <summary>" + T + ", " + Under(node) + ": adds the matching " + range + " to <paramref name=\"matched\"/>.</summary>")
@@ -192,7 +192,7 @@ internal static partial class PolicyEmitter
                 }
                 else
                 {
-                    _w.Line("if (!" + name + "(ref e, key))").Open().Line(mode.Stop!).Close();
+                    _w.Line("if (!" + name + "(ref e, key))").Open().Line(mode.Stop!).Close().Gap();
                     _pending.Add(() =>
                     {
                         _w.Line("/// <summary>" + T + ", " + Under(node) + ": runs the matching " + range + "; false when the evaluation must stop.</summary>")
@@ -232,10 +232,7 @@ internal static partial class PolicyEmitter
             if (!node.IsRoot && (endsHere.Count > 0 || more))
             {
                 _w.Line("if (key.Length == " + length + ")").Open();
-                if (endsHere.Count > 0)
-                {
-                    _w.Line("// The key is " + Literal(node.Path) + " itself.");
-                }
+                _w.Line("// The key is " + Literal(node.Path) + " itself" + (endsHere.Count > 0 ? "." : ": no rule here matches it."));
 
                 foreach (RulePlan rule in endsHere)
                 {
@@ -247,11 +244,7 @@ internal static partial class PolicyEmitter
                     _w.Line(mode.Leave);
                 }
 
-                _w.Close();
-                if (more)
-                {
-                    _w.Line();
-                }
+                _w.Close().Gap();
             }
 
             if (!more)
@@ -290,6 +283,7 @@ internal static partial class PolicyEmitter
             if (children.Count > 0)
             {
                 WriteDescent(node, children, mode);
+                _w.Gap();
             }
         }
 
@@ -337,17 +331,15 @@ internal static partial class PolicyEmitter
             {
                 _w.Close();
             }
+
+            _w.Gap();
         }
 
         private void WriteRunInline(RulePlan rule, string stop)
         {
             RuleSpec r = rule.Rule;
             _w.Line("e.Enter(s_rules[" + Int(rule.Index) + "]);");
-            if (r.Kind == RuleKind.DenyAll)
-            {
-                _w.Line("e.Apply(" + DecisionExpression(_plan, rule) + ");").Line(stop);
-            }
-            else if (r.Kind == RuleKind.RequireAgentId)
+            if (r.Kind == RuleKind.RequireAgentId)
             {
                 _w.Line("if (string.IsNullOrEmpty(e.Context.AgentId))")
                  .Open()
@@ -361,6 +353,8 @@ internal static partial class PolicyEmitter
             }
             else
             {
+                // Also for [DenyAll], whose Apply always stops: an unconditional return would leave the rules after it
+                // unreachable (CS0162) when the rule needs no test.
                 _w.Line("if (!e.Apply(" + DecisionExpression(_plan, rule) + "))").Open().Line(stop).Close();
             }
         }
