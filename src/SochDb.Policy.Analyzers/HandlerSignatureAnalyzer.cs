@@ -11,7 +11,8 @@ namespace SochDb.Policy.Analyzers;
 /// <summary>
 /// Checks that every method carrying a handler attribute (<c>[BeforeWrite]</c> ...) has a shape the generated
 /// dispatch can call: static, synchronous, non-generic, an accepted parameter list and a return type its
-/// triggers accept. The generator leaves any other method out, so these are errors.
+/// triggers accept. The verdict is <see cref="HandlerSignature"/>, the same definition the generator compiles:
+/// it leaves out exactly the methods reported here, so these are errors.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
@@ -43,7 +44,7 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context, PolicySymbols symbols)
     {
         var method = (IMethodSymbol)context.Symbol;
-        var triggers = new List<PolicyTrigger>();
+        var triggers = new List<PolicyTriggerKind>();
         foreach (AttributeData attribute in method.GetAttributes())
         {
             if (symbols.HandlerTrigger(attribute) is { } trigger && !triggers.Contains(trigger))
@@ -68,14 +69,15 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
         }
 
         string name = method.Name;
-        if (!method.IsStatic)
+        HandlerSignature signature = HandlerSignature.Of(method);
+        if (!signature.IsStatic)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HandlerNotStatic, declaration.Identifier.GetLocation(), name));
         }
 
-        bool asyncOrTask = ReportAsyncOrGeneric(context, symbols, method, declaration);
+        ReportAsyncOrGeneric(context, signature, method, declaration);
 
-        if (!HasAcceptedParameters(method, symbols))
+        if (signature.Parameters is null)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.UnsupportedParameterList,
@@ -84,23 +86,22 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
                 DescribeParameters(method)));
         }
 
-        if (!asyncOrTask)
+        // A task is reported as such (SOCH0005); judging it as a return type too would say the same twice.
+        if (signature.IsReturnJudged)
         {
-            ReportReturnType(context, symbols, method, declaration, triggers);
+            ReportReturnType(context, signature, method, declaration, triggers);
         }
     }
 
-    /// <summary>Reports async, task-returning and generic handlers; returns whether the return type is a task (so the return-type check is moot).</summary>
-    private static bool ReportAsyncOrGeneric(SymbolAnalysisContext context, PolicySymbols symbols, IMethodSymbol method, MethodDeclarationSyntax declaration)
+    private static void ReportAsyncOrGeneric(SymbolAnalysisContext context, HandlerSignature signature, IMethodSymbol method, MethodDeclarationSyntax declaration)
     {
-        bool taskLike = IsTaskLike(method.ReturnType, symbols);
-        if (method.IsAsync)
+        if (signature.IsAsync)
         {
             SyntaxToken asyncKeyword = declaration.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword));
             Location location = asyncKeyword.IsKind(SyntaxKind.AsyncKeyword) ? asyncKeyword.GetLocation() : declaration.Identifier.GetLocation();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.AsyncOrGenericHandler, location, method.Name, "is declared async"));
         }
-        else if (taskLike)
+        else if (signature.ReturnsTask)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.AsyncOrGenericHandler,
@@ -109,26 +110,22 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
                 $"returns '{method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', a task the dispatch cannot wait for"));
         }
 
-        if (method.IsGenericMethod)
+        if (signature.IsGeneric)
         {
             Location location = declaration.TypeParameterList?.GetLocation() ?? declaration.Identifier.GetLocation();
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.AsyncOrGenericHandler, location, method.Name, "is generic"));
         }
-
-        return taskLike || method.IsAsync;
     }
 
     private static void ReportReturnType(
-        SymbolAnalysisContext context, PolicySymbols symbols, IMethodSymbol method, MethodDeclarationSyntax declaration, List<PolicyTrigger> triggers)
+        SymbolAnalysisContext context, HandlerSignature signature, IMethodSymbol method, MethodDeclarationSyntax declaration, List<PolicyTriggerKind> triggers)
     {
-        HandlerReturnKinds kind = method.ReturnsByRef || method.ReturnsByRefReadonly ? HandlerReturnKinds.None : ReturnKind(method.ReturnType, symbols);
-        HandlerReturnKinds accepted = HandlerReturnKinds.Void | HandlerReturnKinds.PolicyAction | HandlerReturnKinds.PolicyDecision;
+        HandlerReturns accepted = HandlerReturns.All;
         var rejecting = new List<string>();
-        foreach (PolicyTrigger trigger in triggers)
+        foreach (PolicyTriggerKind trigger in triggers)
         {
-            HandlerReturnKinds allowed = HandlerShapes.AllowedReturns(trigger);
-            accepted &= allowed;
-            if ((allowed & kind) == 0)
+            accepted &= HandlerSignature.AllowedReturns(trigger);
+            if (!signature.ReturnFits(trigger))
             {
                 rejecting.Add("[" + trigger + "]");
             }
@@ -157,74 +154,6 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
             string.Join(" and ", rejecting),
             HandlerShapes.Describe(accepted)));
     }
-
-    private static HandlerReturnKinds ReturnKind(ITypeSymbol type, PolicySymbols symbols)
-    {
-        if (type.SpecialType == SpecialType.System_Void)
-        {
-            return HandlerReturnKinds.Void;
-        }
-
-        if (SymbolEqualityComparer.Default.Equals(type, symbols.PolicyAction))
-        {
-            return HandlerReturnKinds.PolicyAction;
-        }
-
-        return SymbolEqualityComparer.Default.Equals(type, symbols.PolicyDecision) ? HandlerReturnKinds.PolicyDecision : HandlerReturnKinds.None;
-    }
-
-    private static bool IsTaskLike(ITypeSymbol type, PolicySymbols symbols)
-    {
-        if (type is not INamedTypeSymbol named)
-        {
-            return false;
-        }
-
-        INamedTypeSymbol original = named.OriginalDefinition;
-        foreach (INamedTypeSymbol task in symbols.TaskTypes)
-        {
-            if (SymbolEqualityComparer.Default.Equals(original, task))
-            {
-                return true;
-            }
-        }
-
-        // Custom task types (an [AsyncMethodBuilder] on the type) fail open just the same.
-        return symbols.AsyncMethodBuilderAttribute is { } builder
-               && original.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, builder));
-    }
-
-    private static bool HasAcceptedParameters(IMethodSymbol method, PolicySymbols symbols)
-    {
-        ImmutableArray<IParameterSymbol> parameters = method.Parameters;
-        if (parameters.Length == 1)
-        {
-            IParameterSymbol request = parameters[0];
-            return SymbolEqualityComparer.Default.Equals(request.Type, symbols.PolicyRequest)
-                   && request.RefKind is RefKind.None or RefKind.In
-                   && !request.IsParams
-                   && !method.IsExtensionMethod;
-        }
-
-        if (parameters.Length == 3)
-        {
-            return IsByteSpan(parameters[0], symbols)
-                   && IsByteSpan(parameters[1], symbols)
-                   && parameters[2].RefKind == RefKind.None
-                   && SymbolEqualityComparer.Default.Equals(parameters[2].Type, symbols.PolicyContext)
-                   && !parameters[2].IsParams
-                   && !method.IsExtensionMethod;
-        }
-
-        return false;
-    }
-
-    private static bool IsByteSpan(IParameterSymbol parameter, PolicySymbols symbols) =>
-        parameter.RefKind == RefKind.None
-        && !parameter.IsParams
-        && parameter.Type is INamedTypeSymbol { TypeArguments.Length: 1 } span
-        && SymbolEqualityComparer.Default.Equals(span.OriginalDefinition, symbols.ReadOnlySpan)
-        && span.TypeArguments[0].SpecialType == SpecialType.System_Byte;
 
     private static string DescribeParameters(IMethodSymbol method) =>
         "(" + string.Join(", ", method.Parameters.Select(p => p.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat))) + ")";

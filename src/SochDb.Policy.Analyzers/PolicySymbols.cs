@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace SochDb.Policy.Analyzers;
@@ -10,43 +9,21 @@ namespace SochDb.Policy.Analyzers;
 /// </summary>
 internal sealed class PolicySymbols
 {
-    private readonly Dictionary<INamedTypeSymbol, PolicyTrigger> _handlerAttributes;
+    private readonly Dictionary<INamedTypeSymbol, PolicyTriggerKind> _handlerAttributes;
 
     private PolicySymbols(
-        Dictionary<INamedTypeSymbol, PolicyTrigger> handlerAttributes,
-        INamedTypeSymbol policyRequest,
-        INamedTypeSymbol policyContext,
-        INamedTypeSymbol policyAction,
-        INamedTypeSymbol policyDecision,
+        Dictionary<INamedTypeSymbol, PolicyTriggerKind> handlerAttributes,
         INamedTypeSymbol? denyAll,
         INamedTypeSymbol? requireAgentId,
         INamedTypeSymbol? redact,
-        INamedTypeSymbol? rateLimit,
-        INamedTypeSymbol? readOnlySpan,
-        ImmutableArray<INamedTypeSymbol> taskTypes,
-        INamedTypeSymbol? asyncMethodBuilderAttribute)
+        INamedTypeSymbol? rateLimit)
     {
         _handlerAttributes = handlerAttributes;
-        PolicyRequest = policyRequest;
-        PolicyContext = policyContext;
-        PolicyAction = policyAction;
-        PolicyDecision = policyDecision;
         DenyAllAttribute = denyAll;
         RequireAgentIdAttribute = requireAgentId;
         RedactAttribute = redact;
         RateLimitAttribute = rateLimit;
-        ReadOnlySpan = readOnlySpan;
-        TaskTypes = taskTypes;
-        AsyncMethodBuilderAttribute = asyncMethodBuilderAttribute;
     }
-
-    public INamedTypeSymbol PolicyRequest { get; }
-
-    public INamedTypeSymbol PolicyContext { get; }
-
-    public INamedTypeSymbol PolicyAction { get; }
-
-    public INamedTypeSymbol PolicyDecision { get; }
 
     public INamedTypeSymbol? DenyAllAttribute { get; }
 
@@ -56,65 +33,36 @@ internal sealed class PolicySymbols
 
     public INamedTypeSymbol? RateLimitAttribute { get; }
 
-    /// <summary><c>System.ReadOnlySpan&lt;T&gt;</c> (unbound), for the seed's parameter list.</summary>
-    public INamedTypeSymbol? ReadOnlySpan { get; }
-
-    /// <summary>Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt; (unbound where generic).</summary>
-    public ImmutableArray<INamedTypeSymbol> TaskTypes { get; }
-
-    public INamedTypeSymbol? AsyncMethodBuilderAttribute { get; }
-
     /// <summary>Resolves the symbols; <see langword="null"/> when the compilation does not reference SochDb.Policy.</summary>
     public static PolicySymbols? TryCreate(Compilation compilation)
     {
-        INamedTypeSymbol? request = compilation.GetTypeByMetadataName("SochDb.Policy.PolicyRequest");
-        INamedTypeSymbol? context = compilation.GetTypeByMetadataName("SochDb.Policy.PolicyContext");
-        INamedTypeSymbol? action = compilation.GetTypeByMetadataName("SochDb.Policy.PolicyAction");
-        INamedTypeSymbol? decision = compilation.GetTypeByMetadataName("SochDb.Policy.PolicyDecision");
-        if (request is null || context is null || action is null || decision is null)
+        if (compilation.GetTypeByMetadataName("SochDb.Policy.PolicyRequest") is null
+            || compilation.GetTypeByMetadataName("SochDb.Policy.PolicyContext") is null
+            || compilation.GetTypeByMetadataName("SochDb.Policy.PolicyAction") is null
+            || compilation.GetTypeByMetadataName("SochDb.Policy.PolicyDecision") is null)
         {
             return null;
         }
 
-        var handlers = new Dictionary<INamedTypeSymbol, PolicyTrigger>(SymbolEqualityComparer.Default);
-        Add(handlers, compilation, "SochDb.Policy.BeforeWriteAttribute", PolicyTrigger.BeforeWrite);
-        Add(handlers, compilation, "SochDb.Policy.AfterWriteAttribute", PolicyTrigger.AfterWrite);
-        Add(handlers, compilation, "SochDb.Policy.BeforeReadAttribute", PolicyTrigger.BeforeRead);
-        Add(handlers, compilation, "SochDb.Policy.AfterReadAttribute", PolicyTrigger.AfterRead);
-        Add(handlers, compilation, "SochDb.Policy.BeforeDeleteAttribute", PolicyTrigger.BeforeDelete);
-        Add(handlers, compilation, "SochDb.Policy.AfterDeleteAttribute", PolicyTrigger.AfterDelete);
-
-        var tasks = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-        foreach (string name in new[]
-                 {
-                     "System.Threading.Tasks.Task", "System.Threading.Tasks.Task`1",
-                     "System.Threading.Tasks.ValueTask", "System.Threading.Tasks.ValueTask`1",
-                 })
-        {
-            if (compilation.GetTypeByMetadataName(name) is { } task)
-            {
-                tasks.Add(task);
-            }
-        }
+        var handlers = new Dictionary<INamedTypeSymbol, PolicyTriggerKind>(SymbolEqualityComparer.Default);
+        Add(handlers, compilation, "SochDb.Policy.BeforeWriteAttribute", PolicyTriggerKind.BeforeWrite);
+        Add(handlers, compilation, "SochDb.Policy.AfterWriteAttribute", PolicyTriggerKind.AfterWrite);
+        Add(handlers, compilation, "SochDb.Policy.BeforeReadAttribute", PolicyTriggerKind.BeforeRead);
+        Add(handlers, compilation, "SochDb.Policy.AfterReadAttribute", PolicyTriggerKind.AfterRead);
+        Add(handlers, compilation, "SochDb.Policy.BeforeDeleteAttribute", PolicyTriggerKind.BeforeDelete);
+        Add(handlers, compilation, "SochDb.Policy.AfterDeleteAttribute", PolicyTriggerKind.AfterDelete);
 
         return new PolicySymbols(
             handlers,
-            request,
-            context,
-            action,
-            decision,
             compilation.GetTypeByMetadataName("SochDb.Policy.DenyAllAttribute"),
             compilation.GetTypeByMetadataName("SochDb.Policy.RequireAgentIdAttribute"),
             compilation.GetTypeByMetadataName("SochDb.Policy.RedactAttribute"),
-            compilation.GetTypeByMetadataName("SochDb.Policy.RateLimitAttribute"),
-            compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"),
-            tasks.ToImmutable(),
-            compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.AsyncMethodBuilderAttribute"));
+            compilation.GetTypeByMetadataName("SochDb.Policy.RateLimitAttribute"));
     }
 
     /// <summary>The trigger of a handler attribute (<c>[BeforeWrite]</c> ...), or <see langword="null"/> for any other attribute.</summary>
-    public PolicyTrigger? HandlerTrigger(AttributeData attribute) =>
-        attribute.AttributeClass is { } type && _handlerAttributes.TryGetValue(type, out PolicyTrigger trigger) ? trigger : null;
+    public PolicyTriggerKind? HandlerTrigger(AttributeData attribute) =>
+        attribute.AttributeClass is { } type && _handlerAttributes.TryGetValue(type, out PolicyTriggerKind trigger) ? trigger : null;
 
     /// <summary>Whether <paramref name="attribute"/> is one of the class-level rule attributes.</summary>
     public bool IsClassLevelRule(AttributeData attribute)
@@ -163,7 +111,7 @@ internal sealed class PolicySymbols
         return false;
     }
 
-    private static void Add(Dictionary<INamedTypeSymbol, PolicyTrigger> map, Compilation compilation, string name, PolicyTrigger trigger)
+    private static void Add(Dictionary<INamedTypeSymbol, PolicyTriggerKind> map, Compilation compilation, string name, PolicyTriggerKind trigger)
     {
         if (compilation.GetTypeByMetadataName(name) is { } type)
         {

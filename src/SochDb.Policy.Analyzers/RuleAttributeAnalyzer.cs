@@ -46,7 +46,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, PolicySymbols symbols)
     {
-        var seen = new HashSet<(PolicyTrigger, string)>();
+        var seen = new HashSet<(PolicyTriggerKind, string)>();
         foreach (AttributeData attribute in context.Symbol.GetAttributes())
         {
             if (symbols.HandlerTrigger(attribute) is not { } trigger || attribute.ConstructorArguments.Length != 1)
@@ -140,9 +140,9 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         {
             problem = $"{value} is not a PolicyTrigger; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
         }
-        else if (!PolicyTriggerRules.CanDeny((PolicyTrigger)value))
+        else if (!PolicyTriggerRules.CanDeny((PolicyTriggerKind)value))
         {
-            triggerName = ((PolicyTrigger)value).ToString();
+            triggerName = ((PolicyTriggerKind)value).ToString();
             problem = $"{triggerName} rules run after the change is made and cannot refuse it; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
         }
 

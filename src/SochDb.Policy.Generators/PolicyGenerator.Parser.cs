@@ -35,9 +35,12 @@ public sealed partial class PolicyGenerator
                 return null;
             }
 
+            // The same verdict the analyzers report SOCH0002-SOCH0005 from: what they reject for this trigger is left out.
+            HandlerSignature signature = HandlerSignature.Of(method);
             TypeSpec? type = GetTypeSpec(containingType, cancellationToken);
             if (type is null
-                || HandlerSignature.Check(method, trigger, out HandlerParameters parameters, out HandlerReturn returns) != HandlerSignatureProblem.None)
+                || !signature.Accepts(trigger)
+                || signature is not { Parameters: { } parameters, Return: { } returns })
             {
                 return null;
             }
@@ -126,8 +129,7 @@ public sealed partial class PolicyGenerator
                 trigger = (PolicyTriggerKind)triggerValue;
 
                 // A denial only means something before an operation, or after a read (the value is withheld).
-                if (trigger is not (PolicyTriggerKind.BeforeWrite or PolicyTriggerKind.BeforeRead
-                    or PolicyTriggerKind.BeforeDelete or PolicyTriggerKind.AfterRead))
+                if (!PolicyTriggerRules.IsDefined(triggerValue) || !PolicyTriggerRules.CanDeny(trigger))
                 {
                     return false;
                 }
