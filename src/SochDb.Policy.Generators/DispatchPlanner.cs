@@ -93,9 +93,36 @@ internal sealed class TrieNode
 
     public byte[] Bytes { get; }
 
+    /// <summary>The rules whose literal prefix ends at this node, in dispatch order.</summary>
     public List<RulePlan> Rules { get; } = new();
 
     public List<TrieNode> Children { get; } = new();
+
+    public bool IsRoot { get; set; }
+
+    /// <summary>The literal segments from the root, joined by '/' (empty at the root).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>The UTF-8 length of <see cref="Path"/>: a key that reached this node starts with it.</summary>
+    public int PathLength { get; set; }
+
+    /// <summary>Where the segment after <see cref="Path"/> starts in the key (0 at the root).</summary>
+    public int NextStart => IsRoot ? 0 : PathLength + 1;
+
+    /// <summary>The name of this node's methods: the trigger, then the path's segments as far as they are identifier characters.</summary>
+    public string MethodName { get; set; } = "";
+
+    /// <summary>Whether a node above this one has rules, so its matches must be merged with this node's in dispatch order.</summary>
+    public bool Inherits { get; set; }
+
+    /// <summary>
+    /// Whether rules found at this node and rules found below it can interleave in dispatch order: then the matches are
+    /// collected, sorted and run at the end instead of run as they are found.
+    /// </summary>
+    public bool Collects => Inherits || (Rules.Count > 0 && Children.Count > 0);
+
+    /// <summary>The most rules that can match below and at this node for one key (the size of the collection).</summary>
+    public int Capacity { get; set; }
 }
 
 /// <summary>The rules of one trigger and their trie.</summary>
@@ -113,6 +140,23 @@ internal sealed class TriggerPlan
     public RulePlan[] Rules { get; }
 
     public TrieNode Root { get; }
+
+    /// <summary>The rules run through the trigger's rule switch: those found by collecting nodes, in dispatch order.</summary>
+    public List<RulePlan> CollectedRules { get; } = new();
+
+    private readonly HashSet<string> _methodNames = new(StringComparer.Ordinal);
+
+    /// <summary>A method name no other node or helper of this trigger has: <paramref name="name"/>, or it with a number added.</summary>
+    public string UniqueMethodName(string name)
+    {
+        string candidate = name;
+        for (int i = 2; !_methodNames.Add(candidate); i++)
+        {
+            candidate = name + "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return candidate;
+    }
 }
 
 /// <summary>Everything the emitter writes for one type.</summary>
@@ -172,7 +216,9 @@ internal static class DispatchPlanner
         {
             if (perTrigger.TryGetValue(trigger, out List<RulePlan>? rules))
             {
-                plan.Triggers.Add(new TriggerPlan(trigger, rules.ToArray(), BuildTrie(rules)));
+                var triggerPlan = new TriggerPlan(trigger, rules.ToArray(), BuildTrie(rules));
+                Annotate(triggerPlan, triggerPlan.Root, parent: null);
+                plan.Triggers.Add(triggerPlan);
             }
         }
 
@@ -360,6 +406,60 @@ internal static class DispatchPlanner
 
         SortChildren(root);
         return root;
+    }
+
+    /// <summary>Fills in each node's path, method name, whether it inherits rules, its capacity, and the collected rules.</summary>
+    private static void Annotate(TriggerPlan trigger, TrieNode node, TrieNode? parent)
+    {
+        if (parent is not null)
+        {
+            node.Path = parent.IsRoot ? node.Segment : parent.Path + "/" + node.Segment;
+            node.PathLength = parent.IsRoot ? node.Bytes.Length : parent.PathLength + 1 + node.Bytes.Length;
+            node.Inherits = parent.Inherits || parent.Rules.Count > 0;
+            node.MethodName = trigger.UniqueMethodName(Identifier(parent.MethodName, node.Segment));
+        }
+        else
+        {
+            node.IsRoot = true;
+            node.MethodName = trigger.UniqueMethodName(trigger.Trigger.ToString());
+        }
+
+        if (node.Collects)
+        {
+            // Rule numbers go in trigger order, so the switch lists them in dispatch order.
+            foreach (RulePlan rule in node.Rules)
+            {
+                int at = trigger.CollectedRules.Count;
+                while (at > 0 && trigger.CollectedRules[at - 1].TriggerIndex > rule.TriggerIndex)
+                {
+                    at--;
+                }
+
+                trigger.CollectedRules.Insert(at, rule);
+            }
+        }
+
+        int below = 0;
+        foreach (TrieNode child in node.Children)
+        {
+            Annotate(trigger, child, node);
+            below = Math.Max(below, child.Capacity);
+        }
+
+        // A key walks into one child at most, and at each node matches at most that node's rules.
+        node.Capacity = node.Rules.Count + below;
+    }
+
+    /// <summary><c>BeforeWrite_t1_users</c>: letters, digits and '_' of the segment kept, anything else as '_'.</summary>
+    private static string Identifier(string parent, string segment)
+    {
+        var name = new StringBuilder(parent).Append('_');
+        foreach (char c in segment)
+        {
+            name.Append(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' ? c : '_');
+        }
+
+        return name.ToString();
     }
 
     private static void SortChildren(TrieNode node)

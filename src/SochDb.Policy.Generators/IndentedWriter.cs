@@ -7,10 +7,17 @@ internal sealed class IndentedWriter
 {
     private readonly StringBuilder _text = new();
     private int _depth;
+    private bool _gap;
 
     /// <summary>Writes one line at the current indentation (an empty line has no trailing spaces).</summary>
     public IndentedWriter Line(string line = "")
     {
+        if (_gap && line.Length > 0 && line[0] != '}')
+        {
+            _text.Append('\n');
+        }
+
+        _gap = false;
         if (line.Length > 0)
         {
             _text.Append(' ', _depth * 4).Append(line);
@@ -33,6 +40,13 @@ internal sealed class IndentedWriter
     {
         _depth--;
         return Line("}" + suffix);
+    }
+
+    /// <summary>Asks for an empty line before the next statement, unless a closing brace comes first (after a block).</summary>
+    public IndentedWriter Gap()
+    {
+        _gap = true;
+        return this;
     }
 
     /// <summary>Indents by one level (for a statement under a <c>case</c> label).</summary>

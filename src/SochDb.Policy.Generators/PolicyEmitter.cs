@@ -7,11 +7,11 @@ namespace SochDb.Policy.Generators;
 
 /// <summary>
 /// Writes a <see cref="DispatchPlan"/> as C#: a private nested <c>CompiledPolicySet</c> subclass whose
-/// dispatch branches on the trigger, walks the literal-segment trie, tests the rest of each pattern with span
-/// code, then calls the matching handlers directly in dispatch order. No reflection, delegates, LINQ or
+/// dispatch branches on the trigger, walks the literal-segment trie one small method per node, tests the rest of
+/// each pattern with span code, and calls the matching handlers directly in dispatch order. No reflection, delegates, LINQ or
 /// allocation on the dispatch path.
 /// </summary>
-internal static class PolicyEmitter
+internal static partial class PolicyEmitter
 {
     internal const string ClassName = "CompiledPolicies";
 
@@ -157,10 +157,7 @@ internal static class PolicyEmitter
         w.Close().Close();
         foreach (TriggerPlan trigger in plan.Triggers)
         {
-            w.Line();
-            WriteEvaluate(w, plan, trigger);
-            w.Line();
-            WriteRun(w, plan, trigger);
+            WriteTrigger(w, plan, trigger);
         }
 
         foreach (RulePlan rule in plan.Rules)
@@ -190,200 +187,6 @@ internal static class PolicyEmitter
          .Line("private static bool EndsWith(" + Span + " segment, " + Span + " suffix) =>")
          .Line("    global::System.MemoryExtensions.EndsWith(segment, suffix);");
         w.Close();
-    }
-
-    private static void WriteEvaluate(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
-    {
-        int count = trigger.Rules.Length;
-        bool wide = count > 64;
-        int words = (count + 63) / 64;
-        w.Line("/// <summary>" + trigger.Trigger + ": find the matching rules by walking the key's segments, then run them in dispatch order.</summary>")
-         .Line("private static void Evaluate" + trigger.Trigger + "(" + Evaluation + ")")
-         .Open()
-         .Line(Span + " key = e.Key;");
-        if (wide)
-        {
-            w.Line("global::System.Span<ulong> matched = stackalloc ulong[" + Int(words) + "];")
-             .Line("matched.Clear(); // stackalloc is not zeroed under SkipLocalsInit");
-        }
-        else
-        {
-            w.Line("ulong matched = 0;");
-        }
-
-        WriteNode(w, plan, trigger.Root, 0, wide, root: true);
-        w.Line()
-         .Line("// Run the matching rules in dispatch order; stop at the first denial.");
-        if (wide)
-        {
-            w.Line("for (int word = 0; word < " + Int(words) + "; word++)")
-             .Open()
-             .Line("ulong bits = matched[word];")
-             .Line("while (bits != 0)")
-             .Open()
-             .Line("int rule = (word << 6) + global::System.Numerics.BitOperations.TrailingZeroCount(bits);")
-             .Line("bits &= bits - 1;")
-             .Line("if (!Run" + trigger.Trigger + "(ref e, rule))")
-             .Open().Line("return;").Close()
-             .Close()
-             .Close();
-        }
-        else
-        {
-            w.Line("while (matched != 0)")
-             .Open()
-             .Line("int rule = global::System.Numerics.BitOperations.TrailingZeroCount(matched);")
-             .Line("matched &= matched - 1;")
-             .Line("if (!Run" + trigger.Trigger + "(ref e, rule))")
-             .Open().Line("return;").Close()
-             .Close();
-        }
-
-        w.Close();
-    }
-
-    /// <summary>
-    /// Writes the tests at one trie node. <c>s{depth}</c> holds the start of segment <c>depth</c>, or -1 when the key
-    /// ended with the previous segment.
-    /// </summary>
-    private static void WriteNode(IndentedWriter w, DispatchPlan plan, TrieNode node, int depth, bool wide, bool root)
-    {
-        // Segment 0 always exists and starts the key (an empty key has one empty segment).
-        string s = root ? "0" : "s" + Int(depth);
-        string end = "e" + Int(depth);
-        string segment = "seg" + Int(depth);
-        var needSegment = new List<RulePlan>();
-        foreach (RulePlan rule in node.Rules)
-        {
-            if (rule.PatternMatcherField >= 0)
-            {
-                w.Line("// " + Describe(plan.Spec, rule.Rule) + " (a '**' inside the pattern: the runtime matcher walks the whole key)");
-                w.Line("if (s_pattern" + Int(rule.PatternMatcherField) + ".IsMatch(key))");
-                WriteMark(w, rule, wide);
-            }
-            else if (rule.Remainder.Length == 0 && !rule.TrailingDoubleStar)
-            {
-                w.Line("// " + Describe(plan.Spec, rule.Rule) + " (the key ends here)");
-                w.Line("if (" + s + " < 0)");
-                WriteMark(w, rule, wide);
-            }
-            else
-            {
-                needSegment.Add(rule);
-            }
-        }
-
-        if (needSegment.Count == 0 && node.Children.Count == 0)
-        {
-            return;
-        }
-
-        if (!root)
-        {
-            w.Line("if (" + s + " >= 0)").Open();
-        }
-
-        bool needsSpan = node.Children.Count > 0;
-        foreach (RulePlan rule in needSegment)
-        {
-            needsSpan |= rule.Remainder.Length == 1 && rule.Remainder[0].Kind != SegmentTestKind.Any;
-        }
-
-        bool needsEnd = needsSpan;
-        foreach (RulePlan rule in needSegment)
-        {
-            needsEnd |= rule.Remainder.Length == 1;
-        }
-
-        if (needsEnd)
-        {
-            w.Line("int " + end + " = SegmentEnd(key, " + s + ");");
-        }
-
-        if (needsSpan)
-        {
-            w.Line(Span + " " + segment + " = key.Slice(" + s + ", " + (root ? end : end + " - " + s) + ");");
-        }
-
-        foreach (RulePlan rule in needSegment)
-        {
-            w.Line("// " + Describe(plan.Spec, rule.Rule));
-            if (rule.Remainder.Length == 0)
-            {
-                // A trailing '**' right after the literal prefix matches whenever a segment follows the prefix.
-                WriteMarkLine(w, rule, wide);
-                continue;
-            }
-
-            if (rule.Remainder.Length == 1)
-            {
-                string ends = rule.TrailingDoubleStar ? end + " < key.Length" : end + " == key.Length";
-                string test = TestExpression(rule.Remainder[0], segment);
-                w.Line("if (" + ends + (test == "true" ? "" : " && " + Parenthesized(test)) + ")");
-            }
-            else
-            {
-                w.Line("if (" + MatchMethodName(rule) + "(key, " + s + "))");
-            }
-
-            WriteMark(w, rule, wide);
-        }
-
-        string next = "s" + Int(depth + 1);
-        void WriteChild(TrieNode child)
-        {
-            w.Line("int " + next + " = " + end + " < key.Length ? " + end + " + 1 : -1;");
-            WriteNode(w, plan, child, depth + 1, wide, root: false);
-        }
-
-        if (node.Children.Count > 0 && node.Children.Count <= 4)
-        {
-            WriteEqualityChain(w, segment, node.Children, WriteChild);
-        }
-        else if (node.Children.Count > 4)
-        {
-            // Many literals: first find which one the segment is (a switch on length, then on bytes), then run
-            // that branch. Keeping the branches out of the decision tree keeps the file flat and readable.
-            string which = "literal" + Int(depth);
-            var index = new Dictionary<TrieNode, int>();
-            for (int i = 0; i < node.Children.Count; i++)
-            {
-                index.Add(node.Children[i], i);
-            }
-
-            w.Line("// Which literal is this segment? (by length, then by the byte that tells them apart)...")
-             .Line("int " + which + " = -1;");
-            WriteLiteralSwitch(w, segment, node.Children, child => w.Line(which + " = " + Int(index[child]) + ";"));
-            w.Line("// ...then take that literal's branch.").Line("switch (" + which + ")").Open();
-            for (int i = 0; i < node.Children.Count; i++)
-            {
-                w.Line("case " + Int(i) + ": // " + Comment(node.Children[i].Segment)).Open();
-                WriteChild(node.Children[i]);
-                w.Line("break;").Close();
-            }
-
-            w.Close();
-        }
-
-        if (!root)
-        {
-            w.Close();
-        }
-    }
-
-    private static void WriteMark(IndentedWriter w, RulePlan rule, bool wide)
-    {
-        w.Open();
-        WriteMarkLine(w, rule, wide);
-        w.Close();
-    }
-
-    private static void WriteMarkLine(IndentedWriter w, RulePlan rule, bool wide)
-    {
-        int bit = rule.TriggerIndex;
-        w.Line(wide
-            ? "matched[" + Int(bit >> 6) + "] |= 1UL << " + Int(bit & 63) + ";"
-            : "matched |= 1UL << " + Int(bit) + ";");
     }
 
     /// <summary>
@@ -431,25 +234,7 @@ internal static class PolicyEmitter
             return;
         }
 
-        // The byte position where the candidates differ most.
-        int length = sameLength[0].Bytes.Length;
-        int best = 0;
-        int bestDistinct = 0;
-        for (int i = 0; i < length; i++)
-        {
-            var seen = new HashSet<byte>();
-            foreach (TrieNode child in sameLength)
-            {
-                seen.Add(child.Bytes[i]);
-            }
-
-            if (seen.Count > bestDistinct)
-            {
-                bestDistinct = seen.Count;
-                best = i;
-            }
-        }
-
+        int best = BestBytePosition(sameLength);
         var byByte = new SortedDictionary<byte, List<TrieNode>>();
         foreach (TrieNode child in sameLength)
         {
@@ -476,6 +261,29 @@ internal static class PolicyEmitter
         w.Close();
     }
 
+    /// <summary>The byte position where literals of one length differ most.</summary>
+    private static int BestBytePosition(List<TrieNode> sameLength)
+    {
+        int best = 0;
+        int bestDistinct = 0;
+        for (int i = 0; i < sameLength[0].Bytes.Length; i++)
+        {
+            var seen = new HashSet<byte>();
+            foreach (TrieNode child in sameLength)
+            {
+                seen.Add(child.Bytes[i]);
+            }
+
+            if (seen.Count > bestDistinct)
+            {
+                bestDistinct = seen.Count;
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
     private static void WriteEqualityChain(IndentedWriter w, string segment, List<TrieNode> children, System.Action<TrieNode> body)
     {
         for (int i = 0; i < children.Count; i++)
@@ -488,58 +296,39 @@ internal static class PolicyEmitter
         }
     }
 
-    private static void WriteRun(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
-    {
-        w.Line("/// <summary>" + trigger.Trigger + ": runs one rule; false when the evaluation must stop.</summary>")
-         .Line("private static bool Run" + trigger.Trigger + "(" + Evaluation + ", int rule)")
-         .Open()
-         .Line("switch (rule)")
-         .Open();
-        foreach (RulePlan rule in trigger.Rules)
-        {
-            w.Line("case " + Int(rule.TriggerIndex) + ":");
-            w.Indent();
-            w.Line("// " + Describe(plan.Spec, rule.Rule))
-             .Line("e.Enter(s_rules[" + Int(rule.Index) + "]);");
-            WriteRuleBody(w, plan, rule);
-            w.Outdent();
-        }
-
-        w.Line("default:");
-        w.Indent();
-        w.Line("return true;");
-        w.Outdent();
-        w.Close().Close();
-    }
-
+    /// <summary>A rule's case in a rule switch: returns whether the evaluation goes on.</summary>
     private static void WriteRuleBody(IndentedWriter w, DispatchPlan plan, RulePlan rule)
     {
         RuleSpec r = rule.Rule;
-        switch (r.Kind)
+        if (r.Kind == RuleKind.RequireAgentId)
         {
-            case RuleKind.DenyAll:
-                w.Line("return e.Apply(" + Policy + "PolicyDecision.Deny(" + Literal(DenyAllReason(r)) + "));");
-                return;
-            case RuleKind.RequireAgentId:
-                w.Line("return e.Apply(string.IsNullOrEmpty(e.Context.AgentId)")
-                 .Line("    ? " + Policy + "PolicyDecision.Deny(" + Literal(RequireAgentIdReason(r)) + ")")
-                 .Line("    : " + Policy + "PolicyDecision.Allow);");
-                return;
-            case RuleKind.Redact:
-                w.Line("return e.Apply(" + Policy + "PolicyDecision.Modify(s_redaction" + Int(rule.RedactionField) + "));");
-                return;
+            w.Line("return e.Apply(string.IsNullOrEmpty(e.Context.AgentId)")
+             .Line("    ? " + Policy + "PolicyDecision.Deny(" + Literal(RequireAgentIdReason(r)) + ")")
+             .Line("    : " + Policy + "PolicyDecision.Allow);");
         }
-
-        string arguments = r.Parameters == HandlerParameters.KeyValueContext ? "e.Key, e.Value, e.Context" : "e.Request";
-        string call = plan.Spec.Type.GlobalName + "." + r.MethodName + "(" + arguments + ")";
-        if (r.Return == HandlerReturn.Void)
+        else if (r.Kind == RuleKind.Handler && r.Return == HandlerReturn.Void)
         {
-            w.Line(call + ";").Line("return true;");
+            w.Line(HandlerCall(plan, r) + ";").Line("return true;");
         }
         else
         {
-            w.Line("return e.Apply(" + call + ");");
+            w.Line("return e.Apply(" + DecisionExpression(plan, rule) + ");");
         }
+    }
+
+    /// <summary>The decision of a rule that returns one (every rule but a void handler and <c>[RequireAgentId]</c>).</summary>
+    private static string DecisionExpression(DispatchPlan plan, RulePlan rule) => rule.Rule.Kind switch
+    {
+        RuleKind.DenyAll => Policy + "PolicyDecision.Deny(" + Literal(DenyAllReason(rule.Rule)) + ")",
+        RuleKind.Redact => Policy + "PolicyDecision.Modify(s_redaction" + Int(rule.RedactionField) + ")",
+        _ => HandlerCall(plan, rule.Rule),
+    };
+
+    /// <summary>The direct static call of a handler.</summary>
+    private static string HandlerCall(DispatchPlan plan, RuleSpec r)
+    {
+        string arguments = r.Parameters == HandlerParameters.KeyValueContext ? "e.Key, e.Value, e.Context" : "e.Request";
+        return plan.Spec.Type.GlobalName + "." + r.MethodName + "(" + arguments + ")";
     }
 
     private static bool NeedsMatchMethod(RulePlan rule) => rule.PatternMatcherField < 0 && rule.Remainder.Length > 1;

@@ -113,7 +113,7 @@ public class GeneratedCodeRulesTests
         return count;
     }
 
-    /// <summary>A class with more than 64 rules on one trigger, so the stack bitset path is covered.</summary>
+    /// <summary>A class with more than 64 literal first segments on one trigger, so the split literal descent is covered.</summary>
     internal static string WideClass(int count)
     {
         var text = new System.Text.StringBuilder("using SochDb.Policy;\npublic static partial class Wide\n{\n");

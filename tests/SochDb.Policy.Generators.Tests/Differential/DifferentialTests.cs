@@ -39,9 +39,35 @@ public class DifferentialTests(ITestOutputHelper output)
             classes.Add(model.Class("Set" + i, random.Next(1, 30)));
         }
 
-        // Over 64 rules on one trigger: the generated code switches from one ulong to a bitset on the stack.
+        // Over 64 rules on one trigger: more rules than one method tests at one node.
         classes.Add(model.Class("Wide", 90, [PolicyTrigger.BeforeWrite, PolicyTrigger.AfterRead]));
+        Check(classes, random, KeySegments, seed);
+    }
 
+    /// <summary>
+    /// Sets big enough that the generated code splits: over 64 literal children of one node (split by length and by
+    /// byte), over 32 rules at one node (tested in parts, collected and run directly), over 64 collected rules (a rule
+    /// switch in chunks). Keys are drawn from the same literals, so they walk deep into the trie.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Large_sets_split_into_small_methods_agree_with_the_reference_path(int seed)
+    {
+        var random = new Random(seed);
+        string[] tenants = [.. Enumerable.Range(0, 150).Select(i => i < 80 ? $"tenant{i:D3}" : $"t{i}"), .. RandomPolicyModel.LiteralSegments];
+        var deep = new RandomPolicyModel(random, tenants);
+        var flat = new RandomPolicyModel(random, [], maxSegments: 1);
+        var classes = new List<ClassModel>
+        {
+            deep.Class("Big", 500, [PolicyTrigger.BeforeWrite, PolicyTrigger.AfterRead]),
+            flat.Class("Flat", 120, [PolicyTrigger.BeforeRead, PolicyTrigger.AfterWrite]),
+        };
+        Check(classes, random, [.. KeySegments, .. tenants.Select(t => Encoding.UTF8.GetBytes(t)), .. tenants.Select(t => Encoding.UTF8.GetBytes(t))], seed);
+    }
+
+    private void Check(List<ClassModel> classes, Random random, byte[][] keySegments, int seed)
+    {
         string source = RandomPolicyModel.Source(classes);
         GeneratorResult result = GeneratorHarness.Run(source);
         Assembly assembly = GeneratorHarness.Load(result.Output);
@@ -67,7 +93,7 @@ public class DifferentialTests(ITestOutputHelper output)
 
             for (int k = 0; k < 500; k++)
             {
-                byte[] key = RandomKey(random);
+                byte[] key = RandomKey(random, keySegments);
                 byte[] value = RandomValue(random);
                 PolicyContext context = Contexts[random.Next(Contexts.Length)];
                 foreach (PolicyTrigger trigger in Enum.GetValues<PolicyTrigger>())
@@ -105,7 +131,7 @@ public class DifferentialTests(ITestOutputHelper output)
         return RulesOracle.Describe(ref evaluation, failure, [.. calls]);
     }
 
-    private static byte[] RandomKey(Random random)
+    private static byte[] RandomKey(Random random, byte[][] segments)
     {
         if (random.Next(40) == 0)
         {
@@ -121,7 +147,7 @@ public class DifferentialTests(ITestOutputHelper output)
                 key.Add((byte)'/');
             }
 
-            key.AddRange(KeySegments[random.Next(KeySegments.Length)]);
+            key.AddRange(segments[random.Next(segments.Length)]);
         }
 
         return [.. key];

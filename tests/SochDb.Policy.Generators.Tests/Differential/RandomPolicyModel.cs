@@ -31,9 +31,14 @@ internal sealed class ClassModel(string name)
 }
 
 /// <summary>Draws random policy classes from the glob grammar and writes them as C#.</summary>
-internal sealed class RandomPolicyModel(Random random)
+/// <param name="random">The source of every choice.</param>
+/// <param name="literals">The literal segments patterns are drawn from (a small set by default).</param>
+/// <param name="maxSegments">The most segments a pattern has.</param>
+internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4)
 {
-    private static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
+    public static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
+
+    private readonly string[] _literals = literals ?? LiteralSegments;
 
     private static readonly string[] WildcardSegments =
     [
@@ -50,12 +55,12 @@ internal sealed class RandomPolicyModel(Random random)
 
     public string Pattern()
     {
-        int count = random.Next(1, 5);
+        int count = random.Next(1, maxSegments + 1);
         var segments = new List<string>();
         for (int i = 0; i < count; i++)
         {
             double roll = random.NextDouble();
-            segments.Add(roll < 0.5 ? Pick(LiteralSegments) : roll < 0.85 ? Pick(WildcardSegments) : "**");
+            segments.Add(roll < 0.5 && _literals.Length > 0 ? Pick(_literals) : roll < 0.85 ? Pick(WildcardSegments) : "**");
         }
 
         string pattern = string.Join("/", segments);

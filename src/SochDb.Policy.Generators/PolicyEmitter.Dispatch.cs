@@ -1,0 +1,562 @@
+using System;
+using System.Collections.Generic;
+using SochDb.Policy.Generators.Model;
+
+namespace SochDb.Policy.Generators;
+
+/// <summary>
+/// The dispatch of one trigger: one small method per trie node, so that every method stays within what the JIT
+/// fully optimizes and a decision touches only the nodes along the key's path.
+/// </summary>
+/// <remarks>
+/// A node whose rules cannot interleave with rules elsewhere on a key's path (no rule above it, none below it) runs its
+/// matching rules as it finds them. Otherwise the nodes along the path collect the numbers of their matching rules into
+/// a small stack list, which is sorted and run through the trigger's rule switch, so handlers always run in dispatch
+/// order. Big nodes are split: at most <see cref="MaxRulesPerMethod"/> rule tests, <see cref="MaxLiteralsPerMethod"/>
+/// literal children and <see cref="MaxCasesPerMethod"/> rule cases in one method.
+/// </remarks>
+internal static partial class PolicyEmitter
+{
+    private const int MaxRulesPerMethod = 32;
+    private const int MaxLiteralsPerMethod = 64;
+    private const int MaxCasesPerMethod = 64;
+
+    private const string Matched = "global::System.Span<int> matched";
+
+    private static void WriteTrigger(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
+    {
+        var writer = new TriggerWriter(w, plan, trigger);
+        writer.WriteNode(trigger.Root);
+        if (trigger.CollectedRules.Count > 0)
+        {
+            writer.WriteRun();
+        }
+    }
+
+    /// <summary>Writes the methods of one trigger; helper methods a node needs are written right after it.</summary>
+    private sealed class TriggerWriter
+    {
+        private readonly IndentedWriter _w;
+        private readonly DispatchPlan _plan;
+        private readonly TriggerPlan _trigger;
+        private readonly List<Action> _pending = new();
+
+        public TriggerWriter(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
+        {
+            _w = w;
+            _plan = plan;
+            _trigger = trigger;
+        }
+
+        private string T => _trigger.Trigger.ToString();
+
+        public void WriteNode(TrieNode node)
+        {
+            if (!node.Inherits)
+            {
+                _w.Line();
+                WriteWalkMethod(node);
+            }
+
+            if (node.Collects)
+            {
+                _w.Line();
+                WriteCollectMethod(node);
+            }
+
+            WritePending();
+            foreach (TrieNode child in node.Children)
+            {
+                WriteNode(child);
+            }
+        }
+
+        private void WritePending()
+        {
+            // Helpers may queue helpers of their own: write until none is left.
+            while (_pending.Count > 0)
+            {
+                Action next = _pending[0];
+                _pending.RemoveAt(0);
+                _w.Line();
+                next();
+            }
+        }
+
+        private static string Under(TrieNode node) => node.IsRoot ? "every key" : "keys under <c>" + Xml(node.Path) + "</c>";
+
+        private string WalkName(TrieNode node) => node.IsRoot ? "Evaluate" + T : node.MethodName;
+
+        private static string CollectName(TrieNode node) => "Collect" + node.MethodName;
+
+        /// <summary>The method a key enters a node by, when no rule above the node matched it.</summary>
+        private void WriteWalkMethod(TrieNode node)
+        {
+            string summary = node.Collects
+                ? "rules here and below can interleave in dispatch order, so the matches are collected, then run in order."
+                : node.Rules.Count == 0
+                    ? (node.IsRoot ? "walks the key's literal segments down to the node whose rules can match." : "no rule ends here; goes on with the next segment.")
+                    : "no rule above or below this node can match the same key, so the matching rules run here, in dispatch order.";
+            _w.Line("/// <summary>" + T + ", " + Under(node) + ": " + summary + "</summary>")
+             .Line(node.IsRoot
+                 ? "private static void " + WalkName(node) + "(" + Evaluation + ")"
+                 : "private static void " + WalkName(node) + "(" + Evaluation + ", " + Span + " key)")
+             .Open();
+            if (node.IsRoot)
+            {
+                _w.Line(Span + " key = e.Key;");
+            }
+
+            if (node.Collects)
+            {
+                _w.Line(Matched + " = stackalloc int[" + Int(node.Capacity) + "]; // the most rules one key can match from here down")
+                 .Line("int count = " + CollectName(node) + "(key, matched, 0);")
+                 .Line("Run" + T + "(ref e, matched.Slice(0, count));");
+            }
+            else
+            {
+                WriteBody(node, new Mode(collect: false, stop: "return;", done: null));
+            }
+
+            _w.Close();
+        }
+
+        /// <summary>The method that adds the matches of a node (and, through its children, of the nodes below) to the list.</summary>
+        private void WriteCollectMethod(TrieNode node)
+        {
+            _w.Line("/// <summary>" + T + ", " + Under(node) + ": adds the matching rules here and on the key's way down to <paramref name=\"matched\"/>.</summary>")
+             .Line("private static int " + CollectName(node) + "(" + Span + " key, " + Matched + ", int count)")
+             .Open();
+            WriteBody(node, new Mode(collect: true, stop: null, done: "return count;"));
+            _w.Close();
+        }
+
+        /// <summary>How a method treats a matching rule, and how it ends.</summary>
+        private sealed class Mode
+        {
+            public Mode(bool collect, string? stop, string? done)
+            {
+                Collect = collect;
+                Stop = stop;
+                Done = done;
+            }
+
+            /// <summary>Add the rule's number to the list (true), or run it at once (false).</summary>
+            public bool Collect { get; }
+
+            /// <summary>What runs when a handler stops the evaluation (running mode only).</summary>
+            public string? Stop { get; }
+
+            /// <summary>The method's last statement, when it needs one.</summary>
+            public string? Done { get; }
+
+            /// <summary>The statement that leaves the method early with nothing (more) found.</summary>
+            public string Leave => Done ?? "return;";
+        }
+
+        private void WriteBody(TrieNode node, Mode mode)
+        {
+            List<RulePlan> rules = node.Rules;
+            if (rules.Count > MaxRulesPerMethod)
+            {
+                WriteRuleParts(node, mode);
+                rules = new List<RulePlan>();
+            }
+
+            WriteRulesAndDescent(node, rules, node.Children, mode);
+            if (mode.Done is not null)
+            {
+                _w.Line(mode.Done);
+            }
+        }
+
+        /// <summary>A node with many rules tests them in parts, each part a method of consecutive rules in dispatch order.</summary>
+        private void WriteRuleParts(TrieNode node, Mode mode)
+        {
+            for (int first = 0; first < node.Rules.Count; first += MaxRulesPerMethod)
+            {
+                List<RulePlan> part = node.Rules.GetRange(first, Math.Min(MaxRulesPerMethod, node.Rules.Count - first));
+                string name = _trigger.UniqueMethodName(node.MethodName + "_Rules" + Int(first) + "To" + Int(first + part.Count - 1));
+                string range = "rules " + Int(part[0].Index) + " to " + Int(part[part.Count - 1].Index);
+                if (mode.Collect)
+                {
+                    _w.Line("count = " + name + "(key, matched, count);").Gap();
+                    _pending.Add(() =>
+                    {
+                        _w.Line("/// <summary>" + T + ", " + Under(node) + ": adds the matching " + range + " to <paramref name=\"matched\"/>.</summary>")
+                         .Line("private static int " + name + "(" + Span + " key, " + Matched + ", int count)")
+                         .Open();
+                        WriteRulesAndDescent(node, part, new List<TrieNode>(), mode);
+                        _w.Line("return count;").Close();
+                    });
+                }
+                else
+                {
+                    _w.Line("if (!" + name + "(ref e, key))").Open().Line(mode.Stop!).Close().Gap();
+                    _pending.Add(() =>
+                    {
+                        _w.Line("/// <summary>" + T + ", " + Under(node) + ": runs the matching " + range + "; false when the evaluation must stop.</summary>")
+                         .Line("private static bool " + name + "(" + Evaluation + ", " + Span + " key)")
+                         .Open();
+                        WriteRulesAndDescent(node, part, new List<TrieNode>(), new Mode(collect: false, stop: "return false;", done: "return true;"));
+                        _w.Line("return true;").Close();
+                    });
+                }
+            }
+        }
+
+        /// <summary>
+        /// Tests <paramref name="rules"/> (of <paramref name="node"/>) and goes on into the child the next segment names.
+        /// A key that reached a node other than the root starts with the node's path, followed by the key's end or '/'.
+        /// </summary>
+        private void WriteRulesAndDescent(TrieNode node, List<RulePlan> rules, List<TrieNode> children, Mode mode)
+        {
+            var endsHere = new List<RulePlan>();
+            var goesOn = new List<RulePlan>();
+            foreach (RulePlan rule in rules)
+            {
+                bool whole = rule.PatternMatcherField >= 0;
+                if (whole || (rule.Remainder.Length == 0 && !rule.TrailingDoubleStar))
+                {
+                    endsHere.Add(rule);
+                }
+
+                if (whole || rule.Remainder.Length > 0 || rule.TrailingDoubleStar)
+                {
+                    goesOn.Add(rule);
+                }
+            }
+
+            bool more = goesOn.Count > 0 || children.Count > 0;
+            string length = Int(node.PathLength);
+            if (!node.IsRoot && (endsHere.Count > 0 || more))
+            {
+                _w.Line("if (key.Length == " + length + ")").Open();
+                _w.Line("// The key is " + Literal(node.Path) + " itself" + (endsHere.Count > 0 ? "." : ": no rule here matches it."));
+
+                foreach (RulePlan rule in endsHere)
+                {
+                    WriteRule(node, rule, mode);
+                }
+
+                if (more)
+                {
+                    _w.Line(mode.Leave);
+                }
+
+                _w.Close().Gap();
+            }
+
+            if (!more)
+            {
+                return;
+            }
+
+            string start = Int(node.NextStart);
+            bool needsSegment = children.Count > 0;
+            bool needsEnd = children.Count > 0;
+            foreach (RulePlan rule in goesOn)
+            {
+                if (rule.PatternMatcherField < 0 && rule.Remainder.Length == 1)
+                {
+                    needsEnd = true;
+                    needsSegment |= rule.Remainder[0].Kind != SegmentTestKind.Any;
+                }
+            }
+
+            if (needsEnd)
+            {
+                _w.Line(node.IsRoot ? "// The key's first segment." : "// The segment after \"" + Comment(node.Path) + "/\".")
+                 .Line("int end = SegmentEnd(key, " + start + ");");
+            }
+
+            if (needsSegment)
+            {
+                _w.Line(Span + " segment = key.Slice(" + start + ", " + (node.IsRoot ? "end" : "end - " + start) + ");");
+            }
+
+            foreach (RulePlan rule in goesOn)
+            {
+                WriteRule(node, rule, mode);
+            }
+
+            if (children.Count > 0)
+            {
+                WriteDescent(node, children, mode);
+                _w.Gap();
+            }
+        }
+
+        /// <summary>Writes one rule's test and what a match does, under a comment quoting the rule.</summary>
+        private void WriteRule(TrieNode node, RulePlan rule, Mode mode)
+        {
+            string? condition;
+            string note = "";
+            if (rule.PatternMatcherField >= 0)
+            {
+                condition = "s_pattern" + Int(rule.PatternMatcherField) + ".IsMatch(key)";
+                note = " (a '**' inside the pattern: the runtime matcher walks the whole key)";
+            }
+            else if (rule.Remainder.Length == 0)
+            {
+                condition = null; // the key ends here, or (a trailing '**') a segment follows
+            }
+            else if (rule.Remainder.Length == 1)
+            {
+                string ends = rule.TrailingDoubleStar ? "end < key.Length" : "end == key.Length";
+                string test = TestExpression(rule.Remainder[0], "segment");
+                condition = ends + (test == "true" ? "" : " && " + Parenthesized(test));
+            }
+            else
+            {
+                condition = MatchMethodName(rule) + "(key, " + Int(node.NextStart) + ")";
+            }
+
+            _w.Line("// " + Describe(_plan.Spec, rule.Rule) + note);
+            if (condition is not null)
+            {
+                _w.Line("if (" + condition + ")").Open();
+            }
+
+            if (mode.Collect)
+            {
+                _w.Line("matched[count++] = " + Int(rule.TriggerIndex) + ";");
+            }
+            else
+            {
+                WriteRunInline(rule, mode.Stop!);
+            }
+
+            if (condition is not null)
+            {
+                _w.Close();
+            }
+
+            _w.Gap();
+        }
+
+        private void WriteRunInline(RulePlan rule, string stop)
+        {
+            RuleSpec r = rule.Rule;
+            _w.Line("e.Enter(s_rules[" + Int(rule.Index) + "]);");
+            if (r.Kind == RuleKind.RequireAgentId)
+            {
+                _w.Line("if (string.IsNullOrEmpty(e.Context.AgentId))")
+                 .Open()
+                 .Line("e.Apply(" + Policy + "PolicyDecision.Deny(" + Literal(RequireAgentIdReason(r)) + "));")
+                 .Line(stop)
+                 .Close();
+            }
+            else if (r.Kind == RuleKind.Handler && r.Return == HandlerReturn.Void)
+            {
+                _w.Line(HandlerCall(_plan, r) + ";");
+            }
+            else
+            {
+                // Also for [DenyAll], whose Apply always stops: an unconditional return would leave the rules after it
+                // unreachable (CS0162) when the rule needs no test.
+                _w.Line("if (!e.Apply(" + DecisionExpression(_plan, rule) + "))").Open().Line(stop).Close();
+            }
+        }
+
+        /// <summary>Goes on into the child whose literal the next segment is (methods of at most <see cref="MaxLiteralsPerMethod"/> literals).</summary>
+        private void WriteDescent(TrieNode node, List<TrieNode> children, Mode mode)
+        {
+            void Enter(TrieNode child)
+            {
+                if (mode.Collect)
+                {
+                    _w.Line("return " + CollectName(child) + "(key, matched, count);");
+                }
+                else
+                {
+                    _w.Line(WalkName(child) + "(ref e, key);").Line("return;");
+                }
+            }
+
+            if (children.Count <= MaxLiteralsPerMethod)
+            {
+                WriteLiteralSwitch(_w, "segment", children, Enter);
+                return;
+            }
+
+            // Too many literals for one method: split them by length, or by the byte that tells them apart, into
+            // methods of their own (each split again while it is too big).
+            SortedDictionary<int, List<TrieNode>> groups = SplitLiterals(children, out int position);
+            _w.Line(position < 0 ? "switch (segment.Length)" : "switch (segment[" + Int(position) + "])").Open();
+            foreach (KeyValuePair<int, List<TrieNode>> group in groups)
+            {
+                string name = _trigger.UniqueMethodName(node.MethodName + (position < 0 ? "_NextLength" : "_NextByte") + Int(group.Key));
+                string what = position < 0
+                    ? "of " + Int(group.Key) + " bytes"
+                    : "whose byte " + Int(position) + " is " + ByteLiteral((byte)group.Key).Replace("(byte)", "");
+                _w.Line("case " + (position < 0 ? Int(group.Key) : ByteLiteral((byte)group.Key)) + ":");
+                _w.Indent();
+                if (mode.Collect)
+                {
+                    _w.Line("return " + name + "(key, segment, matched, count);");
+                }
+                else
+                {
+                    _w.Line(name + "(ref e, key, segment);").Line("return;");
+                }
+
+                _w.Outdent();
+                List<TrieNode> members = group.Value;
+                _pending.Add(() =>
+                {
+                    _w.Line("/// <summary>" + T + ", " + Under(node) + ": the next segment, " + Xml(what) + ", names one of " + Int(members.Count) + " literals.</summary>")
+                     .Line(mode.Collect
+                         ? "private static int " + name + "(" + Span + " key, " + Span + " segment, " + Matched + ", int count)"
+                         : "private static void " + name + "(" + Evaluation + ", " + Span + " key, " + Span + " segment)")
+                     .Open();
+                    WriteDescent(node, members, mode);
+                    if (mode.Done is not null)
+                    {
+                        _w.Line(mode.Done);
+                    }
+
+                    _w.Close();
+                });
+            }
+
+            _w.Close();
+        }
+
+        /// <summary>Runs the collected rules: sorts the few numbers found, then calls the rule switch for each.</summary>
+        public void WriteRun()
+        {
+            _w.Line()
+             .Line("/// <summary>" + T + ": runs the collected rules in dispatch order; stops at the first denial.</summary>")
+             .Line("private static void Run" + T + "(" + Evaluation + ", scoped " + Matched + ")")
+             .Open()
+             .Line("// Each node adds its own matches in order, but the nodes of one path interleave: sort the few found.")
+             .Line("for (int i = 1; i < matched.Length; i++)")
+             .Open()
+             .Line("int rule = matched[i];")
+             .Line("int at = i;")
+             .Line("for (; at > 0 && matched[at - 1] > rule; at--)")
+             .Open()
+             .Line("matched[at] = matched[at - 1];")
+             .Close()
+             .Line()
+             .Line("matched[at] = rule;")
+             .Close()
+             .Line()
+             .Line("for (int i = 0; i < matched.Length; i++)")
+             .Open()
+             .Line("if (!Run" + T + "Rule(ref e, matched[i]))")
+             .Open().Line("return;").Close()
+             .Close()
+             .Close();
+
+            var chunks = new SortedDictionary<int, List<RulePlan>>();
+            foreach (RulePlan rule in _trigger.CollectedRules)
+            {
+                int chunk = _trigger.CollectedRules.Count <= MaxCasesPerMethod ? 0 : rule.TriggerIndex / MaxCasesPerMethod;
+                if (!chunks.TryGetValue(chunk, out List<RulePlan>? list))
+                {
+                    list = new List<RulePlan>();
+                    chunks.Add(chunk, list);
+                }
+
+                list.Add(rule);
+            }
+
+            string summary = "/// <summary>" + T + ": runs one collected rule; false when the evaluation must stop.</summary>";
+            _w.Line().Line(summary)
+             .Line("private static bool Run" + T + "Rule(" + Evaluation + ", int rule)")
+             .Open();
+            if (chunks.Count == 1 && _trigger.CollectedRules.Count <= MaxCasesPerMethod)
+            {
+                WriteRuleSwitch(_trigger.CollectedRules);
+                _w.Close();
+                return;
+            }
+
+            _w.Line("switch (rule / " + Int(MaxCasesPerMethod) + ")").Open();
+            foreach (KeyValuePair<int, List<RulePlan>> chunk in chunks)
+            {
+                _w.Line("case " + Int(chunk.Key) + ":");
+                _w.Indent();
+                _w.Line("return Run" + T + "Rules" + Int(chunk.Key) + "(ref e, rule);");
+                _w.Outdent();
+            }
+
+            _w.Line("default:");
+            _w.Indent();
+            _w.Line("return true;");
+            _w.Outdent();
+            _w.Close().Close();
+            foreach (KeyValuePair<int, List<RulePlan>> chunk in chunks)
+            {
+                int first = chunk.Key * MaxCasesPerMethod;
+                _w.Line()
+                 .Line("/// <summary>" + T + ": runs collected rule " + Int(first) + " to " + Int(first + MaxCasesPerMethod - 1) + " of the trigger; false when the evaluation must stop.</summary>")
+                 .Line("private static bool Run" + T + "Rules" + Int(chunk.Key) + "(" + Evaluation + ", int rule)")
+                 .Open();
+                WriteRuleSwitch(chunk.Value);
+                _w.Close();
+            }
+        }
+
+        private void WriteRuleSwitch(List<RulePlan> rules)
+        {
+            _w.Line("switch (rule)").Open();
+            foreach (RulePlan rule in rules)
+            {
+                _w.Line("case " + Int(rule.TriggerIndex) + ":");
+                _w.Indent();
+                _w.Line("// " + Describe(_plan.Spec, rule.Rule))
+                 .Line("e.Enter(s_rules[" + Int(rule.Index) + "]);");
+                WriteRuleBody(_w, _plan, rule);
+                _w.Outdent();
+            }
+
+            _w.Line("default:");
+            _w.Indent();
+            _w.Line("return true;");
+            _w.Outdent();
+            _w.Close();
+        }
+    }
+
+    /// <summary>
+    /// Splits too many literals for one method: by length when they differ in length, else by the byte position where
+    /// they differ most (distinct literals of one length always differ somewhere, so every split makes progress).
+    /// </summary>
+    private static SortedDictionary<int, List<TrieNode>> SplitLiterals(List<TrieNode> literals, out int position)
+    {
+        var groups = new SortedDictionary<int, List<TrieNode>>();
+        foreach (TrieNode literal in literals)
+        {
+            Add(groups, literal.Bytes.Length, literal);
+        }
+
+        position = -1;
+        if (groups.Count > 1)
+        {
+            return groups;
+        }
+
+        position = BestBytePosition(literals);
+        groups.Clear();
+        foreach (TrieNode literal in literals)
+        {
+            Add(groups, literal.Bytes[position], literal);
+        }
+
+        return groups;
+
+        static void Add(SortedDictionary<int, List<TrieNode>> groups, int key, TrieNode literal)
+        {
+            if (!groups.TryGetValue(key, out List<TrieNode>? list))
+            {
+                list = new List<TrieNode>();
+                groups.Add(key, list);
+            }
+
+            list.Add(literal);
+        }
+    }
+}
