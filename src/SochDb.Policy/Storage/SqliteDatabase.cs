@@ -265,6 +265,44 @@ internal sealed class SqliteDatabase : Database
         }
     }
 
+    /// <summary>
+    /// The value of <c>PRAGMA <paramref name="pragma"/></c> on the writer connection and on a reader connection, so
+    /// tests can check per-connection settings such as <c>synchronous</c> where they take effect.
+    /// </summary>
+    internal (long Writer, long Reader) ReadPragma(string pragma)
+    {
+        EnterOperation();
+        try
+        {
+            long writer;
+            lock (_writeLock)
+            {
+                writer = ReadPragma(_writer.Connection, pragma);
+            }
+
+            ReaderConnection reader = RentReader();
+            try
+            {
+                return (writer, ReadPragma(reader.Connection, pragma));
+            }
+            finally
+            {
+                ReturnReader(reader);
+            }
+        }
+        finally
+        {
+            _lifetime.ExitReadLock();
+        }
+    }
+
+    private static long ReadPragma(SqliteConnection connection, string pragma)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + pragma;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The smallest key above every key that starts with <paramref name="prefix"/>, or null when there is none.</summary>
     /// <remarks>
     /// Trailing 0xFF bytes cannot be incremented, so they are dropped and the byte before them is incremented
@@ -444,6 +482,8 @@ internal sealed class SqliteDatabase : Database
         private readonly SqliteCommand _commit;
         private readonly SqliteCommand _rollback;
 
+        public SqliteConnection Connection => _connection;
+
         private WriterConnection(SqliteConnection connection)
         {
             _connection = connection;
@@ -578,6 +618,8 @@ internal sealed class SqliteDatabase : Database
             _scanRange = Prepare(connection, $"SELECT k, v FROM {TableName} WHERE k >= $lo AND k < $hi ORDER BY k", "$lo", "$hi");
             _scanFrom = Prepare(connection, $"SELECT k, v FROM {TableName} WHERE k >= $lo ORDER BY k", "$lo");
         }
+
+        public SqliteConnection Connection => _connection;
 
         public static ReaderConnection Open(string connectionString, string synchronous)
         {

@@ -18,6 +18,24 @@ public sealed class SqliteDatabaseContractTests : KeyValueStoreContractTests
     }
 
     [Theory]
+    [InlineData(Durability.Full, 2)]
+    [InlineData(Durability.Normal, 1)]
+    public void EveryConnectionRunsWithTheChosenSynchronousLevel(Durability durability, long expected)
+    {
+        // synchronous is per connection, not stored in the file: FULL (2) is an fsync per commit, NORMAL (1) is not.
+        using var db = (SqliteDatabase)Database.Open(_directory.File("sync.db"), new DatabaseOptions { Durability = durability });
+        db.Put("k", "v");
+        Assert.Equal((expected, expected), db.ReadPragma("synchronous"));
+    }
+
+    [Fact]
+    public void DefaultOptionsAreFullDurability()
+    {
+        using var db = (SqliteDatabase)Database.Open(_directory.File("default.db"));
+        Assert.Equal((2L, 2L), db.ReadPragma("synchronous"));
+    }
+
+    [Theory]
     [InlineData(Durability.Full)]
     [InlineData(Durability.Normal)]
     public void DataSurvivesDisposeAndReopen(Durability durability)
