@@ -61,6 +61,30 @@ public sealed class DiagnosticCatalogTests
         Assert.Equal(Descriptors.Select(d => d.Id).Order(), supported.Order());
     }
 
+    [Fact]
+    public void The_diagnostics_index_lists_every_id_with_its_severity_title_and_whether_it_has_a_code_fix()
+    {
+        string index = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics", "README.md"));
+        var rows = index.Split('\n')
+            .Where(line => line.StartsWith("| [SOCH", StringComparison.Ordinal))
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .ToDictionary(cells => cells[1].Substring(1, 8), StringComparer.Ordinal);
+        var fixable = typeof(SochDb.Policy.CodeFixes.MakeHandlerStaticCodeFixProvider).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds)
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(Descriptors.Select(d => d.Id).Order(), rows.Keys.Order());
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            string[] cells = rows[descriptor.Id];
+            Assert.Equal(descriptor.DefaultSeverity.ToString().ToLowerInvariant(), cells[2]);
+            Assert.Equal(descriptor.Title.ToString(), cells[3]);
+            Assert.True(fixable.Contains(descriptor.Id) == (cells[4] != "—"),
+                $"{descriptor.Id}: the index says code fix '{cells[4]}', the code fixes {(fixable.Contains(descriptor.Id) ? "do" : "do not")} fix it");
+        }
+    }
+
     private static string RepositoryRoot()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
