@@ -166,6 +166,22 @@ public sealed class EvaluationSemanticsTests
     }
 
     [Fact]
+    public void AfterReadRunsOnlyWhenTheKeyExists_AMissingKeyReturnsNull()
+    {
+        using var kit = new EngineTestKit();
+        var seen = new List<string>();
+        kit.Engine.AfterRead("users/*", (in PolicyRequest r) => { seen.Add(r.KeyText); return PolicyDecision.Modify("[REDACTED]"u8.ToArray()); });
+        kit.Store.Put("users/alice", "alice");
+
+        byte[]? missing = kit.Engine.Get("users/bob");
+        byte[]? present = kit.Engine.Get("users/alice");
+
+        Assert.Null(missing);
+        Assert.Equal("[REDACTED]", Text(present));
+        Assert.Equal(new[] { "users/alice" }, seen);
+    }
+
+    [Fact]
     public void ADenyInAfterReadWithholdsTheValue_WithPolicyViolationException()
     {
         using var kit = new EngineTestKit();

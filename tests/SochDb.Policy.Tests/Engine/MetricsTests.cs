@@ -67,6 +67,45 @@ public sealed class MetricsTests
             counts);
     }
 
+    [Fact]
+    public void WithoutAMeterFactory_DecisionsGoToTheProcessWideMeterSochDbPolicy()
+    {
+        using var store = Database.OpenInMemory();
+        var engine = new PolicyEngine(store);
+        int thread = Environment.CurrentManagedThreadId;
+        var results = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // The names the documentation gives, spelled out: a rename must fail here.
+            if (instrument.Meter.Name == "SochDb.Policy" && instrument.Name == "sochdb.policy.decisions")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            // The meter is shared by every engine in the process; count only this test's operations.
+            if (Environment.CurrentManagedThreadId != thread)
+            {
+                return;
+            }
+
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "result")
+                {
+                    results.Add((string)tag.Value! + "×" + value);
+                }
+            }
+        });
+        listener.Start();
+
+        engine.Put("a", "v");
+
+        Assert.Equal(new[] { "allowed×1" }, results);
+    }
+
     private sealed class TestMeterFactory : IMeterFactory
     {
         public List<Meter> Meters { get; } = new();
