@@ -33,6 +33,23 @@ public sealed class GlobRegressionTests
     }
 
     [Theory]
+    [InlineData("[^a]", "^", true)]   // only '!' negates: '^' is a member like any other
+    [InlineData("[^a]", "a", true)]
+    [InlineData("[^a]", "b", false)]
+    [InlineData("[-a]", "-", true)]   // '-' first or last is literal
+    [InlineData("[a-]", "-", true)]
+    [InlineData("[a-]", "b", false)]
+    [InlineData("a}", "a}", true)]    // a stray '}' or ',' outside braces is a literal character
+    [InlineData("a,b", "a,b", true)]
+    [InlineData("a,b", "a", false)]
+    public void ClassAndBraceEdgeCasesAreLiteralWhereTheGrammarSaysSo(string pattern, string key, bool matches)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(key);
+        Assert.Equal(matches, GlobMatcher.Compile(pattern).IsMatch(bytes));
+        Assert.Equal(matches, ReferenceGlobMatcher.IsMatch(pattern, bytes));
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0xC3, 0xA9 }, false)] // "é": '*' never splits a character, so the class sees 'é'
     [InlineData(new byte[] { 0xC3, 0xA9, 0x61 }, true)]
     [InlineData(new byte[] { 0xC3 }, true)] // a lone lead byte is no UTF-8: only a negated class admits it
