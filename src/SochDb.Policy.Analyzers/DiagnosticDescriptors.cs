@@ -94,12 +94,26 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "[DenyAll] and [RequireAgentId] refuse operations, which only BeforeWrite, BeforeRead, AfterRead and BeforeDelete can do; AfterWrite and AfterDelete run after the change is made.");
 
+    /// <summary>The title SOCH0012's two variants (local function, lambda) share.</summary>
+    private const string HandlerOnLocalFunctionTitle = "Policy attribute on a local function or lambda is ignored";
+
+    private const string HandlerOnLocalFunctionDescription =
+        "The source generator compiles handlers from the methods a type declares; a local function or a lambda is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.";
+
     public static readonly DiagnosticDescriptor HandlerOnLocalFunction = Create(
         DiagnosticIds.HandlerOnLocalFunction,
-        "Policy attribute on a local function is ignored",
+        HandlerOnLocalFunctionTitle,
         "Policy attribute on local function '{0}' is ignored: {1} never {2}, because handlers must be static methods declared in a partial class or struct; make '{0}' a static method of the containing type",
         DiagnosticSeverity.Error,
-        "The source generator compiles handlers from the methods a type declares; a local function is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.");
+        HandlerOnLocalFunctionDescription);
+
+    /// <summary>SOCH0012 for a lambda: same ID, title and severity as <see cref="HandlerOnLocalFunction"/>; a lambda has no name to quote.</summary>
+    public static readonly DiagnosticDescriptor HandlerOnLambda = Create(
+        DiagnosticIds.HandlerOnLocalFunction,
+        HandlerOnLocalFunctionTitle,
+        "Policy attribute on a lambda is ignored: {0} never {1}, because handlers must be static methods declared in a partial class or struct; move the lambda's body into a static method of the containing type and put the attribute there",
+        DiagnosticSeverity.Error,
+        HandlerOnLocalFunctionDescription);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");

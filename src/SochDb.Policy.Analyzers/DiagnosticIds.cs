@@ -39,7 +39,7 @@ internal static class DiagnosticIds
     /// <summary>A class-level deny rule names a trigger that cannot deny (or no trigger at all).</summary>
     public const string InvalidRuleTrigger = "SOCH0011";
 
-    /// <summary>A handler attribute sits on a local function, which the generator never sees.</summary>
+    /// <summary>A handler attribute sits on a local function or a lambda, which the generator never sees.</summary>
     public const string HandlerOnLocalFunction = "SOCH0012";
 
     /// <summary>Property of <see cref="InvalidReturnType"/> diagnostics: the return type the fix writes (<c>PolicyAction</c> or <c>void</c>), absent when no single type suits every trigger.</summary>

@@ -12,7 +12,7 @@ namespace SochDb.Policy.Analyzers;
 
 /// <summary>
 /// Checks the arguments of the rule attributes: glob patterns (on handlers and on <c>[DenyAll]</c>,
-/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions, whose rules are ignored), the triggers of
+/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions and lambdas, whose rules are ignored), the triggers of
 /// class-level deny rules, <c>[RateLimit]</c> arguments, and rules declared twice.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -43,9 +43,13 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             start.RegisterSymbolAction(c => AnalyzeMethod(c, symbols), SymbolKind.Method);
             start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
 
-            // Symbol actions never see local functions; their handler attributes are ignored (SOCH0012), but a bad
-            // pattern is still a bad pattern and is reported as such.
-            start.RegisterSyntaxNodeAction(c => AnalyzeLocalFunction(c, symbols), SyntaxKind.LocalFunctionStatement);
+            // Symbol actions never see local functions or lambdas; their handler attributes are ignored (SOCH0012),
+            // but a bad pattern is still a bad pattern and is reported as such.
+            start.RegisterSyntaxNodeAction(
+                c => AnalyzeFunctionInBody(c, symbols),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression,
+                SyntaxKind.SimpleLambdaExpression);
         });
     }
 
@@ -73,11 +77,17 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeLocalFunction(SyntaxNodeAnalysisContext context, PolicySymbols symbols)
+    private static void AnalyzeFunctionInBody(SyntaxNodeAnalysisContext context, PolicySymbols symbols)
     {
-        var declaration = (LocalFunctionStatementSyntax)context.Node;
-        if (declaration.AttributeLists.Count == 0
-            || context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) is not IMethodSymbol function)
+        IMethodSymbol? function = context.Node switch
+        {
+            LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } declaration =>
+                context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) as IMethodSymbol,
+            LambdaExpressionSyntax { AttributeLists.Count: > 0 } lambda =>
+                context.SemanticModel.GetSymbolInfo(lambda, context.CancellationToken).Symbol as IMethodSymbol,
+            _ => null,
+        };
+        if (function is null)
         {
             return;
         }

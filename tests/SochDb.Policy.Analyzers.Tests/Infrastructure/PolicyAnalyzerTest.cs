@@ -15,6 +15,9 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
     {
         ReferenceAssemblies = PolicyTestReferences.Assemblies;
         PolicyTestReferences.AddTo(TestState, includeRuntime);
+
+        // Some IDs have message variants (SOCH0010, SOCH0012); `{|ID:span|}` markup checks ID and span, not the message.
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
     }
 
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
