@@ -80,12 +80,23 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "A constant pattern given to the run-time registration API is checked at compile time: an invalid one always throws.");
 
+    private const string RateLimitDescription =
+        "A rate limit needs a PolicyOperation (Read, Write, Delete or All; at run time also \"read\", \"write\", \"delete\" or \"all\"), a positive maxPerMinute and a non-empty scope.";
+
     public static readonly DiagnosticDescriptor InvalidRateLimit = Create(
         DiagnosticIds.InvalidRateLimit,
         "Invalid rate limit",
         "Invalid [RateLimit]: {0}",
         DiagnosticSeverity.Error,
-        "A rate limit needs a PolicyOperation (Read, Write, Delete or All), a positive maxPerMinute and a non-empty Scope.");
+        RateLimitDescription);
+
+    /// <summary>SOCH0010 for the run-time API (<c>PolicyEngine.AddRateLimit</c>, <c>new RateLimitRule(...)</c>): same ID, title and severity.</summary>
+    public static readonly DiagnosticDescriptor InvalidRuntimeRateLimit = Create(
+        DiagnosticIds.InvalidRateLimit,
+        "Invalid rate limit",
+        "Invalid rate limit passed to '{0}': {1}; the call throws at run time",
+        DiagnosticSeverity.Error,
+        RateLimitDescription);
 
     public static readonly DiagnosticDescriptor InvalidRuleTrigger = Create(
         DiagnosticIds.InvalidRuleTrigger,

@@ -33,7 +33,7 @@ internal static class DiagnosticIds
     /// <summary>A constant glob pattern passed to the run-time API is not valid.</summary>
     public const string InvalidRuntimeGlobPattern = "SOCH0009";
 
-    /// <summary>A <c>[RateLimit]</c> attribute has invalid arguments.</summary>
+    /// <summary>A <c>[RateLimit]</c> attribute, or a constant argument of the run-time rate-limit API, is invalid.</summary>
     public const string InvalidRateLimit = "SOCH0010";
 
     /// <summary>A class-level deny rule names a trigger that cannot deny (or no trigger at all).</summary>

@@ -18,8 +18,6 @@ namespace SochDb.Policy.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 {
-    private const int OperationAll = 3;
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.InvalidGlobPattern,
@@ -200,28 +198,25 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
     {
         bool valid = true;
         if (attribute.ConstructorArguments.Length >= 1 && attribute.ConstructorArguments[0].Value is int operation
-            && (operation < 0 || operation > OperationAll))
+            && RateLimitProblems.Operation(operation) is { } operationProblem)
         {
             valid = false;
-            Report(AttributeArguments.Constructor(syntax, attribute, 0),
-                $"operation {operation} is not a PolicyOperation; use Read, Write, Delete or All");
+            Report(AttributeArguments.Constructor(syntax, attribute, 0), operationProblem);
         }
 
-        if (attribute.ConstructorArguments.Length >= 2 && attribute.ConstructorArguments[1].Value is int maxPerMinute && maxPerMinute <= 0)
+        if (attribute.ConstructorArguments.Length >= 2 && attribute.ConstructorArguments[1].Value is int maxPerMinute
+            && RateLimitProblems.MaxPerMinute(maxPerMinute) is { } maxProblem)
         {
             valid = false;
-            Report(AttributeArguments.Constructor(syntax, attribute, 1),
-                $"maxPerMinute is {maxPerMinute}; it must be at least 1 (it is both the bucket's capacity and its refill per minute)");
+            Report(AttributeArguments.Constructor(syntax, attribute, 1), maxProblem);
         }
 
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
         {
-            if (named.Key == "Scope" && string.IsNullOrWhiteSpace(named.Value.Value as string))
+            if (named.Key == "Scope" && RateLimitProblems.Scope("Scope", named.Value.IsNull, named.Value.Value as string) is { } scopeProblem)
             {
                 valid = false;
-                string shown = named.Value.IsNull ? "null" : "empty";
-                Report(AttributeArguments.Named(syntax, "Scope"),
-                    $"Scope is {shown}; use \"global\", \"agent_id\", \"session_id\" or the name of a context item");
+                Report(AttributeArguments.Named(syntax, "Scope"), scopeProblem);
             }
         }
 

@@ -25,7 +25,8 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
         new PolicyTypeAnalyzer(),
         new RuleAttributeAnalyzer(),
         new RuntimePatternAnalyzer(),
-        new LocalFunctionHandlerAnalyzer());
+        new LocalFunctionHandlerAnalyzer(),
+        new RuntimeRateLimitAnalyzer());
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AllAnalyzers;
 
