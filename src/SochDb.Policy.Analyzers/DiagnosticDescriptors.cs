@@ -80,12 +80,23 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "A constant pattern given to the run-time registration API is checked at compile time: an invalid one always throws.");
 
+    private const string RateLimitDescription =
+        "A rate limit needs a PolicyOperation (Read, Write, Delete or All; at run time also \"read\", \"write\", \"delete\" or \"all\"), a positive maxPerMinute and a non-empty scope.";
+
     public static readonly DiagnosticDescriptor InvalidRateLimit = Create(
         DiagnosticIds.InvalidRateLimit,
         "Invalid rate limit",
         "Invalid [RateLimit]: {0}",
         DiagnosticSeverity.Error,
-        "A rate limit needs a PolicyOperation (Read, Write, Delete or All), a positive maxPerMinute and a non-empty Scope.");
+        RateLimitDescription);
+
+    /// <summary>SOCH0010 for the run-time API (<c>PolicyEngine.AddRateLimit</c>, <c>new RateLimitRule(...)</c>): same ID, title and severity.</summary>
+    public static readonly DiagnosticDescriptor InvalidRuntimeRateLimit = Create(
+        DiagnosticIds.InvalidRateLimit,
+        "Invalid rate limit",
+        "Invalid rate limit passed to '{0}': {1}; the call throws at run time",
+        DiagnosticSeverity.Error,
+        RateLimitDescription);
 
     public static readonly DiagnosticDescriptor InvalidRuleTrigger = Create(
         DiagnosticIds.InvalidRuleTrigger,
@@ -94,12 +105,26 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "[DenyAll] and [RequireAgentId] refuse operations, which only BeforeWrite, BeforeRead, AfterRead and BeforeDelete can do; AfterWrite and AfterDelete run after the change is made.");
 
+    /// <summary>The title SOCH0012's two variants (local function, lambda) share.</summary>
+    private const string HandlerOnLocalFunctionTitle = "Policy attribute on a local function or lambda is ignored";
+
+    private const string HandlerOnLocalFunctionDescription =
+        "The source generator compiles handlers from the methods a type declares; a local function or a lambda is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.";
+
     public static readonly DiagnosticDescriptor HandlerOnLocalFunction = Create(
         DiagnosticIds.HandlerOnLocalFunction,
-        "Policy attribute on a local function is ignored",
+        HandlerOnLocalFunctionTitle,
         "Policy attribute on local function '{0}' is ignored: {1} never {2}, because handlers must be static methods declared in a partial class or struct; make '{0}' a static method of the containing type",
         DiagnosticSeverity.Error,
-        "The source generator compiles handlers from the methods a type declares; a local function is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.");
+        HandlerOnLocalFunctionDescription);
+
+    /// <summary>SOCH0012 for a lambda: same ID, title and severity as <see cref="HandlerOnLocalFunction"/>; a lambda has no name to quote.</summary>
+    public static readonly DiagnosticDescriptor HandlerOnLambda = Create(
+        DiagnosticIds.HandlerOnLocalFunction,
+        HandlerOnLocalFunctionTitle,
+        "Policy attribute on a lambda is ignored: {0} never {1}, because handlers must be static methods declared in a partial class or struct; move the lambda's body into a static method of the containing type and put the attribute there",
+        DiagnosticSeverity.Error,
+        HandlerOnLocalFunctionDescription);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");

@@ -33,13 +33,13 @@ internal static class DiagnosticIds
     /// <summary>A constant glob pattern passed to the run-time API is not valid.</summary>
     public const string InvalidRuntimeGlobPattern = "SOCH0009";
 
-    /// <summary>A <c>[RateLimit]</c> attribute has invalid arguments.</summary>
+    /// <summary>A <c>[RateLimit]</c> attribute, or a constant argument of the run-time rate-limit API, is invalid.</summary>
     public const string InvalidRateLimit = "SOCH0010";
 
     /// <summary>A class-level deny rule names a trigger that cannot deny (or no trigger at all).</summary>
     public const string InvalidRuleTrigger = "SOCH0011";
 
-    /// <summary>A handler attribute sits on a local function, which the generator never sees.</summary>
+    /// <summary>A handler attribute sits on a local function or a lambda, which the generator never sees.</summary>
     public const string HandlerOnLocalFunction = "SOCH0012";
 
     /// <summary>Property of <see cref="InvalidReturnType"/> diagnostics: the return type the fix writes (<c>PolicyAction</c> or <c>void</c>), absent when no single type suits every trigger.</summary>

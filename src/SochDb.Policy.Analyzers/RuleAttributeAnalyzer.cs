@@ -12,14 +12,12 @@ namespace SochDb.Policy.Analyzers;
 
 /// <summary>
 /// Checks the arguments of the rule attributes: glob patterns (on handlers and on <c>[DenyAll]</c>,
-/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions, whose rules are ignored), the triggers of
+/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions and lambdas, whose rules are ignored), the triggers of
 /// class-level deny rules, <c>[RateLimit]</c> arguments, and rules declared twice.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 {
-    private const int OperationAll = 3;
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.InvalidGlobPattern,
@@ -43,9 +41,13 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             start.RegisterSymbolAction(c => AnalyzeMethod(c, symbols), SymbolKind.Method);
             start.RegisterSymbolAction(c => AnalyzeType(c, symbols), SymbolKind.NamedType);
 
-            // Symbol actions never see local functions; their handler attributes are ignored (SOCH0012), but a bad
-            // pattern is still a bad pattern and is reported as such.
-            start.RegisterSyntaxNodeAction(c => AnalyzeLocalFunction(c, symbols), SyntaxKind.LocalFunctionStatement);
+            // Symbol actions never see local functions or lambdas; their handler attributes are ignored (SOCH0012),
+            // but a bad pattern is still a bad pattern and is reported as such.
+            start.RegisterSyntaxNodeAction(
+                c => AnalyzeFunctionInBody(c, symbols),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression,
+                SyntaxKind.SimpleLambdaExpression);
         });
     }
 
@@ -73,11 +75,17 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeLocalFunction(SyntaxNodeAnalysisContext context, PolicySymbols symbols)
+    private static void AnalyzeFunctionInBody(SyntaxNodeAnalysisContext context, PolicySymbols symbols)
     {
-        var declaration = (LocalFunctionStatementSyntax)context.Node;
-        if (declaration.AttributeLists.Count == 0
-            || context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) is not IMethodSymbol function)
+        IMethodSymbol? function = context.Node switch
+        {
+            LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } declaration =>
+                context.SemanticModel.GetDeclaredSymbol(declaration, context.CancellationToken) as IMethodSymbol,
+            LambdaExpressionSyntax { AttributeLists.Count: > 0 } lambda =>
+                context.SemanticModel.GetSymbolInfo(lambda, context.CancellationToken).Symbol as IMethodSymbol,
+            _ => null,
+        };
+        if (function is null)
         {
             return;
         }
@@ -190,28 +198,25 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
     {
         bool valid = true;
         if (attribute.ConstructorArguments.Length >= 1 && attribute.ConstructorArguments[0].Value is int operation
-            && (operation < 0 || operation > OperationAll))
+            && RateLimitProblems.Operation(operation) is { } operationProblem)
         {
             valid = false;
-            Report(AttributeArguments.Constructor(syntax, attribute, 0),
-                $"operation {operation} is not a PolicyOperation; use Read, Write, Delete or All");
+            Report(AttributeArguments.Constructor(syntax, attribute, 0), operationProblem);
         }
 
-        if (attribute.ConstructorArguments.Length >= 2 && attribute.ConstructorArguments[1].Value is int maxPerMinute && maxPerMinute <= 0)
+        if (attribute.ConstructorArguments.Length >= 2 && attribute.ConstructorArguments[1].Value is int maxPerMinute
+            && RateLimitProblems.MaxPerMinute(maxPerMinute) is { } maxProblem)
         {
             valid = false;
-            Report(AttributeArguments.Constructor(syntax, attribute, 1),
-                $"maxPerMinute is {maxPerMinute}; it must be at least 1 (it is both the bucket's capacity and its refill per minute)");
+            Report(AttributeArguments.Constructor(syntax, attribute, 1), maxProblem);
         }
 
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
         {
-            if (named.Key == "Scope" && string.IsNullOrWhiteSpace(named.Value.Value as string))
+            if (named.Key == "Scope" && RateLimitProblems.Scope("Scope", named.Value.IsNull, named.Value.Value as string) is { } scopeProblem)
             {
                 valid = false;
-                string shown = named.Value.IsNull ? "null" : "empty";
-                Report(AttributeArguments.Named(syntax, "Scope"),
-                    $"Scope is {shown}; use \"global\", \"agent_id\", \"session_id\" or the name of a context item");
+                Report(AttributeArguments.Named(syntax, "Scope"), scopeProblem);
             }
         }
 

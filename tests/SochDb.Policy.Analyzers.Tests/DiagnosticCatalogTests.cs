@@ -20,11 +20,29 @@ public sealed class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void Ids_and_descriptors_match_one_to_one()
+    public void Every_id_has_descriptors_and_every_descriptor_an_id()
     {
         Assert.Equal(12, Ids.Length);
-        Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Order());
+        Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Distinct().Order());
         Assert.Equal(Ids.Length, Ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void Message_variants_of_one_id_share_title_severity_category_and_page()
+    {
+        foreach (IGrouping<string, DiagnosticDescriptor> variants in Descriptors.GroupBy(d => d.Id))
+        {
+            DiagnosticDescriptor first = variants.First();
+            foreach (DiagnosticDescriptor variant in variants)
+            {
+                Assert.Equal(first.Title.ToString(), variant.Title.ToString());
+                Assert.Equal(first.DefaultSeverity, variant.DefaultSeverity);
+                Assert.Equal(first.Category, variant.Category);
+                Assert.Equal(first.HelpLinkUri, variant.HelpLinkUri);
+            }
+
+            Assert.Equal(variants.Count(), variants.Select(d => d.MessageFormat.ToString()).Distinct().Count());
+        }
     }
 
     [Fact]
@@ -57,8 +75,12 @@ public sealed class DiagnosticCatalogTests
     [Fact]
     public void Every_descriptor_is_supported_by_exactly_one_analyzer()
     {
-        var supported = PolicyAnalyzerTest.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToList();
-        Assert.Equal(Descriptors.Select(d => d.Id).Order(), supported.Order());
+        var supported = PolicyAnalyzerTest.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
+        Assert.Equal(Descriptors.Length, supported.Count);
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            Assert.Single(supported, d => ReferenceEquals(d, descriptor));
+        }
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using SochDb.Policy.Analyzers.Tests.Infrastructure;
 
 namespace SochDb.Policy.Analyzers.Tests;
 
-/// <summary>SOCH0012: handler attributes on local functions, which the generator never sees.</summary>
+/// <summary>SOCH0012: handler attributes on local functions and lambdas, which the generator never sees.</summary>
 public sealed class LocalFunctionHandlerTests
 {
     private static string InPolicies(string members) => $$"""
@@ -109,6 +109,85 @@ public sealed class LocalFunctionHandlerTests
                     static string Describe([System.Diagnostics.CodeAnalysis.NotNull] string text) => text;
                 }
             """));
+
+    [Fact]
+    public Task Handler_attribute_on_a_lambda_is_reported_on_its_parameter_list() =>
+        PolicyAnalyzerTest.VerifyAsync(
+            InPolicies("""
+                    public static PolicyHandler Create() =>
+                        [BeforeWrite("system/*")] static {|#0:(in PolicyRequest r)|} => PolicyAction.Deny;
+                """),
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.HandlerOnLambda)
+                .WithLocation(0)
+                .WithArguments("its [BeforeWrite] rule", "runs"));
+
+    [Fact]
+    public Task Lambda_message_names_each_trigger_once_and_is_the_same_id_as_for_local_functions() =>
+        PolicyAnalyzerTest.VerifyAsync(
+            InPolicies("""
+                    public static void Register()
+                    {
+                        var check = [BeforeRead("a/*"), BeforeRead("b/*")] [AfterRead("a/*")] [Obsolete]
+                            {|#0:(in PolicyRequest request)|} => PolicyDecision.Allow;
+                        PolicyObserver observe = [AfterDelete("a/*")] {|#1:(in PolicyRequest request)|} => { };
+                    }
+                """),
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.HandlerOnLambda)
+                .WithLocation(0)
+                .WithArguments("its [BeforeRead] and [AfterRead] rules", "run"),
+            new DiagnosticResult("SOCH0012", Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+                .WithLocation(1)
+                .WithMessage("Policy attribute on a lambda is ignored: its [AfterDelete] rule never runs, because handlers must be static methods declared in a partial class or struct; move the lambda's body into a static method of the containing type and put the attribute there"));
+
+    [Fact]
+    public Task Lambdas_passed_to_the_engine_and_nested_in_local_functions_are_reported() =>
+        PolicyAnalyzerTest.VerifyAsync(
+            """
+            using SochDb;
+            using SochDb.Policy;
+
+            static class Program
+            {
+                static void Main()
+                {
+                    var engine = new PolicyEngine(Database.OpenInMemory());
+                    engine.BeforeWrite("x/*", [BeforeWrite("y/*")] static {|SOCH0012:(in PolicyRequest r)|} => PolicyAction.Deny);
+
+                    void Local() => engine.AfterWrite("x/*", [AfterWrite("x/*")] {|SOCH0012:(in PolicyRequest r)|} => { });
+                    Local();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Invalid_glob_on_a_lambda_is_still_reported() =>
+        PolicyAnalyzerTest.VerifyAsync(InPolicies("""
+                public static PolicyHandler Create() =>
+                    [BeforeWrite("bad/[{|SOCH0001:z-a|}]")] static {|SOCH0012:(in PolicyRequest r)|} => PolicyAction.Allow;
+            """));
+
+    [Fact]
+    public Task Lambdas_without_policy_attributes_report_nothing() =>
+        PolicyAnalyzerTest.VerifyAsync(
+            """
+            using System;
+            using System.Diagnostics.CodeAnalysis;
+            using SochDb;
+            using SochDb.Policy;
+
+            static class Program
+            {
+                static void Main()
+                {
+                    var engine = new PolicyEngine(Database.OpenInMemory());
+                    engine.BeforeWrite("x/*", static (in PolicyRequest r) => PolicyAction.Deny);
+                    engine.AfterRead("x/*", static (in PolicyRequest r) => PolicyDecision.Allow);
+                    Func<string, string> trim = [Obsolete] [return: NotNull] static ([NotNull] string s) => s.Trim();
+                    Func<int, int> twice = x => x * 2;
+                    Action nothing = delegate { };
+                }
+            }
+            """);
 
     [Fact]
     public Task Without_a_SochDb_Policy_reference_same_named_attributes_are_not_policy_attributes()

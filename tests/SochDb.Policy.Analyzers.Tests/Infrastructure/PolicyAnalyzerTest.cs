@@ -15,6 +15,9 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
     {
         ReferenceAssemblies = PolicyTestReferences.Assemblies;
         PolicyTestReferences.AddTo(TestState, includeRuntime);
+
+        // Some IDs have message variants (SOCH0010, SOCH0012); `{|ID:span|}` markup checks ID and span, not the message.
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
     }
 
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(
@@ -22,7 +25,8 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
         new PolicyTypeAnalyzer(),
         new RuleAttributeAnalyzer(),
         new RuntimePatternAnalyzer(),
-        new LocalFunctionHandlerAnalyzer());
+        new LocalFunctionHandlerAnalyzer(),
+        new RuntimeRateLimitAnalyzer());
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AllAnalyzers;
 

@@ -14,6 +14,9 @@ internal sealed class PolicyCodeFixTest<TCodeFix> : CSharpCodeFixTest<HandlerSig
         ReferenceAssemblies = PolicyTestReferences.Assemblies;
         PolicyTestReferences.AddTo(TestState);
         PolicyTestReferences.AddTo(FixedState);
+
+        // Some IDs have message variants (SOCH0010, SOCH0012); `{|ID:span|}` markup checks ID and span, not the message.
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
     }
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => PolicyAnalyzerTest.AllAnalyzers;
