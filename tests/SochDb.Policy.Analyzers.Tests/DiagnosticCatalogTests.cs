@@ -96,7 +96,8 @@ public sealed class DiagnosticCatalogTests
             .SelectMany(t => ((Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds)
             .ToHashSet(StringComparer.Ordinal);
 
-        Assert.Equal(Descriptors.Select(d => d.Id).Order(), rows.Keys.Order());
+        // Some IDs have a second descriptor (another message for another form of the mistake) with the same title.
+        Assert.Equal(Descriptors.Select(d => d.Id).Distinct().Order(), rows.Keys.Order());
         foreach (DiagnosticDescriptor descriptor in Descriptors)
         {
             string[] cells = rows[descriptor.Id];
