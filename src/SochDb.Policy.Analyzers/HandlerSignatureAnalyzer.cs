@@ -29,14 +29,8 @@ public sealed class HandlerSignatureAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        PolicySymbols.RegisterWhenReferenced(context, (start, symbols) =>
         {
-            PolicySymbols? symbols = PolicySymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
             start.RegisterSymbolAction(c => AnalyzeMethod(c, symbols), SymbolKind.Method);
         });
     }

@@ -24,14 +24,8 @@ public sealed class LocalFunctionHandlerAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        PolicySymbols.RegisterWhenReferenced(context, (start, symbols) =>
         {
-            PolicySymbols? symbols = PolicySymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
             start.RegisterSyntaxNodeAction(c => Analyze(c, symbols), SyntaxKind.LocalFunctionStatement);
             start.RegisterSyntaxNodeAction(
                 c => AnalyzeLambda(c, symbols), SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace SochDb.Policy.Analyzers;
 
@@ -32,6 +34,22 @@ internal sealed class PolicySymbols
     public INamedTypeSymbol? RedactAttribute { get; }
 
     public INamedTypeSymbol? RateLimitAttribute { get; }
+
+    /// <summary>
+    /// Calls <paramref name="register"/> once per compilation that references SochDb.Policy, with the symbols resolved
+    /// once; in other compilations nothing is registered. (Each analyzer still enables concurrent execution and skips
+    /// generated code in its own Initialize, where the Roslyn rules RS1025/RS1026 look for it.)
+    /// </summary>
+    public static void RegisterWhenReferenced(AnalysisContext context, Action<CompilationStartAnalysisContext, PolicySymbols> register)
+    {
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (TryCreate(start.Compilation) is { } symbols)
+            {
+                register(start, symbols);
+            }
+        });
+    }
 
     /// <summary>Resolves the symbols; <see langword="null"/> when the compilation does not reference SochDb.Policy.</summary>
     public static PolicySymbols? TryCreate(Compilation compilation)
