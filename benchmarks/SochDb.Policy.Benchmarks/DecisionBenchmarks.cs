@@ -6,7 +6,7 @@ using SochDb.Policy.Benchmarks.RuleSets;
 namespace SochDb.Policy.Benchmarks;
 
 /// <summary>
-/// Cost of deciding one BeforeWrite for one key against N rules (DESIGN.md §8 T1, T2). Baseline: the seed
+/// Cost of deciding one BeforeWrite for one key against N rules (targets T1, T2 in docs/benchmarks.md). Baseline: the seed
 /// SDKs' approach, one anchored compiled Regex per pattern scanned in order.
 /// </summary>
 [MemoryDiagnoser]

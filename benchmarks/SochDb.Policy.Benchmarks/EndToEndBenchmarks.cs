@@ -6,7 +6,7 @@ using SochDb.Policy.Benchmarks.RuleSets;
 namespace SochDb.Policy.Benchmarks;
 
 /// <summary>
-/// Put and Get over the in-memory store, with and without the policy layer (DESIGN.md §8 T3, T4).
+/// Put and Get over the in-memory store, with and without the policy layer (targets T3, T4 in docs/benchmarks.md).
 /// The policy layer's own cost is (engine - bare store); T3 compares it with a raw ConcurrentDictionary put.
 /// </summary>
 [MemoryDiagnoser]

@@ -5,7 +5,7 @@ using OurRateLimiter = SochDb.Policy.RateLimiting.RateLimiter;
 namespace SochDb.Policy.Benchmarks;
 
 /// <summary>
-/// One acquire for an agent (DESIGN.md §8 T5): our token buckets against System.Threading.RateLimiting's
+/// One acquire for an agent (target T5 in docs/benchmarks.md): our token buckets against System.Threading.RateLimiting's
 /// PartitionedRateLimiter, partitioned by agent, and chained global + agent + session. Limits are high enough
 /// that every acquire succeeds, so each call measures the allowed path.
 /// </summary>

@@ -2,7 +2,7 @@ using SochDb.Policy;
 
 namespace AgentGuard;
 
-/// <summary>The two policies of DESIGN.md §1, compiled by the source generator into <c>AgentPolicies.Compiled</c>.</summary>
+/// <summary>The two policies of the README, compiled by the source generator into <c>AgentPolicies.Compiled</c>.</summary>
 public static partial class AgentPolicies
 {
     private static readonly byte[] Redacted = "[REDACTED]"u8.ToArray();

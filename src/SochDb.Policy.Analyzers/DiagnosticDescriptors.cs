@@ -2,16 +2,19 @@ using Microsoft.CodeAnalysis;
 
 namespace SochDb.Policy.Analyzers;
 
-/// <summary>Every diagnostic the policy analyzers report, in one place (DESIGN.md §7).</summary>
+/// <summary>Every diagnostic the policy analyzers report, in one place (one page each under docs/diagnostics).</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "SochDb.Policy";
 
     /// <summary>
-    /// Where each ID's page lives: docs/diagnostics/SOCHxxxx.md in the repository. Relative until the project
-    /// has a public home; the page name is the ID.
+    /// The package's repository, as its project file's <c>RepositoryUrl</c> says (a test keeps the two equal): help
+    /// links must be absolute to open from an IDE or a build log.
     /// </summary>
-    private const string HelpLinkBase = "docs/diagnostics/";
+    internal const string RepositoryUrl = "https://github.com/sochdb/sochdb";
+
+    /// <summary>Where each ID's page lives: docs/diagnostics/SOCHxxxx.md on the main branch; the page name is the ID.</summary>
+    internal const string HelpLinkBase = RepositoryUrl + "/blob/main/docs/diagnostics/";
 
     /// <summary>What the glob grammar accepts, quoted by both glob diagnostics.</summary>
     private const string GrammarSummary =

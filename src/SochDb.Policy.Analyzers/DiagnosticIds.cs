@@ -1,7 +1,7 @@
 namespace SochDb.Policy.Analyzers;
 
 /// <summary>
-/// The stable diagnostic IDs (DESIGN.md §7). Shared as source with the code-fix assembly; never renumber:
+/// The stable diagnostic IDs (docs/diagnostics). Shared as source with the code-fix assembly; never renumber:
 /// `.editorconfig` files, `#pragma` lines and docs/diagnostics pages refer to them.
 /// </summary>
 internal static class DiagnosticIds

@@ -9,7 +9,7 @@ namespace SochDb.Policy.Generators;
 
 /// <summary>
 /// Compiles the policy attributes of each partial type into a <c>CompiledPolicySet</c> with a
-/// zero-reflection dispatch table (DESIGN.md §6). Pipeline: parse each attribute into equatable rule specs,
+/// zero-reflection dispatch table (docs/generator.md). Pipeline: parse each attribute into equatable rule specs,
 /// collect and group them by type, plan the dispatch trie, emit one file per type.
 /// </summary>
 [Generator(LanguageNames.CSharp)]

@@ -6,7 +6,8 @@ namespace SochDb.Policy;
 /// <summary>
 /// A set of rules compiled ahead of time. The source generator emits one sealed subclass per partial class
 /// carrying policy attributes (exposed as its <c>Compiled</c> property); hand-written subclasses work too.
-/// The engine runs compiled sets in the order it was given them, before run-time handlers (DESIGN.md §5).
+/// The engine runs compiled sets in the order it was given them, before run-time handlers (see
+/// <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md">docs/semantics.md</see>).
 /// </summary>
 public abstract class CompiledPolicySet
 {

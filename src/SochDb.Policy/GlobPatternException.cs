@@ -3,11 +3,14 @@ using SochDb.Policy.Glob;
 
 namespace SochDb.Policy;
 
-/// <summary>A glob pattern given to the run-time API is not valid (DESIGN.md §3).</summary>
+/// <summary>
+/// A glob pattern given to the run-time API is not valid. The message names the pattern, the offending position and
+/// the reason; the grammar is described in <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md">docs/semantics.md</see>.
+/// </summary>
 public sealed class GlobPatternException : ArgumentException
 {
     /// <summary>Creates the exception from a parse error.</summary>
-    public GlobPatternException(string pattern, GlobParseError error, string? paramName = null)
+    internal GlobPatternException(string pattern, GlobParseError error, string? paramName = null)
         : base($"Invalid glob pattern \"{pattern}\": {error.Message}.", paramName)
     {
         Pattern = pattern;
@@ -20,8 +23,8 @@ public sealed class GlobPatternException : ArgumentException
     /// <summary>The rejected pattern.</summary>
     public string Pattern { get; }
 
-    /// <summary>Machine-readable reason.</summary>
-    public GlobErrorCode Code { get; }
+    /// <summary>Machine-readable reason (tests and the analyzers rely on the codes; users read <see cref="Reason"/>).</summary>
+    internal GlobErrorCode Code { get; }
 
     /// <summary>Offset (UTF-16 code units) of the first offending character.</summary>
     public int Position { get; }

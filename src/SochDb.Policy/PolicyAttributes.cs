@@ -7,9 +7,10 @@ namespace SochDb.Policy;
 public abstract class PolicyHandlerAttribute : Attribute
 {
     /// <summary>Binds the method to keys matching <paramref name="pattern"/>.</summary>
-    protected PolicyHandlerAttribute(string pattern) => Pattern = pattern;
+    /// <remarks>Not derivable outside this library: the generator knows exactly the six handler attributes.</remarks>
+    private protected PolicyHandlerAttribute(string pattern) => Pattern = pattern;
 
-    /// <summary>The glob pattern (DESIGN.md §3).</summary>
+    /// <summary>The glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</summary>
     public string Pattern { get; }
 
     /// <summary>Lower runs first within the class; ties keep declaration order.</summary>

@@ -51,7 +51,7 @@ public enum PolicyDecisionKind
 }
 
 /// <summary>Extensions over the policy enums.</summary>
-public static class PolicyTriggerExtensions
+internal static class PolicyTriggerExtensions
 {
     /// <summary>The operation a trigger belongs to.</summary>
     public static PolicyOperation Operation(this PolicyTrigger trigger) => trigger switch

@@ -1,19 +1,22 @@
 using System;
+using System.ComponentModel;
 
 namespace SochDb.Policy;
 
 /// <summary>
 /// The state of one trigger's evaluation, threaded by reference through every compiled set and run-time
 /// handler: the key, the current value (with earlier modifications), and the outcome so far. Generated code
-/// calls <see cref="Enter"/> before each handler and <see cref="Apply"/> with its decision.
+/// calls <see cref="Enter"/> before each handler and <see cref="Apply"/> with its decision. Public only for generated
+/// code (and hand-written <see cref="CompiledPolicySet"/> subclasses); the engine creates it and reads its outcome.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public ref struct PolicyEvaluation
 {
     private readonly ReadOnlySpan<byte> _originalValue;
     private byte[]? _modifiedValue;
 
     /// <summary>Starts an evaluation.</summary>
-    public PolicyEvaluation(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
+    internal PolicyEvaluation(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
     {
         Trigger = trigger;
         Key = key;
@@ -44,31 +47,31 @@ public ref struct PolicyEvaluation
     public readonly PolicyRequest Request => new(Trigger, Key, Value, Context);
 
     /// <summary>Whether a handler denied the operation (evaluation stops at the first denial).</summary>
-    public bool IsDenied { get; private set; }
+    internal bool IsDenied { get; private set; }
 
     /// <summary>
     /// Whether the denial is a handler fault rather than a verdict: the handler returned a decision its trigger cannot
     /// take (Modify on a trigger that cannot modify). The engine audits it as failed.
     /// </summary>
-    public bool IsFaulted { get; private set; }
+    internal bool IsFaulted { get; private set; }
 
     /// <summary>The reason given by the denying handler, if any.</summary>
-    public string? Reason { get; private set; }
+    internal string? Reason { get; private set; }
 
     /// <summary>The rule that denied the operation.</summary>
-    public PolicyRuleInfo? DecidingRule { get; private set; }
+    internal PolicyRuleInfo? DecidingRule { get; private set; }
 
     /// <summary>The last rule that modified the value.</summary>
-    public PolicyRuleInfo? ModifyingRule { get; private set; }
+    internal PolicyRuleInfo? ModifyingRule { get; private set; }
 
     /// <summary>The rule whose handler is running or ran last (names the culprit when a handler throws).</summary>
-    public PolicyRuleInfo? CurrentRule { get; private set; }
+    internal PolicyRuleInfo? CurrentRule { get; private set; }
 
     /// <summary>Whether any handler replaced the value.</summary>
-    public readonly bool IsModified => _modifiedValue is not null;
+    internal readonly bool IsModified => _modifiedValue is not null;
 
     /// <summary>The replacement value, when <see cref="IsModified"/>.</summary>
-    public readonly byte[]? ModifiedValue => _modifiedValue;
+    internal readonly byte[]? ModifiedValue => _modifiedValue;
 
     /// <summary>Records that <paramref name="rule"/>'s handler is about to run.</summary>
     public void Enter(PolicyRuleInfo rule) => CurrentRule = rule;
@@ -105,7 +108,7 @@ public ref struct PolicyEvaluation
     }
 
     /// <summary>Denies the operation on behalf of <see cref="CurrentRule"/>.</summary>
-    public void Deny(string? reason)
+    internal void Deny(string? reason)
     {
         IsDenied = true;
         Reason = reason;

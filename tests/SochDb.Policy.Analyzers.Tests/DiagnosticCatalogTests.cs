@@ -58,7 +58,25 @@ public sealed class DiagnosticCatalogTests
             Assert.Contains("## What it means", text);
             Assert.Contains("## Example", text);
             Assert.Contains("## Fix", text);
-            Assert.Equal("docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+        }
+    }
+
+    [Fact]
+    public void Every_help_link_is_absolute_and_points_to_the_ids_docs_page_in_the_packages_repository()
+    {
+        // One source of truth for the repository: the runtime package's RepositoryUrl, which the analyzers' const repeats.
+        string project = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "SochDb.Policy", "SochDb.Policy.csproj"));
+        string repositoryUrl = System.Xml.Linq.XDocument.Parse(project).Descendants("RepositoryUrl").Single().Value.Trim();
+        Assert.Equal(repositoryUrl, DiagnosticDescriptors.RepositoryUrl);
+
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            Assert.True(Uri.TryCreate(descriptor.HelpLinkUri, UriKind.Absolute, out Uri? link), descriptor.Id + ": " + descriptor.HelpLinkUri);
+            Assert.Equal("https", link!.Scheme);
+            Assert.Equal(repositoryUrl + "/blob/main/docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+            // The link's path inside the repository names a page that exists.
+            string relative = descriptor.HelpLinkUri.Substring((repositoryUrl + "/blob/main/").Length);
+            Assert.True(File.Exists(Path.Combine(RepositoryRoot(), relative)), descriptor.Id + ": no page at " + relative);
         }
     }
 

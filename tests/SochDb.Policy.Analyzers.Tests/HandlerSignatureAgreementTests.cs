@@ -1,5 +1,3 @@
-extern alias generator;
-
 using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.Loader;
@@ -9,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SochDb.Policy.Analyzers.Tests.Infrastructure;
-using PolicyGenerator = generator::SochDb.Policy.Generators.PolicyGenerator;
+using SochDb.Policy.Generators;
 
 namespace SochDb.Policy.Analyzers.Tests;
 
@@ -24,7 +22,7 @@ public sealed class HandlerSignatureAgreementTests
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    /// <summary>A parameter list, and whether DESIGN.md says the dispatch can call it.</summary>
+    /// <summary>A parameter list, and whether the documented handler shapes (docs/semantics.md) let the dispatch call it.</summary>
     private sealed record ParameterList(string Text, bool Callable, bool AllowedInAsync = false, bool AssignsOut = false);
 
     private static readonly ParameterList[] ParameterLists =
@@ -46,7 +44,7 @@ public sealed class HandlerSignatureAgreementTests
         new("(byte[] key, byte[] value, PolicyContext context)", Callable: false, AllowedInAsync: true),
     ];
 
-    /// <summary>A return type with a body that compiles, and which triggers DESIGN.md lets a handler return it on.</summary>
+    /// <summary>A return type with a body that compiles, and which triggers the documented handler shapes let a handler return it on.</summary>
     private sealed record ReturnType(string Text, string Body, string AsyncBody, params string[] Triggers);
 
     private static readonly ReturnType[] ReturnTypes =

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace SochDb.Policy.Generators.Tests;
 
-/// <summary>DESIGN.md T4 with generated sets: a compiled Put/Get through the engine allocates exactly what the bare store call does.</summary>
+/// <summary>Benchmark target T4 (docs/benchmarks.md) with generated sets: a compiled Put/Get through the engine allocates exactly what the bare store call does.</summary>
 public class EngineAllocationTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace SochDb.Policy.Generators.Tests;
 
-/// <summary>The generated dispatch uses no reflection, delegates, regex, LINQ, boxing or allocation (DESIGN.md §6, T4).</summary>
+/// <summary>The generated dispatch uses no reflection, delegates, regex, LINQ, boxing or allocation (docs/generator.md; benchmark target T4 in docs/benchmarks.md).</summary>
 public class GeneratedCodeRulesTests
 {
     private static readonly string[] ForbiddenNamespaces = ["System.Reflection", "System.Linq", "System.Text.RegularExpressions"];

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace SochDb.Policy.Generators.Tests;
 
-/// <summary>Which pipeline steps re-run after an edit (DESIGN.md §6, T6).</summary>
+/// <summary>Which pipeline steps re-run after an edit (docs/generator.md; benchmark target T6 in docs/benchmarks.md).</summary>
 public class IncrementalTests
 {
     private const string Unrelated = """

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace SochDb.Policy.Generators.Tests;
 
-/// <summary>DESIGN.md T6: a 1,000-handler class generates and compiles; the time is recorded, never asserted.</summary>
+/// <summary>Benchmark target T6 (docs/benchmarks.md): a 1,000-handler class generates and compiles; the time is recorded, never asserted.</summary>
 public class LargeClassTests(ITestOutputHelper output)
 {
     [Fact]

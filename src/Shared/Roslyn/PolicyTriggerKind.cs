@@ -14,7 +14,7 @@ internal enum PolicyTriggerKind
     AfterDelete = 5,
 }
 
-/// <summary>What each trigger allows a rule to do (DESIGN.md §5).</summary>
+/// <summary>What each trigger allows a rule to do (docs/semantics.md).</summary>
 internal static class PolicyTriggerRules
 {
     /// <summary>Whether <paramref name="value"/> names a trigger (an attribute can carry any integer cast to the enum).</summary>

@@ -8,7 +8,7 @@ namespace SochDb.Policy.Diagnostics;
 /// with the operation (<c>read</c>, <c>write</c>, <c>delete</c>) and the result (<c>allowed</c>, <c>denied</c>,
 /// <c>modified</c>, <c>rate_limited</c>, <c>failed</c>). Tags are preallocated, so recording allocates nothing.
 /// </summary>
-public sealed class PolicyMetrics
+internal sealed class PolicyMetrics
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "SochDb.Policy";

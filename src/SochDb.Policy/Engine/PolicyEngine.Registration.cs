@@ -9,7 +9,7 @@ namespace SochDb.Policy;
 public sealed partial class PolicyEngine
 {
     /// <summary>Runs <paramref name="handler"/> before writes to keys matching <paramref name="pattern"/>; it may deny or modify the value.</summary>
-    /// <param name="pattern">A glob (DESIGN.md §3).</param>
+    /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries; default: the helper's name or <c>runtime#N</c>.</param>
     /// <returns>The registered rule.</returns>
@@ -21,7 +21,7 @@ public sealed partial class PolicyEngine
 
     /// <summary>Runs <paramref name="observer"/> after a write to a matching key is durable.</summary>
     /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    /// <param name="pattern">A glob (DESIGN.md §3).</param>
+    /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="observer">The observer.</param>
     /// <param name="name">The name shown in errors and audit entries.</param>
     public PolicyRuleInfo AfterWrite(string pattern, PolicyObserver observer, string? name = null) =>
@@ -50,7 +50,7 @@ public sealed partial class PolicyEngine
     /// <summary>Registers a decision handler on <paramref name="trigger"/> (any trigger but AfterWrite and AfterDelete).</summary>
     /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
     /// <param name="trigger">BeforeWrite, BeforeRead, AfterRead or BeforeDelete.</param>
-    /// <param name="pattern">A glob (DESIGN.md §3).</param>
+    /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries.</param>
     /// <exception cref="ArgumentException"><paramref name="trigger"/> takes an observer, or is not defined.</exception>

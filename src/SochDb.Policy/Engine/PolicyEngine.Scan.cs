@@ -39,7 +39,7 @@ public sealed partial class PolicyEngine
         }
     }
 
-    /// <summary>One scanned item through §5: read token, BeforeRead, AfterRead. False: denied (and audited).</summary>
+    /// <summary>One scanned item through the steps of an operation: read token, BeforeRead, AfterRead. False: denied (and audited).</summary>
     private bool TryAdmit(byte[] key, byte[] value, PolicyContext context, out byte[] visible)
     {
         visible = value;

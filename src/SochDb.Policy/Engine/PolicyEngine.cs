@@ -9,7 +9,7 @@ namespace SochDb.Policy;
 
 /// <summary>
 /// Guards an <see cref="IKeyValueStore"/>: every Put, Get, Delete and Scan goes through rate limits, before-handlers,
-/// the store, and after-handlers, in the order of DESIGN.md §5, and each outcome is counted and (when enabled) audited.
+/// the store, and after-handlers, in the order described in <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md">docs/semantics.md</see>, and each outcome is counted and (when enabled) audited.
 /// Compiled policy sets run first, in the order given, then handlers registered at run time, in registration order.
 /// </summary>
 /// <remarks>

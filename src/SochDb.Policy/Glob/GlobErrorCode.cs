@@ -1,7 +1,7 @@
 namespace SochDb.Policy.Glob;
 
-/// <summary>Why a glob pattern was rejected (DESIGN.md §3). Values are stable: analyzers and tests rely on them.</summary>
-public enum GlobErrorCode
+/// <summary>Why a glob pattern was rejected (grammar: docs/semantics.md). Values are stable: analyzers and tests rely on them.</summary>
+internal enum GlobErrorCode
 {
     /// <summary>The pattern is empty.</summary>
     EmptyPattern = 1,

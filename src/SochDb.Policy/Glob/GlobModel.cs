@@ -1,7 +1,7 @@
 namespace SochDb.Policy.Glob;
 
 /// <summary>What a pattern segment (the text between two <c>/</c>) is.</summary>
-public enum GlobSegmentKind
+internal enum GlobSegmentKind
 {
     /// <summary>Plain characters only: matched by an ordinal byte comparison.</summary>
     Literal,
@@ -12,7 +12,7 @@ public enum GlobSegmentKind
 }
 
 /// <summary>One element of a wildcard segment.</summary>
-public enum GlobTokenKind
+internal enum GlobTokenKind
 {
     /// <summary>Characters matched exactly (<see cref="GlobToken.Text"/>).</summary>
     Literal,
@@ -27,7 +27,7 @@ public enum GlobTokenKind
 }
 
 /// <summary>An inclusive range of Unicode scalar values inside a character class.</summary>
-public readonly struct GlobCharRange
+internal readonly struct GlobCharRange
 {
     /// <summary>Creates a range.</summary>
     public GlobCharRange(int first, int last)
@@ -47,7 +47,7 @@ public readonly struct GlobCharRange
 }
 
 /// <summary>A token of a wildcard segment. Immutable.</summary>
-public sealed class GlobToken
+internal sealed class GlobToken
 {
     private static readonly GlobCharRange[] NoRanges = new GlobCharRange[0];
     private static readonly GlobToken[][] NoAlternatives = new GlobToken[0][];
@@ -115,7 +115,7 @@ public sealed class GlobToken
 }
 
 /// <summary>A pattern segment: the text between two <c>/</c> separators.</summary>
-public sealed class GlobSegment
+internal sealed class GlobSegment
 {
     /// <summary>Creates a segment.</summary>
     public GlobSegment(GlobSegmentKind kind, string source, int position, string literal, GlobToken[] tokens)
@@ -143,8 +143,8 @@ public sealed class GlobSegment
     public GlobToken[] Tokens { get; }
 }
 
-/// <summary>A parsed, valid glob pattern (DESIGN.md §3).</summary>
-public sealed class GlobPattern
+/// <summary>A parsed, valid glob pattern (grammar: docs/semantics.md).</summary>
+internal sealed class GlobPattern
 {
     /// <summary>Creates a pattern model.</summary>
     public GlobPattern(string text, GlobSegment[] segments)

@@ -1,7 +1,7 @@
 namespace SochDb.Policy.Glob;
 
 /// <summary>A rejected glob pattern: what is wrong and where (UTF-16 offsets into the pattern text).</summary>
-public sealed class GlobParseError
+internal sealed class GlobParseError
 {
     /// <summary>Creates an error.</summary>
     public GlobParseError(GlobErrorCode code, int position, int length, string message)

@@ -4,11 +4,11 @@ using System.Text;
 namespace SochDb.Policy.Glob;
 
 /// <summary>
-/// Parses the glob grammar of DESIGN.md §3 into a <see cref="GlobPattern"/>. This file, like the rest of
+/// Parses the glob grammar (docs/semantics.md, "Glob grammar") into a <see cref="GlobPattern"/>. This file, like the rest of
 /// this folder, compiles for netstandard2.0 too: the source generator and the analyzers link it, so the
 /// runtime, the generator and the IDE can never disagree about what a pattern means.
 /// </summary>
-public static class GlobParser
+internal static class GlobParser
 {
     /// <summary>The longest pattern accepted, in UTF-16 code units.</summary>
     public const int MaxPatternLength = 1024;

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Text;
 using SochDb.Policy.Glob;
 
@@ -7,7 +8,10 @@ namespace SochDb.Policy.Matching;
 /// <summary>
 /// Matches keys (raw bytes, ordinal, no normalization of any kind) against one glob pattern. This is the
 /// run-time path and the oracle the generated dispatch is tested against. Thread-safe and allocation-free.
+/// Public only because generated dispatch code creates matchers for patterns it does not inline; not meant to be
+/// called by hand (a rule's pattern is given to an attribute or a registration method instead).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GlobMatcher
 {
     private readonly Unit[] _units;
@@ -19,7 +23,7 @@ public sealed class GlobMatcher
     }
 
     /// <summary>The parsed pattern.</summary>
-    public GlobPattern Pattern { get; }
+    internal GlobPattern Pattern { get; }
 
     /// <summary>Parses and compiles <paramref name="pattern"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="pattern"/> is null.</exception>
@@ -36,7 +40,7 @@ public sealed class GlobMatcher
     }
 
     /// <summary>Compiles an already parsed pattern.</summary>
-    public static GlobMatcher Compile(GlobPattern pattern)
+    internal static GlobMatcher Compile(GlobPattern pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         GlobSegment[] segments = pattern.Segments;

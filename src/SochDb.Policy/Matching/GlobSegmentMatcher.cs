@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using SochDb.Policy.Glob;
 
 namespace SochDb.Policy.Matching;
@@ -7,8 +8,9 @@ namespace SochDb.Policy.Matching;
 /// Matches one key segment (the bytes between two <c>/</c>) against one segment of a glob pattern, with the
 /// same rules as <see cref="GlobMatcher"/>. Generated dispatch code creates these once, in static fields, for
 /// segment shapes it does not inline (character classes, <c>?</c>, wildcards inside braces). Thread-safe and
-/// allocation-free when matching.
+/// allocation-free when matching. Public only for generated code; not meant to be called by hand.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GlobSegmentMatcher
 {
     private readonly SegmentProgram _program;

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace SochDb;
 
 /// <summary>Ordinal (unsigned byte) order of keys: the order <see cref="IKeyValueStore.Scan"/> yields.</summary>
-public sealed class ByteKeyComparer : IComparer<byte[]>
+internal sealed class ByteKeyComparer : IComparer<byte[]>
 {
     /// <summary>The one instance.</summary>
     public static ByteKeyComparer Instance { get; } = new();

@@ -10,6 +10,11 @@ namespace SochDb;
 /// </summary>
 public abstract class Database : IKeyValueStore
 {
+    /// <summary>Only this library's stores derive from it; custom backends implement <see cref="IKeyValueStore"/>.</summary>
+    private protected Database()
+    {
+    }
+
     /// <summary>
     /// Opens (creating if needed) the database file at <paramref name="path"/>: one SQLite file in WAL mode
     /// (while open, SQLite keeps <c>-wal</c> and <c>-shm</c> files beside it). The directory must exist. When

@@ -4,7 +4,7 @@ using System.Text;
 namespace SochDb;
 
 /// <summary>What every store accepts as a key, checked in one place.</summary>
-public static class KeyRules
+internal static class KeyRules
 {
     /// <summary>The longest key accepted, in bytes (large enough for any path-like key, small enough to keep index pages healthy).</summary>
     public const int MaxKeyLength = 4096;

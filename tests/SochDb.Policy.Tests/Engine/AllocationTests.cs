@@ -2,7 +2,7 @@ using static SochDb.Policy.Tests.Engine.EngineTestKit;
 
 namespace SochDb.Policy.Tests.Engine;
 
-/// <summary>DESIGN.md §8 T4: on the allowed path with a reused context, the engine allocates exactly what the store does.</summary>
+/// <summary>Benchmark target T4 (docs/benchmarks.md): on the allowed path with a reused context, the engine allocates exactly what the store does.</summary>
 public sealed class AllocationTests
 {
     private const int Calls = 1000;

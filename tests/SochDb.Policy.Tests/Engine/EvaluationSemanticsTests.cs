@@ -2,7 +2,7 @@ using static SochDb.Policy.Tests.Engine.EngineTestKit;
 
 namespace SochDb.Policy.Tests.Engine;
 
-/// <summary>One test per rule of DESIGN.md §5, each named after its rule.</summary>
+/// <summary>One test per rule of docs/semantics.md ("One Put, Get or Delete"), each named after its rule.</summary>
 public sealed class EvaluationSemanticsTests
 {
     [Fact]

@@ -2,7 +2,7 @@ using static SochDb.Policy.Tests.Engine.EngineTestKit;
 
 namespace SochDb.Policy.Tests.Engine;
 
-/// <summary>Token-bucket arithmetic on a fake clock (DESIGN.md §5, rate limits).</summary>
+/// <summary>Token-bucket arithmetic on a fake clock (docs/semantics.md, "Rate limits").</summary>
 public sealed class RateLimitTests
 {
     [Fact]

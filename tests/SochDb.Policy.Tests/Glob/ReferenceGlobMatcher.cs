@@ -3,7 +3,7 @@ using System.Text;
 namespace SochDb.Policy.Tests.Glob;
 
 /// <summary>
-/// A deliberately simple glob matcher written straight from DESIGN.md §3, sharing no code with GlobParser or
+/// A deliberately simple glob matcher written straight from the grammar in docs/semantics.md, sharing no code with GlobParser or
 /// GlobMatcher: it splits the pattern text into segments, expands braces into plain alternatives, and matches
 /// by naive recursive backtracking. Slow (exponential in the worst case), so only for small patterns and keys.
 /// It assumes a valid pattern.
