@@ -67,7 +67,7 @@ public sealed class DiagnosticCatalogTests
         // One source of truth for the repository: the runtime package's RepositoryUrl, which the analyzers' const repeats.
         string project = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "SochDb.Policy", "SochDb.Policy.csproj"));
         string repositoryUrl = System.Xml.Linq.XDocument.Parse(project).Descendants("RepositoryUrl").Single().Value.Trim();
-        Assert.Equal(repositoryUrl, DiagnosticDescriptors.RepositoryUrl);
+        Assert.Equal(DiagnosticDescriptors.RepositoryUrl, repositoryUrl);
 
         foreach (DiagnosticDescriptor descriptor in Descriptors)
         {
