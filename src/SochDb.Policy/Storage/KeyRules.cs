@@ -3,14 +3,17 @@ using System.Text;
 
 namespace SochDb;
 
-/// <summary>What every store accepts as a key, checked in one place.</summary>
-internal static class KeyRules
+/// <summary>
+/// What every store accepts as a key: 1 to <see cref="MaxKeyLength"/> bytes. The engine and the built-in stores check it
+/// in one place; a custom <see cref="IKeyValueStore"/> may rely on the engine having checked it.
+/// </summary>
+public static class KeyRules
 {
     /// <summary>The longest key accepted, in bytes (large enough for any path-like key, small enough to keep index pages healthy).</summary>
     public const int MaxKeyLength = 4096;
 
     /// <summary>Throws when <paramref name="key"/> is empty or longer than <see cref="MaxKeyLength"/>.</summary>
-    public static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
+    internal static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
     {
         if (key.IsEmpty)
         {
@@ -24,7 +27,7 @@ internal static class KeyRules
     }
 
     /// <summary>Encodes a string key as UTF-8, rejecting null and empty.</summary>
-    public static byte[] Encode(string key, string paramName = "key")
+    internal static byte[] Encode(string key, string paramName = "key")
     {
         ArgumentNullException.ThrowIfNull(key, paramName);
         if (key.Length == 0)
@@ -36,7 +39,7 @@ internal static class KeyRules
     }
 
     /// <summary>Encodes a string value as UTF-8, rejecting null.</summary>
-    public static byte[] EncodeValue(string value, string paramName = "value")
+    internal static byte[] EncodeValue(string value, string paramName = "value")
     {
         ArgumentNullException.ThrowIfNull(value, paramName);
         return Encoding.UTF8.GetBytes(value);
