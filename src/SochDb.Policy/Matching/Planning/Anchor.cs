@@ -73,7 +73,6 @@ internal readonly struct AnchorKind : IEquatable<AnchorKind>, IComparable<Anchor
     }
 
     private static string Int(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
 }
 
 /// <summary>One literal a rule is filed under: the rule can only match keys whose anchored part equals it.</summary>
