@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SochDb;
 
@@ -8,6 +11,11 @@ namespace SochDb;
 /// An ordered key-value store over raw bytes. Keys are non-empty byte strings compared ordinally (unsigned
 /// bytes, shorter prefix first). Implementations must be safe for concurrent use from many threads.
 /// </summary>
+/// <remarks>
+/// The asynchronous members have default implementations that call the synchronous ones and complete at once without
+/// allocating (right for in-process stores). A networked store overrides them to be asynchronous end to end; its
+/// synchronous members may then block on the asynchronous ones.
+/// </remarks>
 public interface IKeyValueStore : IDisposable
 {
     /// <summary>Writes (or overwrites) <paramref name="key"/>.</summary>
@@ -24,6 +32,61 @@ public interface IKeyValueStore : IDisposable
 
     /// <summary>Applies every put and delete of <paramref name="batch"/> atomically (one transaction).</summary>
     void Write(WriteBatch batch);
+
+    /// <summary>Writes (or overwrites) <paramref name="key"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the write.</exception>
+    ValueTask PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Put(key.Span, value.Span);
+        return default;
+    }
+
+    /// <summary>Reads <paramref name="key"/>; null when it is absent.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the read.</exception>
+    ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<byte[]?>(TryGet(key.Span, out byte[]? value) ? value : null);
+    }
+
+    /// <summary>Removes <paramref name="key"/>; returns whether it was present.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the delete.</exception>
+    ValueTask<bool> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(Delete(key.Span));
+    }
+
+    /// <summary>Applies every put and delete of <paramref name="batch"/> atomically (one transaction).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the write.</exception>
+    ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(batch);
+        return default;
+    }
+
+    /// <summary>Every entry whose key starts with <paramref name="prefix"/> (empty: all), in key order, streamed.</summary>
+    IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken = default) =>
+        KeyValueStoreAsync.FromSync(Scan(prefix.Span), cancellationToken);
+}
+
+/// <summary>Adapts a synchronous scan to the asynchronous contract.</summary>
+internal static class KeyValueStoreAsync
+{
+    public static async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> FromSync(
+        IEnumerable<KeyValuePair<byte[], byte[]>> entries, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (KeyValuePair<byte[], byte[]> entry in entries)
+        {
+            yield return entry;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        await System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);
+    }
 }
 
 /// <summary>A list of puts and deletes applied together by <see cref="IKeyValueStore.Write"/>.</summary>

@@ -1,0 +1,78 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// Where token buckets live when they must be shared beyond one process (for example in Redis). The engine keeps the
+/// list of limits; for each guarded operation it asks the backend to take <see cref="RateLimitAcquisition.Tokens"/>
+/// from every applicable bucket at once, all or none. Without a backend the engine keeps its buckets in process.
+/// </summary>
+/// <remarks>
+/// Semantics every backend must keep: token bucket of capacity <see cref="RateLimitRule.MaxPerMinute"/>, starting full,
+/// refilled continuously at capacity per minute with no fraction lost; a refused request takes no token from any
+/// bucket; <see cref="RateLimitBackendResult.RetryAfter"/> is exact. A backend that cannot answer throws; the engine then
+/// follows <see cref="PolicyEngineOptions.RateLimitBackendFailure"/>.
+/// </remarks>
+public interface IRateLimitBackend
+{
+    /// <summary>Takes the tokens of every acquisition, or none.</summary>
+    /// <param name="acquisitions">One entry per applicable limit (at least one).</param>
+    RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions);
+
+    /// <summary>Takes the tokens of every acquisition, or none, without blocking a thread.</summary>
+    /// <param name="acquisitions">One entry per applicable limit (at least one).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Tokens to take from one limit's bucket for one scope value.</summary>
+/// <param name="Limit">The limit.</param>
+/// <param name="ScopeValue">The caller's value of the limit's scope; null for the global bucket or for callers lacking the item (they share one bucket).</param>
+/// <param name="Tokens">How many tokens (1 for a single operation, the item count for a batch).</param>
+public readonly record struct RateLimitAcquisition(RateLimitRule Limit, string? ScopeValue, int Tokens);
+
+/// <summary>What a backend answered: acquired, or which acquisition refused and when it would not.</summary>
+public readonly record struct RateLimitBackendResult
+{
+    private RateLimitBackendResult(int refusedIndex, TimeSpan retryAfter)
+    {
+        RefusedIndex = refusedIndex;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Every token was taken.</summary>
+    public static RateLimitBackendResult Acquired => new(-1, TimeSpan.Zero);
+
+    /// <summary>Nothing was taken: the acquisition at <paramref name="refusedIndex"/> lacks tokens until <paramref name="retryAfter"/> has passed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="refusedIndex"/> or <paramref name="retryAfter"/> is negative.</exception>
+    public static RateLimitBackendResult Refused(int refusedIndex, TimeSpan retryAfter)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(refusedIndex);
+        ArgumentOutOfRangeException.ThrowIfLessThan(retryAfter, TimeSpan.Zero);
+        return new RateLimitBackendResult(refusedIndex, retryAfter);
+    }
+
+    /// <summary>Whether every token was taken.</summary>
+    public bool IsAcquired => RefusedIndex < 0;
+
+    /// <summary>Index of the refusing acquisition (the one that frees up last), or -1.</summary>
+    public int RefusedIndex { get; }
+
+    /// <summary>How long until the refused request would be admitted.</summary>
+    public TimeSpan RetryAfter { get; }
+}
+
+/// <summary>What the engine does when its <see cref="IRateLimitBackend"/> throws or times out.</summary>
+public enum RateLimitBackendFailure
+{
+    /// <summary>Refuse the operation (audited as failed; the reason says the limit backend is unavailable). The default.</summary>
+    FailClosed = 0,
+
+    /// <summary>Let the operation through without a limit check (counted, logged in the audit reason).</summary>
+    FailOpen = 1,
+
+    /// <summary>Check the limits against in-process buckets of this engine until the backend answers again.</summary>
+    LocalFallback = 2,
+}
