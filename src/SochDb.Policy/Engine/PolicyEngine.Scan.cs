@@ -43,6 +43,7 @@ public sealed partial class PolicyEngine
     private bool TryAdmit(byte[] key, byte[] value, PolicyContext context, out byte[] visible)
     {
         visible = value;
+        ThrowIfAuditRefuses(PolicyOperation.Read, PolicyTrigger.BeforeRead, key, context);
         if (_limiter.Applies(PolicyOperation.Read))
         {
             AcquireOrThrow(PolicyOperation.Read, key, context);

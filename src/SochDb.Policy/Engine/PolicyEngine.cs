@@ -95,6 +95,7 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
+        ThrowIfAuditRefuses(PolicyOperation.Write, PolicyTrigger.BeforeWrite, key, ctx);
         if (_limiter.Applies(PolicyOperation.Write))
         {
             AcquireOrThrow(PolicyOperation.Write, key, ctx);
@@ -138,6 +139,7 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
+        ThrowIfAuditRefuses(PolicyOperation.Read, PolicyTrigger.BeforeRead, key, ctx);
         if (_limiter.Applies(PolicyOperation.Read))
         {
             AcquireOrThrow(PolicyOperation.Read, key, ctx);
@@ -186,6 +188,7 @@ public sealed partial class PolicyEngine
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
+        ThrowIfAuditRefuses(PolicyOperation.Delete, PolicyTrigger.BeforeDelete, key, ctx);
         if (_limiter.Applies(PolicyOperation.Delete))
         {
             AcquireOrThrow(PolicyOperation.Delete, key, ctx);
@@ -337,9 +340,9 @@ public sealed partial class PolicyEngine
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         _metrics.RecordDecision(operation, AuditResult.Allowed);
-        if (Volatile.Read(ref _activeAudit) is not null)
+        if (Volatile.Read(ref _recorder) is { } recorder)
         {
-            Record(operation, key, context, AuditResult.Allowed, null, null, countDecision: false);
+            recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Allowed, null, null);
         }
     }
 
@@ -351,12 +354,6 @@ public sealed partial class PolicyEngine
             _metrics.RecordDecision(operation, result);
         }
 
-        AuditLog? log = Volatile.Read(ref _activeAudit);
-        if (log is null)
-        {
-            return;
-        }
-
-        log.Append(_clock.GetUtcTicks(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
+        Volatile.Read(ref _recorder)?.Record(_clock.GetUtcTicks(), operation, key, context, result, ruleText ?? rule?.ToString(), reason);
     }
 }
