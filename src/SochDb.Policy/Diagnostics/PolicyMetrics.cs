@@ -44,7 +44,18 @@ public sealed class PolicyMetrics
     /// <summary>The counter of audit sink failures, tagged with the sink's name (<c>sink</c>).</summary>
     public const string AuditSinkFailuresCounterName = "sochdb.policy.audit.sink_failures";
 
+    /// <summary>The counter of rate-limit backend failures, tagged with the failure policy applied.</summary>
+    public const string LimitBackendFailuresCounterName = "sochdb.policy.ratelimit.backend_failures";
+
+    private static readonly KeyValuePair<string, object?>[] FailurePolicyTags =
+    {
+        new("policy", "fail_closed"),
+        new("policy", "fail_open"),
+        new("policy", "local_fallback"),
+    };
+
     private readonly Counter<long> _decisions;
+    private readonly Counter<long> _limitBackendFailures;
     private readonly Counter<long> _auditDropped;
     private readonly Counter<long> _auditSinkFailures;
 
@@ -53,6 +64,16 @@ public sealed class PolicyMetrics
         _decisions = meter.CreateCounter<long>(DecisionsCounterName, unit: "{decision}", description: "Policy decisions by operation and result.");
         _auditDropped = meter.CreateCounter<long>(AuditDroppedCounterName, unit: "{entry}", description: "Audit entries dropped because the audit queue was full.");
         _auditSinkFailures = meter.CreateCounter<long>(AuditSinkFailuresCounterName, unit: "{failure}", description: "Audit sink failures by sink.");
+        _limitBackendFailures = meter.CreateCounter<long>(LimitBackendFailuresCounterName, unit: "{failure}",
+            description: "Rate-limit backend calls that failed or timed out, by the failure policy applied.");
+    }
+
+    internal void RecordLimitBackendFailure(RateLimitBackendFailure policy)
+    {
+        if (_limitBackendFailures.Enabled)
+        {
+            _limitBackendFailures.Add(1, FailurePolicyTags[(int)policy]);
+        }
     }
 
     internal static PolicyMetrics Create(IMeterFactory? factory) =>
@@ -62,7 +83,10 @@ public sealed class PolicyMetrics
     {
         if (_decisions.Enabled)
         {
-            _decisions.Add(1, OperationTags[(int)operation], ResultTags[(int)result]);
+            KeyValuePair<string, object?> resultTag = (uint)result < (uint)ResultTags.Length
+                ? ResultTags[(int)result]
+                : new("result", result.ToString().ToLowerInvariant());
+            _decisions.Add(1, OperationTags[(int)operation], resultTag);
         }
     }
 

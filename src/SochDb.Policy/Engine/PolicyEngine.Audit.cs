@@ -242,7 +242,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     /// Under <see cref="AuditSinkFailureMode.FailClosed"/>, refuses an operation while a durable sink cannot record:
     /// audited (and counted) as failed, thrown as <see cref="PolicyViolationException"/>. The common path is one read.
     /// </summary>
-    private void ThrowIfAuditRefuses(PolicyOperation operation, PolicyTrigger trigger, ReadOnlySpan<byte> key, PolicyContext context)
+    private void ThrowIfAuditRefuses(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         AuditRecorder? recorder = Volatile.Read(ref _recorder);
         if (recorder is null || !recorder.RefusesOperations)
@@ -252,6 +252,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
         string reason = "the durable audit log cannot record it (" + (recorder.Pipeline!.LastFailure ?? "a sink failed") + ")";
         Record(operation, key, context, AuditResult.Failed, null, reason, ruleText: "audit");
-        throw new PolicyViolationException(operation, key, trigger, null, reason, context.AgentId);
+        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+            $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
     }
 }
