@@ -58,7 +58,11 @@ public sealed partial class PolicyEngine
     public ValueTask WriteAsync(WriteBatch batch, PolicyContext? context = null, CancellationToken cancellationToken = default)
     {
         BatchItem[] items = Snapshot(batch);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         return WriteAsyncCore(items, context ?? PolicyContext.Empty, cancellationToken);
     }
 
