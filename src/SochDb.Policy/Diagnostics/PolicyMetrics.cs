@@ -33,6 +33,8 @@ public sealed class PolicyMetrics
         new("result", "modified"),
         new("result", "rate_limited"),
         new("result", "failed"),
+        new("result", "would_deny"),
+        new("result", "approval_required"),
     };
 
     private readonly Counter<long> _decisions;
