@@ -30,7 +30,7 @@ namespace SochDb.Policy.AI;
 /// </remarks>
 public sealed class PolicyApprovalChatClient : DelegatingChatClient
 {
-    /// <summary>What the <see cref="ToolApprovalRequestContent.RequestId"/> of an engine approval starts with.</summary>
+    /// <summary>What the <c>ToolApprovalRequestContent.RequestId</c> of an engine approval starts with.</summary>
     public const string RequestIdPrefix = "sochdb-approval:";
 
     private readonly PolicyEngine _engine;
