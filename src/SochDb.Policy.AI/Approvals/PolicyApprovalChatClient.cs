@@ -154,7 +154,14 @@ public sealed class PolicyApprovalChatClient : DelegatingChatClient
                 switch (content)
                 {
                     case FunctionCallContent call when byCall.TryGetValue(call.CallId, out ApprovalRequest? request):
-                        contents.Add(new ToolApprovalRequestContent(RequestIdPrefix + request.Id, call));
+                        // A fresh call: the function-invoking client marked the one it ran as informational (handled),
+                        // and an approval for a handled call would be ignored.
+                        var pendingCall = new FunctionCallContent(call.CallId, call.Name, call.Arguments)
+                        {
+                            AdditionalProperties = call.AdditionalProperties,
+                            RawRepresentation = call.RawRepresentation,
+                        };
+                        contents.Add(new ToolApprovalRequestContent(RequestIdPrefix + request.Id, pendingCall));
                         changed = true;
                         break;
                     case FunctionResultContent result when byCall.ContainsKey(result.CallId):
