@@ -68,23 +68,29 @@ catch (ApprovalNotPendingException replay)
     Console.WriteLine($"replay: {replay.Message}");
 }
 
-// 3. A rate limit (5 writes a minute per agent) with retry-after.
-for (int i = 1; i <= 3; i++)
+// 3. A rate limit (5 writes a minute per agent) with retry-after: the model stops and says when it will retry.
+int next = 1;
+ChatResponse WriteTodos(IReadOnlyList<ChatMessage> sent)
 {
-    model.ThenCall("memory_write", $$"""{"key":"notes/todo{{i}}","value":"item {{i}}"}""");
+    if (next > 1 && ScriptedModel.LastResult(sent) is { } result && result.GetProperty("status").GetString() == "rate_limited")
+    {
+        return ScriptedModel.Say($"I'm writing too fast; I'll retry in {result.GetProperty("retry_after_seconds").GetInt64()} s.");
+    }
+
+    if (next > 3)
+    {
+        return ScriptedModel.Say("All saved.");
+    }
+
+    model.Then(WriteTodos);
+    return model.Call("memory_write", $$"""{"key":"notes/todo{{next}}","value":"item {{next++}}"}""");
 }
 
-model.Then(sent =>
-{
-    JsonElement result = ScriptedModel.LastResult(sent);
-    return result.GetProperty("status").GetString() == "rate_limited"
-        ? ScriptedModel.Say($"I'm writing too fast; I'll retry in {result.GetProperty("retry_after_seconds").GetInt64()} s.")
-        : ScriptedModel.Say("All saved.");
-});
+model.Then(WriteTodos);
 await Turn("Add three to-do items.");
 
 Console.WriteLine("audit:");
 foreach (AuditEntry entry in engine.GetAuditLog())
 {
-    Console.WriteLine($"  {entry.Result,-16} {entry.Operation,-6} {entry.Key,-36} {entry.Rule ?? entry.Reason}");
+    Console.WriteLine($"  {entry.Result,-16} {entry.Operation,-6} {entry.Key,-36} {entry.Reason ?? entry.Rule}");
 }
