@@ -18,4 +18,9 @@ public enum AuditResult
     WouldDeny = 5,
     /// <summary>A rule requires a person's approval; the operation did not run (yet).</summary>
     ApprovalRequired = 6,
+    /// <summary>
+    /// Not an operation outcome: a gap record in a durable log, saying how many entries the audit queue dropped and
+    /// when (<see cref="AuditOverflow.Drop"/>). Its <see cref="AuditEntry.Reason"/> gives the count and the time span.
+    /// </summary>
+    EntriesDropped = 7,
 }

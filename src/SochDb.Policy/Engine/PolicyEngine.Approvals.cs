@@ -48,6 +48,27 @@ public sealed partial class PolicyEngine
         throw new PolicyApprovalRequiredException(request, evaluation.Trigger);
     }
 
+    /// <summary>
+    /// A scan cannot stop for a person: a scanned key that needs approval is skipped like a denied one (audited);
+    /// reading the key on its own raises the request. Returns false (the key is not yielded).
+    /// </summary>
+    private bool SkipScannedForApproval(ref PolicyEvaluation evaluation)
+    {
+        Record(PolicyOperation.Read, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
+            $"approval required ({evaluation.ApprovalReason}); skipped by the scan: read the key on its own to request approval");
+        return false;
+    }
+
+    /// <summary>Approvals are per single operation: a batch item that needs one refuses the whole batch (audited).</summary>
+    private PolicyViolationException RefuseBatchForApproval(ref PolicyEvaluation evaluation, int index, int count)
+    {
+        string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"batch item {index} of {count} ({evaluation.Trigger}) requires approval ({evaluation.ApprovalReason}); approvals cover single operations, so the batch was refused and nothing was written: write that item on its own");
+        Record(PolicyOperation.Write, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule, reason);
+        return new PolicyViolationException(PolicyOperation.Write, evaluation.Key, evaluation.Trigger, evaluation.ApprovalRule, reason,
+            evaluation.Context.AgentId);
+    }
+
     internal DateTimeOffset ApprovalNow() => new(_clock.GetUtcTicks(), TimeSpan.Zero);
 
     internal void RecordApprovalStep(ApprovalRequest request, AuditResult result, string reason) =>
@@ -55,8 +76,8 @@ public sealed partial class PolicyEngine
 
     /// <summary>An unknown approval id names no operation: audited (operation All, empty key), not counted as a decision.</summary>
     internal void RecordUnknownApproval(string approvalId) =>
-        Volatile.Read(ref _activeAudit)?.Append(_clock.GetUtcTicks(), PolicyOperation.All, ReadOnlySpan<byte>.Empty, AuditResult.Denied,
-            null, null, null, $"approval {approvalId} is unknown; nothing was executed");
+        Record(PolicyOperation.All, ReadOnlySpan<byte>.Empty, PolicyContext.Empty, AuditResult.Denied, null,
+            $"approval {approvalId} is unknown; nothing was executed", countDecision: false);
 
     internal ApprovalResult ExecuteApproved(ApprovalRequest request)
     {

@@ -269,6 +269,37 @@ public sealed class ApprovalRuleTests : IDisposable
     }
 
     [Fact]
+    public void Scan_SkipsAKeyThatNeedsApproval_AndAuditsIt()
+    {
+        _store.Put("vault/a", "1");
+        _store.Put("vault/b", "2");
+        _engine.BeforeRead("vault/b", static (in PolicyRequest _) => PolicyDecision.Allow, "AllowB");
+
+        List<string> seen = _engine.Scan("vault/", _alice).Select(e => Encoding.UTF8.GetString(e.Key)).ToList();
+
+        Assert.Empty(seen);
+        Assert.Empty(_engine.Approvals.Pending);
+        Assert.All(_engine.GetAuditLog(), e => Assert.Equal(AuditResult.ApprovalRequired, e.Result));
+        Assert.Contains("skipped by the scan", _engine.GetAuditLog()[0].Reason);
+    }
+
+    [Fact]
+    public void Batch_WithAnItemThatNeedsApproval_IsRefusedWhole()
+    {
+        var batch = new WriteBatch();
+        batch.Put("notes/a", "1");
+        batch.Put("shared/plan", "2");
+
+        var error = Assert.Throws<PolicyViolationException>(() => _engine.Write(batch, _alice));
+
+        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Contains("batch item 1 of 2 (BeforeWrite) requires approval (the team sees it)", error.Reason);
+        Assert.Null(Stored("notes/a"));
+        Assert.Empty(_engine.Approvals.Pending);
+        Assert.Equal(AuditResult.ApprovalRequired, Assert.Single(_engine.GetAuditLog()).Result);
+    }
+
+    [Fact]
     public void RequireApproval_NeedsAReason()
     {
         Assert.Throws<ArgumentException>(() => PolicyDecision.RequireApproval(""));
