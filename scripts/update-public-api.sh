@@ -1,32 +1,38 @@
 #!/usr/bin/env bash
-# Brings a library's PublicAPI.Unshipped.txt in line with its code: builds the project, adds every symbol the build
+# Brings libraries' PublicAPI.Unshipped.txt in line with their code: builds the projects, adds every symbol the build
 # reports as undeclared (RS0016) and drops every declared one that is gone (RS0017; a symbol that had shipped is
 # recorded as *REMOVED*). Review the diff: it is the change to the public surface.
-#   scripts/update-public-api.sh src/SochDb.Policy/SochDb.Policy.csproj
+#   scripts/update-public-api.sh src/SochDb.Policy/SochDb.Policy.csproj [more projects...]
 set -euo pipefail
-project=${1:?usage: scripts/update-public-api.sh path/to/Library.csproj}
-dir=$(dirname "$project")
-unshipped="$dir/PublicAPI.Unshipped.txt"
-shipped="$dir/PublicAPI.Shipped.txt"
+[ $# -gt 0 ] || { echo "usage: scripts/update-public-api.sh path/to/Library.csproj [...]" >&2; exit 2; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-dotnet build "$project" --no-incremental -p:TreatWarningsAsErrors=false > "$log" 2>&1 || true
+for project in "$@"; do
+  dotnet build "$project" --no-incremental -p:TreatWarningsAsErrors=false >> "$log" 2>&1 || true
+done
 
-python3 - "$log" "$unshipped" "$shipped" <<'PY'
-import re, sys
-log, unshipped, shipped = sys.argv[1:]
+python3 - "$log" "$@" <<'PY'
+import os, re, sys
+log, projects = sys.argv[1], sys.argv[2:]
 text = open(log, encoding="utf-8").read()
-added = set(re.findall(r"RS0016: Symbol '(.+?)' is not part of the declared public API", text))
-gone = set(re.findall(r"RS0017: Symbol '(.+?)' is part of the declared API", text))
-lines = [l.rstrip("\n") for l in open(unshipped, encoding="utf-8")]
-shipped_lines = {l.rstrip("\n") for l in open(shipped, encoding="utf-8")}
-header = [l for l in lines if l.startswith("#")]
-body = [l for l in lines if l and not l.startswith("#") and l not in gone]
-body += ["*REMOVED*" + g for g in gone if g in shipped_lines]
-body += [a for a in added if a not in body]
-# The order the IDE code fix keeps: ordinal ignoring case, ignoring a leading *REMOVED*.
-body = sorted(set(body), key=lambda l: l.removeprefix("*REMOVED*").upper())
-open(unshipped, "w", encoding="utf-8").write("\n".join(header + body) + "\n")
-print(f"{unshipped}: {len(added)} added, {len(gone)} removed")
+for project in projects:
+    path = os.path.abspath(project)
+    directory = os.path.dirname(path)
+    unshipped = os.path.join(directory, "PublicAPI.Unshipped.txt")
+    shipped = os.path.join(directory, "PublicAPI.Shipped.txt")
+    # Each diagnostic line ends with the project it belongs to: [/abs/path/Library.csproj].
+    mine = [l for l in text.splitlines() if l.rstrip().endswith("[" + path + "]")]
+    added = {m.group(1) for l in mine for m in [re.search(r"RS0016: Symbol '(.+?)' is not part of the declared public API", l)] if m}
+    gone = {m.group(1) for l in mine for m in [re.search(r"RS0017: Symbol '(.+?)' is part of the declared API", l)] if m}
+    lines = [l.rstrip("\n") for l in open(unshipped, encoding="utf-8")]
+    shipped_lines = {l.rstrip("\n") for l in open(shipped, encoding="utf-8")}
+    header = [l for l in lines if l.startswith("#")]
+    body = [l for l in lines if l and not l.startswith("#") and l not in gone]
+    body += ["*REMOVED*" + g for g in gone if g in shipped_lines]
+    body += [a for a in added if a not in body]
+    # The order the IDE code fix keeps: ordinal ignoring case, ignoring a leading *REMOVED*.
+    body = sorted(set(body), key=lambda l: l.removeprefix("*REMOVED*").upper())
+    open(unshipped, "w", encoding="utf-8").write("\n".join(header + body) + "\n")
+    print(f"{unshipped}: {len(added)} added, {len(gone)} removed")
 PY
