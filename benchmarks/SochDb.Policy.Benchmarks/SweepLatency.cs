@@ -28,10 +28,21 @@ public static class SweepLatency
 
         clock.Advance(TimeSpan.FromSeconds(61));
         var during = new List<double>();
+        int gcBefore = GC.CollectionCount(0);
+        int worstAt = 0;
+        int worstGcs = 0;
         while (engine.RateLimiter.IsSweeping || during.Count == 0)
         {
+            int gcs = GC.CollectionCount(0);
             during.Add(TimeOne(engine, key, probe));
+            if (during[^1] >= during[worstAt])
+            {
+                worstAt = during.Count - 1;
+                worstGcs = GC.CollectionCount(0) - gcs;
+            }
         }
+
+        Console.WriteLine($"worst put: #{worstAt} of {during.Count}, garbage collections during it: {worstGcs}; during the sweep: {GC.CollectionCount(0) - gcBefore}");
 
         var after = new List<double>();
         for (int i = 0; i < during.Count; i++)
@@ -56,7 +67,7 @@ public static class SweepLatency
         double[] sorted = [.. micros.Order()];
         Console.WriteLine(
             $"{label}: {sorted.Length} puts, median {sorted[sorted.Length / 2]:F2} us, p99.9 {sorted[(int)(sorted.Length * 0.999)]:F2} us, "
-            + $"worst {sorted[^1]:F2} us, total {sorted.Sum() / 1000:F1} ms");
+            + $"five worst {string.Join(" / ", sorted[^5..].Reverse().Select(v => v.ToString("F0")))} us, total {sorted.Sum() / 1000:F1} ms");
     }
 
     private sealed class ManualClock : TimeProvider
