@@ -35,9 +35,19 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
         return new PolicyDecision(PolicyDecisionKind.Modify, null, value);
     }
 
-    /// <summary>Converts an allow/deny action.</summary>
-    public static implicit operator PolicyDecision(PolicyAction action) =>
-        action == PolicyAction.Deny ? new PolicyDecision(PolicyDecisionKind.Deny, null, null) : default;
+    /// <summary>
+    /// Converts an allow/deny action. A value that is neither (a number cast to <see cref="PolicyAction"/>) becomes a
+    /// verdict the engine refuses as a failure, never an Allow.
+    /// </summary>
+    public static implicit operator PolicyDecision(PolicyAction action) => action switch
+    {
+        PolicyAction.Allow => default,
+        PolicyAction.Deny => new PolicyDecision(PolicyDecisionKind.Deny, null, null),
+        _ => new PolicyDecision(UndefinedKind, $"handler returned an undefined PolicyAction ({(int)action})", null),
+    };
+
+    // Outside every defined kind: the engine's evaluation treats it as a failing handler.
+    private const PolicyDecisionKind UndefinedKind = (PolicyDecisionKind)(-1);
 
     /// <inheritdoc />
     public bool Equals(PolicyDecision other) => Kind == other.Kind && Reason == other.Reason && ReferenceEquals(Value, other.Value);
@@ -59,6 +69,7 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     {
         PolicyDecisionKind.Deny => Reason is null ? "Deny" : $"Deny({Reason})",
         PolicyDecisionKind.Modify => $"Modify({Value!.Length} bytes)",
-        _ => "Allow",
+        PolicyDecisionKind.Allow => "Allow",
+        _ => $"Undefined({(int)Kind})",
     };
 }

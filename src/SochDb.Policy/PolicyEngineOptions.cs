@@ -27,4 +27,11 @@ public sealed class PolicyEngineOptions
 
     /// <summary>What happens when <see cref="RateLimitBackend"/> cannot answer; default <see cref="RateLimitBackendFailure.FailClosed"/>.</summary>
     public RateLimitBackendFailure RateLimitBackendFailure { get; init; } = RateLimitBackendFailure.FailClosed;
+
+    /// <summary>
+    /// How many guarded operations may be nested on one thread, a handler calling the engine being one level; default
+    /// <see cref="PolicyEngine.DefaultMaxNestingDepth"/>, between 1 and 64. An operation past it is refused (audited as
+    /// failed) instead of recursing until the process dies of a stack overflow.
+    /// </summary>
+    public int MaxNestingDepth { get; init; } = PolicyEngine.DefaultMaxNestingDepth;
 }

@@ -90,18 +90,28 @@ public ref struct PolicyEvaluation
         {
             case PolicyDecisionKind.Allow:
                 return true;
+            case PolicyDecisionKind.Deny:
+                Deny(decision.Reason);
+                return false;
             case PolicyDecisionKind.Modify when Trigger.CanModify():
                 _modifiedValue = decision.Value;
                 ModifyingRule = CurrentRule;
                 return true;
             case PolicyDecisionKind.Modify:
-                Deny($"handler returned Modify on {Trigger}, which cannot modify a value");
-                IsFaulted = true;
+                Fault($"handler returned Modify on {Trigger}, which cannot modify a value");
                 return false;
             default:
-                Deny(decision.Reason);
+                // Not a verdict the engine knows (for example a PolicyAction cast from an arbitrary number): fail closed.
+                Fault(decision.Reason ?? $"handler returned an undefined verdict ({(int)decision.Kind})");
                 return false;
         }
+    }
+
+    /// <summary>Refuses the operation because the current handler misbehaved (the engine audits it as failed).</summary>
+    private void Fault(string reason)
+    {
+        Deny(reason);
+        IsFaulted = true;
     }
 
     /// <summary>Denies the operation on behalf of <see cref="CurrentRule"/>.</summary>

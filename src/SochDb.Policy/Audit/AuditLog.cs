@@ -10,10 +10,21 @@ namespace SochDb.Policy.Audit;
 /// slots into <see cref="AuditEntry"/> objects only when asked. Slots are created on first use and then reused, so
 /// once the ring has gone round once, recording an entry allocates nothing.
 /// </summary>
+/// <remarks>
+/// Resizing never loses an entry: <see cref="Resize"/> seals this log (one interlocked add on the sequence counter,
+/// after which every reservation fails), waits for the entries already reserved here to be complete, copies the
+/// newest of them into the new log, which numbers on from the first sequence this log never handed out, and only then
+/// publishes it as this log's successor. A writer whose reservation failed appends to the successor instead, so each
+/// outcome is recorded exactly once whatever the timing; writers pay nothing for this but a comparison.
+/// </remarks>
 internal sealed class AuditLog
 {
+    // Added to the sequence counter when the log is sealed: every reservation after it is at least this large.
+    private const long SealedOffset = 1L << 62;
+
     private readonly AuditSlot?[] _slots;
     private long _next;
+    private AuditLog? _successor;
 
     public AuditLog(int capacity)
         : this(capacity, 0)
@@ -29,21 +40,59 @@ internal sealed class AuditLog
 
     public int Capacity => _slots.Length;
 
-    /// <summary>Number of entries ever reserved (the next sequence number).</summary>
-    public long TotalRecorded => Volatile.Read(ref _next);
+    /// <summary>Number of entries ever reserved in this log's lineage (the next sequence number).</summary>
+    public long TotalRecorded
+    {
+        get
+        {
+            long next = Volatile.Read(ref _next);
+            return next >= SealedOffset ? AwaitSuccessor().TotalRecorded : next;
+        }
+    }
 
-    /// <summary>Records one entry under the next sequence number.</summary>
+    /// <summary>The newest log of this lineage: this one, or the successor of a resize.</summary>
+    public AuditLog Current
+    {
+        get
+        {
+            AuditLog log = this;
+            while (Volatile.Read(ref log._successor) is { } successor)
+            {
+                log = successor;
+            }
+
+            return log;
+        }
+    }
+
+    /// <summary>Records one entry under the next sequence number (in the successor if this log was resized meanwhile).</summary>
     public void Append(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, AuditResult result,
         string? agentId, string? sessionId, string? rule, string? reason)
     {
-        long sequence = Interlocked.Increment(ref _next) - 1;
-        SlotFor(sequence).Write(sequence, utcTicks, operation, key, result, agentId, sessionId, rule, reason);
+        AuditLog log = this;
+        while (true)
+        {
+            long sequence = Interlocked.Increment(ref log._next) - 1;
+            if (sequence < SealedOffset)
+            {
+                log.SlotFor(sequence).Write(sequence, utcTicks, operation, key, result, agentId, sessionId, rule, reason);
+                return;
+            }
+
+            log = log.AwaitSuccessor();
+        }
     }
 
     /// <summary>The newest <paramref name="limit"/> entries that pass the filters, oldest first.</summary>
     public List<AuditEntry> Read(int limit, string? agentId, PolicyOperation? operation)
     {
         long end = Volatile.Read(ref _next);
+        if (end >= SealedOffset)
+        {
+            // Resized: the successor holds everything this log held (reads wait out the copy).
+            return AwaitSuccessor().Read(limit, agentId, operation);
+        }
+
         long start = Math.Max(0, end - _slots.Length);
         var picked = new List<AuditEntry>((int)Math.Min(limit, Math.Min(end - start, 1024)));
         for (long sequence = end - 1; sequence >= start && picked.Count < limit; sequence--)
@@ -60,21 +109,64 @@ internal sealed class AuditLog
     }
 
     /// <summary>
-    /// A log of <paramref name="capacity"/> entries holding the newest entries of this one, numbering on. An operation
-    /// in flight at the instant of the swap may still write into this (old) log; resizing is an administrative act,
-    /// and that entry is the only one that can be missed.
+    /// Seals this log and returns its successor of <paramref name="capacity"/> entries, holding the newest entries of
+    /// this one (every entry reserved here before the seal is either copied or older than the new capacity). Callers
+    /// serialize resizes of one lineage; writers may run throughout.
     /// </summary>
     public AuditLog Resize(int capacity)
     {
-        long end = Volatile.Read(ref _next);
+        AuditLog current = Current;
+        long end = Interlocked.Add(ref current._next, SealedOffset) - SealedOffset;
         var resized = new AuditLog(capacity, end);
-        foreach (AuditEntry entry in Read(capacity, agentId: null, operation: null))
+        long start = Math.Max(0, end - Math.Min(capacity, current._slots.Length));
+        for (long sequence = start; sequence < end; sequence++)
         {
-            resized.SlotFor(entry.Sequence).Write(entry.Sequence, entry.Timestamp.UtcTicks, entry.Operation, entry.KeyBytes,
-                entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason);
+            current.CopyWhenComplete(sequence, resized);
         }
 
+        Volatile.Write(ref current._successor, resized);
         return resized;
+    }
+
+    /// <summary>Waits until entry <paramref name="sequence"/> of this sealed log is written (or lapped), then copies it.</summary>
+    private void CopyWhenComplete(long sequence, AuditLog target)
+    {
+        SpinWait spinner = default;
+        while (true)
+        {
+            AuditSlot? slot = Volatile.Read(ref _slots[IndexOf(sequence)]);
+            switch (slot?.StateOf(sequence) ?? AuditSlotState.Pending)
+            {
+                case AuditSlotState.Complete:
+                    if (slot!.TryRead(sequence, agentIdFilter: null, operationFilter: null) is { } entry)
+                    {
+                        target.SlotFor(sequence).Write(sequence, entry.Timestamp.UtcTicks, entry.Operation, entry.KeyBytes,
+                            entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason);
+                        return;
+                    }
+
+                    // Lapped between the state check and the copy: a newer entry holds the slot.
+                    return;
+                case AuditSlotState.Superseded:
+                    return;
+                default:
+                    // Reserved before the seal and still being written: its writer is a few instructions away.
+                    spinner.SpinOnce();
+                    break;
+            }
+        }
+    }
+
+    private AuditLog AwaitSuccessor()
+    {
+        SpinWait spinner = default;
+        AuditLog? successor;
+        while ((successor = Volatile.Read(ref _successor)) is null)
+        {
+            spinner.SpinOnce();
+        }
+
+        return successor;
     }
 
     // A 32-bit division where the sequence allows (the first four billion entries): it is several times cheaper.

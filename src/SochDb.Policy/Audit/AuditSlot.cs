@@ -144,10 +144,33 @@ internal sealed class AuditSlot
             : null;
     }
 
+    /// <summary>Where entry <paramref name="sequence"/> stands in this slot (used by a resize to wait for writers).</summary>
+    public AuditSlotState StateOf(long sequence)
+    {
+        long state = Volatile.Read(ref _state);
+        if (state == sequence << 1)
+        {
+            return AuditSlotState.Complete;
+        }
+
+        return state >> 1 > sequence ? AuditSlotState.Superseded : AuditSlotState.Pending;
+    }
+
     private bool IsUnchanged(long expected)
     {
         // A full fence: the field reads above must not move below the second read of the state.
         Interlocked.MemoryBarrier();
         return Volatile.Read(ref _state) == expected;
     }
+}
+
+/// <summary>Where one entry stands in its slot.</summary>
+internal enum AuditSlotState
+{
+    /// <summary>Reserved, not yet written (or being written).</summary>
+    Pending,
+    /// <summary>Written and still there.</summary>
+    Complete,
+    /// <summary>A newer entry holds the slot: this one has left the ring.</summary>
+    Superseded,
 }

@@ -35,11 +35,32 @@ public sealed class PolicyMetrics
         new("result", "failed"),
     };
 
+    /// <summary>The counter of rate-limit backend failures, tagged with the failure policy applied.</summary>
+    public const string LimitBackendFailuresCounterName = "sochdb.policy.ratelimit.backend_failures";
+
+    private static readonly KeyValuePair<string, object?>[] FailurePolicyTags =
+    {
+        new("policy", "fail_closed"),
+        new("policy", "fail_open"),
+        new("policy", "local_fallback"),
+    };
+
     private readonly Counter<long> _decisions;
+    private readonly Counter<long> _limitBackendFailures;
 
     private PolicyMetrics(Meter meter)
     {
         _decisions = meter.CreateCounter<long>(DecisionsCounterName, unit: "{decision}", description: "Policy decisions by operation and result.");
+        _limitBackendFailures = meter.CreateCounter<long>(LimitBackendFailuresCounterName, unit: "{failure}",
+            description: "Rate-limit backend calls that failed or timed out, by the failure policy applied.");
+    }
+
+    internal void RecordLimitBackendFailure(RateLimitBackendFailure policy)
+    {
+        if (_limitBackendFailures.Enabled)
+        {
+            _limitBackendFailures.Add(1, FailurePolicyTags[(int)policy]);
+        }
     }
 
     internal static PolicyMetrics Create(IMeterFactory? factory) =>
@@ -49,7 +70,10 @@ public sealed class PolicyMetrics
     {
         if (_decisions.Enabled)
         {
-            _decisions.Add(1, OperationTags[(int)operation], ResultTags[(int)result]);
+            KeyValuePair<string, object?> resultTag = (uint)result < (uint)ResultTags.Length
+                ? ResultTags[(int)result]
+                : new("result", result.ToString().ToLowerInvariant());
+            _decisions.Add(1, OperationTags[(int)operation], resultTag);
         }
     }
 }

@@ -12,11 +12,11 @@ public sealed partial class PolicyEngine
     /// <param name="pattern">A glob (DESIGN.md §3).</param>
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries; default: the helper's name or <c>runtime#N</c>.</param>
-    /// <returns>The registered rule.</returns>
+    /// <returns>The registration; dispose it to remove the rule.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="pattern"/> or <paramref name="handler"/> is null.</exception>
     /// <exception cref="GlobPatternException"><paramref name="pattern"/> is not a valid glob; says where and why.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or blank.</exception>
-    public PolicyRuleInfo BeforeWrite(string pattern, PolicyHandler handler, string? name = null) =>
+    public PolicyRegistration BeforeWrite(string pattern, PolicyHandler handler, string? name = null) =>
         Register(PolicyTrigger.BeforeWrite, pattern, handler, name);
 
     /// <summary>Runs <paramref name="observer"/> after a write to a matching key is durable.</summary>
@@ -24,27 +24,27 @@ public sealed partial class PolicyEngine
     /// <param name="pattern">A glob (DESIGN.md §3).</param>
     /// <param name="observer">The observer.</param>
     /// <param name="name">The name shown in errors and audit entries.</param>
-    public PolicyRuleInfo AfterWrite(string pattern, PolicyObserver observer, string? name = null) =>
+    public PolicyRegistration AfterWrite(string pattern, PolicyObserver observer, string? name = null) =>
         Register(PolicyTrigger.AfterWrite, pattern, observer, name);
 
     /// <summary>Runs <paramref name="handler"/> before reads of matching keys; it may deny.</summary>
     /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRuleInfo BeforeRead(string pattern, PolicyHandler handler, string? name = null) =>
+    public PolicyRegistration BeforeRead(string pattern, PolicyHandler handler, string? name = null) =>
         Register(PolicyTrigger.BeforeRead, pattern, handler, name);
 
     /// <summary>Runs <paramref name="handler"/> after reads of matching keys; it may deny (withhold) or modify (redact) the value.</summary>
     /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRuleInfo AfterRead(string pattern, PolicyHandler handler, string? name = null) =>
+    public PolicyRegistration AfterRead(string pattern, PolicyHandler handler, string? name = null) =>
         Register(PolicyTrigger.AfterRead, pattern, handler, name);
 
     /// <summary>Runs <paramref name="handler"/> before deletes of matching keys; it may deny.</summary>
     /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRuleInfo BeforeDelete(string pattern, PolicyHandler handler, string? name = null) =>
+    public PolicyRegistration BeforeDelete(string pattern, PolicyHandler handler, string? name = null) =>
         Register(PolicyTrigger.BeforeDelete, pattern, handler, name);
 
     /// <summary>Runs <paramref name="observer"/> after a delete of a matching key is durable.</summary>
     /// <inheritdoc cref="AfterWrite(string, PolicyObserver, string?)"/>
-    public PolicyRuleInfo AfterDelete(string pattern, PolicyObserver observer, string? name = null) =>
+    public PolicyRegistration AfterDelete(string pattern, PolicyObserver observer, string? name = null) =>
         Register(PolicyTrigger.AfterDelete, pattern, observer, name);
 
     /// <summary>Registers a decision handler on <paramref name="trigger"/> (any trigger but AfterWrite and AfterDelete).</summary>
@@ -54,7 +54,7 @@ public sealed partial class PolicyEngine
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries.</param>
     /// <exception cref="ArgumentException"><paramref name="trigger"/> takes an observer, or is not defined.</exception>
-    public PolicyRuleInfo On(PolicyTrigger trigger, string pattern, PolicyHandler handler, string? name = null)
+    public PolicyRegistration On(PolicyTrigger trigger, string pattern, PolicyHandler handler, string? name = null)
     {
         if (trigger is PolicyTrigger.AfterWrite or PolicyTrigger.AfterDelete)
         {
@@ -73,29 +73,25 @@ public sealed partial class PolicyEngine
     /// <param name="operation">Read, Write, Delete or All.</param>
     /// <param name="maxPerMinute">Capacity and refill per minute; positive.</param>
     /// <param name="scope"><c>global</c>, <c>agent_id</c>, <c>session_id</c> or a custom context item name. Callers lacking the item share one bucket.</param>
-    /// <returns>The added limit.</returns>
+    /// <returns>The registration; dispose it to remove the limit.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not defined, or <paramref name="maxPerMinute"/> is not positive.</exception>
     /// <exception cref="ArgumentException"><paramref name="scope"/> is null, empty or blank.</exception>
-    public RateLimitRule AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global)
-    {
-        var rule = new RateLimitRule(operation, maxPerMinute, scope);
-        _limiter.Add(rule);
-        return rule;
-    }
+    public RateLimitRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+        AddRateLimit(new RateLimitRule(operation, maxPerMinute, scope));
 
     /// <summary>Adds a limit, naming the operation as the seed SDKs do: <c>read</c>, <c>write</c>, <c>delete</c> or <c>all</c>.</summary>
     /// <inheritdoc cref="AddRateLimit(PolicyOperation, int, string)"/>
     /// <exception cref="ArgumentException"><paramref name="operation"/> is not one of those names.</exception>
-    public RateLimitRule AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+    public RateLimitRegistration AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
         AddRateLimit(ParseOperation(operation), maxPerMinute, scope);
 
     /// <summary>Adds a limit described by <paramref name="limit"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="limit"/> is null.</exception>
-    public RateLimitRule AddRateLimit(RateLimitRule limit)
+    public RateLimitRegistration AddRateLimit(RateLimitRule limit)
     {
         ArgumentNullException.ThrowIfNull(limit);
-        _limiter.Add(limit);
-        return limit;
+        RateLimiting.RateLimitState state = _limiter.Add(limit);
+        return new RateLimitRegistration(limit, _ => _limiter.Remove(state));
     }
 
     /// <summary>Number of rules registered at run time.</summary>
@@ -117,7 +113,15 @@ public sealed partial class PolicyEngine
         };
     }
 
-    private PolicyRuleInfo Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name)
+    private void Unregister(RuntimeRule rule)
+    {
+        lock (_registrationLock)
+        {
+            Volatile.Write(ref _rules, _rules.Without(rule));
+        }
+    }
+
+    private PolicyRegistration Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name)
     {
         if (trigger is < PolicyTrigger.BeforeWrite or > PolicyTrigger.AfterDelete)
         {
@@ -139,7 +143,7 @@ public sealed partial class PolicyEngine
             var info = new PolicyRuleInfo(trigger, pattern, handlerName);
             var rule = new RuntimeRule(info, matcher, handler as PolicyHandler, handler as PolicyObserver, sequence);
             Volatile.Write(ref _rules, _rules.With(rule));
-            return info;
+            return new PolicyRegistration(info, _ => Unregister(rule));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Threading;
 using SochDb.Policy.Audit;
 using SochDb.Policy.Diagnostics;
@@ -8,22 +9,38 @@ using SochDb.Policy.RateLimiting;
 namespace SochDb.Policy;
 
 /// <summary>
-/// Guards an <see cref="IKeyValueStore"/>: every Put, Get, Delete and Scan goes through rate limits, before-handlers,
-/// the store, and after-handlers, in the order of DESIGN.md §5, and each outcome is counted and (when enabled) audited.
-/// Compiled policy sets run first, in the order given, then handlers registered at run time, in registration order.
+/// Guards an <see cref="IKeyValueStore"/>: every Put, Get, Delete, Write (batch) and Scan, and their asynchronous twins,
+/// goes through rate limits, before-handlers, the store, and after-handlers, and each outcome is counted and (when
+/// enabled) audited; see docs/semantics.md. Compiled policy sets run first, in the order given, then rules registered
+/// at run time, in registration order. The engine offers no unguarded path to the store.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Registration may happen while operations run: rules live in an immutable table that registration
 /// replaces atomically, so operations never lock and never see a half-registered rule. The engine does not own the
-/// store and never disposes it. With a reused <see cref="PolicyContext"/>, an allowed operation allocates nothing
-/// beyond what the store itself allocates (with audit on, once the audit ring has gone round once).
+/// store and never disposes it. The engine judges and writes its own copy of the key (and of the value, when a
+/// handler reads it), so a caller that changes its buffers during a call cannot make the store receive bytes other
+/// than those judged. With a reused <see cref="PolicyContext"/>, an allowed operation allocates nothing beyond what the
+/// store itself allocates (with audit on, once the audit ring has gone round once).
 /// </remarks>
 public sealed partial class PolicyEngine
 {
+    /// <summary>Keys up to this length are copied to the stack; longer ones to a pooled buffer.</summary>
+    private const int StackKeyLength = 256;
+
+    /// <summary>How many guarded operations may be nested on one thread (a handler calling the engine) by default.</summary>
+    public const int DefaultMaxNestingDepth = 8;
+
+    // Guarded operations in progress on this thread inside handlers: a handler that calls the engine nests one level.
+    [ThreadStatic]
+    private static int t_nesting;
+
     private readonly IKeyValueStore _store;
     private readonly CompiledPolicySet[] _compiled;
     private readonly PolicyClock _clock;
     private readonly RateLimiter _limiter;
+    private readonly IRateLimitBackend? _limitBackend;
+    private readonly RateLimitBackendFailure _limitBackendFailure;
+    private readonly int _maxNestingDepth;
     private readonly PolicyMetrics _metrics;
     private readonly Lock _registrationLock = new();
 
@@ -41,15 +58,28 @@ public sealed partial class PolicyEngine
     {
     }
 
-    /// <summary>Creates an engine with options (clock, meter factory).</summary>
+    /// <summary>Creates an engine with options (clock, meter factory, shared rate-limit backend).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="store"/> or <paramref name="compiled"/> is null.</exception>
     /// <exception cref="ArgumentException">An element of <paramref name="compiled"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="PolicyEngineOptions"/>).</exception>
     public PolicyEngine(IKeyValueStore store, PolicyEngineOptions? options, params CompiledPolicySet[] compiled)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(compiled);
         options ??= new PolicyEngineOptions();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
+        if (options.RateLimitBackendFailure is < RateLimitBackendFailure.FailClosed or > RateLimitBackendFailure.LocalFallback)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RateLimitBackendFailure,
+                "RateLimitBackendFailure is FailClosed, FailOpen or LocalFallback.");
+        }
+
+        if (options.MaxNestingDepth is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxNestingDepth,
+                "MaxNestingDepth is between 1 and 64.");
+        }
+
         for (int i = 0; i < compiled.Length; i++)
         {
             if (compiled[i] is null)
@@ -62,6 +92,9 @@ public sealed partial class PolicyEngine
         _compiled = (CompiledPolicySet[])compiled.Clone();
         _clock = PolicyClock.For(options.TimeProvider);
         _limiter = new RateLimiter(options.TimeProvider);
+        _limitBackend = options.RateLimitBackend;
+        _limitBackendFailure = options.RateLimitBackendFailure;
+        _maxNestingDepth = options.MaxNestingDepth;
         _metrics = PolicyMetrics.Create(options.MeterFactory);
         foreach (CompiledPolicySet set in _compiled)
         {
@@ -80,101 +113,102 @@ public sealed partial class PolicyEngine
         }
     }
 
-    /// <summary>The guarded store (not owned: the engine never disposes it).</summary>
-    public IKeyValueStore Store => _store;
-
     /// <summary>The compiled sets, in the order they run.</summary>
     public System.Collections.Generic.IReadOnlyList<CompiledPolicySet> CompiledSets => _compiled;
 
     /// <summary>Writes <paramref name="value"/> under <paramref name="key"/> if every policy allows.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
     /// <exception cref="RateLimitExceededException">A write limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">A BeforeWrite handler denied or failed; nothing was written.</exception>
+    /// <exception cref="PolicyViolationException">A BeforeWrite handler denied or failed, or the operation was nested
+    /// too deep, or the rate-limit backend was unavailable (fail closed); nothing was written.</exception>
     /// <exception cref="PolicyHandlerException">An AfterWrite handler threw; the write was committed.</exception>
+    /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context = null)
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        if (_limiter.Applies(PolicyOperation.Write))
+        byte[]? rentedKey = null;
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        key.CopyTo(keyBuffer);
+        ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        byte[]? rentedValue = null;
+        try
         {
-            AcquireOrThrow(PolicyOperation.Write, key, ctx);
-        }
+            CheckNesting(PolicyOperation.Write, ownKey, ctx);
+            string? limitNote = AcquireOrThrow(PolicyOperation.Write, ownKey, ctx, tokens: 1);
+            RuleTable rules = Volatile.Read(ref _rules);
+            int triggers = _compiledTriggers | rules.TriggerMask;
+            WriteAdmission admission = default;
+            if (Runs(triggers, PolicyTrigger.BeforeWrite))
+            {
+                // Handlers read the value: judge and write one private copy of it.
+                rentedValue = ArrayPool<byte>.Shared.Rent(value.Length);
+                value.CopyTo(rentedValue);
+                value = rentedValue.AsSpan(0, value.Length);
+                admission = DecideWrite(ownKey, value, ctx, rules);
+            }
 
-        RuleTable rules = Volatile.Read(ref _rules);
-        int triggers = _compiledTriggers | rules.TriggerMask;
-        bool modified = false;
-        PolicyRuleInfo? modifyingRule = null;
-        if (Runs(triggers, PolicyTrigger.BeforeWrite))
-        {
-            var before = new PolicyEvaluation(PolicyTrigger.BeforeWrite, key, value, ctx);
-            Decide(ref before, rules, PolicyOperation.Write, throwOnDeny: true);
-            value = before.Value;
-            modified = before.IsModified;
-            modifyingRule = before.ModifyingRule;
-        }
+            ReadOnlySpan<byte> written = admission.ModifiedValue ?? value;
+            try
+            {
+                _store.Put(ownKey, written);
+            }
+            catch (Exception exception)
+            {
+                RecordStoreFailure(PolicyOperation.Write, ownKey, ctx, exception);
+                throw;
+            }
 
-        _store.Put(key, value);
-        if (Runs(triggers, PolicyTrigger.AfterWrite))
-        {
-            var after = new PolicyEvaluation(PolicyTrigger.AfterWrite, key, value, ctx);
-            Observe(ref after, rules, PolicyOperation.Write);
+            CompleteWrite(ownKey, written, ctx, rules, triggers, admission, limitNote);
         }
-
-        if (modified)
+        finally
         {
-            Record(PolicyOperation.Write, key, ctx, AuditResult.Modified, modifyingRule, null);
-        }
-        else
-        {
-            RecordAllowed(PolicyOperation.Write, key, ctx);
+            ReturnBuffer(rentedKey);
+            ReturnBuffer(rentedValue);
         }
     }
 
     /// <summary>Reads <paramref name="key"/> if every policy allows: null when absent, else the value after AfterRead handlers.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
     /// <exception cref="RateLimitExceededException">A read limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">A BeforeRead or AfterRead handler denied or failed.</exception>
+    /// <exception cref="PolicyViolationException">A BeforeRead or AfterRead handler denied or failed (the value is withheld).</exception>
+    /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public byte[]? Get(ReadOnlySpan<byte> key, PolicyContext? context = null)
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        if (_limiter.Applies(PolicyOperation.Read))
+        byte[]? rentedKey = null;
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        key.CopyTo(keyBuffer);
+        ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        try
         {
-            AcquireOrThrow(PolicyOperation.Read, key, ctx);
-        }
+            CheckNesting(PolicyOperation.Read, ownKey, ctx);
+            string? limitNote = AcquireOrThrow(PolicyOperation.Read, ownKey, ctx, tokens: 1);
+            RuleTable rules = Volatile.Read(ref _rules);
+            int triggers = _compiledTriggers | rules.TriggerMask;
+            if (Runs(triggers, PolicyTrigger.BeforeRead))
+            {
+                DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
+            }
 
-        RuleTable rules = Volatile.Read(ref _rules);
-        int triggers = _compiledTriggers | rules.TriggerMask;
-        if (Runs(triggers, PolicyTrigger.BeforeRead))
+            byte[]? value;
+            try
+            {
+                value = _store.TryGet(ownKey, out byte[]? found) ? found : null;
+            }
+            catch (Exception exception)
+            {
+                RecordStoreFailure(PolicyOperation.Read, ownKey, ctx, exception);
+                throw;
+            }
+
+            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote);
+        }
+        finally
         {
-            var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, ctx);
-            Decide(ref before, rules, PolicyOperation.Read, throwOnDeny: true);
+            ReturnBuffer(rentedKey);
         }
-
-        if (!_store.TryGet(key, out byte[]? value))
-        {
-            RecordAllowed(PolicyOperation.Read, key, ctx);
-            return null;
-        }
-
-        if (!Runs(triggers, PolicyTrigger.AfterRead))
-        {
-            RecordAllowed(PolicyOperation.Read, key, ctx);
-            return value;
-        }
-
-        var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, ctx);
-        Decide(ref after, rules, PolicyOperation.Read, throwOnDeny: true);
-        if (after.IsModified)
-        {
-            Record(PolicyOperation.Read, key, ctx, AuditResult.Modified, after.ModifyingRule, null);
-
-            // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
-            return after.Value.ToArray();
-        }
-
-        RecordAllowed(PolicyOperation.Read, key, ctx);
-        return value;
     }
 
     /// <summary>Deletes <paramref name="key"/> if every policy allows; returns whether it was present.</summary>
@@ -182,32 +216,44 @@ public sealed partial class PolicyEngine
     /// <exception cref="RateLimitExceededException">A delete limit has no token.</exception>
     /// <exception cref="PolicyViolationException">A BeforeDelete handler denied or failed; nothing was deleted.</exception>
     /// <exception cref="PolicyHandlerException">An AfterDelete handler threw; the delete was committed.</exception>
+    /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public bool Delete(ReadOnlySpan<byte> key, PolicyContext? context = null)
     {
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
-        if (_limiter.Applies(PolicyOperation.Delete))
+        byte[]? rentedKey = null;
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        key.CopyTo(keyBuffer);
+        ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        try
         {
-            AcquireOrThrow(PolicyOperation.Delete, key, ctx);
-        }
+            CheckNesting(PolicyOperation.Delete, ownKey, ctx);
+            string? limitNote = AcquireOrThrow(PolicyOperation.Delete, ownKey, ctx, tokens: 1);
+            RuleTable rules = Volatile.Read(ref _rules);
+            int triggers = _compiledTriggers | rules.TriggerMask;
+            if (Runs(triggers, PolicyTrigger.BeforeDelete))
+            {
+                DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
+            }
 
-        RuleTable rules = Volatile.Read(ref _rules);
-        int triggers = _compiledTriggers | rules.TriggerMask;
-        if (Runs(triggers, PolicyTrigger.BeforeDelete))
+            bool removed;
+            try
+            {
+                removed = _store.Delete(ownKey);
+            }
+            catch (Exception exception)
+            {
+                RecordStoreFailure(PolicyOperation.Delete, ownKey, ctx, exception);
+                throw;
+            }
+
+            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote);
+            return removed;
+        }
+        finally
         {
-            var before = new PolicyEvaluation(PolicyTrigger.BeforeDelete, key, default, ctx);
-            Decide(ref before, rules, PolicyOperation.Delete, throwOnDeny: true);
+            ReturnBuffer(rentedKey);
         }
-
-        bool removed = _store.Delete(key);
-        if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
-        {
-            var after = new PolicyEvaluation(PolicyTrigger.AfterDelete, key, default, ctx);
-            Observe(ref after, rules, PolicyOperation.Delete);
-        }
-
-        RecordAllowed(PolicyOperation.Delete, key, ctx);
-        return removed;
     }
 
     /// <summary>Writes the UTF-8 <paramref name="value"/> under the UTF-8 <paramref name="key"/>.</summary>
@@ -236,13 +282,115 @@ public sealed partial class PolicyEngine
     /// <inheritdoc cref="Delete(ReadOnlySpan{byte}, PolicyContext?)"/>
     public bool Delete(string key, PolicyContext? context = null) => Delete(KeyRules.Encode(key), context);
 
-    /// <summary>
-    /// Runs the decision handlers of <paramref name="evaluation"/>'s trigger: compiled sets in order, then run-time rules.
-    /// A denial is audited and, when <paramref name="throwOnDeny"/>, thrown; returns false for a denial otherwise.
-    /// A handler that throws, or returns a decision its trigger cannot take, fails closed: audited as failed and thrown.
-    /// </summary>
-    private bool Decide(ref PolicyEvaluation evaluation, RuleTable rules, PolicyOperation operation, bool throwOnDeny)
+    /// <summary>What the BeforeWrite handlers of one write decided when they allowed it.</summary>
+    private readonly struct WriteAdmission
     {
+        public WriteAdmission(byte[]? modifiedValue, PolicyRuleInfo? modifyingRule)
+        {
+            ModifiedValue = modifiedValue;
+            ModifyingRule = modifyingRule;
+        }
+
+        public byte[]? ModifiedValue { get; }
+
+        public PolicyRuleInfo? ModifyingRule { get; }
+    }
+
+    /// <summary>Runs the BeforeWrite handlers; throws (audited) when they refuse.</summary>
+    private WriteAdmission DecideWrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
+    {
+        var before = new PolicyEvaluation(PolicyTrigger.BeforeWrite, key, value, context);
+        Exception? failure = RunDecisions(ref before, rules);
+        if (failure is not null || before.IsDenied)
+        {
+            throw Refuse(ref before, PolicyOperation.Write, failure);
+        }
+
+        return new WriteAdmission(before.ModifiedValue, before.ModifyingRule);
+    }
+
+    /// <summary>Runs a trigger that cannot modify (BeforeRead, BeforeDelete); throws (audited) when it refuses.</summary>
+    private void DecideOrThrow(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
+    {
+        var before = new PolicyEvaluation(trigger, key, value, context);
+        Exception? failure = RunDecisions(ref before, rules);
+        if (failure is not null || before.IsDenied)
+        {
+            throw Refuse(ref before, trigger.Operation(), failure);
+        }
+    }
+
+    /// <summary>After a write is durable: AfterWrite observers, then the outcome is recorded.</summary>
+    private void CompleteWrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> written, PolicyContext context, RuleTable rules,
+        int triggers, in WriteAdmission admission, string? limitNote)
+    {
+        if (Runs(triggers, PolicyTrigger.AfterWrite))
+        {
+            var after = new PolicyEvaluation(PolicyTrigger.AfterWrite, key, written, context);
+            Observe(ref after, rules, PolicyOperation.Write);
+        }
+
+        if (admission.ModifiedValue is not null)
+        {
+            Record(PolicyOperation.Write, key, context, AuditResult.Modified, admission.ModifyingRule, limitNote);
+        }
+        else if (limitNote is not null)
+        {
+            Record(PolicyOperation.Write, key, context, AuditResult.Allowed, null, limitNote);
+        }
+        else
+        {
+            RecordAllowed(PolicyOperation.Write, key, context);
+        }
+    }
+
+    /// <summary>After the store answered a read: AfterRead handlers chain, then the outcome is recorded.</summary>
+    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    {
+        if (value is null || !Runs(triggers, PolicyTrigger.AfterRead))
+        {
+            RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
+            return value;
+        }
+
+        var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, context);
+        Exception? failure = RunDecisions(ref after, rules);
+        if (failure is not null || after.IsDenied)
+        {
+            throw Refuse(ref after, PolicyOperation.Read, failure);
+        }
+
+        if (after.IsModified)
+        {
+            Record(PolicyOperation.Read, key, context, AuditResult.Modified, after.ModifyingRule, limitNote);
+
+            // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
+            return after.Value.ToArray();
+        }
+
+        RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
+        return value;
+    }
+
+    /// <summary>After a delete is durable: AfterDelete observers (when the key was present), then the outcome.</summary>
+    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    {
+        if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
+        {
+            var after = new PolicyEvaluation(PolicyTrigger.AfterDelete, key, default, context);
+            Observe(ref after, rules, PolicyOperation.Delete);
+        }
+
+        RecordAllowedOrNoted(PolicyOperation.Delete, key, context, limitNote);
+    }
+
+    /// <summary>
+    /// Runs the decision handlers of <paramref name="evaluation"/>'s trigger: compiled sets in order, then run-time rules,
+    /// stopping at the first denial. Returns the exception of a handler that threw (the caller fails closed), else null.
+    /// </summary>
+    private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules)
+    {
+        t_nesting++;
         try
         {
             foreach (CompiledPolicySet set in _compiled)
@@ -252,48 +400,54 @@ public sealed partial class PolicyEngine
                     set.Evaluate(ref evaluation);
                     if (evaluation.IsDenied)
                     {
-                        break;
+                        return null;
                     }
                 }
             }
 
-            if (!evaluation.IsDenied)
+            TriggerRules runtime = rules[evaluation.Trigger];
+            if (!runtime.IsEmpty)
             {
-                TriggerRules runtime = rules[evaluation.Trigger];
-                if (!runtime.IsEmpty)
-                {
-                    runtime.Evaluate(ref evaluation);
-                }
+                runtime.Evaluate(ref evaluation);
             }
+
+            return null;
         }
         catch (Exception exception)
         {
+            return exception;
+        }
+        finally
+        {
+            t_nesting--;
+        }
+    }
+
+    /// <summary>
+    /// Records a refusal by <paramref name="evaluation"/> (a denial, a fault, or the handler exception
+    /// <paramref name="failure"/>) and returns the exception to throw.
+    /// </summary>
+    private PolicyViolationException Refuse(ref PolicyEvaluation evaluation, PolicyOperation operation, Exception? failure)
+    {
+        if (failure is not null)
+        {
             PolicyRuleInfo? culprit = evaluation.CurrentRule;
             Record(operation, evaluation.Key, evaluation.Context, AuditResult.Failed, culprit,
-                $"{exception.GetType().Name}: {exception.Message}");
-            throw new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, culprit,
-                "the handler threw " + exception.GetType().Name, evaluation.Context.AgentId, exception);
-        }
-
-        if (!evaluation.IsDenied)
-        {
-            return true;
+                $"{failure.GetType().Name}: {failure.Message}");
+            return new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, culprit,
+                "the handler threw " + failure.GetType().Name, evaluation.Context.AgentId, failure);
         }
 
         AuditResult result = evaluation.IsFaulted ? AuditResult.Failed : AuditResult.Denied;
         Record(operation, evaluation.Key, evaluation.Context, result, evaluation.DecidingRule, evaluation.Reason);
-        if (throwOnDeny || evaluation.IsFaulted)
-        {
-            throw new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, evaluation.DecidingRule,
-                evaluation.Reason, evaluation.Context.AgentId);
-        }
-
-        return false;
+        return new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, evaluation.DecidingRule,
+            evaluation.Reason, evaluation.Context.AgentId);
     }
 
     /// <summary>Runs AfterWrite/AfterDelete observers; a throw is audited as failed and reported as committed.</summary>
     private void Observe(ref PolicyEvaluation evaluation, RuleTable rules, PolicyOperation operation)
     {
+        t_nesting++;
         try
         {
             foreach (CompiledPolicySet set in _compiled)
@@ -317,21 +471,61 @@ public sealed partial class PolicyEngine
                 $"committed, then the handler threw {exception.GetType().Name}: {exception.Message}");
             throw new PolicyHandlerException(operation, evaluation.Key, culprit, evaluation.Context.AgentId, exception);
         }
+        finally
+        {
+            t_nesting--;
+        }
     }
 
-    private void AcquireOrThrow(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
+    /// <summary>
+    /// Refuses an operation started from inside handlers nested deeper than the engine allows (a handler that calls the
+    /// engine on its own key would otherwise recurse until the process dies of a stack overflow).
+    /// </summary>
+    private void CheckNesting(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
-        if (_limiter.TryAcquire(operation, context, out RateLimitRefusal refusal))
+        if (t_nesting < _maxNestingDepth)
         {
             return;
         }
 
-        string detail = RateLimitExceededException.DescribeLimit(refusal.Rule, refusal.ScopeValue, refusal.RetryAfter);
-        Record(operation, key, context, AuditResult.RateLimited, null, detail, refusal.Rule.ToString());
-        throw new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId);
+        string reason = $"guarded operations nested {t_nesting} deep inside handlers (the limit is {_maxNestingDepth}); " +
+            "a handler that calls the engine must not recurse without end";
+        Record(operation, key, context, AuditResult.Failed, null, reason);
+        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+            $"{PolicyViolationException.Verb(operation)} of \"{System.Text.Encoding.UTF8.GetString(key)}\" refused: {reason}.");
+    }
+
+    /// <summary>A store failure: counted and audited as failed with the exception's type; the caller rethrows it.</summary>
+    private void RecordStoreFailure(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, Exception exception, string? detail = null)
+    {
+        string reason = exception is OperationCanceledException
+            ? $"{exception.GetType().Name}: cancelled in the store{detail}"
+            : $"store failed with {exception.GetType().Name}: {exception.Message}{detail}";
+        Record(operation, key, context, AuditResult.Failed, null, reason);
     }
 
     private static bool Runs(int triggers, PolicyTrigger trigger) => (triggers & (1 << (int)trigger)) != 0;
+
+    private static void ReturnBuffer(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            // Cleared: the pool is shared with the rest of the process and the bytes may be a secret.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    private void RecordAllowedOrNoted(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, string? note)
+    {
+        if (note is null)
+        {
+            RecordAllowed(operation, key, context);
+        }
+        else
+        {
+            Record(operation, key, context, AuditResult.Allowed, null, note);
+        }
+    }
 
     /// <summary>The allowed outcome: counted, and audited when audit is on. The common path, kept small.</summary>
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)

@@ -45,6 +45,21 @@ internal sealed class RuleTable
         return new RuleTable(triggers, Count + 1);
     }
 
+    /// <summary>A new table holding every rule of this one but <paramref name="rule"/> (by identity); this one when it is absent.</summary>
+    public RuleTable Without(RuntimeRule rule)
+    {
+        int index = (int)rule.Info.Trigger;
+        TriggerRules shrunk = _triggers[index].Without(rule);
+        if (ReferenceEquals(shrunk, _triggers[index]))
+        {
+            return this;
+        }
+
+        var triggers = (TriggerRules[])_triggers.Clone();
+        triggers[index] = shrunk;
+        return new RuleTable(triggers, Count - 1);
+    }
+
     private static RuleTable CreateEmpty()
     {
         var triggers = new TriggerRules[TriggerCount];
@@ -94,6 +109,53 @@ internal sealed class TriggerRules
         }
 
         return new TriggerRules(byFirstSegment, any, Count + 1);
+    }
+
+    /// <summary>A copy without <paramref name="rule"/> (by identity); this instance when it is absent.</summary>
+    public TriggerRules Without(RuntimeRule rule)
+    {
+        if (rule.FirstSegment is null)
+        {
+            int index = Array.IndexOf(_anyFirstSegment, rule);
+            if (index < 0)
+            {
+                return this;
+            }
+
+            var byFirst = new Dictionary<byte[], RuntimeRule[]>(_byFirstSegment, ByteSegmentComparer.Instance);
+            return new TriggerRules(byFirst, Remove(_anyFirstSegment, index), Count - 1);
+        }
+
+        if (!_byFirstSegment.TryGetValue(rule.FirstSegment, out RuntimeRule[]? group) || Array.IndexOf(group, rule) is var at && at < 0)
+        {
+            return this;
+        }
+
+        var byFirstSegment = new Dictionary<byte[], RuntimeRule[]>(_byFirstSegment, ByteSegmentComparer.Instance);
+        RuntimeRule[] rest = Remove(group, Array.IndexOf(group, rule));
+        if (rest.Length == 0)
+        {
+            byFirstSegment.Remove(rule.FirstSegment);
+        }
+        else
+        {
+            byFirstSegment[rule.FirstSegment] = rest;
+        }
+
+        return new TriggerRules(byFirstSegment, _anyFirstSegment, Count - 1);
+    }
+
+    private static RuntimeRule[] Remove(RuntimeRule[] rules, int index)
+    {
+        if (rules.Length == 1)
+        {
+            return NoRules;
+        }
+
+        var result = new RuntimeRule[rules.Length - 1];
+        Array.Copy(rules, 0, result, 0, index);
+        Array.Copy(rules, index + 1, result, index, result.Length - index);
+        return result;
     }
 
     /// <summary>

@@ -78,6 +78,22 @@ public class PolicyViolationException : Exception
     /// <summary>The caller's agent id.</summary>
     public string? AgentId { get; }
 
+    /// <summary>
+    /// For a refused <see cref="PolicyEngine.Write(WriteBatch, PolicyContext?)"/>: the index of the item that refused the
+    /// batch (nothing of the batch was written); null for single operations.
+    /// </summary>
+    public int? BatchItemIndex { get; private init; }
+
+    /// <summary>A refusal whose message the engine words itself (store-independent refusals, batches).</summary>
+    internal static PolicyViolationException Create(
+        PolicyOperation operation, byte[] keyBytes, PolicyTrigger? trigger, PolicyRuleInfo? rule, string? reason,
+        string? agentId, Exception? innerException, string message, int? batchItemIndex = null) =>
+        new(operation, keyBytes, trigger, rule, reason, agentId, innerException, message) { BatchItemIndex = batchItemIndex };
+
+    /// <summary>The default message of a refusal.</summary>
+    internal static string DescribeRefusal(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, string? reason, Exception? inner) =>
+        Describe(operation, key.ToArray(), rule, reason, inner);
+
     internal static string Verb(PolicyOperation operation) => operation switch
     {
         PolicyOperation.Read => "Read",

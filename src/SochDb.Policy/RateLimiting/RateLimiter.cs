@@ -32,7 +32,8 @@ internal sealed class RateLimiter
         _lastSweep = _clock.GetTimestamp();
     }
 
-    public void Add(RateLimitRule rule)
+    /// <summary>Adds a limit; returns its state, the handle for <see cref="Remove"/>.</summary>
+    public RateLimitState Add(RateLimitRule rule)
     {
         lock (_lock)
         {
@@ -50,8 +51,43 @@ internal sealed class RateLimiter
             }
 
             Volatile.Write(ref _byOperation, next);
+            return state;
         }
     }
+
+    /// <summary>Removes the limit <paramref name="state"/> (by identity); false when it was already removed.</summary>
+    public bool Remove(RateLimitState state)
+    {
+        lock (_lock)
+        {
+            bool found = false;
+            var next = (RateLimitState[][])_byOperation.Clone();
+            for (int op = 0; op < next.Length; op++)
+            {
+                int index = Array.IndexOf(next[op], state);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                found = true;
+                var shrunk = new RateLimitState[next[op].Length - 1];
+                Array.Copy(next[op], 0, shrunk, 0, index);
+                Array.Copy(next[op], index + 1, shrunk, index, shrunk.Length - index);
+                next[op] = shrunk.Length == 0 ? NoLimits : shrunk;
+            }
+
+            if (found)
+            {
+                Volatile.Write(ref _byOperation, next);
+            }
+
+            return found;
+        }
+    }
+
+    /// <summary>The limits that apply to <paramref name="operation"/> (its own and those on All), in the order added.</summary>
+    public RateLimitState[] LimitsFor(PolicyOperation operation) => Volatile.Read(ref _byOperation)[(int)operation];
 
     /// <summary>Whether any limit applies to <paramref name="operation"/>.</summary>
     public bool Applies(PolicyOperation operation) => Volatile.Read(ref _byOperation)[(int)operation].Length != 0;
@@ -73,6 +109,80 @@ internal sealed class RateLimiter
         return limits.Length == 1
             ? TryAcquireOne(limits[0], context, now, out refusal)
             : TryAcquireAll(limits, context, now, out refusal);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="writes"/> tokens from every Write limit, <paramref name="deletes"/> from every Delete limit and
+    /// their sum from every All limit, or nothing at all (a batch is admitted whole or not at all).
+    /// </summary>
+    public bool TryAcquireBatch(int writes, int deletes, PolicyContext context, out RateLimitRefusal refusal)
+    {
+        RateLimitState[][] byOperation = Volatile.Read(ref _byOperation);
+        RateLimitState[] writeLimits = writes > 0 ? byOperation[(int)PolicyOperation.Write] : NoLimits;
+        RateLimitState[] deleteLimits = deletes > 0 ? byOperation[(int)PolicyOperation.Delete] : NoLimits;
+        if (writeLimits.Length == 0 && deleteLimits.Length == 0)
+        {
+            refusal = default;
+            return true;
+        }
+
+        // Each distinct limit with the tokens it must give: a limit on All appears under both operations.
+        var demands = new System.Collections.Generic.List<(RateLimitState Limit, long Tokens)>(writeLimits.Length + deleteLimits.Length);
+        foreach (RateLimitState limit in writeLimits)
+        {
+            demands.Add((limit, limit.Rule.Operation == PolicyOperation.All ? (long)writes + deletes : writes));
+        }
+
+        foreach (RateLimitState limit in deleteLimits)
+        {
+            if (limit.Rule.Operation != PolicyOperation.All || writes == 0)
+            {
+                demands.Add((limit, limit.Rule.Operation == PolicyOperation.All ? (long)writes + deletes : deletes));
+            }
+        }
+
+        long now = _clock.GetTimestamp();
+        long longestWait = 0;
+        int refusing = -1;
+        string? refusedValue = null;
+        var buckets = new TokenBucket[demands.Count];
+        lock (_lock)
+        {
+            SweepIfDue(now);
+            for (int i = 0; i < demands.Count; i++)
+            {
+                (RateLimitState limit, long tokens) = demands[i];
+                string? value = limit.ScopeValue(context);
+                TokenBucket bucket = limit.BucketFor(value, now);
+                bucket.Refill(now, limit.Shape);
+                buckets[i] = bucket;
+                if (bucket.Tokens < tokens)
+                {
+                    long wait = tokens > limit.Shape.Capacity ? long.MaxValue : bucket.TicksUntilTokens(tokens, limit.Shape);
+                    if (refusing < 0 || wait > longestWait)
+                    {
+                        refusing = i;
+                        refusedValue = value;
+                        longestWait = wait;
+                    }
+                }
+            }
+
+            if (refusing < 0)
+            {
+                for (int i = 0; i < demands.Count; i++)
+                {
+                    buckets[i].Take(demands[i].Tokens);
+                }
+
+                refusal = default;
+                return true;
+            }
+        }
+
+        refusal = new RateLimitRefusal(demands[refusing].Limit.Rule, refusedValue,
+            longestWait == long.MaxValue ? TimeSpan.MaxValue : ToTimeSpan(longestWait));
+        return false;
     }
 
     /// <summary>The common case of one applicable limit: no cross-bucket bookkeeping is needed.</summary>

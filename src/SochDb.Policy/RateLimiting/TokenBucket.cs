@@ -110,11 +110,26 @@ internal sealed class TokenBucket
     /// <summary>Takes one token; the caller checked <see cref="Tokens"/> first.</summary>
     public void Take() => Tokens--;
 
+    /// <summary>Takes <paramref name="count"/> tokens; the caller checked <see cref="Tokens"/> first.</summary>
+    public void Take(long count) => Tokens -= count;
+
     /// <summary>Whether the bucket, brought up to <paramref name="now"/>, would be full (and so is indistinguishable from a new one).</summary>
     public bool IsFullAt(long now, in BucketShape shape)
     {
         Refill(now, shape);
         return Tokens >= shape.Capacity;
+    }
+
+    /// <summary>Timestamp ticks until <paramref name="count"/> whole tokens are available (at most the capacity).</summary>
+    public long TicksUntilTokens(long count, in BucketShape shape)
+    {
+        if (Tokens >= count)
+        {
+            return 0;
+        }
+
+        Int128 missing = ((Int128)(count - Tokens) * shape.UnitsPerToken) - Partial;
+        return (long)((missing + shape.Capacity - 1) / shape.Capacity);
     }
 
     /// <summary>Timestamp ticks until the next whole token (0 when one is available).</summary>

@@ -78,8 +78,8 @@ public sealed class PoliciesTests
     {
         using var kit = new EngineTestKit();
 
-        PolicyRuleInfo first = kit.Engine.BeforeWrite("a", (in PolicyRequest _) => PolicyAction.Allow);
-        PolicyRuleInfo named = kit.Engine.BeforeWrite("b", (in PolicyRequest _) => PolicyAction.Allow, "Guards.B");
+        PolicyRuleInfo first = kit.Engine.BeforeWrite("a", (in PolicyRequest _) => PolicyAction.Allow).Rule;
+        PolicyRuleInfo named = kit.Engine.BeforeWrite("b", (in PolicyRequest _) => PolicyAction.Allow, "Guards.B").Rule;
 
         Assert.Equal("runtime#1", first.HandlerName);
         Assert.Equal("[BeforeWrite(\"b\")] Guards.B", named.ToString());
