@@ -16,10 +16,10 @@ namespace SochDb.Policy.PostgreSql;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A scan reads <see cref="PostgresDatabaseOptions.ScanPageSize"/> entries per statement: the synchronous
-/// <see cref="Scan"/> reads the first page when called (a range that fits in one page is a snapshot of that moment),
-/// the following pages as the caller advances. Each page is one consistent read; a scan spanning pages sees every key
-/// once and in order, and may see writes committed between its pages.
+/// A scan reads <see cref="PostgresDatabaseOptions.ScanPageSize"/> entries per statement, the first when enumeration
+/// starts and each next one when the caller has consumed the previous one; no connection is held between pages, so an
+/// abandoned scan holds nothing. Each page is one consistent read; a scan spanning pages yields keys in strictly
+/// increasing order, never one twice, and may see writes committed between its pages.
 /// </para>
 /// <para>
 /// Failures: a server error, a lost connection or a timeout surfaces as <see cref="PostgresStoreException"/> naming the
@@ -135,36 +135,12 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix)
     {
         ThrowIfDisposed();
-        byte[] lower = prefix.ToArray();
-        byte[]? upper = PostgresSchema.UpperBound(prefix);
-        List<KeyValuePair<byte[], byte[]>> first = ReadPage(lower, upper, first: true, async: false, CancellationToken.None).GetAwaiter().GetResult();
-        return ContinueScan(first, upper);
+        return ScanPages(prefix.ToArray(), PostgresSchema.UpperBound(prefix));
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        byte[] lower = prefix.ToArray();
-        byte[]? upper = PostgresSchema.UpperBound(prefix.Span);
-        bool first = true;
-        while (true)
-        {
-            List<KeyValuePair<byte[], byte[]>> page = await ReadPage(lower, upper, first, async: true, cancellationToken).ConfigureAwait(false);
-            foreach (KeyValuePair<byte[], byte[]> entry in page)
-            {
-                yield return entry;
-            }
-
-            if (page.Count < _pageSize)
-            {
-                yield break;
-            }
-
-            lower = page[^1].Key;
-            first = false;
-        }
-    }
+    public IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken = default) =>
+        ScanPagesAsync(prefix.ToArray(), PostgresSchema.UpperBound(prefix.Span), cancellationToken);
 
     /// <summary>Closes the connection pool. Operations in flight finish or fail; later ones throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
@@ -418,10 +394,14 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
         }
     }
 
-    private IEnumerable<KeyValuePair<byte[], byte[]>> ContinueScan(List<KeyValuePair<byte[], byte[]>> page, byte[]? upper)
+    /// <summary>Reads page after page as the caller advances; nothing is read before the first MoveNext.</summary>
+    private IEnumerable<KeyValuePair<byte[], byte[]>> ScanPages(byte[] lower, byte[]? upper)
     {
+        bool first = true;
         while (true)
         {
+            ThrowIfDisposed();
+            List<KeyValuePair<byte[], byte[]>> page = ReadPage(lower, upper, first, async: false, CancellationToken.None).GetAwaiter().GetResult();
             foreach (KeyValuePair<byte[], byte[]> entry in page)
             {
                 yield return entry;
@@ -432,8 +412,31 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
                 yield break;
             }
 
+            lower = page[^1].Key;
+            first = false;
+        }
+    }
+
+    private async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanPagesAsync(byte[] lower, byte[]? upper, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        bool first = true;
+        while (true)
+        {
             ThrowIfDisposed();
-            page = ReadPage(page[^1].Key, upper, first: false, async: false, CancellationToken.None).GetAwaiter().GetResult();
+            List<KeyValuePair<byte[], byte[]>> page = await ReadPage(lower, upper, first, async: true, cancellationToken).ConfigureAwait(false);
+            foreach (KeyValuePair<byte[], byte[]> entry in page)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return entry;
+            }
+
+            if (page.Count < _pageSize)
+            {
+                yield break;
+            }
+
+            lower = page[^1].Key;
+            first = false;
         }
     }
 

@@ -214,7 +214,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         Assert.IsType<PostgresException>(put.InnerException);
         PostgresStoreException get = Assert.Throws<PostgresStoreException>(() => store.Get(new byte[] { 0xFF, 0x00 }));
         Assert.Contains("read of key 0xFF00", get.Message);
-        Assert.Throws<PostgresStoreException>(() => store.Scan(""));
+        Assert.Throws<PostgresStoreException>(() => store.Scan("").ToList());
     }
 
     [Fact]

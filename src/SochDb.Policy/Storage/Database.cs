@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SochDb;
 
@@ -21,6 +23,7 @@ public abstract class Database : IKeyValueStore
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, white space, not a valid path, or a directory.</exception>
     /// <exception cref="System.IO.DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="System.IO.InvalidDataException">The file exists and is not a SQLite database, or holds a table of the store's name with another shape.</exception>
+    /// <exception cref="DatabaseCorruptException">The file is a damaged SQLite database (found by the checks made while opening; see <see cref="DatabaseOptions.VerifyOnOpen"/>).</exception>
     /// <exception cref="System.IO.IOException">SQLite could not open or set up the file (for example, no permission).</exception>
     public static Database Open(string path, DatabaseOptions? options = null) => SqliteDatabase.OpenFile(path, options ?? new DatabaseOptions());
 
@@ -41,6 +44,44 @@ public abstract class Database : IKeyValueStore
 
     /// <inheritdoc />
     public abstract void Write(WriteBatch batch);
+
+    /// <inheritdoc />
+    /// <remarks>Completes synchronously, without allocating.</remarks>
+    public virtual ValueTask PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Put(key.Span, value.Span);
+        return default;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes synchronously.</remarks>
+    public virtual ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<byte[]?>(TryGet(key.Span, out byte[]? value) ? value : null);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes synchronously, without allocating.</remarks>
+    public virtual ValueTask<bool> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<bool>(Delete(key.Span));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Completes synchronously, without allocating.</remarks>
+    public virtual ValueTask WriteAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(batch);
+        return default;
+    }
+
+    /// <inheritdoc />
+    public virtual IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken = default) =>
+        KeyValueStoreAsync.FromSync(Scan(prefix.Span), cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
@@ -69,4 +110,15 @@ public sealed class DatabaseOptions
 {
     /// <summary>Durability of each commit; default <see cref="Durability.Full"/>.</summary>
     public Durability Durability { get; init; } = Durability.Full;
+
+    /// <summary>
+    /// Whether <see cref="Database.Open"/> reads the whole file with SQLite's <c>quick_check</c> before using it, and
+    /// refuses a damaged file with <see cref="DatabaseCorruptException"/>; default <see langword="false"/>.
+    /// </summary>
+    /// <remarks>
+    /// The check reads every page, so its cost grows with the file (see docs/storage.md for measurements). Without it,
+    /// opening still reads the schema and the first and last entries (cost: the depth of the tree), and damage met later
+    /// by any operation surfaces as <see cref="DatabaseCorruptException"/>.
+    /// </remarks>
+    public bool VerifyOnOpen { get; init; }
 }

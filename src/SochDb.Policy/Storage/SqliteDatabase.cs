@@ -9,9 +9,9 @@ using Microsoft.Data.Sqlite;
 namespace SochDb;
 
 /// <summary>
-/// The durable store behind <see cref="Database.Open"/>: one SQLite file in WAL mode holding one
-/// <c>WITHOUT ROWID</c> table keyed by a <c>BLOB PRIMARY KEY</c> (SQLite compares blobs with <c>memcmp</c>,
-/// which is the ordinal order of <see cref="ByteKeyComparer"/>).
+/// The durable store behind <see cref="Database.Open"/>: one SQLite file in WAL mode holding one table whose key
+/// column is a <c>BLOB</c> with a unique index (SQLite compares blobs with <c>memcmp</c>, which is the ordinal order
+/// of <see cref="ByteKeyComparer"/>). The layout is described in <see cref="SqliteSchema"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,14 +26,21 @@ namespace SochDb;
 /// <para>
 /// Each connection keeps its statements prepared for its lifetime, since per-command setup dominates small
 /// operations. <c>synchronous</c> is set on every connection (<see cref="Durability.Full"/>: <c>FULL</c>, an fsync
-/// per commit; <see cref="Durability.Normal"/>: <c>NORMAL</c>). <see cref="Scan"/> reads the matching range in one
-/// statement (one consistent snapshot) and returns it as a list, as the in-memory store does.
+/// per commit; <see cref="Durability.Normal"/>: <c>NORMAL</c>).
+/// </para>
+/// <para>
+/// <see cref="Scan"/> streams page by page (<see cref="SqliteScan"/>): each page is one statement on a pooled reader
+/// that goes back to the pool before the page is yielded, so memory stays bounded whatever the range and an
+/// enumeration that is abandoned without <c>Dispose</c> holds no connection, no lock and no snapshot.
+/// </para>
+/// <para>
+/// Every <see cref="SqliteException"/> is turned into the store's documented exceptions by <see cref="SqliteErrors"/>:
+/// <see cref="DatabaseCorruptException"/> for a damaged file, <see cref="IOException"/> for anything else, both naming
+/// the file.
 /// </para>
 /// </remarks>
-internal sealed class SqliteDatabase : Database
+internal sealed partial class SqliteDatabase : Database
 {
-    private const string TableName = "sochdb_entries";
-
     // Every SQLite 3 database file starts with these 16 bytes ("SQLite format 3" and a NUL).
     private static ReadOnlySpan<byte> FileHeader => "SQLite format 3\0"u8;
 
@@ -60,8 +67,8 @@ internal sealed class SqliteDatabase : Database
 
     /// <summary>
     /// Opens (creating if needed) the database file at <paramref name="path"/>. The directory must exist. On any
-    /// failure nothing is left behind: a file this call created is removed, and a file that is not a SQLite
-    /// database is not touched.
+    /// failure nothing is left behind: a file this call created is removed, and an existing file is not written to
+    /// before its header, its table and (when asked) its integrity were checked.
     /// </summary>
     public static SqliteDatabase OpenFile(string path, DatabaseOptions options)
     {
@@ -126,7 +133,7 @@ internal sealed class SqliteDatabase : Database
         WriterConnection? writer = null;
         try
         {
-            writer = WriterConnection.Open(connectionString, synchronous, fullPath);
+            writer = WriterConnection.Open(connectionString, synchronous, fullPath, options.VerifyOnOpen);
             return new SqliteDatabase(fullPath, connectionString, synchronous, writer);
         }
         catch (Exception e)
@@ -138,13 +145,7 @@ internal sealed class SqliteDatabase : Database
             DeleteIfCreated(fullPath, fileExisted);
             if (e is SqliteException sqlite)
             {
-                if (sqlite.SqliteErrorCode == 26)
-                {
-                    // SQLITE_NOTADB: the header looked right but the rest is not a database.
-                    throw new InvalidDataException($"'{fullPath}' is not a SQLite database (SQLite says: {sqlite.Message}).", sqlite);
-                }
-
-                throw new IOException($"Cannot open the database '{fullPath}': {sqlite.Message}", sqlite);
+                throw SqliteErrors.Translate(sqlite, fullPath, "open");
             }
 
             throw;
@@ -164,6 +165,10 @@ internal sealed class SqliteDatabase : Database
             {
                 _writer.Put(keyCopy, valueCopy);
             }
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "write to");
         }
         finally
         {
@@ -191,6 +196,10 @@ internal sealed class SqliteDatabase : Database
 
             return value is not null;
         }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "read from");
+        }
         finally
         {
             _lifetime.ExitReadLock();
@@ -210,6 +219,10 @@ internal sealed class SqliteDatabase : Database
                 return _writer.Delete(keyCopy);
             }
         }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "write to");
+        }
         finally
         {
             _lifetime.ExitReadLock();
@@ -219,25 +232,10 @@ internal sealed class SqliteDatabase : Database
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix)
     {
-        byte[] lower = prefix.ToArray();
-        byte[]? upper = UpperBound(prefix);
+        // Disposal is reported when Scan is called, as by the in-memory store; each page checks again.
         EnterOperation();
-        try
-        {
-            ReaderConnection reader = RentReader();
-            try
-            {
-                return reader.Scan(lower, upper);
-            }
-            finally
-            {
-                ReturnReader(reader);
-            }
-        }
-        finally
-        {
-            _lifetime.ExitReadLock();
-        }
+        _lifetime.ExitReadLock();
+        return new SqliteScan(this, prefix.ToArray(), UpperBound(prefix));
     }
 
     /// <inheritdoc />
@@ -259,6 +257,10 @@ internal sealed class SqliteDatabase : Database
                 _writer.Write(operations);
             }
         }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "write to");
+        }
         finally
         {
             _lifetime.ExitReadLock();
@@ -274,12 +276,7 @@ internal sealed class SqliteDatabase : Database
         EnterOperation();
         try
         {
-            long writer;
-            lock (_writeLock)
-            {
-                writer = ReadPragma(_writer.Connection, pragma);
-            }
-
+            long writer = RunOnWriter("PRAGMA " + pragma);
             ReaderConnection reader = RentReader();
             try
             {
@@ -293,6 +290,22 @@ internal sealed class SqliteDatabase : Database
         finally
         {
             _lifetime.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> on the writer connection and returns its first value as a number (0 when none): lets
+    /// tests make writes fail the way a full disk or a read-only file does (<c>PRAGMA max_page_count</c>,
+    /// <c>PRAGMA query_only</c>).
+    /// </summary>
+    internal long RunOnWriter(string sql)
+    {
+        lock (_writeLock)
+        {
+            using SqliteCommand command = _writer.Connection.CreateCommand();
+            command.CommandText = sql;
+            object? result = command.ExecuteScalar();
+            return result is null or DBNull ? 0 : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 
@@ -324,6 +337,36 @@ internal sealed class SqliteDatabase : Database
         byte[] bound = prefix.Slice(0, last + 1).ToArray();
         bound[last]++;
         return bound;
+    }
+
+    /// <summary>
+    /// Reads the next page of a scan into <paramref name="page"/>: entries with keys from <paramref name="lower"/>
+    /// (or strictly after <paramref name="after"/>) up to <paramref name="upper"/>. Returns whether more may follow.
+    /// </summary>
+    internal bool ReadPage(byte[] lower, byte[]? after, byte[]? upper, List<KeyValuePair<byte[], byte[]>> page)
+    {
+        page.Clear();
+        EnterOperation();
+        try
+        {
+            ReaderConnection reader = RentReader();
+            try
+            {
+                return reader.ReadPage(lower, after, upper, page);
+            }
+            finally
+            {
+                ReturnReader(reader);
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "read from");
+        }
+        finally
+        {
+            _lifetime.ExitReadLock();
+        }
     }
 
     /// <inheritdoc />
@@ -380,7 +423,7 @@ internal sealed class SqliteDatabase : Database
         }
         catch (SqliteException e)
         {
-            throw new IOException($"Cannot open a reader on the database '{_path}': {e.Message}", e);
+            throw SqliteErrors.Translate(e, _path, "open a reader on");
         }
     }
 
@@ -470,209 +513,5 @@ internal sealed class SqliteDatabase : Database
 
         command.Prepare();
         return command;
-    }
-
-    /// <summary>The one connection that writes, with its prepared statements. Used under the write lock only.</summary>
-    private sealed class WriterConnection : IDisposable
-    {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _put;
-        private readonly SqliteCommand _delete;
-        private readonly SqliteCommand _begin;
-        private readonly SqliteCommand _commit;
-        private readonly SqliteCommand _rollback;
-
-        public SqliteConnection Connection => _connection;
-
-        private WriterConnection(SqliteConnection connection)
-        {
-            _connection = connection;
-            _put = Prepare(connection, $"INSERT INTO {TableName} (k, v) VALUES ($k, $v) ON CONFLICT (k) DO UPDATE SET v = excluded.v", "$k", "$v");
-            _delete = Prepare(connection, $"DELETE FROM {TableName} WHERE k = $k", "$k");
-            // Plain BEGIN/COMMIT statements rather than SqliteTransaction, so the prepared commands need no rebinding.
-            _begin = Prepare(connection, "BEGIN IMMEDIATE");
-            _commit = Prepare(connection, "COMMIT");
-            _rollback = Prepare(connection, "ROLLBACK");
-        }
-
-        public static WriterConnection Open(string connectionString, string synchronous, string fullPath)
-        {
-            SqliteConnection connection = OpenConnection(connectionString, synchronous);
-            try
-            {
-                using (SqliteCommand setup = connection.CreateCommand())
-                {
-                    // Read the schema before writing anything: a file that is not a database, or a table of our
-                    // name with another shape, fails here and the file stays as it was.
-                    CheckExistingTable(setup, fullPath);
-
-                    setup.CommandText = "PRAGMA journal_mode=WAL";
-                    string? mode = setup.ExecuteScalar() as string;
-                    if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw new IOException($"Cannot open the database '{fullPath}': SQLite refused WAL mode (journal mode is '{mode}').");
-                    }
-
-                    setup.CommandText = $"CREATE TABLE IF NOT EXISTS {TableName} (k BLOB NOT NULL PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID";
-                    setup.ExecuteNonQuery();
-                }
-
-                return new WriterConnection(connection);
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-        }
-
-        private static void CheckExistingTable(SqliteCommand setup, string fullPath)
-        {
-            setup.CommandText = $"SELECT name, upper(type), pk FROM pragma_table_info('{TableName}') ORDER BY cid";
-            var columns = new List<string>();
-            using (SqliteDataReader reader = setup.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    columns.Add($"{reader.GetString(0)} {reader.GetString(1)}{(reader.GetInt64(2) != 0 ? " PRIMARY KEY" : "")}");
-                }
-            }
-
-            if (columns.Count > 0 && !(columns.Count == 2 && columns[0] == "k BLOB PRIMARY KEY" && columns[1] == "v BLOB"))
-            {
-                throw new InvalidDataException(
-                    $"'{fullPath}' has a table '{TableName}' that is not a SochDB store (its columns are: {string.Join(", ", columns)}); the file was left unchanged.");
-            }
-        }
-
-        public void Put(byte[] key, byte[] value)
-        {
-            _put.Parameters[0].Value = key;
-            _put.Parameters[1].Value = value;
-            _put.ExecuteNonQuery();
-        }
-
-        public bool Delete(byte[] key)
-        {
-            _delete.Parameters[0].Value = key;
-            return _delete.ExecuteNonQuery() > 0;
-        }
-
-        public void Write(IReadOnlyList<(byte[] Key, byte[]? Value)> operations)
-        {
-            _begin.ExecuteNonQuery();
-            try
-            {
-                foreach ((byte[] key, byte[]? value) in operations)
-                {
-                    if (value is null)
-                    {
-                        Delete(key);
-                    }
-                    else
-                    {
-                        Put(key, value);
-                    }
-                }
-
-                _commit.ExecuteNonQuery();
-            }
-            catch
-            {
-                try
-                {
-                    _rollback.ExecuteNonQuery();
-                }
-                catch (SqliteException)
-                {
-                    // SQLite already rolled back (some errors end the transaction); the first error is the one to report.
-                }
-
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            _put.Dispose();
-            _delete.Dispose();
-            _begin.Dispose();
-            _commit.Dispose();
-            _rollback.Dispose();
-            _connection.Dispose();
-        }
-    }
-
-    /// <summary>A read-only connection with its prepared statements. Used by one thread at a time.</summary>
-    private sealed class ReaderConnection : IDisposable
-    {
-        private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _get;
-        private readonly SqliteCommand _scanRange;
-        private readonly SqliteCommand _scanFrom;
-
-        private ReaderConnection(SqliteConnection connection)
-        {
-            _connection = connection;
-            _get = Prepare(connection, $"SELECT v FROM {TableName} WHERE k = $k", "$k");
-            _scanRange = Prepare(connection, $"SELECT k, v FROM {TableName} WHERE k >= $lo AND k < $hi ORDER BY k", "$lo", "$hi");
-            _scanFrom = Prepare(connection, $"SELECT k, v FROM {TableName} WHERE k >= $lo ORDER BY k", "$lo");
-        }
-
-        public SqliteConnection Connection => _connection;
-
-        public static ReaderConnection Open(string connectionString, string synchronous)
-        {
-            SqliteConnection connection = OpenConnection(connectionString, synchronous);
-            try
-            {
-                return new ReaderConnection(connection);
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-        }
-
-        public byte[]? Get(byte[] key)
-        {
-            _get.Parameters[0].Value = key;
-            using SqliteDataReader reader = _get.ExecuteReader();
-            return reader.Read() ? reader.GetFieldValue<byte[]>(0) : null;
-        }
-
-        public List<KeyValuePair<byte[], byte[]>> Scan(byte[] lower, byte[]? upper)
-        {
-            SqliteCommand command;
-            if (upper is null)
-            {
-                command = _scanFrom;
-                command.Parameters[0].Value = lower;
-            }
-            else
-            {
-                command = _scanRange;
-                command.Parameters[0].Value = lower;
-                command.Parameters[1].Value = upper;
-            }
-
-            var result = new List<KeyValuePair<byte[], byte[]>>();
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                result.Add(new KeyValuePair<byte[], byte[]>(reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1)));
-            }
-
-            return result;
-        }
-
-        public void Dispose()
-        {
-            _get.Dispose();
-            _scanRange.Dispose();
-            _scanFrom.Dispose();
-            _connection.Dispose();
-        }
     }
 }

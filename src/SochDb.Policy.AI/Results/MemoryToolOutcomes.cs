@@ -1,0 +1,73 @@
+using System;
+using System.Globalization;
+
+namespace SochDb.Policy.AI;
+
+/// <summary>
+/// Maps what the engine threw to what the model is told. The model gets the policy's own words (the rule and the
+/// reason its author wrote) and nothing else: never an exception message (it can quote keys, values or internals).
+/// </summary>
+internal static class MemoryToolOutcomes
+{
+    public static MemoryToolResult InvalidArgument(ToolArgumentException refused) => new()
+    {
+        Status = MemoryToolStatus.InvalidArgument,
+        Argument = refused.Argument,
+        Reason = $"'{refused.Argument}' {refused.Reason}; nothing was read or changed",
+    };
+
+    public static MemoryToolResult FromException(Exception exception, string? key) => exception switch
+    {
+        RateLimitExceededException limited => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.RateLimited,
+            Key = key,
+            Reason = limited.Reason,
+            Rule = limited.Limit.ToString(),
+            RetryAfterSeconds = RetryAfterSeconds(limited.RetryAfter),
+        },
+        PolicyViolationException { InnerException: not null } failed => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Committed = false,
+            Reason = "a policy rule failed while judging this request, so it was refused; nothing was changed",
+            Rule = failed.Rule?.ToString(),
+        },
+        PolicyViolationException denied => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Denied,
+            Key = key,
+            Reason = string.IsNullOrEmpty(denied.Reason) ? "denied by policy" : denied.Reason,
+            Rule = denied.Rule?.ToString(),
+        },
+        PolicyHandlerException observer => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Committed = true,
+            Reason = "the change was committed, but a policy rule that runs afterwards failed; do not repeat the change",
+            Rule = observer.Rule?.ToString(),
+        },
+        ContextResolutionException => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Committed = false,
+            Reason = "the host could not establish who is calling; nothing was read or changed",
+        },
+        _ => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Reason = "the memory store failed to complete the operation; try again later",
+        },
+    };
+
+    /// <summary>Whole seconds, rounded up, at least 1: waiting that long always finds a token.</summary>
+    internal static long RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+
+    internal static string Timestamp(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}
