@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SochDb.Policy.Generators.Model;
+using SochDb.Policy.Matching.Planning;
 
 namespace SochDb.Policy.Generators;
 
@@ -163,7 +164,7 @@ internal static partial class PolicyEmitter
                 rules = new List<RulePlan>();
             }
 
-            WriteRulesAndDescent(node, rules, node.Children, mode);
+            WriteRulesAndDescent(node, rules, node.Children, mode, node.Anchors);
             if (mode.Done is not null)
             {
                 _w.Line(mode.Done);
@@ -186,7 +187,7 @@ internal static partial class PolicyEmitter
                         _w.Line("/// <summary>" + T + ", " + Under(node) + ": adds the matching " + range + " to <paramref name=\"matched\"/>.</summary>")
                          .Line("private static int " + name + "(" + Span + " key, " + Matched + ", int count)")
                          .Open();
-                        WriteRulesAndDescent(node, part, new List<TrieNode>(), mode);
+                        WriteRulesAndDescent(node, part, new List<TrieNode>(), mode, new List<AnchorGroup<RulePlan>>());
                         _w.Line("return count;").Close();
                     });
                 }
@@ -198,7 +199,7 @@ internal static partial class PolicyEmitter
                         _w.Line("/// <summary>" + T + ", " + Under(node) + ": runs the matching " + range + "; false when the evaluation must stop.</summary>")
                          .Line("private static bool " + name + "(" + Evaluation + ", " + Span + " key)")
                          .Open();
-                        WriteRulesAndDescent(node, part, new List<TrieNode>(), new Mode(collect: false, stop: "return false;", done: "return true;"));
+                        WriteRulesAndDescent(node, part, new List<TrieNode>(), new Mode(collect: false, stop: "return false;", done: "return true;"), new List<AnchorGroup<RulePlan>>());
                         _w.Line("return true;").Close();
                     });
                 }
@@ -209,7 +210,7 @@ internal static partial class PolicyEmitter
         /// Tests <paramref name="rules"/> (of <paramref name="node"/>) and goes on into the child the next segment names.
         /// A key that reached a node other than the root starts with the node's path, followed by the key's end or '/'.
         /// </summary>
-        private void WriteRulesAndDescent(TrieNode node, List<RulePlan> rules, List<TrieNode> children, Mode mode)
+        private void WriteRulesAndDescent(TrieNode node, List<RulePlan> rules, List<TrieNode> children, Mode mode, List<AnchorGroup<RulePlan>> anchors)
         {
             var endsHere = new List<RulePlan>();
             var goesOn = new List<RulePlan>();
@@ -227,7 +228,7 @@ internal static partial class PolicyEmitter
                 }
             }
 
-            bool more = goesOn.Count > 0 || children.Count > 0;
+            bool more = goesOn.Count > 0 || children.Count > 0 || anchors.Count > 0;
             string length = Int(node.PathLength);
             if (!node.IsRoot && (endsHere.Count > 0 || more))
             {
@@ -280,10 +281,107 @@ internal static partial class PolicyEmitter
                 WriteRule(node, rule, mode);
             }
 
+            foreach (AnchorGroup<RulePlan> group in anchors)
+            {
+                string name = _trigger.UniqueMethodName("Collect" + node.MethodName + "_By" + AnchorName(group.Kind));
+                _w.Line("// " + Count(CountRules(group), "rule") + " found through " + group.Kind.Describe() + (node.IsRoot ? "" : " after \"" + Comment(node.Path) + "/\"") + ".")
+                 .Line("count = " + name + "(key, matched, count);")
+                 .Gap();
+                _pending.Add(() => WriteAnchorMethod(node, group, name));
+            }
+
             if (children.Count > 0)
             {
                 WriteDescent(node, children, mode);
                 _w.Gap();
+            }
+        }
+
+        private static string Count(int count, string noun) => Int(count) + " " + noun + (count == 1 ? "" : "s");
+
+        private static int CountRules(AnchorGroup<RulePlan> group)
+        {
+            var rules = new HashSet<RulePlan>();
+            foreach (AnchorCase<RulePlan> c in group.Cases)
+            {
+                rules.UnionWith(c.Rules);
+            }
+
+            return rules.Count;
+        }
+
+        private static string AnchorName(AnchorKind kind)
+        {
+            string segment = kind.FromEnd
+                ? (kind.Segment == 0 ? "LastSegment" : "Segment" + Int(kind.Segment) + "FromEnd")
+                : "Segment" + Int(kind.Segment);
+            return kind.Part switch
+            {
+                AnchorPart.Prefix => segment + "Prefix" + Int(kind.Length),
+                AnchorPart.Suffix => segment + "Suffix" + Int(kind.Length),
+                _ => segment,
+            };
+        }
+
+        /// <summary>
+        /// The rules of a node filed under one anchor: finds the part of the key the anchor names, switches on it, and
+        /// tests the few rules filed under that literal.
+        /// </summary>
+        private void WriteAnchorMethod(TrieNode node, AnchorGroup<RulePlan> group, string name)
+        {
+            AnchorKind kind = group.Kind;
+            string start = Int(node.NextStart);
+            string where = kind.Describe() + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
+            _w.Line("/// <summary>" + T + ", " + Under(node) + ": the rules a key can only match when " + Xml(where) + " is a given literal ("
+                    + Count(group.Cases.Count, "literal") + "); adds those that match to <paramref name=\"matched\"/>.</summary>")
+             .Line("private static int " + name + "(" + Span + " key, " + Matched + ", int count)")
+             .Open();
+            if (kind.FromEnd)
+            {
+                _w.Line("int start = SegmentFromEnd(key, " + start + ", " + Int(kind.Segment) + ", out int end);")
+                 .Line("if (start < 0)").Open().Line("return count; // fewer segments").Close()
+                 .Line();
+            }
+            else if (kind.Segment > 0)
+            {
+                _w.Line("int start = SegmentAt(key, " + start + ", " + Int(kind.Segment) + ");")
+                 .Line("if (start < 0)").Open().Line("return count; // fewer segments").Close()
+                 .Line()
+                 .Line("int end = SegmentEnd(key, start);");
+            }
+            else
+            {
+                _w.Line("int start = " + start + ";")
+                 .Line("int end = SegmentEnd(key, start);");
+            }
+
+            _w.Line(Span + " segment = key.Slice(start, end - start);");
+            if (kind.Part != AnchorPart.Whole)
+            {
+                string length = Int(kind.Length);
+                _w.Line("if (segment.Length < " + length + ")").Open().Line("return count;").Close()
+                 .Line()
+                 .Line(kind.Part == AnchorPart.Prefix
+                     ? "segment = segment.Slice(0, " + length + "); // its first " + length + " bytes"
+                     : "segment = segment.Slice(segment.Length - " + length + "); // its last " + length + " bytes");
+            }
+
+            var collect = new Mode(collect: true, stop: null, done: "return count;");
+            WriteCases(node, name, group.Cases, c => WriteAnchorCase(node, c), collect);
+            _w.Gap().Line("return count;").Close();
+        }
+
+        private void WriteAnchorCase(TrieNode node, AnchorCase<RulePlan> found)
+        {
+            foreach (RulePlan rule in found.Rules)
+            {
+                string test = rule.PatternMatcherField >= 0
+                    ? "s_pattern" + Int(rule.PatternMatcherField) + ".IsMatch(key)"
+                    : MatchMethodName(rule) + "(key, " + Int(node.NextStart) + ")";
+                _w.Line("// " + Describe(_plan.Spec, rule.Rule))
+                 .Line("if (" + test + ")").Open()
+                 .Line("matched[count++] = " + Int(rule.TriggerIndex) + ";")
+                 .Close();
             }
         }
 
@@ -304,7 +402,7 @@ internal static partial class PolicyEmitter
             else if (rule.Remainder.Length == 1)
             {
                 string ends = rule.TrailingDoubleStar ? "end < key.Length" : "end == key.Length";
-                string test = TestExpression(rule.Remainder[0], "segment");
+                string test = TestExpression(_plan, rule.Remainder[0], "segment");
                 condition = ends + (test == "true" ? "" : " && " + Parenthesized(test));
             }
             else
@@ -359,10 +457,10 @@ internal static partial class PolicyEmitter
             }
         }
 
-        /// <summary>Goes on into the child whose literal the next segment is (methods of at most <see cref="MaxLiteralsPerMethod"/> literals).</summary>
+        /// <summary>Goes on into the child whose literal the next segment is.</summary>
         private void WriteDescent(TrieNode node, List<TrieNode> children, Mode mode)
         {
-            void Enter(TrieNode child)
+            WriteCases(node, node.MethodName + "_Next", children, child =>
             {
                 if (mode.Collect)
                 {
@@ -372,21 +470,28 @@ internal static partial class PolicyEmitter
                 {
                     _w.Line(WalkName(child) + "(ref e, key);").Line("return;");
                 }
-            }
+            }, mode);
+        }
 
-            if (children.Count <= MaxLiteralsPerMethod)
+        /// <summary>
+        /// A switch on <c>segment</c> over <paramref name="cases"/> (methods of at most <see cref="MaxLiteralsPerMethod"/>
+        /// literals: more are split by length, or by the byte that tells them apart, into methods of their own, each
+        /// split again while it is too big).
+        /// </summary>
+        private void WriteCases<TCase>(TrieNode node, string stem, List<TCase> cases, Action<TCase> body, Mode mode)
+            where TCase : ILiteralCase
+        {
+            if (cases.Count <= MaxLiteralsPerMethod)
             {
-                WriteLiteralSwitch(_w, "segment", children, Enter);
+                WriteLiteralSwitch(_w, "segment", cases, body);
                 return;
             }
 
-            // Too many literals for one method: split them by length, or by the byte that tells them apart, into
-            // methods of their own (each split again while it is too big).
-            SortedDictionary<int, List<TrieNode>> groups = SplitLiterals(children, out int position);
+            SortedDictionary<int, List<TCase>> groups = SplitLiterals(cases, out int position);
             _w.Line(position < 0 ? "switch (segment.Length)" : "switch (segment[" + Int(position) + "])").Open();
-            foreach (KeyValuePair<int, List<TrieNode>> group in groups)
+            foreach (KeyValuePair<int, List<TCase>> group in groups)
             {
-                string name = _trigger.UniqueMethodName(node.MethodName + (position < 0 ? "_NextLength" : "_NextByte") + Int(group.Key));
+                string name = _trigger.UniqueMethodName(stem + (position < 0 ? "Length" : "Byte") + Int(group.Key));
                 string what = position < 0
                     ? "of " + Int(group.Key) + " bytes"
                     : "whose byte " + Int(position) + " is " + ByteLiteral((byte)group.Key).Replace("(byte)", "");
@@ -402,15 +507,15 @@ internal static partial class PolicyEmitter
                 }
 
                 _w.Outdent();
-                List<TrieNode> members = group.Value;
+                List<TCase> members = group.Value;
                 _pending.Add(() =>
                 {
-                    _w.Line("/// <summary>" + T + ", " + Under(node) + ": the next segment, " + Xml(what) + ", names one of " + Int(members.Count) + " literals.</summary>")
+                    _w.Line("/// <summary>" + T + ", " + Under(node) + ": the segment, " + Xml(what) + ", is one of " + Int(members.Count) + " literals.</summary>")
                      .Line(mode.Collect
                          ? "private static int " + name + "(" + Span + " key, " + Span + " segment, " + Matched + ", int count)"
                          : "private static void " + name + "(" + Evaluation + ", " + Span + " key, " + Span + " segment)")
                      .Open();
-                    WriteDescent(node, members, mode);
+                    WriteCases(node, name + "_", members, body, mode);
                     if (mode.Done is not null)
                     {
                         _w.Line(mode.Done);
@@ -445,6 +550,9 @@ internal static partial class PolicyEmitter
              .Line()
              .Line("for (int i = 0; i < matched.Length; i++)")
              .Open()
+             .Line("if (i > 0 && matched[i] == matched[i - 1])")
+             .Open().Line("continue; // found through two literals of one rule: it runs once").Close()
+             .Line()
              .Line("if (!Run" + T + "Rule(ref e, matched[i]))")
              .Open().Line("return;").Close()
              .Close()
@@ -525,10 +633,11 @@ internal static partial class PolicyEmitter
     /// Splits too many literals for one method: by length when they differ in length, else by the byte position where
     /// they differ most (distinct literals of one length always differ somewhere, so every split makes progress).
     /// </summary>
-    private static SortedDictionary<int, List<TrieNode>> SplitLiterals(List<TrieNode> literals, out int position)
+    private static SortedDictionary<int, List<T>> SplitLiterals<T>(List<T> literals, out int position)
+        where T : ILiteralCase
     {
-        var groups = new SortedDictionary<int, List<TrieNode>>();
-        foreach (TrieNode literal in literals)
+        var groups = new SortedDictionary<int, List<T>>();
+        foreach (T literal in literals)
         {
             Add(groups, literal.Bytes.Length, literal);
         }
@@ -541,18 +650,18 @@ internal static partial class PolicyEmitter
 
         position = BestBytePosition(literals);
         groups.Clear();
-        foreach (TrieNode literal in literals)
+        foreach (T literal in literals)
         {
             Add(groups, literal.Bytes[position], literal);
         }
 
         return groups;
 
-        static void Add(SortedDictionary<int, List<TrieNode>> groups, int key, TrieNode literal)
+        static void Add(SortedDictionary<int, List<T>> groups, int key, T literal)
         {
-            if (!groups.TryGetValue(key, out List<TrieNode>? list))
+            if (!groups.TryGetValue(key, out List<T>? list))
             {
-                list = new List<TrieNode>();
+                list = new List<T>();
                 groups.Add(key, list);
             }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using SochDb.Policy.Generators.Model;
+using SochDb.Policy.Matching.Planning;
 
 namespace SochDb.Policy.Generators;
 
@@ -176,8 +177,51 @@ internal static partial class PolicyEmitter
          .Line("int slash = global::System.MemoryExtensions.IndexOf(key.Slice(start), (byte)'/');")
          .Line("return slash < 0 ? key.Length : start + slash;")
          .Close()
-         .Line()
-         .Line("// Span comparisons, spelled out so the file depends on no using directive.")
+         .Line();
+        if (plan.UsesSegmentAt)
+        {
+            w.Line("/// <summary>Where segment <paramref name=\"index\"/> (counted from 0 at <paramref name=\"start\"/>) starts; -1 when the key has fewer segments.</summary>")
+             .Line("private static int SegmentAt(" + Span + " key, int start, int index)")
+             .Open()
+             .Line("for (; index > 0; index--)")
+             .Open()
+             .Line("int slash = global::System.MemoryExtensions.IndexOf(key.Slice(start), (byte)'/');")
+             .Line("if (slash < 0)")
+             .Open().Line("return -1;").Close()
+             .Line()
+             .Line("start += slash + 1;")
+             .Close()
+             .Line()
+             .Line("return start;")
+             .Close()
+             .Line();
+        }
+
+        if (plan.UsesSegmentFromEnd)
+        {
+            w.Line("/// <summary>")
+             .Line("/// Where segment <paramref name=\"index\"/> counted back from the key's last (0) starts, and its <paramref name=\"end\"/>;")
+             .Line("/// -1 when fewer segments follow <paramref name=\"start\"/>.")
+             .Line("/// </summary>")
+             .Line("private static int SegmentFromEnd(" + Span + " key, int start, int index, out int end)")
+             .Open()
+             .Line("end = key.Length;")
+             .Line("for (; index > 0; index--)")
+             .Open()
+             .Line("int slash = global::System.MemoryExtensions.LastIndexOf(key.Slice(start, end - start), (byte)'/');")
+             .Line("if (slash < 0)")
+             .Open().Line("return -1;").Close()
+             .Line()
+             .Line("end = start + slash;")
+             .Close()
+             .Line()
+             .Line("int previous = global::System.MemoryExtensions.LastIndexOf(key.Slice(start, end - start), (byte)'/');")
+             .Line("return previous < 0 ? start : start + previous + 1;")
+             .Close()
+             .Line();
+        }
+
+        w.Line("// Span comparisons, spelled out so the file depends on no using directive.")
          .Line("private static bool Equal(" + Span + " segment, " + Span + " literal) =>")
          .Line("    global::System.MemoryExtensions.SequenceEqual(segment, literal);")
          .Line()
@@ -193,7 +237,8 @@ internal static partial class PolicyEmitter
     /// Chooses among literal children: SequenceEqual when there are few, otherwise a switch on the length and
     /// then on the byte that best separates what is left, so the cost does not grow with the number of children.
     /// </summary>
-    private static void WriteLiteralSwitch(IndentedWriter w, string segment, List<TrieNode> children, System.Action<TrieNode> body)
+    private static void WriteLiteralSwitch<T>(IndentedWriter w, string segment, List<T> children, System.Action<T> body)
+        where T : ILiteralCase
     {
         if (children.Count <= 4)
         {
@@ -201,12 +246,12 @@ internal static partial class PolicyEmitter
             return;
         }
 
-        var byLength = new SortedDictionary<int, List<TrieNode>>();
-        foreach (TrieNode child in children)
+        var byLength = new SortedDictionary<int, List<T>>();
+        foreach (T child in children)
         {
-            if (!byLength.TryGetValue(child.Bytes.Length, out List<TrieNode>? list))
+            if (!byLength.TryGetValue(child.Bytes.Length, out List<T>? list))
             {
-                list = new List<TrieNode>();
+                list = new List<T>();
                 byLength.Add(child.Bytes.Length, list);
             }
 
@@ -214,7 +259,7 @@ internal static partial class PolicyEmitter
         }
 
         w.Line("switch (" + segment + ".Length)").Open();
-        foreach (KeyValuePair<int, List<TrieNode>> group in byLength)
+        foreach (KeyValuePair<int, List<T>> group in byLength)
         {
             w.Line("case " + Int(group.Key) + ":");
             w.Indent();
@@ -226,7 +271,8 @@ internal static partial class PolicyEmitter
         w.Close();
     }
 
-    private static void WriteByteSwitch(IndentedWriter w, string segment, List<TrieNode> sameLength, System.Action<TrieNode> body)
+    private static void WriteByteSwitch<T>(IndentedWriter w, string segment, List<T> sameLength, System.Action<T> body)
+        where T : ILiteralCase
     {
         if (sameLength.Count <= 4)
         {
@@ -235,13 +281,13 @@ internal static partial class PolicyEmitter
         }
 
         int best = BestBytePosition(sameLength);
-        var byByte = new SortedDictionary<byte, List<TrieNode>>();
-        foreach (TrieNode child in sameLength)
+        var byByte = new SortedDictionary<byte, List<T>>();
+        foreach (T child in sameLength)
         {
             byte value = child.Bytes[best];
-            if (!byByte.TryGetValue(value, out List<TrieNode>? list))
+            if (!byByte.TryGetValue(value, out List<T>? list))
             {
-                list = new List<TrieNode>();
+                list = new List<T>();
                 byByte.Add(value, list);
             }
 
@@ -249,7 +295,7 @@ internal static partial class PolicyEmitter
         }
 
         w.Line("switch (" + segment + "[" + Int(best) + "])").Open();
-        foreach (KeyValuePair<byte, List<TrieNode>> group in byByte)
+        foreach (KeyValuePair<byte, List<T>> group in byByte)
         {
             w.Line("case " + ByteLiteral(group.Key) + ":");
             w.Indent();
@@ -262,14 +308,15 @@ internal static partial class PolicyEmitter
     }
 
     /// <summary>The byte position where literals of one length differ most.</summary>
-    private static int BestBytePosition(List<TrieNode> sameLength)
+    private static int BestBytePosition<T>(List<T> sameLength)
+        where T : ILiteralCase
     {
         int best = 0;
         int bestDistinct = 0;
         for (int i = 0; i < sameLength[0].Bytes.Length; i++)
         {
             var seen = new HashSet<byte>();
-            foreach (TrieNode child in sameLength)
+            foreach (T child in sameLength)
             {
                 seen.Add(child.Bytes[i]);
             }
@@ -284,12 +331,13 @@ internal static partial class PolicyEmitter
         return best;
     }
 
-    private static void WriteEqualityChain(IndentedWriter w, string segment, List<TrieNode> children, System.Action<TrieNode> body)
+    private static void WriteEqualityChain<T>(IndentedWriter w, string segment, List<T> children, System.Action<T> body)
+        where T : ILiteralCase
     {
         for (int i = 0; i < children.Count; i++)
         {
-            TrieNode child = children[i];
-            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(child.Segment) + "u8)";
+            T child = children[i];
+            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(child.Literal) + "u8)";
             w.Line((i == 0 ? "if (" : "else if (") + test + ")").Open();
             body(child);
             w.Close();
@@ -331,7 +379,7 @@ internal static partial class PolicyEmitter
         return plan.Spec.Type.GlobalName + "." + r.MethodName + "(" + arguments + ")";
     }
 
-    private static bool NeedsMatchMethod(RulePlan rule) => rule.PatternMatcherField < 0 && rule.Remainder.Length > 1;
+    private static bool NeedsMatchMethod(RulePlan rule) => rule.PatternMatcherField < 0 && (rule.Remainder.Length > 1 || rule.Anchored);
 
     private static string MatchMethodName(RulePlan rule) => "MatchesRule" + Int(rule.Index);
 
@@ -371,7 +419,7 @@ internal static partial class PolicyEmitter
             if (test.Kind != SegmentTestKind.Any)
             {
                 w.Line("segment = key.Slice(start, end - start);")
-                 .Line("if (!" + Parenthesized(TestExpression(test, "segment")) + ")")
+                 .Line("if (!" + Parenthesized(TestExpression(plan, test, "segment")) + ")")
                  .Open().Line("return false;").Close();
             }
 
@@ -390,14 +438,14 @@ internal static partial class PolicyEmitter
     private static string Parenthesized(string expression) =>
         expression.Contains("&&") || expression.Contains("||") ? "(" + expression + ")" : expression;
 
-    private static string TestExpression(SegmentTest test, string segment)
+    private static string TestExpression(DispatchPlan plan, SegmentTest test, string segment)
     {
         switch (test.Kind)
         {
             case SegmentTestKind.Any:
                 return "true";
-            case SegmentTestKind.Matcher:
-                return "s_segment" + Int(test.MatcherField) + ".IsMatch(" + segment + ")";
+            case SegmentTestKind.Program:
+                return "s_segment" + Int(DispatchPlanner.IndexOf(plan.SegmentMatchers, test.Source)) + ".IsMatch(" + segment + ")";
         }
 
         var parts = new List<string>();

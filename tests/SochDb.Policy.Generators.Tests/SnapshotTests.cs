@@ -14,6 +14,7 @@ public class SnapshotTests
     [InlineData(nameof(TestSources.DesignSample), "AgentGuard.AgentPolicies.Policies.g.cs")]
     [InlineData(nameof(TestSources.ClassLevelAndOrdering), "Contoso.Agents.Outer.Inner.Policies.g.cs")]
     [InlineData(nameof(TestSources.ManyTenants), "TenantPolicies.Policies.g.cs")]
+    [InlineData(nameof(TestSources.MixedShapes), "Shapes.MixedPolicies.Policies.g.cs")]
     public void Generated_file_matches_snapshot(string sourceName, string hintName)
     {
         string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;

@@ -79,4 +79,31 @@ internal static class TestSources
             static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
         }
         """;
+
+    /// <summary>
+    /// The shapes real policies mix: wildcard-first segments (<c>*.json</c>, <c>*-draft</c>), a wildcard between
+    /// literals, a leading <c>**/</c>, braces at the root, a character class; enough of them at the root that the
+    /// planner files them by anchor (suffix, segment, last segment) instead of testing each on every key.
+    /// </summary>
+    public const string MixedShapes = """
+        using SochDb.Policy;
+
+        namespace Shapes;
+
+        public static partial class MixedPolicies
+        {
+            [BeforeWrite("*.json")]
+            [BeforeWrite("*.{yaml,yml}")]
+            [BeforeWrite("*-draft")]
+            [BeforeWrite("report-*")]
+            [BeforeWrite("*/cache/*")]
+            [BeforeWrite("**/secret")]
+            [BeforeWrite("**/*.key")]
+            [BeforeWrite("{a,b}17/*")]
+            [BeforeWrite("[a-c]*/tmp/**")]
+            [BeforeWrite("users/*/email")]
+            [BeforeWrite("*")]
+            static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
+        }
+        """;
 }

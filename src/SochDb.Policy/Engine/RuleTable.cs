@@ -1,11 +1,15 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
+using SochDb.Policy.Matching;
+using SochDb.Policy.Matching.Planning;
 
 namespace SochDb.Policy.Engine;
 
 /// <summary>
-/// The run-time rules of one engine, immutable. Registration builds a new table and swaps it in atomically, so an
-/// operation reads one consistent table without a lock and never sees a half-registered rule.
+/// The run-time rules of one engine, immutable. Every change (adding, removing, loading a whole list) builds a new
+/// table and the engine swaps it in atomically, so an operation reads one consistent table without a lock and never
+/// sees a half-registered rule.
 /// </summary>
 internal sealed class RuleTable
 {
@@ -13,12 +17,12 @@ internal sealed class RuleTable
 
     private readonly TriggerRules[] _triggers;
 
-    private RuleTable(TriggerRules[] triggers, int count)
+    private RuleTable(TriggerRules[] triggers)
     {
         _triggers = triggers;
-        Count = count;
         for (int trigger = 0; trigger < triggers.Length; trigger++)
         {
+            Count += triggers[trigger].Count;
             if (!triggers[trigger].IsEmpty)
             {
                 TriggerMask |= 1 << trigger;
@@ -36,127 +40,142 @@ internal sealed class RuleTable
 
     public TriggerRules this[PolicyTrigger trigger] => _triggers[(int)trigger];
 
+    /// <summary>
+    /// A table of <paramref name="rules"/> (any order: each trigger's rules run by <see cref="RuntimeRule.Sequence"/>),
+    /// built in one pass: what loading a whole configuration uses, instead of one rebuild per rule.
+    /// </summary>
+    public static RuleTable Build(IEnumerable<RuntimeRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var perTrigger = new List<RuntimeRule>[TriggerCount];
+        foreach (RuntimeRule rule in rules)
+        {
+            ArgumentNullException.ThrowIfNull(rule, nameof(rules));
+            (perTrigger[(int)rule.Info.Trigger] ??= new List<RuntimeRule>()).Add(rule);
+        }
+
+        var triggers = new TriggerRules[TriggerCount];
+        for (int i = 0; i < TriggerCount; i++)
+        {
+            triggers[i] = perTrigger[i] is { } list ? TriggerRules.Create(list) : TriggerRules.Empty;
+        }
+
+        return new RuleTable(triggers);
+    }
+
     /// <summary>A new table holding every rule of this one plus <paramref name="rule"/>.</summary>
     public RuleTable With(RuntimeRule rule)
     {
         var triggers = (TriggerRules[])_triggers.Clone();
         int index = (int)rule.Info.Trigger;
         triggers[index] = triggers[index].With(rule);
-        return new RuleTable(triggers, Count + 1);
+        return new RuleTable(triggers);
     }
 
-    /// <summary>A new table holding every rule of this one but <paramref name="rule"/> (by identity); this one when it is absent.</summary>
+    /// <summary>A new table without <paramref name="rule"/> (compared by identity); this table when it does not hold it.</summary>
     public RuleTable Without(RuntimeRule rule)
     {
         int index = (int)rule.Info.Trigger;
-        TriggerRules shrunk = _triggers[index].Without(rule);
-        if (ReferenceEquals(shrunk, _triggers[index]))
+        TriggerRules without = _triggers[index].Without(rule);
+        if (ReferenceEquals(without, _triggers[index]))
         {
             return this;
         }
 
         var triggers = (TriggerRules[])_triggers.Clone();
-        triggers[index] = shrunk;
-        return new RuleTable(triggers, Count - 1);
+        triggers[index] = without;
+        return new RuleTable(triggers);
     }
+
+    /// <summary>Whether the table holds <paramref name="rule"/> (by identity).</summary>
+    public bool Contains(RuntimeRule rule) => _triggers[(int)rule.Info.Trigger].Contains(rule);
 
     private static RuleTable CreateEmpty()
     {
         var triggers = new TriggerRules[TriggerCount];
         Array.Fill(triggers, TriggerRules.Empty);
-        return new RuleTable(triggers, 0);
+        return new RuleTable(triggers);
     }
 }
 
 /// <summary>
-/// The rules of one trigger, grouped by the literal first segment of their pattern. A key only meets the rules of its
-/// own first segment plus the rules whose pattern starts with a wildcard, merged back into registration order; so the
-/// cost of a decision follows the number of rules that could match, not the number registered.
+/// The rules of one trigger, filed in the dispatch tree the source generator also uses (literal paths, then anchors:
+/// a segment, suffix or prefix a matching key must hold), so the cost of a decision follows the key and the rules
+/// that could match it, not the number registered. The delegates sit at the leaves: matching rules are collected by
+/// position, sorted, and run in registration order.
 /// </summary>
 internal sealed class TriggerRules
 {
-    private static readonly RuntimeRule[] NoRules = Array.Empty<RuntimeRule>();
+    // Collected positions up to this many live on the stack; more (thousands of rules matching one key) use a pooled array.
+    private const int StackLimit = 128;
 
-    private readonly Dictionary<byte[], RuntimeRule[]> _byFirstSegment;
-    private readonly Dictionary<byte[], RuntimeRule[]>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private readonly RuntimeRule[] _anyFirstSegment;
+    private readonly RuntimeRule[] _rules;
+    private readonly DispatchNode? _root;
+    private readonly int _capacity;
 
-    private TriggerRules(Dictionary<byte[], RuntimeRule[]> byFirstSegment, RuntimeRule[] anyFirstSegment, int count)
+    private TriggerRules(RuntimeRule[] rules)
     {
-        _byFirstSegment = byFirstSegment;
-        _lookup = byFirstSegment.GetAlternateLookup<ReadOnlySpan<byte>>();
-        _anyFirstSegment = anyFirstSegment;
-        Count = count;
+        _rules = rules;
+        if (rules.Length == 0)
+        {
+            return;
+        }
+
+        var planned = new TableRule[rules.Length];
+        for (int i = 0; i < rules.Length; i++)
+        {
+            planned[i] = new TableRule(i, rules[i].Plan, rules[i].Test);
+        }
+
+        PlanNode<TableRule> tree = DispatchTree.Build(planned);
+        _capacity = tree.Capacity;
+        _root = DispatchNode.Create(tree);
     }
 
-    public static TriggerRules Empty { get; } = new(new Dictionary<byte[], RuntimeRule[]>(ByteSegmentComparer.Instance), NoRules, 0);
+    public static TriggerRules Empty { get; } = new([]);
 
-    public int Count { get; }
+    public int Count => _rules.Length;
 
-    public bool IsEmpty => Count == 0;
+    public bool IsEmpty => _rules.Length == 0;
+
+    public static TriggerRules Create(List<RuntimeRule> rules)
+    {
+        RuntimeRule[] sorted = rules.ToArray();
+        Array.Sort(sorted, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        return new TriggerRules(sorted);
+    }
 
     public TriggerRules With(RuntimeRule rule)
     {
-        var byFirstSegment = new Dictionary<byte[], RuntimeRule[]>(_byFirstSegment, ByteSegmentComparer.Instance);
-        RuntimeRule[] any = _anyFirstSegment;
-        if (rule.FirstSegment is null)
+        // Registration hands out increasing sequences, so the new rule usually goes last.
+        int at = _rules.Length;
+        while (at > 0 && _rules[at - 1].Sequence > rule.Sequence)
         {
-            any = Append(any, rule);
-        }
-        else
-        {
-            byFirstSegment[rule.FirstSegment] = Append(byFirstSegment.GetValueOrDefault(rule.FirstSegment, NoRules), rule);
+            at--;
         }
 
-        return new TriggerRules(byFirstSegment, any, Count + 1);
+        var rules = new RuntimeRule[_rules.Length + 1];
+        Array.Copy(_rules, rules, at);
+        rules[at] = rule;
+        Array.Copy(_rules, at, rules, at + 1, _rules.Length - at);
+        return new TriggerRules(rules);
     }
 
-    /// <summary>A copy without <paramref name="rule"/> (by identity); this instance when it is absent.</summary>
     public TriggerRules Without(RuntimeRule rule)
     {
-        if (rule.FirstSegment is null)
-        {
-            int index = Array.IndexOf(_anyFirstSegment, rule);
-            if (index < 0)
-            {
-                return this;
-            }
-
-            var byFirst = new Dictionary<byte[], RuntimeRule[]>(_byFirstSegment, ByteSegmentComparer.Instance);
-            return new TriggerRules(byFirst, Remove(_anyFirstSegment, index), Count - 1);
-        }
-
-        if (!_byFirstSegment.TryGetValue(rule.FirstSegment, out RuntimeRule[]? group) || Array.IndexOf(group, rule) is var at && at < 0)
+        int at = Array.IndexOf(_rules, rule);
+        if (at < 0)
         {
             return this;
         }
 
-        var byFirstSegment = new Dictionary<byte[], RuntimeRule[]>(_byFirstSegment, ByteSegmentComparer.Instance);
-        RuntimeRule[] rest = Remove(group, Array.IndexOf(group, rule));
-        if (rest.Length == 0)
-        {
-            byFirstSegment.Remove(rule.FirstSegment);
-        }
-        else
-        {
-            byFirstSegment[rule.FirstSegment] = rest;
-        }
-
-        return new TriggerRules(byFirstSegment, _anyFirstSegment, Count - 1);
+        var rules = new RuntimeRule[_rules.Length - 1];
+        Array.Copy(_rules, rules, at);
+        Array.Copy(_rules, at + 1, rules, at, rules.Length - at);
+        return new TriggerRules(rules);
     }
 
-    private static RuntimeRule[] Remove(RuntimeRule[] rules, int index)
-    {
-        if (rules.Length == 1)
-        {
-            return NoRules;
-        }
-
-        var result = new RuntimeRule[rules.Length - 1];
-        Array.Copy(rules, 0, result, 0, index);
-        Array.Copy(rules, index + 1, result, index, result.Length - index);
-        return result;
-    }
+    public bool Contains(RuntimeRule rule) => Array.IndexOf(_rules, rule) >= 0;
 
     /// <summary>
     /// Runs every matching decision handler in registration order, threading <paramref name="evaluation"/>; stops at
@@ -164,19 +183,93 @@ internal sealed class TriggerRules
     /// </summary>
     public void Evaluate(ref PolicyEvaluation evaluation)
     {
-        ReadOnlySpan<byte> key = evaluation.Key;
-        RuntimeRule[] group = GroupOf(key);
-        RuntimeRule[] any = _anyFirstSegment;
-        int g = 0;
-        int a = 0;
-        while (g < group.Length || a < any.Length)
+        if (_capacity > StackLimit)
         {
-            RuntimeRule rule = a >= any.Length || (g < group.Length && group[g].Sequence < any[a].Sequence) ? group[g++] : any[a++];
-            if (!rule.Matcher.IsMatch(key))
+            EvaluatePooled(ref evaluation);
+            return;
+        }
+
+        Span<int> found = stackalloc int[_capacity];
+        int count = Find(evaluation.Key, found);
+        Decide(ref evaluation, found.Slice(0, count));
+    }
+
+    /// <summary>Runs every matching observer in registration order. The first exception propagates.</summary>
+    public void Observe(ref PolicyEvaluation evaluation)
+    {
+        if (_capacity > StackLimit)
+        {
+            ObservePooled(ref evaluation);
+            return;
+        }
+
+        Span<int> found = stackalloc int[_capacity];
+        int count = Find(evaluation.Key, found);
+        Notify(ref evaluation, found.Slice(0, count));
+    }
+
+    private void EvaluatePooled(ref PolicyEvaluation evaluation)
+    {
+        int[] pooled = ArrayPool<int>.Shared.Rent(_capacity);
+        try
+        {
+            int count = Find(evaluation.Key, pooled);
+            Decide(ref evaluation, pooled.AsSpan(0, count));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(pooled);
+        }
+    }
+
+    private void ObservePooled(ref PolicyEvaluation evaluation)
+    {
+        int[] pooled = ArrayPool<int>.Shared.Rent(_capacity);
+        try
+        {
+            int count = Find(evaluation.Key, pooled);
+            Notify(ref evaluation, pooled.AsSpan(0, count));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(pooled);
+        }
+    }
+
+    /// <summary>The dispatch positions of the matching rules, sorted, each once (a rule filed under two literals may be found twice).</summary>
+    private int Find(ReadOnlySpan<byte> key, Span<int> found)
+    {
+        int count = _root!.Collect(key, found, 0);
+        for (int i = 1; i < count; i++)
+        {
+            int order = found[i];
+            int at = i;
+            for (; at > 0 && found[at - 1] > order; at--)
             {
-                continue;
+                found[at] = found[at - 1];
             }
 
+            found[at] = order;
+        }
+
+        int distinct = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (distinct == 0 || found[distinct - 1] != found[i])
+            {
+                found[distinct++] = found[i];
+            }
+        }
+
+        return distinct;
+    }
+
+    private void Decide(ref PolicyEvaluation evaluation, scoped ReadOnlySpan<int> found)
+    {
+        RuntimeRule[] rules = _rules;
+        foreach (int order in found)
+        {
+            RuntimeRule rule = rules[order];
             evaluation.Enter(rule.Info);
             if (!evaluation.Apply(rule.Handler!(evaluation.Request)))
             {
@@ -185,42 +278,14 @@ internal sealed class TriggerRules
         }
     }
 
-    /// <summary>Runs every matching observer in registration order. The first exception propagates.</summary>
-    public void Observe(ref PolicyEvaluation evaluation)
+    private void Notify(ref PolicyEvaluation evaluation, scoped ReadOnlySpan<int> found)
     {
-        ReadOnlySpan<byte> key = evaluation.Key;
-        RuntimeRule[] group = GroupOf(key);
-        RuntimeRule[] any = _anyFirstSegment;
-        int g = 0;
-        int a = 0;
-        while (g < group.Length || a < any.Length)
+        RuntimeRule[] rules = _rules;
+        foreach (int order in found)
         {
-            RuntimeRule rule = a >= any.Length || (g < group.Length && group[g].Sequence < any[a].Sequence) ? group[g++] : any[a++];
-            if (rule.Matcher.IsMatch(key))
-            {
-                evaluation.Enter(rule.Info);
-                rule.Observer!(evaluation.Request);
-            }
+            RuntimeRule rule = rules[order];
+            evaluation.Enter(rule.Info);
+            rule.Observer!(evaluation.Request);
         }
-    }
-
-    private RuntimeRule[] GroupOf(ReadOnlySpan<byte> key)
-    {
-        if (_byFirstSegment.Count == 0)
-        {
-            return NoRules;
-        }
-
-        int slash = key.IndexOf((byte)'/');
-        ReadOnlySpan<byte> first = slash < 0 ? key : key.Slice(0, slash);
-        return _lookup.TryGetValue(first, out RuntimeRule[]? rules) ? rules : NoRules;
-    }
-
-    private static RuntimeRule[] Append(RuntimeRule[] rules, RuntimeRule rule)
-    {
-        var result = new RuntimeRule[rules.Length + 1];
-        rules.CopyTo(result, 0);
-        result[^1] = rule;
-        return result;
     }
 }

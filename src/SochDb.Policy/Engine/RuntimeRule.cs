@@ -1,11 +1,12 @@
-using System;
-using System.Text;
-using SochDb.Policy.Glob;
 using SochDb.Policy.Matching;
+using SochDb.Policy.Matching.Planning;
 
 namespace SochDb.Policy.Engine;
 
-/// <summary>A rule registered at run time: its description, its compiled matcher and its delegate.</summary>
+/// <summary>
+/// A rule registered at run time: its description, its delegate, and its pattern planned once, at registration, by
+/// the same planner the source generator uses (so a table rebuild only files rules, it never re-parses them).
+/// </summary>
 internal sealed class RuntimeRule
 {
     public RuntimeRule(PolicyRuleInfo info, GlobMatcher matcher, PolicyHandler? handler, PolicyObserver? observer, long sequence)
@@ -15,8 +16,8 @@ internal sealed class RuntimeRule
         Handler = handler;
         Observer = observer;
         Sequence = sequence;
-        GlobSegment first = matcher.Pattern.Segments[0];
-        FirstSegment = first.Kind == GlobSegmentKind.Literal ? Encoding.UTF8.GetBytes(first.Literal) : null;
+        Plan = PatternPlan.For(matcher.Pattern);
+        Test = new PatternTest(Plan, matcher);
     }
 
     public PolicyRuleInfo Info { get; }
@@ -32,6 +33,9 @@ internal sealed class RuntimeRule
     /// <summary>Registration order across the whole engine; dispatch runs matching rules in this order.</summary>
     public long Sequence { get; }
 
-    /// <summary>The pattern's first segment when it is a plain literal (the dispatch group), else null.</summary>
-    public byte[]? FirstSegment { get; }
+    /// <summary>Where the rule is filed in the dispatch tree, and how it is tested there.</summary>
+    public PatternPlan Plan { get; }
+
+    /// <summary>The test of the pattern at the node its literal path leads to.</summary>
+    public PatternTest Test { get; }
 }

@@ -66,6 +66,28 @@ public class DifferentialTests(ITestOutputHelper output)
         Check(classes, random, [.. KeySegments, .. tenants.Select(t => Encoding.UTF8.GetBytes(t)), .. tenants.Select(t => Encoding.UTF8.GetBytes(t))], seed);
     }
 
+    /// <summary>
+    /// Rule sets dominated by wildcard-first shapes: most rules are found through anchors (what a segment must be,
+    /// end or start with, counted from the front or from the end), at the root and under literal prefixes.
+    /// </summary>
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    [InlineData(23)]
+    public void Wildcard_first_sets_found_through_anchors_agree_with_the_reference_path(int seed)
+    {
+        var random = new Random(seed);
+        var model = new RandomPolicyModel(random, ["a", "b", "k", "x.json"], wildcardFirst: true);
+        var classes = new List<ClassModel>
+        {
+            model.Class("Anchored", 60, [PolicyTrigger.BeforeWrite, PolicyTrigger.AfterRead]),
+            model.Class("AnchoredWide", 200, [PolicyTrigger.BeforeRead]),
+            model.Class("AnchoredSmall", 8),
+        };
+        byte[][] segments = [.. KeySegments, .. RandomPolicyModel.AnchorKeySegments.Select(s => Encoding.UTF8.GetBytes(s))];
+        Check(classes, random, segments, seed);
+    }
+
     private void Check(List<ClassModel> classes, Random random, byte[][] keySegments, int seed)
     {
         string source = RandomPolicyModel.Source(classes);

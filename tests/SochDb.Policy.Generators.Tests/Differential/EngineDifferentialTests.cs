@@ -18,13 +18,18 @@ public class EngineDifferentialTests
         [PolicyContext.Empty, new PolicyContext { AgentId = "agent-1" }, new PolicyContext { AgentId = "" }];
 
     [Theory]
-    [InlineData(11)]
-    [InlineData(12)]
-    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed)
+    [InlineData(11, false)]
+    [InlineData(12, false)]
+    [InlineData(13, true)]
+    [InlineData(14, true)]
+    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed, bool wildcardFirst)
     {
         var random = new Random(seed);
-        var model = new RandomPolicyModel(random);
-        ClassModel[] classes = [model.Class("EngineA", 25), model.Class("EngineB", 12)];
+        var model = new RandomPolicyModel(random, wildcardFirst: wildcardFirst);
+        ClassModel[] classes = wildcardFirst
+            ? [model.Class("EngineA", 80), model.Class("EngineB", 40)]
+            : [model.Class("EngineA", 25), model.Class("EngineB", 12)];
+        string[] keySegments = wildcardFirst ? [.. KeySegments, .. RandomPolicyModel.AnchorKeySegments] : KeySegments;
         GeneratorResult result = GeneratorHarness.Run(RandomPolicyModel.Source(classes));
         Assembly assembly = GeneratorHarness.Load(result.Output);
 
@@ -43,7 +48,7 @@ public class EngineDifferentialTests
 
         for (int i = 0; i < 1500; i++)
         {
-            string key = RandomKey(random);
+            string key = RandomKey(random, keySegments);
             byte[] value = [(byte)random.Next(0, 7), (byte)random.Next(0, 7)];
             PolicyContext context = Contexts[random.Next(Contexts.Length)];
             int operation = random.Next(3);
@@ -130,10 +135,10 @@ public class EngineDifferentialTests
     private static string Dump(IKeyValueStore store) =>
         string.Join(";", store.Scan(ReadOnlySpan<byte>.Empty).Select(e => Convert.ToHexString(e.Key) + "=" + Convert.ToHexString(e.Value)));
 
-    private static string RandomKey(Random random)
+    private static string RandomKey(Random random, string[] segments)
     {
         int count = random.Next(1, 5);
-        string key = string.Join("/", Enumerable.Range(0, count).Select(_ => KeySegments[random.Next(KeySegments.Length)]));
+        string key = string.Join("/", Enumerable.Range(0, count).Select(_ => segments[random.Next(segments.Length)]));
         return key.Length == 0 ? "a" : key;
     }
 }

@@ -34,8 +34,19 @@ internal sealed class ClassModel(string name)
 /// <param name="random">The source of every choice.</param>
 /// <param name="literals">The literal segments patterns are drawn from (a small set by default).</param>
 /// <param name="maxSegments">The most segments a pattern has.</param>
-internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4)
+/// <param name="wildcardFirst">
+/// Draw three patterns in four from the shapes real policies start with a wildcard (<c>*.json</c>, <c>*-x1</c>,
+/// <c>*/k/*</c>, <c>**/k</c>, <c>{a,b}k/*</c>, <c>[a-c]k*</c>, ...), so the dispatch files most rules by anchor.
+/// </param>
+internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4, bool wildcardFirst = false)
 {
+    /// <summary>The literals wildcard-first shapes are built around.</summary>
+    public static readonly string[] AnchorNames = ["json", "yaml", "x1", "x2", "k", "ab", "\u00e9", ""];
+
+    /// <summary>Key segments that meet the wildcard-first shapes (and miss them by a byte).</summary>
+    public static readonly string[] AnchorKeySegments =
+        [.. AnchorNames.SelectMany(n => new[] { "a." + n, "-" + n, n, n + "z", "a" + n, "b" + n, "c" + n + "q", "d" + n, "." + n + "x" })];
+
     public static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
 
     private readonly string[] _literals = literals ?? LiteralSegments;
@@ -55,6 +66,12 @@ internal sealed class RandomPolicyModel(Random random, string[]? literals = null
 
     public string Pattern()
     {
+        if (wildcardFirst && random.Next(4) != 0)
+        {
+            string shape = WildcardFirstShape();
+            return random.Next(4) == 0 && _literals.Length > 0 ? Pick(_literals) + "/" + shape : shape;
+        }
+
         int count = random.Next(1, maxSegments + 1);
         var segments = new List<string>();
         for (int i = 0; i < count; i++)
@@ -104,6 +121,25 @@ internal sealed class RandomPolicyModel(Random random, string[]? literals = null
         }
 
         return model;
+    }
+
+    private string WildcardFirstShape()
+    {
+        string n = Pick(AnchorNames);
+        return random.Next(11) switch
+        {
+            0 => "*." + n,
+            1 => "*-" + n,
+            2 => n + "*",
+            3 => "*/" + n + "/*",
+            4 => "**/" + n,
+            5 => "**/*." + n,
+            6 => "{a,b}" + n + "/*",
+            7 => "[a-c]" + n + "*",
+            8 => "*/*." + n,
+            9 => "*." + n + "/**",
+            _ => "?" + n + "/**/" + n + "*",
+        };
     }
 
     private Behaviour BehaviourFor(ReturnShape returns)

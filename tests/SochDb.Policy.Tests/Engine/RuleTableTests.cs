@@ -1,0 +1,113 @@
+using System.Text;
+using SochDb.Policy.Engine;
+using SochDb.Policy.Matching;
+
+namespace SochDb.Policy.Tests.Engine;
+
+/// <summary>
+/// The run-time rule table: built from a whole list or one rule at a time, with rules removed by identity, it runs
+/// exactly the rules whose pattern matches, in registration order (checked against <see cref="GlobMatcher"/> rule by rule).
+/// </summary>
+public sealed class RuleTableTests
+{
+    private static readonly string[] Names = ["json", "yaml", "x1", "k", "ab", "é", ""];
+
+    private static readonly string[] Shapes =
+        ["*.{0}", "*-{0}", "{0}*", "*/{0}/*", "**/{0}", "**/*.{0}", "{{a,b}}{0}/*", "[a-c]{0}*", "t/*.{0}", "t/{0}/**", "*", "**", "t/**", "?{0}/**/{0}"];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_table_built_from_a_list_runs_the_matching_rules_in_registration_order(int seed)
+    {
+        var random = new Random(seed);
+        var calls = new List<int>();
+        List<RuntimeRule> rules = RandomRules(random, 300, calls);
+
+        RuleTable built = RuleTable.Build(rules.OrderBy(_ => random.Next()));
+        RuleTable incremental = RuleTable.Empty;
+        foreach (RuntimeRule rule in rules)
+        {
+            incremental = incremental.With(rule);
+        }
+
+        Assert.Equal(rules.Count, built.Count);
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] key = RandomKey(random);
+            int[] expected = rules.Where(r => r.Matcher.IsMatch(key)).Select(r => (int)r.Sequence).ToArray();
+            Assert.Equal(expected, Run(built, key, calls));
+            Assert.Equal(expected, Run(incremental, key, calls));
+        }
+    }
+
+    [Fact]
+    public void Without_removes_one_rule_by_identity_and_keeps_the_order_of_the_rest()
+    {
+        var calls = new List<int>();
+        var first = Rule("*.json", 0, calls);
+        var twin = Rule("*.json", 1, calls);
+        var other = Rule("**/x.json", 2, calls);
+        RuleTable table = RuleTable.Build([first, twin, other]);
+
+        RuleTable without = table.Without(twin);
+
+        Assert.Equal([0, 1], Run(table, "x.json"u8.ToArray(), calls)[..2]);
+        Assert.Equal([0, 2], Run(without, "x.json"u8.ToArray(), calls));
+        Assert.Equal(2, without.Count);
+        Assert.Same(without, without.Without(twin));
+        Assert.Equal(0, without.Without(first).Without(other).Count);
+        Assert.Equal(0, without.Without(first).Without(other).TriggerMask);
+    }
+
+    [Fact]
+    public void Many_wildcard_first_rules_are_filed_by_anchor_and_still_all_found()
+    {
+        // 1,000 '*.extN' rules: each key meets the one rule of its suffix, never a scan of the thousand.
+        var calls = new List<int>();
+        var rules = Enumerable.Range(0, 1000).Select(i => Rule("*.ext" + i, i, calls)).ToList();
+        rules.Add(Rule("**/secret", 1000, calls));
+        RuleTable table = RuleTable.Build(rules);
+
+        Assert.Equal([417], Run(table, "report.ext417"u8.ToArray(), calls));
+        Assert.Equal([], Run(table, "dir/report.ext417"u8.ToArray(), calls));
+        Assert.Equal([1000], Run(table, "a/b/secret"u8.ToArray(), calls));
+        Assert.Equal([], Run(table, "report.ext1000"u8.ToArray(), calls));
+    }
+
+    private static int[] Run(RuleTable table, byte[] key, List<int> calls)
+    {
+        calls.Clear();
+        var evaluation = new PolicyEvaluation(PolicyTrigger.BeforeWrite, key, default, PolicyContext.Empty);
+        TriggerRules rules = table[PolicyTrigger.BeforeWrite];
+        if (!rules.IsEmpty)
+        {
+            rules.Evaluate(ref evaluation);
+        }
+
+        return [.. calls];
+    }
+
+    private static RuntimeRule Rule(string pattern, int sequence, List<int> calls) =>
+        new(new PolicyRuleInfo(PolicyTrigger.BeforeWrite, pattern, "r" + sequence), GlobMatcher.Compile(pattern),
+            (in PolicyRequest _) =>
+            {
+                calls.Add(sequence);
+                return PolicyDecision.Allow;
+            },
+            null, sequence);
+
+    private static List<RuntimeRule> RandomRules(Random random, int count, List<int> calls) =>
+        Enumerable.Range(0, count)
+            .Select(i => Rule(string.Format(Shapes[random.Next(Shapes.Length)], Names[random.Next(Names.Length)]), i, calls))
+            .ToList();
+
+    private static byte[] RandomKey(Random random)
+    {
+        string[] segments = [.. Names.SelectMany(n => new[] { n, "a." + n, "-" + n, "a" + n, "c" + n + "z", n + "q" }), "t", "a", "b"];
+        int count = random.Next(1, 5);
+        var key = string.Join("/", Enumerable.Range(0, count).Select(_ => segments[random.Next(segments.Length)]));
+        return key.Length == 0 ? "t"u8.ToArray() : Encoding.UTF8.GetBytes(key);
+    }
+}
