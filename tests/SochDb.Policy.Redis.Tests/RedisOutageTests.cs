@@ -12,7 +12,7 @@ public sealed class RedisOutageTests : IDisposable
     [Fact]
     public async Task ChecksThrowAClearErrorWhileRedisIsDownAndWorkAgainWhenItReturns()
     {
-        using RedisRateLimitBackend backend = RedisRateLimitBackend.Connect(_server.Configuration, new RedisRateLimitOptions { Timeout = TimeSpan.FromMilliseconds(500) });
+        using RedisRateLimitBackend backend = RedisRateLimitBackend.Connect(_server.Configuration, new RedisRateLimitOptions { Timeout = TimeSpan.FromSeconds(2) });
         var limit = new RateLimitRule(PolicyOperation.Write, 3, RateLimitScopes.AgentId);
         RateLimitAcquisition[] one = [new(limit, "a", 1)];
         Assert.True(backend.TryAcquire(one).IsAcquired);
