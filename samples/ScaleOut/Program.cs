@@ -18,7 +18,7 @@ const string Table = "scaleout_sample";
 
 if (args.Length > 0 && args[0] == "worker")
 {
-    return await Worker.RunAsync(args[1], args[2], args[3]);
+    return await Worker.RunAsync(args[1], args[2], args[3], new DateTime(long.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc));
 }
 
 PostgresServer? postgres = null;
@@ -44,8 +44,9 @@ try
         await store.WriteAsync(store.Scan("agents/").Aggregate(new WriteBatch(), (batch, entry) => batch.Delete(entry.Key)));
     }
 
-    Stopwatch clock = Stopwatch.StartNew();
-    Process[] workers = Enumerable.Range(1, 2).Select(id => StartWorker(id, postgresConnection, redisConfiguration)).ToArray();
+    // Both workers start writing at the same moment, once both processes are up.
+    DateTime start = DateTime.UtcNow.AddSeconds(5);
+    Process[] workers = Enumerable.Range(1, 2).Select(id => StartWorker(id, postgresConnection, redisConfiguration, start)).ToArray();
     int agent1 = 0;
     foreach (Process worker in workers)
     {
@@ -61,8 +62,8 @@ try
         agent1 += int.Parse(output.Split("admitted=")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    // The workers ran at most this long; the bucket refills 2 tokens a second on top of its 120.
-    double elapsed = clock.Elapsed.TotalSeconds;
+    // The workers wrote for at most this long; the bucket refills 2 tokens a second on top of its 120.
+    double elapsed = (DateTime.UtcNow - start).TotalSeconds;
     int ceiling = LimitPerMinute + (int)Math.Ceiling(elapsed * LimitPerMinute / 60) + 1;
     await using PostgresDatabase check = await PostgresDatabase.OpenAsync(postgresConnection, new PostgresDatabaseOptions { TableName = Table });
     int stored = check.Scan("agents/agent-1/").Count();
@@ -78,15 +79,15 @@ finally
     postgres?.Dispose();
 }
 
-static Process StartWorker(int id, string postgres, string redis)
+static Process StartWorker(int id, string postgres, string redis, DateTime start)
 {
     var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
     if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
     {
-        info.ArgumentList.Add(typeof(Worker).Assembly.Location);
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ScaleOut.dll"));
     }
 
-    foreach (string argument in new[] { "worker", id.ToString(System.Globalization.CultureInfo.InvariantCulture), postgres, redis })
+    foreach (string argument in new[] { "worker", id.ToString(System.Globalization.CultureInfo.InvariantCulture), postgres, redis, start.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) })
     {
         info.ArgumentList.Add(argument);
     }
@@ -97,7 +98,7 @@ static Process StartWorker(int id, string postgres, string redis)
 /// <summary>One worker process: its own engine over the shared store and the shared limits.</summary>
 internal static class Worker
 {
-    public static async Task<int> RunAsync(string id, string postgresConnection, string redisConfiguration)
+    public static async Task<int> RunAsync(string id, string postgresConnection, string redisConfiguration, DateTime start)
     {
         await using PostgresDatabase store = await PostgresDatabase.OpenAsync(postgresConnection, new PostgresDatabaseOptions { TableName = "scaleout_sample" });
         await using RedisRateLimitBackend limits = RedisRateLimitBackend.Connect(redisConfiguration);
@@ -107,7 +108,13 @@ internal static class Worker
         var busy = new PolicyContext { AgentId = "agent-1" };
         var quiet = new PolicyContext { AgentId = "agent-2" };
         int admitted = 0, refused = 0, quietAdmitted = 0;
+        if (start > DateTime.UtcNow)
+        {
+            await Task.Delay(start - DateTime.UtcNow);
+        }
+
         DateTime end = DateTime.UtcNow.AddSeconds(4);
+        DateTime nextQuiet = DateTime.UtcNow;
         for (int n = 0; DateTime.UtcNow < end; n++)
         {
             try
@@ -120,8 +127,10 @@ internal static class Worker
                 refused++;
             }
 
-            if (n % 50 == 0)
+            if (DateTime.UtcNow >= nextQuiet)
             {
+                // Four writes a second: well within agent-2's own 120 a minute, whatever agent-1 does.
+                nextQuiet = nextQuiet.AddMilliseconds(250);
                 await engine.PutAsync($"agents/agent-2/notes/{id}-{n}", "note", quiet);
                 quietAdmitted++;
             }
