@@ -58,7 +58,11 @@ public sealed partial class PolicyEngine
     public ValueTask WriteAsync(WriteBatch batch, PolicyContext? context = null, CancellationToken cancellationToken = default)
     {
         BatchItem[] items = Snapshot(batch);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         return WriteAsyncCore(items, context ?? PolicyContext.Empty, cancellationToken);
     }
 
@@ -152,6 +156,11 @@ public sealed partial class PolicyEngine
                 if (failure is not null || before.IsDenied)
                 {
                     throw RefuseBatch(ref before, failure, i, items.Length);
+                }
+
+                if (before.RequiresApproval)
+                {
+                    throw RefuseBatchForApproval(ref before, i, items.Length);
                 }
 
                 if (before.ModifiedValue is { } modified)
