@@ -154,9 +154,11 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
-    public async Task ConnectionLostMidBatchWritesNothingAndSaysSo()
+    public async Task ConnectionLostMidBatchWritesNothingSaysSoAndIsAuditedFailed()
     {
         using PostgresDatabase store = postgres.OpenNew("midbatch");
+        using var engine = new PolicyEngine(store);
+        engine.EnableAudit();
         store.Put("existing", "before");
         string table = store.TableName;
 
@@ -171,7 +173,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         }
 
         var batch = new WriteBatch().Put("first", "1").Put("existing", "after").Put("blocked", "2").Put("last", "3");
-        Task write = Task.Run(() => store.Write(batch));
+        Task write = Task.Run(() => engine.Write(batch, new PolicyContext { AgentId = "agent-7" }));
         int victim = 0;
         for (int attempt = 0; attempt < 600 && victim == 0; attempt++)
         {
@@ -193,6 +195,10 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         Assert.Contains($"\"{table}\"", error.Message);
         Assert.Contains("nothing of the batch was applied", error.Message);
         Assert.IsAssignableFrom<NpgsqlException>(error.InnerException);
+        AuditEntry audited = engine.GetAuditLog(1).Single();
+        Assert.Equal(AuditResult.Failed, audited.Result);
+        Assert.Equal("agent-7", audited.AgentId);
+        Assert.Contains(nameof(PostgresStoreException), audited.Reason);
 
         // Nothing half-written, and the store works again on a fresh connection.
         Assert.Equal(["existing"], store.Scan("").Select(e => Encoding.UTF8.GetString(e.Key)).ToArray());
