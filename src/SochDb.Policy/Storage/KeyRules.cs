@@ -5,7 +5,7 @@ namespace SochDb;
 
 /// <summary>
 /// What every store accepts as a key: 1 to <see cref="MaxKeyLength"/> bytes. The engine and the built-in stores check it
-/// in one place; a custom <see cref="IKeyValueStore"/> may rely on the engine having checked it.
+/// in one place; a custom <see cref="IKeyValueStore"/> calls <see cref="Validate"/> to refuse what they refuse.
 /// </summary>
 public static class KeyRules
 {
@@ -13,7 +13,7 @@ public static class KeyRules
     public const int MaxKeyLength = 4096;
 
     /// <summary>Throws when <paramref name="key"/> is empty or longer than <see cref="MaxKeyLength"/>.</summary>
-    internal static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
+    public static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
     {
         if (key.IsEmpty)
         {
