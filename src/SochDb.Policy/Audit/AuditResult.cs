@@ -14,4 +14,8 @@ public enum AuditResult
     /// <summary>A handler threw or returned a decision its trigger cannot take; the operation was refused (fail closed),
     /// or, for AfterWrite/AfterDelete, the change was committed and the failure reported.</summary>
     Failed = 4,
+    /// <summary>A rule in shadow mode would have refused the operation (denied, failed or required approval); the operation proceeded.</summary>
+    WouldDeny = 5,
+    /// <summary>A rule required a human's approval; the operation did not run and waits for it.</summary>
+    ApprovalRequired = 6,
 }

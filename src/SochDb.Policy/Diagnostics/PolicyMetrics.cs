@@ -33,6 +33,8 @@ public sealed class PolicyMetrics
         new("result", "modified"),
         new("result", "rate_limited"),
         new("result", "failed"),
+        new("result", "would_deny"),
+        new("result", "approval_required"),
     };
 
     /// <summary>The counter of rate-limit backend failures, tagged with the failure policy applied.</summary>

@@ -117,9 +117,10 @@ public sealed partial class PolicyEngine
             string? note = AcquireOrThrow(PolicyOperation.Read, k.Span, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, ctx, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, ctx, cancellationToken);
@@ -142,10 +143,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note);
+                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow);
             }
 
-            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note));
+            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note, shadow));
         }
         catch (Exception exception)
         {
@@ -186,9 +187,10 @@ public sealed partial class PolicyEngine
             string? note = AcquireOrThrow(PolicyOperation.Delete, k.Span, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, ctx, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, ctx, cancellationToken);
@@ -211,10 +213,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note);
+                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow);
             }
 
-            CompleteDelete(k.Span, removed, ctx, rules, triggers, note);
+            CompleteDelete(k.Span, removed, ctx, rules, triggers, note, shadow);
             return new ValueTask<bool>(removed);
         }
         catch (Exception exception)
@@ -278,7 +280,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask<byte[]?> CompleteGetAsync(ValueTask<byte[]?> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow)
     {
         try
         {
@@ -293,7 +295,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, rules, triggers, note);
+            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, rules, triggers, note, shadow);
         }
         finally
         {
@@ -302,7 +304,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask<bool> CompleteDeleteAsync(ValueTask<bool> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow)
     {
         try
         {
@@ -317,7 +319,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, rules, triggers, note);
+            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, rules, triggers, note, shadow);
             return removed;
         }
         finally
@@ -377,9 +379,10 @@ public sealed partial class PolicyEngine
             string? note = await AcquireOrThrowAsync(PolicyOperation.Read, k, context, 1, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, context, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, context, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, context, cancellationToken);
@@ -394,7 +397,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(k.Span, value, context, rules, triggers, note);
+            return CompleteRead(k.Span, value, context, rules, triggers, note, shadow);
         }
         finally
         {
@@ -412,9 +415,10 @@ public sealed partial class PolicyEngine
             string? note = await AcquireOrThrowAsync(PolicyOperation.Delete, k, context, 1, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, context, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, context, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, context, cancellationToken);
@@ -429,7 +433,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(k.Span, removed, context, rules, triggers, note);
+            CompleteDelete(k.Span, removed, context, rules, triggers, note, shadow);
             return removed;
         }
         finally

@@ -104,6 +104,8 @@ public sealed partial class PolicyEngine
         public bool IsDelete => Value is null;
 
         public PolicyRuleInfo? ModifyingRule { get; set; }
+
+        public ShadowNote Shadow { get; set; }
     }
 
     private static BatchItem[] Snapshot(WriteBatch batch)
@@ -158,6 +160,7 @@ public sealed partial class PolicyEngine
                     throw RefuseBatch(ref before, failure, i, items.Length);
                 }
 
+                item.Shadow = ShadowNote.Of(before);
                 if (before.ModifiedValue is { } modified)
                 {
                     item.Value = modified;
@@ -222,14 +225,7 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            if (item.ModifyingRule is not null)
-            {
-                Record(operation, item.Key, context, AuditResult.Modified, item.ModifyingRule, note);
-            }
-            else
-            {
-                RecordAllowedOrNoted(operation, item.Key, context, note);
-            }
+            RecordOutcome(operation, item.Key, context, item.ModifyingRule, item.Shadow, note);
         }
 
         if (firstFailure is not null)

@@ -41,6 +41,7 @@ public sealed partial class PolicyEngine
     private readonly IRateLimitBackend? _limitBackend;
     private readonly RateLimitBackendFailure _limitBackendFailure;
     private readonly int _maxNestingDepth;
+    private readonly bool _shadowEngine;
     private readonly PolicyMetrics _metrics;
     private readonly Lock _registrationLock = new();
 
@@ -74,6 +75,11 @@ public sealed partial class PolicyEngine
                 "RateLimitBackendFailure is FailClosed, FailOpen or LocalFallback.");
         }
 
+        if (options.Mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode is Enforce or Shadow.");
+        }
+
         if (options.MaxNestingDepth is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxNestingDepth,
@@ -95,6 +101,7 @@ public sealed partial class PolicyEngine
         _limitBackend = options.RateLimitBackend;
         _limitBackendFailure = options.RateLimitBackendFailure;
         _maxNestingDepth = options.MaxNestingDepth;
+        _shadowEngine = options.Mode == EnforcementMode.Shadow;
         _metrics = PolicyMetrics.Create(options.MeterFactory);
         foreach (CompiledPolicySet set in _compiled)
         {
@@ -187,9 +194,10 @@ public sealed partial class PolicyEngine
             string? limitNote = AcquireOrThrow(PolicyOperation.Read, ownKey, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
             }
 
             byte[]? value;
@@ -203,7 +211,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote);
+            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote, shadow);
         }
         finally
         {
@@ -231,9 +239,10 @@ public sealed partial class PolicyEngine
             string? limitNote = AcquireOrThrow(PolicyOperation.Delete, ownKey, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
             }
 
             bool removed;
@@ -247,7 +256,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote);
+            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote, shadow);
             return removed;
         }
         finally
@@ -285,15 +294,45 @@ public sealed partial class PolicyEngine
     /// <summary>What the BeforeWrite handlers of one write decided when they allowed it.</summary>
     private readonly struct WriteAdmission
     {
-        public WriteAdmission(byte[]? modifiedValue, PolicyRuleInfo? modifyingRule)
+        public WriteAdmission(byte[]? modifiedValue, PolicyRuleInfo? modifyingRule, ShadowNote shadow)
         {
             ModifiedValue = modifiedValue;
             ModifyingRule = modifyingRule;
+            Shadow = shadow;
         }
 
         public byte[]? ModifiedValue { get; }
 
         public PolicyRuleInfo? ModifyingRule { get; }
+
+        public ShadowNote Shadow { get; }
+    }
+
+    /// <summary>What shadow rules would have done to one operation (nothing of it was applied).</summary>
+    private readonly struct ShadowNote
+    {
+        public ShadowNote(PolicyRuleInfo? wouldDeny, string? reason, PolicyRuleInfo? wouldModify)
+        {
+            WouldDeny = wouldDeny;
+            Reason = reason;
+            WouldModify = wouldModify;
+        }
+
+        public PolicyRuleInfo? WouldDeny { get; }
+
+        public string? Reason { get; }
+
+        public PolicyRuleInfo? WouldModify { get; }
+
+        public bool IsEmpty => WouldDeny is null && WouldModify is null;
+
+        public static ShadowNote Of(in PolicyEvaluation evaluation) =>
+            new(evaluation.WouldDenyRule, evaluation.WouldDenyReason, evaluation.WouldModifyRule);
+
+        /// <summary>This note, completed by a later evaluation of the same operation (the first would-be denial wins).</summary>
+        public ShadowNote Then(in PolicyEvaluation later) => WouldDeny is not null
+            ? new ShadowNote(WouldDeny, Reason, WouldModify ?? later.WouldModifyRule)
+            : new ShadowNote(later.WouldDenyRule, later.WouldDenyReason, WouldModify ?? later.WouldModifyRule);
     }
 
     /// <summary>Runs the BeforeWrite handlers; throws (audited) when they refuse.</summary>
@@ -306,11 +345,11 @@ public sealed partial class PolicyEngine
             throw Refuse(ref before, PolicyOperation.Write, failure);
         }
 
-        return new WriteAdmission(before.ModifiedValue, before.ModifyingRule);
+        return new WriteAdmission(before.ModifiedValue, before.ModifyingRule, ShadowNote.Of(before));
     }
 
     /// <summary>Runs a trigger that cannot modify (BeforeRead, BeforeDelete); throws (audited) when it refuses.</summary>
-    private void DecideOrThrow(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
+    private ShadowNote DecideOrThrow(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
     {
         var before = new PolicyEvaluation(trigger, key, value, context);
         Exception? failure = RunDecisions(ref before, rules);
@@ -318,6 +357,8 @@ public sealed partial class PolicyEngine
         {
             throw Refuse(ref before, trigger.Operation(), failure);
         }
+
+        return ShadowNote.Of(before);
     }
 
     /// <summary>After a write is durable: AfterWrite observers, then the outcome is recorded.</summary>
@@ -330,26 +371,56 @@ public sealed partial class PolicyEngine
             Observe(ref after, rules, PolicyOperation.Write);
         }
 
-        if (admission.ModifiedValue is not null)
+        RecordOutcome(PolicyOperation.Write, key, context, admission.ModifyingRule, admission.Shadow, limitNote);
+    }
+
+    /// <summary>
+    /// Records the outcome of an operation that went through: WouldDeny when a shadow rule would have refused it,
+    /// Modified when an enforced rule changed the value, else Allowed (with the notes of shadow modifications and
+    /// unchecked limits, if any).
+    /// </summary>
+    private void RecordOutcome(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, PolicyRuleInfo? modifyingRule,
+        in ShadowNote shadow, string? limitNote)
+    {
+        if (shadow.IsEmpty)
         {
-            Record(PolicyOperation.Write, key, context, AuditResult.Modified, admission.ModifyingRule, limitNote);
+            if (modifyingRule is not null)
+            {
+                Record(operation, key, context, AuditResult.Modified, modifyingRule, limitNote);
+            }
+            else
+            {
+                RecordAllowedOrNoted(operation, key, context, limitNote);
+            }
+
+            return;
         }
-        else if (limitNote is not null)
+
+        string? wouldModify = shadow.WouldModify is null ? null : $"shadow: {shadow.WouldModify} would modify the value (not applied)";
+        if (shadow.WouldDeny is not null)
         {
-            Record(PolicyOperation.Write, key, context, AuditResult.Allowed, null, limitNote);
+            string reason = $"shadow: would be refused{(shadow.Reason is null ? "" : ": " + shadow.Reason)}; the operation proceeded";
+            Record(operation, key, context, AuditResult.WouldDeny, shadow.WouldDeny, Join(reason, wouldModify, limitNote));
+            return;
         }
-        else
-        {
-            RecordAllowed(PolicyOperation.Write, key, context);
-        }
+
+        Record(operation, key, context, modifyingRule is null ? AuditResult.Allowed : AuditResult.Modified, modifyingRule,
+            Join(wouldModify, limitNote));
+    }
+
+    private static string? Join(string? first, string? second, string? third = null)
+    {
+        string? joined = first is null ? second : second is null ? first : first + "; " + second;
+        return joined is null ? third : third is null ? joined : joined + "; " + third;
     }
 
     /// <summary>After the store answered a read: AfterRead handlers chain, then the outcome is recorded.</summary>
-    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers,
+        string? limitNote, ShadowNote shadow = default)
     {
         if (value is null || !Runs(triggers, PolicyTrigger.AfterRead))
         {
-            RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
+            RecordOutcome(PolicyOperation.Read, key, context, null, shadow, limitNote);
             return value;
         }
 
@@ -360,20 +431,15 @@ public sealed partial class PolicyEngine
             throw Refuse(ref after, PolicyOperation.Read, failure);
         }
 
-        if (after.IsModified)
-        {
-            Record(PolicyOperation.Read, key, context, AuditResult.Modified, after.ModifyingRule, limitNote);
+        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, shadow.Then(after), limitNote);
 
-            // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
-            return after.Value.ToArray();
-        }
-
-        RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
-        return value;
+        // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
+        return after.IsModified ? after.Value.ToArray() : value;
     }
 
     /// <summary>After a delete is durable: AfterDelete observers (when the key was present), then the outcome.</summary>
-    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers,
+        string? limitNote, ShadowNote shadow = default)
     {
         if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
         {
@@ -381,7 +447,7 @@ public sealed partial class PolicyEngine
             Observe(ref after, rules, PolicyOperation.Delete);
         }
 
-        RecordAllowedOrNoted(PolicyOperation.Delete, key, context, limitNote);
+        RecordOutcome(PolicyOperation.Delete, key, context, null, shadow, limitNote);
     }
 
     /// <summary>
@@ -391,14 +457,25 @@ public sealed partial class PolicyEngine
     private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules)
     {
         t_nesting++;
+        evaluation.ShadowAll = _shadowEngine;
         try
         {
             foreach (CompiledPolicySet set in _compiled)
             {
                 if (set.Handles(evaluation.Trigger))
                 {
-                    set.Evaluate(ref evaluation);
-                    if (evaluation.IsDenied)
+                    try
+                    {
+                        set.Evaluate(ref evaluation);
+                    }
+                    catch (Exception exception) when (evaluation.CurrentIsShadow)
+                    {
+                        // A shadow handler that throws would have refused: recorded, and the operation goes on
+                        // (the rest of this set is skipped; it can only be shadow rules or rules it cannot resume).
+                        evaluation.NoteShadowFailure(exception);
+                    }
+
+                    if (evaluation.IsDenied && !evaluation.IsExplaining)
                     {
                         return null;
                     }
