@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
+using SochDb.Policy.Diagnostics;
 using SochDb.Policy.Engine;
 
 namespace SochDb.Policy;
@@ -36,6 +38,7 @@ public sealed partial class PolicyEngine
 
         byte[]? ownValue = null;
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -71,7 +74,7 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompletePutAsync(pending, ownKey, ownValue, key.Length, written, ctx, rules, triggers, admission, note);
+                return CompletePutAsync(pending, ownKey, ownValue, key.Length, written, ctx, rules, triggers, admission, note, activity);
             }
 
             CompleteWrite(k.Span, written.Span, ctx, rules, triggers, admission, note);
@@ -85,8 +88,13 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
                 ReturnBuffer(ownValue);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -110,6 +118,7 @@ public sealed partial class PolicyEngine
         }
 
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -143,7 +152,7 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow);
+                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
             }
 
             return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note, shadow));
@@ -156,7 +165,12 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -180,6 +194,7 @@ public sealed partial class PolicyEngine
         }
 
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -213,7 +228,7 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow);
+                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
             }
 
             CompleteDelete(k.Span, removed, ctx, rules, triggers, note, shadow);
@@ -227,7 +242,12 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -256,7 +276,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask CompletePutAsync(ValueTask pending, byte[] ownKey, byte[]? ownValue, int keyLength, ReadOnlyMemory<byte> written,
-        PolicyContext context, RuleTable rules, int triggers, WriteAdmission admission, string? note)
+        PolicyContext context, RuleTable rules, int triggers, WriteAdmission admission, string? note, Activity? activity)
     {
         try
         {
@@ -274,13 +294,14 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
             ReturnBuffer(ownValue);
         }
     }
 
     private async ValueTask<byte[]?> CompleteGetAsync(ValueTask<byte[]?> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note, ShadowNote shadow)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
     {
         try
         {
@@ -299,12 +320,13 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
         }
     }
 
     private async ValueTask<bool> CompleteDeleteAsync(ValueTask<bool> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note, ShadowNote shadow)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
     {
         try
         {
@@ -324,6 +346,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
         }
     }
@@ -332,6 +355,7 @@ public sealed partial class PolicyEngine
     private async ValueTask PutAwaitedAsync(byte[] ownKey, int keyLength, ReadOnlyMemory<byte> value, PolicyContext context,
         CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         byte[]? ownValue = null;
         try
         {
@@ -372,6 +396,7 @@ public sealed partial class PolicyEngine
     /// <summary>Get with a shared rate-limit backend.</summary>
     private async ValueTask<byte[]?> GetAwaitedAsync(byte[] ownKey, int keyLength, PolicyContext context, CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
@@ -408,6 +433,7 @@ public sealed partial class PolicyEngine
     /// <summary>Delete with a shared rate-limit backend.</summary>
     private async ValueTask<bool> DeleteAwaitedAsync(byte[] ownKey, int keyLength, PolicyContext context, CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);

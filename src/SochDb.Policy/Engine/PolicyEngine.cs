@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading;
 using SochDb.Policy.Audit;
 using SochDb.Policy.Diagnostics;
@@ -139,6 +140,7 @@ public sealed partial class PolicyEngine
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         byte[]? rentedValue = null;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
             CheckNesting(PolicyOperation.Write, ownKey, ctx);
@@ -170,6 +172,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
             ReturnBuffer(rentedValue);
         }
@@ -188,6 +191,7 @@ public sealed partial class PolicyEngine
         Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             CheckNesting(PolicyOperation.Read, ownKey, ctx);
@@ -215,6 +219,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
         }
     }
@@ -233,6 +238,7 @@ public sealed partial class PolicyEngine
         Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             CheckNesting(PolicyOperation.Delete, ownKey, ctx);
@@ -261,6 +267,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
         }
     }
@@ -610,6 +617,7 @@ public sealed partial class PolicyEngine
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         _metrics.RecordDecision(operation, AuditResult.Allowed);
+        PolicyTracing.Tag(operation, AuditResult.Allowed, null, null);
         if (Volatile.Read(ref _recorder) is { } recorder)
         {
             recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Allowed, null, null);
@@ -623,6 +631,8 @@ public sealed partial class PolicyEngine
         {
             _metrics.RecordDecision(operation, result);
         }
+
+        PolicyTracing.Tag(operation, result, ruleText ?? rule?.ToString(), reason);
 
         Volatile.Read(ref _recorder)?.Record(_clock.GetUtcTicks(), operation, key, context, result, ruleText ?? rule?.ToString(), reason);
     }
