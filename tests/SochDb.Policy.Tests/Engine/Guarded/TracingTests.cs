@@ -4,6 +4,7 @@ using static SochDb.Policy.Tests.Engine.Guarded.GuardedKit;
 namespace SochDb.Policy.Tests.Engine.Guarded;
 
 /// <summary>The ActivitySource "SochDb.Policy": a span per guarded operation with operation, result, rule and error status.</summary>
+[Collection(ProcessWideListeners.Name)]
 public sealed class TracingTests
 {
     private static readonly ActivitySource TestSource = new("SochDb.Policy.Tests.Tracing");
