@@ -164,6 +164,11 @@ public sealed partial class PolicyEngine
                 }
 
                 item.Shadow = ShadowNote.Of(before);
+                if (before.RequiresApproval)
+                {
+                    throw RefuseBatchForApproval(ref before, i, items.Length);
+                }
+
                 if (before.ModifiedValue is { } modified)
                 {
                     item.Value = modified;

@@ -118,6 +118,11 @@ public sealed partial class PolicyEngine
                 shadow, shadowReason, null);
         }
 
+        if (evaluation.RequiresApproval)
+        {
+            return new Verdict(AuditResult.ApprovalRequired, evaluation.ApprovalRule, evaluation.ApprovalReason, shadow, shadowReason, null);
+        }
+
         return new Verdict(null, null, null, shadow, shadowReason, evaluation.ModifyingRule);
     }
 }

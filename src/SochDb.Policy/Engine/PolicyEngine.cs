@@ -352,6 +352,11 @@ public sealed partial class PolicyEngine
             throw Refuse(ref before, PolicyOperation.Write, failure);
         }
 
+        if (before.RequiresApproval)
+        {
+            RequireApprovalOrThrow(ref before, PolicyOperation.Write, value);
+        }
+
         return new WriteAdmission(before.ModifiedValue, before.ModifyingRule, ShadowNote.Of(before));
     }
 
@@ -363,6 +368,11 @@ public sealed partial class PolicyEngine
         if (failure is not null || before.IsDenied)
         {
             throw Refuse(ref before, trigger.Operation(), failure);
+        }
+
+        if (before.RequiresApproval)
+        {
+            RequireApprovalOrThrow(ref before, trigger.Operation(), default);
         }
 
         return ShadowNote.Of(before);

@@ -16,7 +16,7 @@ internal sealed class ExplanationRecorder
             PolicyDecisionKind.Allow => RuleOutcome.Allowed,
             PolicyDecisionKind.Deny => RuleOutcome.Denied,
             PolicyDecisionKind.Modify when trigger.CanModify() => RuleOutcome.Modified,
-            _ when decision.Kind.ToString() == "RequireApproval" => RuleOutcome.ApprovalRequired,
+            PolicyDecisionKind.RequireApproval when trigger.IsBefore() => RuleOutcome.ApprovalRequired,
             _ => RuleOutcome.Failed,
         };
         Outcome(rule, outcome, decision.Reason, shadow);
