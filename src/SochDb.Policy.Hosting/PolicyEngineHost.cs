@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace SochDb.Policy.Hosting;
+
+/// <summary>
+/// Builds the engine from the container (store, clock, meter factory, compiled sets, limits) and keeps its configured
+/// rules current. The container owns it; disposing it stops following configuration changes.
+/// </summary>
+internal sealed class PolicyEngineHost : IDisposable
+{
+    private readonly ConfiguredPolicyLoader? _loader;
+
+    public PolicyEngineHost(IServiceProvider services)
+    {
+        SochDbPolicyOptions options = services.GetRequiredService<IOptions<SochDbPolicyOptions>>().Value;
+        IKeyValueStore store = services.GetRequiredService<PolicyStoreHolder>().Store;
+        ILoggerFactory loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        IMeterFactory? meters = services.GetService<IMeterFactory>();
+        var engineOptions = new PolicyEngineOptions
+        {
+            TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System,
+            MeterFactory = meters,
+            MaxNestingDepth = options.MaxNestingDepth,
+            Mode = options.Mode,
+        };
+        CompiledPolicySet[] sets = services.GetServices<CompiledSetRegistration>().Select(r => r.Set).ToArray();
+        Engine = new PolicyEngine(store, engineOptions, sets);
+        if (options.Audit.Enabled)
+        {
+            Engine.EnableAudit(options.Audit.MaxEntries);
+        }
+
+        foreach (CodeRateLimitRegistration limit in services.GetServices<CodeRateLimitRegistration>())
+        {
+            Engine.AddRateLimit(limit.Limit);
+        }
+
+        if (services.GetService<ConfiguredRulesMarker>() is not null)
+        {
+            _loader = new ConfiguredPolicyLoader(
+                Engine,
+                services.GetRequiredService<IOptionsMonitor<PolicyRulesOptions>>(),
+                loggers.CreateLogger("SochDb.Policy.Hosting.Configuration"),
+                new ConfigurationMetrics(meters),
+                services.GetRequiredService<PolicyConfigurationStatus>());
+            _loader.Start();
+        }
+
+        foreach (EngineConfiguration configure in services.GetServices<EngineConfiguration>())
+        {
+            configure.Configure(Engine, services);
+        }
+    }
+
+    public PolicyEngine Engine { get; }
+
+    public void Dispose() => _loader?.Dispose();
+}
+
+/// <summary>Registered when rules come from configuration.</summary>
+internal sealed class ConfiguredRulesMarker
+{
+}
+
+/// <summary>The store the engine guards: from a registered factory, else the configured SQLite file or memory.</summary>
+internal sealed class PolicyStoreHolder : IDisposable
+{
+    public PolicyStoreHolder(IServiceProvider services, IOptions<SochDbPolicyOptions> options)
+    {
+        PolicyStoreFactory? factory = services.GetService<PolicyStoreFactory>();
+        PolicyStoreOptions store = options.Value.Store;
+        Store = factory is not null
+            ? factory.Create(services) ?? throw new InvalidOperationException("The store factory given to UseStore returned null.")
+            : store.InMemory
+                ? Database.OpenInMemory()
+                : Database.Open(store.Path!, new DatabaseOptions { Durability = store.Durability });
+    }
+
+    public IKeyValueStore Store { get; }
+
+    public void Dispose() => Store.Dispose();
+}
+
+/// <summary>Resolves the engine when the host starts, so an invalid configuration stops the start instead of the first request.</summary>
+internal sealed class PolicyEngineStartup : Microsoft.Extensions.Hosting.IHostedService
+{
+    private readonly IServiceProvider _services;
+
+    public PolicyEngineStartup(IServiceProvider services) => _services = services;
+
+    public System.Threading.Tasks.Task StartAsync(System.Threading.CancellationToken cancellationToken)
+    {
+        _services.GetRequiredService<PolicyEngine>();
+        return System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    public System.Threading.Tasks.Task StopAsync(System.Threading.CancellationToken cancellationToken) => System.Threading.Tasks.Task.CompletedTask;
+}
