@@ -18,7 +18,10 @@ public sealed record AuditEntry
         string? agentId,
         string? sessionId,
         string? rule,
-        string? reason)
+        string? reason,
+        string? traceId = null,
+        string? spanId = null,
+        bool isKeyMasked = false)
     {
         ArgumentNullException.ThrowIfNull(keyBytes);
         Sequence = sequence;
@@ -30,6 +33,9 @@ public sealed record AuditEntry
         SessionId = sessionId;
         Rule = rule;
         Reason = reason;
+        TraceId = traceId;
+        SpanId = spanId;
+        IsKeyMasked = isKeyMasked;
     }
 
     /// <summary>Position of the entry in the log since audit was first enabled (0, 1, 2, ...).</summary>
@@ -45,7 +51,10 @@ public sealed record AuditEntry
     /// <remarks>Decoded on first use, so recording an entry does not pay for text nobody reads.</remarks>
     public string Key => _key ??= Encoding.UTF8.GetString(KeyBytes);
 
-    /// <summary>The key's exact bytes.</summary>
+    /// <summary>
+    /// The key's exact bytes; for a masked key (<see cref="IsKeyMasked"/>), the UTF-8 bytes of its mask
+    /// (<c>masked:</c> and 32 hex digits of a keyed hash), never the key itself.
+    /// </summary>
     public byte[] KeyBytes { get; }
 
     /// <summary>The outcome.</summary>
@@ -66,6 +75,15 @@ public sealed record AuditEntry
     /// <summary>Why: the denial reason, the exception message of a failed handler, or the rate-limit detail.</summary>
     public string? Reason { get; }
 
+    /// <summary>The W3C trace id (32 hex digits) of <see cref="System.Diagnostics.Activity.Current"/> when the outcome was decided; null without one.</summary>
+    public string? TraceId { get; }
+
+    /// <summary>The span id (16 hex digits) of <see cref="System.Diagnostics.Activity.Current"/> when the outcome was decided; null without one.</summary>
+    public string? SpanId { get; }
+
+    /// <summary>Whether the key matched a mask pattern, so <see cref="Key"/> holds its keyed hash instead of the key.</summary>
+    public bool IsKeyMasked { get; }
+
     /// <summary>Equal when every field is equal (the key compared by its bytes).</summary>
     public bool Equals(AuditEntry? other) =>
         other is not null
@@ -77,7 +95,10 @@ public sealed record AuditEntry
         && AgentId == other.AgentId
         && SessionId == other.SessionId
         && Rule == other.Rule
-        && Reason == other.Reason;
+        && Reason == other.Reason
+        && TraceId == other.TraceId
+        && SpanId == other.SpanId
+        && IsKeyMasked == other.IsKeyMasked;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Sequence, Timestamp, Operation, Result, AgentId, Rule);
@@ -87,7 +108,8 @@ public sealed record AuditEntry
         builder.Append("Sequence = ").Append(Sequence).Append(", Timestamp = ").Append(Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
             .Append(", Operation = ").Append(Operation).Append(", Key = ").Append(Key).Append(", Result = ").Append(Result)
             .Append(", AgentId = ").Append(AgentId).Append(", SessionId = ").Append(SessionId)
-            .Append(", Rule = ").Append(Rule).Append(", Reason = ").Append(Reason);
+            .Append(", Rule = ").Append(Rule).Append(", Reason = ").Append(Reason)
+            .Append(", TraceId = ").Append(TraceId).Append(", SpanId = ").Append(SpanId).Append(", IsKeyMasked = ").Append(IsKeyMasked);
         return true;
     }
 }

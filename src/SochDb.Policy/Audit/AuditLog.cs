@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 
 namespace SochDb.Policy.Audit;
@@ -65,9 +66,11 @@ internal sealed class AuditLog
         }
     }
 
-    /// <summary>Records one entry under the next sequence number (in the successor if this log was resized meanwhile).</summary>
-    public void Append(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, AuditResult result,
-        string? agentId, string? sessionId, string? rule, string? reason)
+    /// <summary>
+    /// Records one entry under the next sequence number (in the successor if this log was resized meanwhile) and
+    /// returns that number.
+    /// </summary>
+    public long Append(in AuditDraft draft)
     {
         AuditLog log = this;
         while (true)
@@ -75,8 +78,8 @@ internal sealed class AuditLog
             long sequence = Interlocked.Increment(ref log._next) - 1;
             if (sequence < SealedOffset)
             {
-                log.SlotFor(sequence).Write(sequence, utcTicks, operation, key, result, agentId, sessionId, rule, reason);
-                return;
+                log.SlotFor(sequence).Write(sequence, in draft);
+                return sequence;
             }
 
             log = log.AwaitSuccessor();
@@ -140,8 +143,11 @@ internal sealed class AuditLog
                 case AuditSlotState.Complete:
                     if (slot!.TryRead(sequence, agentIdFilter: null, operationFilter: null) is { } entry)
                     {
-                        target.SlotFor(sequence).Write(sequence, entry.Timestamp.UtcTicks, entry.Operation, entry.KeyBytes,
-                            entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason);
+                        var draft = new AuditDraft(entry.Timestamp.UtcTicks, entry.Operation, entry.KeyBytes, entry.IsKeyMasked,
+                            entry.Result, entry.AgentId, entry.SessionId, entry.Rule, entry.Reason,
+                            entry.TraceId is null ? default : ActivityTraceId.CreateFromString(entry.TraceId),
+                            entry.SpanId is null ? default : ActivitySpanId.CreateFromString(entry.SpanId));
+                        target.SlotFor(sequence).Write(sequence, in draft);
                         return;
                     }
 

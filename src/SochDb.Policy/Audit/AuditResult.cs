@@ -14,4 +14,13 @@ public enum AuditResult
     /// <summary>A handler threw or returned a decision its trigger cannot take; the operation was refused (fail closed),
     /// or, for AfterWrite/AfterDelete, the change was committed and the failure reported.</summary>
     Failed = 4,
+    /// <summary>A rule in shadow mode would have denied (or failed, or required approval); the operation proceeded.</summary>
+    WouldDeny = 5,
+    /// <summary>A rule requires a person's approval; the operation did not run (yet).</summary>
+    ApprovalRequired = 6,
+    /// <summary>
+    /// Not an operation outcome: a gap record in a durable log, saying how many entries the audit queue dropped and
+    /// when (<see cref="AuditOverflow.Drop"/>). Its <see cref="AuditEntry.Reason"/> gives the count and the time span.
+    /// </summary>
+    EntriesDropped = 7,
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace SochDb.Policy.Audit;
@@ -28,10 +29,12 @@ internal sealed class AuditSlot
     private string? _sessionId;
     private string? _rule;
     private string? _reason;
+    private ActivityTraceId _traceId;
+    private ActivitySpanId _spanId;
+    private bool _keyMasked;
 
     /// <summary>Writes entry <paramref name="sequence"/> unless a newer one already holds the slot.</summary>
-    public void Write(long sequence, long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key,
-        AuditResult result, string? agentId, string? sessionId, string? rule, string? reason)
+    public void Write(long sequence, in AuditDraft draft)
     {
         long claimed = (sequence << 1) | 1;
         long current = Volatile.Read(ref _state);
@@ -61,9 +64,17 @@ internal sealed class AuditSlot
             current = seen;
         }
 
-        _utcTicks = utcTicks;
-        _operation = operation;
-        _result = result;
+        _utcTicks = draft.UtcTicks;
+        _operation = draft.Operation;
+        _result = draft.Result;
+        _keyMasked = draft.KeyMasked;
+        _traceId = draft.TraceId;
+        _spanId = draft.SpanId;
+        ReadOnlySpan<byte> key = draft.Key;
+        string? agentId = draft.AgentId;
+        string? sessionId = draft.SessionId;
+        string? rule = draft.Rule;
+        string? reason = draft.Reason;
         byte[] buffer = _key;
         if (buffer.Length < key.Length || (buffer.Length > RetainedKeyFloor && key.Length < buffer.Length / 4))
         {
@@ -117,6 +128,9 @@ internal sealed class AuditSlot
         string? sessionId = _sessionId;
         string? rule = _rule;
         string? reason = _reason;
+        ActivityTraceId traceId = _traceId;
+        ActivitySpanId spanId = _spanId;
+        bool keyMasked = _keyMasked;
         byte[] buffer = _key;
         int length = _keyLength;
 
@@ -140,7 +154,8 @@ internal sealed class AuditSlot
 
         // The key bytes are only trustworthy if no writer touched the slot while they were copied.
         return IsUnchanged(expected)
-            ? new AuditEntry(sequence, new DateTimeOffset(utcTicks, TimeSpan.Zero), operation, key, result, agentId, sessionId, rule, reason)
+            ? new AuditEntry(sequence, new DateTimeOffset(utcTicks, TimeSpan.Zero), operation, key, result, agentId, sessionId, rule, reason,
+                AuditDraft.TraceText(traceId), AuditDraft.SpanText(spanId), keyMasked)
             : null;
     }
 

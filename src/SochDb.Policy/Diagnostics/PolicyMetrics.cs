@@ -33,7 +33,16 @@ public sealed class PolicyMetrics
         new("result", "modified"),
         new("result", "rate_limited"),
         new("result", "failed"),
+        new("result", "would_deny"),
+        new("result", "approval_required"),
+        new("result", "entries_dropped"),
     };
+
+    /// <summary>The counter of audit entries dropped because the audit queue was full.</summary>
+    public const string AuditDroppedCounterName = "sochdb.policy.audit.dropped";
+
+    /// <summary>The counter of audit sink failures, tagged with the sink's name (<c>sink</c>).</summary>
+    public const string AuditSinkFailuresCounterName = "sochdb.policy.audit.sink_failures";
 
     /// <summary>The counter of rate-limit backend failures, tagged with the failure policy applied.</summary>
     public const string LimitBackendFailuresCounterName = "sochdb.policy.ratelimit.backend_failures";
@@ -47,10 +56,14 @@ public sealed class PolicyMetrics
 
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _limitBackendFailures;
+    private readonly Counter<long> _auditDropped;
+    private readonly Counter<long> _auditSinkFailures;
 
     private PolicyMetrics(Meter meter)
     {
         _decisions = meter.CreateCounter<long>(DecisionsCounterName, unit: "{decision}", description: "Policy decisions by operation and result.");
+        _auditDropped = meter.CreateCounter<long>(AuditDroppedCounterName, unit: "{entry}", description: "Audit entries dropped because the audit queue was full.");
+        _auditSinkFailures = meter.CreateCounter<long>(AuditSinkFailuresCounterName, unit: "{failure}", description: "Audit sink failures by sink.");
         _limitBackendFailures = meter.CreateCounter<long>(LimitBackendFailuresCounterName, unit: "{failure}",
             description: "Rate-limit backend calls that failed or timed out, by the failure policy applied.");
     }
@@ -74,6 +87,22 @@ public sealed class PolicyMetrics
                 ? ResultTags[(int)result]
                 : new("result", result.ToString().ToLowerInvariant());
             _decisions.Add(1, OperationTags[(int)operation], resultTag);
+        }
+    }
+
+    internal void RecordAuditDropped()
+    {
+        if (_auditDropped.Enabled)
+        {
+            _auditDropped.Add(1);
+        }
+    }
+
+    internal void RecordAuditSinkFailure(string sink)
+    {
+        if (_auditSinkFailures.Enabled)
+        {
+            _auditSinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
         }
     }
 }

@@ -1,21 +1,26 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 using SochDb.Policy.Audit;
 
 namespace SochDb.Policy;
 
-public sealed partial class PolicyEngine
+public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 {
-    // The log being written (null while audit is off) and the log read by GetAuditLog (kept after DisableAudit).
-    private AuditLog? _activeAudit;
+    // What operations record into (null while audit is off), the ring GetAuditLog reads (kept after DisableAudit),
+    // and the options of the last EnableAudit (EnableAudit(int) keeps its sinks).
+    private AuditRecorder? _recorder;
     private AuditLog? _audit;
+    private AuditOptions _auditOptions = new();
+    private bool _disposed;
 
     /// <summary>Whether outcomes are being recorded.</summary>
-    public bool IsAuditEnabled => Volatile.Read(ref _activeAudit) is not null;
+    public bool IsAuditEnabled => Volatile.Read(ref _recorder) is not null;
 
     /// <summary>
-    /// Starts recording one entry per operation outcome in a ring buffer of the newest <paramref name="maxEntries"/>.
+    /// Starts recording one entry per operation outcome in a ring buffer of the newest <paramref name="maxEntries"/>
+    /// (and in the sinks of the last <see cref="EnableAudit(AuditOptions)"/>, if any).
     /// Enabling again keeps the entries recorded so far (the newest of them, if the new size is smaller).
     /// Slots are reused once the ring has gone round: recording then allocates nothing; <see cref="GetAuditLog"/> builds
     /// the entries it returns.
@@ -31,25 +36,58 @@ public sealed partial class PolicyEngine
 
         lock (_registrationLock)
         {
-            AuditLog log = _audit is null ? new AuditLog(maxEntries)
-                : _audit.Capacity == maxEntries ? _audit
-                : _audit.Resize(maxEntries);
-            Volatile.Write(ref _audit, log);
-            Volatile.Write(ref _activeAudit, log);
-        }
-    }
-
-    /// <summary>Stops recording. Entries recorded so far stay readable with <see cref="GetAuditLog"/>.</summary>
-    public void DisableAudit()
-    {
-        lock (_registrationLock)
-        {
-            Volatile.Write(ref _activeAudit, null);
+            AuditOptions previous = _auditOptions;
+            EnableAuditLocked(new AuditOptions
+            {
+                RingSize = maxEntries,
+                Sinks = previous.Sinks,
+                QueueCapacity = previous.QueueCapacity,
+                MaxBatchSize = previous.MaxBatchSize,
+                Overflow = previous.Overflow,
+                SinkFailure = previous.SinkFailure,
+                MaskedKeys = previous.MaskedKeys,
+                MaskKey = previous.MaskKey,
+                OnSinkFailure = previous.OnSinkFailure,
+            });
         }
     }
 
     /// <summary>
-    /// The newest <paramref name="limit"/> entries matching the filters, oldest first. Filters apply before the limit.
+    /// Starts recording with <paramref name="options"/>: the in-memory ring, sinks behind a bounded queue drained by
+    /// one background writer, key masks, and what happens on overflow or sink failure (see docs/audit.md). Entries
+    /// already in the ring stay; sinks of an earlier call receive everything recorded before this call, and these
+    /// sinks everything after it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range or a mask pattern is not valid (the message names it).</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public void EnableAudit(AuditOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        lock (_registrationLock)
+        {
+            EnableAuditLocked(options);
+        }
+    }
+
+    /// <summary>
+    /// Stops recording. Entries recorded so far stay readable with <see cref="GetAuditLog"/>; entries queued for sinks
+    /// are written before this returns.
+    /// </summary>
+    /// <exception cref="System.IO.IOException">A durable sink kept failing, so queued entries could not be written.</exception>
+    public void DisableAudit()
+    {
+        lock (_registrationLock)
+        {
+            AuditRecorder? old = Volatile.Read(ref _recorder);
+            Volatile.Write(ref _recorder, null);
+            old?.Pipeline?.Close(successor: null);
+        }
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> entries of the in-memory ring matching the filters, oldest first. Filters apply before the limit.
     /// </summary>
     /// <param name="limit">How many entries at most.</param>
     /// <param name="agentId">Only entries of this agent (ordinal comparison); null for all.</param>
@@ -69,5 +107,152 @@ public sealed partial class PolicyEngine
 
         AuditLog? log = Volatile.Read(ref _audit);
         return log is null ? Array.Empty<AuditEntry>() : log.Read(limit, agentId, operation);
+    }
+
+    /// <summary>Returns once every entry recorded so far has been taken by every sink (committed, for durable sinks).</summary>
+    /// <exception cref="System.IO.IOException">A durable sink failed meanwhile; the entries stay queued and are retried.</exception>
+    public void FlushAudit() => Volatile.Read(ref _recorder)?.Pipeline?.Flush();
+
+    /// <inheritdoc cref="FlushAudit"/>
+    public ValueTask FlushAuditAsync(CancellationToken cancellationToken = default) =>
+        Volatile.Read(ref _recorder)?.Pipeline?.FlushAsync(cancellationToken) ?? ValueTask.CompletedTask;
+
+    /// <summary>The counters of the queue in front of the sinks (all zero without sinks).</summary>
+    public AuditStatus AuditStatus => Volatile.Read(ref _recorder)?.Pipeline?.Status() ?? new AuditStatus();
+
+    /// <summary>
+    /// Flushes the audit log, then walks the hash chain of the first durable log among the sinks
+    /// (<see cref="AuditLedger.Verify"/>): the result names the first broken entry, if any.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
+    public AuditVerification VerifyAuditLog()
+    {
+        FlushAudit();
+        return Ledger().Verify();
+    }
+
+    /// <summary>Flushes the audit log, then streams the records of the first durable log among the sinks that match <paramref name="query"/>.</summary>
+    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
+    public IEnumerable<AuditRecord> QueryAudit(AuditQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        FlushAudit();
+        return Ledger().Query(query);
+    }
+
+    /// <summary>Stops the audit writer after writing every queued entry. The store and the sinks are not disposed (the caller owns them).</summary>
+    /// <exception cref="System.IO.IOException">A durable sink kept failing, so queued entries could not be written.</exception>
+    public void Dispose()
+    {
+        lock (_registrationLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            AuditRecorder? old = Volatile.Read(ref _recorder);
+            Volatile.Write(ref _recorder, null);
+            old?.Pipeline?.Close(successor: null);
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        // The writer drains on its own thread; waiting for it here keeps the rule "disposed means written" simple.
+        return new ValueTask(Task.Run(Dispose));
+    }
+
+    private AuditLedger Ledger()
+    {
+        AuditOptions options = Volatile.Read(ref _auditOptions);
+        foreach (AuditSink sink in options.Sinks)
+        {
+            if (sink is AuditLedger ledger)
+            {
+                return ledger;
+            }
+        }
+
+        throw new InvalidOperationException("No audit sink is a durable log (an AuditLedger such as SqliteAuditSink): add one with EnableAudit(AuditOptions).");
+    }
+
+    private void EnableAuditLocked(AuditOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        AuditKeyMask? mask = AuditKeyMask.Create(options.MaskedKeys, options.MaskKey);
+        AuditLog? ring = null;
+        if (options.RingSize > 0)
+        {
+            ring = _audit is null ? new AuditLog(options.RingSize)
+                : _audit.Current.Capacity == options.RingSize ? _audit.Current
+                : _audit.Resize(options.RingSize);
+        }
+
+        AuditRecorder? old = Volatile.Read(ref _recorder);
+        AuditPipeline? oldPipeline = old?.Pipeline;
+        AuditPipeline? pipeline;
+        bool sameSinks = oldPipeline is not null && SameSinks(oldPipeline.Sinks, options) && SamePipelineOptions(_auditOptions, options);
+        if (sameSinks)
+        {
+            pipeline = oldPipeline;
+        }
+        else
+        {
+            pipeline = options.Sinks.Count > 0 ? new AuditPipeline(options, _metrics) : null;
+
+            // Entries recorded through the old pipeline from now on are forwarded to the new one, whose writer starts
+            // once the old one has drained: each outcome reaches exactly one set of sinks, in order.
+            oldPipeline?.Close(pipeline);
+            pipeline?.Start();
+        }
+
+        Volatile.Write(ref _audit, ring ?? _audit);
+        Volatile.Write(ref _auditOptions, options);
+        Volatile.Write(ref _recorder, new AuditRecorder(ring, pipeline, mask));
+    }
+
+    private static bool SameSinks(IReadOnlyList<AuditSink> current, AuditOptions options)
+    {
+        if (current.Count != options.Sinks.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < current.Count; i++)
+        {
+            if (!ReferenceEquals(current[i], options.Sinks[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
+        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.Overflow == b.Overflow
+        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
+
+    /// <summary>
+    /// Under <see cref="AuditSinkFailureMode.FailClosed"/>, refuses an operation while a durable sink cannot record:
+    /// audited (and counted) as failed, thrown as <see cref="PolicyViolationException"/>. The common path is one read.
+    /// </summary>
+    private void ThrowIfAuditRefuses(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
+    {
+        AuditRecorder? recorder = Volatile.Read(ref _recorder);
+        if (recorder is null || !recorder.RefusesOperations)
+        {
+            return;
+        }
+
+        string reason = "the durable audit log cannot record it (" + (recorder.Pipeline!.LastFailure ?? "a sink failed") + ")";
+        Record(operation, key, context, AuditResult.Failed, null, reason, ruleText: "audit");
+        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+            $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
     }
 }

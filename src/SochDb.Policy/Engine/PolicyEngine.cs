@@ -483,6 +483,8 @@ public sealed partial class PolicyEngine
     /// </summary>
     private void CheckNesting(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
+        // Every guarded operation passes here first: also where a failing durable audit log refuses it (FailClosed).
+        ThrowIfAuditRefuses(operation, key, context);
         if (t_nesting < _maxNestingDepth)
         {
             return;
@@ -531,9 +533,9 @@ public sealed partial class PolicyEngine
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         _metrics.RecordDecision(operation, AuditResult.Allowed);
-        if (Volatile.Read(ref _activeAudit) is not null)
+        if (Volatile.Read(ref _recorder) is { } recorder)
         {
-            Record(operation, key, context, AuditResult.Allowed, null, null, countDecision: false);
+            recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Allowed, null, null);
         }
     }
 
@@ -545,12 +547,6 @@ public sealed partial class PolicyEngine
             _metrics.RecordDecision(operation, result);
         }
 
-        AuditLog? log = Volatile.Read(ref _activeAudit);
-        if (log is null)
-        {
-            return;
-        }
-
-        log.Append(_clock.GetUtcTicks(), operation, key, result, context.AgentId, context.SessionId, ruleText ?? rule?.ToString(), reason);
+        Volatile.Read(ref _recorder)?.Record(_clock.GetUtcTicks(), operation, key, context, result, ruleText ?? rule?.ToString(), reason);
     }
 }

@@ -1,0 +1,282 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using SochDb.Policy.Audit;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// A durable audit log that keeps a hash chain, answers queries page by page, verifies itself and prunes by
+/// retention. This class does the chaining, verification, paging and pruning; a concrete ledger only stores and reads
+/// rows (see <see cref="SqliteAuditSink"/>, and <see cref="AuditSqlQuery"/> for the SQL of a query).
+/// </summary>
+/// <remarks>
+/// Every record carries <c>SHA-256(previous hash ‖ canonical entry)</c>, the first one chaining from 32 zero bytes
+/// (or from the retention checkpoint). Ids run 1, 2, 3, ... without gaps, so a deleted row shows as a missing id, an
+/// edited or reordered row as a hash that does not match its content. <see cref="Write"/> runs on the engine's one
+/// background writer; <see cref="Query"/>, <see cref="ReadPage"/> and <see cref="Verify"/> may run on any thread meanwhile.
+/// </remarks>
+public abstract class AuditLedger : AuditSink
+{
+    // Retention runs after this many appended entries (and on Prune()), so its cost is spread thin.
+    private const int PruneEvery = 1024;
+
+    private readonly Lock _chainLock = new();
+    private readonly AuditRetention? _retention;
+    private bool _headKnown;
+    private long _headId;
+    private byte[] _headHash = AuditCanonicalForm.Genesis;
+    private DateTimeOffset _headTime;
+    private long _appendedSincePrune;
+
+    /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
+    protected AuditLedger(string name, AuditRetention? retention)
+        : base(name)
+    {
+        retention?.Validate();
+        _retention = retention;
+    }
+
+    /// <summary>Always true: a ledger is the durable log.</summary>
+    public override bool IsDurable => true;
+
+    /// <summary>The retention applied after appends and by <see cref="Prune"/>; null keeps everything.</summary>
+    public AuditRetention? Retention => _retention;
+
+    /// <summary>Chains <paramref name="batch"/> onto the log and appends it in one transaction, then applies retention.</summary>
+    public sealed override void Write(IReadOnlyList<AuditEntry> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        lock (_chainLock)
+        {
+            EnsureHead();
+            var records = new AuditRecord[batch.Count];
+            long id = _headId;
+            byte[] previous = _headHash;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                AuditEntry entry = batch[i] ?? throw new ArgumentException($"The batch holds null at index {i}.", nameof(batch));
+                id++;
+                previous = AuditCanonicalForm.Hash(previous, id, entry);
+                records[i] = new AuditRecord(id, entry, previous);
+            }
+
+            try
+            {
+                AppendRecords(records);
+            }
+            catch
+            {
+                // Whether anything was committed is the store's word: read the head again before the retry.
+                _headKnown = false;
+                throw;
+            }
+
+            _headId = id;
+            _headHash = previous;
+            _headTime = records[^1].Entry.Timestamp;
+            _appendedSincePrune += records.Length;
+            if (_retention is not null && _appendedSincePrune >= PruneEvery)
+            {
+                PruneCore();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The records matching <paramref name="query"/>, streamed page by page (<see cref="AuditQuery.PageSize"/> at a
+    /// time), so memory stays bounded whatever the size of the log. Starts after <see cref="AuditQuery.After"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
+    public IEnumerable<AuditRecord> Query(AuditQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return QueryCore(query);
+    }
+
+    /// <summary>
+    /// One page of at most <see cref="AuditQuery.PageSize"/> records; <see cref="AuditPage.Next"/> is the query for
+    /// the page after it (null after the last page).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
+    public AuditPage ReadPage(AuditQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        IReadOnlyList<AuditRecord> records = ReadRecords(query);
+        AuditQuery? next = records.Count == query.PageSize ? query with { After = records[^1].Id } : null;
+        return new AuditPage(records, next);
+    }
+
+    /// <summary>
+    /// Walks the chain from the retention checkpoint (or the first entry) to the newest entry and reports the first
+    /// entry where it breaks: a missing id (deleted row), an id out of order, or a hash that does not match the
+    /// entry's content and the hash before it (edited or swapped row). Streams, so memory stays bounded.
+    /// </summary>
+    public AuditVerification Verify()
+    {
+        AuditCheckpoint? checkpoint = ReadCheckpoint();
+        long checkpointId = checkpoint?.Id ?? 0;
+        long expected = checkpointId + 1;
+        byte[] previous = checkpoint?.Hash ?? AuditCanonicalForm.Genesis;
+        long checkedCount = 0;
+        foreach (AuditRecord record in QueryCore(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 1024 }))
+        {
+            checkedCount++;
+            if (record.Id != expected)
+            {
+                string problem = record.Id > expected
+                    ? (record.Id == expected + 1 ? $"entry #{expected} is missing" : $"entries #{expected} to #{record.Id - 1} are missing")
+                        + $" (the log goes from #{expected - 1} to #{record.Id})"
+                    : record.Id <= checkpointId
+                        ? $"entry #{record.Id} is at or before the retention checkpoint #{checkpointId}, which removed it"
+                        : $"entry #{record.Id} is out of order (expected #{expected})";
+                return new AuditVerification(checkedCount, Math.Min(record.Id, expected), problem, expected - 1, previous, checkpointId);
+            }
+
+            byte[] recomputed = AuditCanonicalForm.Hash(previous, record.Id, record.Entry);
+            if (!recomputed.AsSpan().SequenceEqual(record.Hash))
+            {
+                return new AuditVerification(checkedCount, record.Id,
+                    $"entry #{record.Id} does not match its hash: it was edited, or moved from elsewhere in the log", expected - 1, previous, checkpointId);
+            }
+
+            previous = record.Hash;
+            expected++;
+        }
+
+        return new AuditVerification(checkedCount, null, null, expected - 1, previous, checkpointId);
+    }
+
+    /// <summary>
+    /// Applies <see cref="Retention"/> now: removes the oldest entries beyond the count limit and older than the age
+    /// limit (relative to the newest entry), and records a checkpoint so the rest still verifies. Returns how many were removed.
+    /// </summary>
+    public long Prune()
+    {
+        lock (_chainLock)
+        {
+            EnsureHead();
+            return PruneCore();
+        }
+    }
+
+    /// <summary>The newest record (highest id), or null when the log holds none.</summary>
+    protected abstract AuditRecord? ReadLastRecord();
+
+    /// <summary>The retention checkpoint, or null when nothing was ever pruned.</summary>
+    protected abstract AuditCheckpoint? ReadCheckpoint();
+
+    /// <summary>Stores <paramref name="records"/> (consecutive ids) in one transaction: all or nothing.</summary>
+    protected abstract void AppendRecords(IReadOnlyList<AuditRecord> records);
+
+    /// <summary>
+    /// At most <see cref="AuditQuery.PageSize"/> records matching <paramref name="query"/>'s filters, in its order,
+    /// after its <see cref="AuditQuery.After"/> id (see <see cref="AuditSqlQuery"/> for the SQL).
+    /// </summary>
+    protected abstract IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query);
+
+    /// <summary>The highest id whose timestamp is before <paramref name="time"/>, or null when there is none.</summary>
+    protected abstract long? FindLastIdBefore(DateTimeOffset time);
+
+    /// <summary>Removes every record with an id up to <paramref name="lastId"/> and saves <paramref name="checkpoint"/>, in one transaction.</summary>
+    protected abstract void RemoveThrough(long lastId, AuditCheckpoint checkpoint);
+
+    private IEnumerable<AuditRecord> QueryCore(AuditQuery query)
+    {
+        while (true)
+        {
+            IReadOnlyList<AuditRecord> page = ReadRecords(query);
+            for (int i = 0; i < page.Count; i++)
+            {
+                yield return page[i];
+            }
+
+            if (page.Count < query.PageSize)
+            {
+                yield break;
+            }
+
+            query = query with { After = page[^1].Id };
+        }
+    }
+
+    private void EnsureHead()
+    {
+        if (_headKnown)
+        {
+            return;
+        }
+
+        AuditRecord? last = ReadLastRecord();
+        AuditCheckpoint? checkpoint = last is null ? ReadCheckpoint() : null;
+        _headId = last?.Id ?? checkpoint?.Id ?? 0;
+        _headHash = last?.Hash ?? checkpoint?.Hash ?? AuditCanonicalForm.Genesis;
+        _headTime = last?.Entry.Timestamp ?? checkpoint?.PrunedAt ?? DateTimeOffset.MinValue;
+        _headKnown = true;
+    }
+
+    private long PruneCore()
+    {
+        _appendedSincePrune = 0;
+        if (_retention is null)
+        {
+            return 0;
+        }
+
+        AuditCheckpoint? checkpoint = ReadCheckpoint();
+        long floor = checkpoint?.Id ?? 0;
+        long cut = floor;
+        if (_retention.MaxEntries is { } maxEntries)
+        {
+            cut = Math.Max(cut, _headId - maxEntries);
+        }
+
+        if (_retention.MaxAge is { } maxAge && _headTime - DateTimeOffset.MinValue > maxAge && FindLastIdBefore(_headTime - maxAge) is { } old)
+        {
+            cut = Math.Max(cut, old);
+        }
+
+        if (cut <= floor)
+        {
+            return 0;
+        }
+
+        IReadOnlyList<AuditRecord> boundary = ReadRecords(new AuditQuery { Order = AuditOrder.OldestFirst, After = cut - 1, PageSize = 1 });
+        if (boundary.Count == 0 || boundary[0].Id != cut)
+        {
+            // The entry that would anchor the checkpoint is gone: the chain is already broken there, and pruning past
+            // it would hide that. Verify() reports it.
+            return 0;
+        }
+
+        long removed = cut - floor;
+        RemoveThrough(cut, new AuditCheckpoint(cut, boundary[0].Hash, (checkpoint?.PrunedCount ?? 0) + removed, _headTime));
+        return removed;
+    }
+}
+
+/// <summary>One page of a query: the records, and the query that reads the page after them.</summary>
+public sealed class AuditPage
+{
+    internal AuditPage(IReadOnlyList<AuditRecord> records, AuditQuery? next)
+    {
+        Records = records;
+        Next = next;
+    }
+
+    /// <summary>The records of this page, in the query's order.</summary>
+    public IReadOnlyList<AuditRecord> Records { get; }
+
+    /// <summary>The query for the next page (the same filters, <see cref="AuditQuery.After"/> this page's last id); null when this page is the last.</summary>
+    public AuditQuery? Next { get; }
+}

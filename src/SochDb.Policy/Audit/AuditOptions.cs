@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+
+namespace SochDb.Policy;
+
+/// <summary>What <see cref="PolicyEngine.EnableAudit(AuditOptions)"/> records, where, and what happens when it cannot.</summary>
+public sealed class AuditOptions
+{
+    /// <summary>Entries kept by the in-memory ring that <see cref="PolicyEngine.GetAuditLog"/> reads; default 10,000; 0 turns the ring off.</summary>
+    public int RingSize { get; init; } = 10_000;
+
+    /// <summary>Sinks that receive every entry through the background writer (a durable <see cref="AuditLedger"/>, an exporter); default none.</summary>
+    public IReadOnlyList<AuditSink> Sinks { get; init; } = Array.Empty<AuditSink>();
+
+    /// <summary>Entries the queue in front of the sinks holds; default 65,536.</summary>
+    public int QueueCapacity { get; init; } = 65_536;
+
+    /// <summary>Entries the background writer hands to the sinks in one batch (one transaction); default 1,024.</summary>
+    public int MaxBatchSize { get; init; } = 1_024;
+
+    /// <summary>What happens when the queue is full; default <see cref="AuditOverflow.Block"/> (nothing is lost).</summary>
+    public AuditOverflow Overflow { get; init; } = AuditOverflow.Block;
+
+    /// <summary>What happens to operations while a durable sink fails; default <see cref="AuditSinkFailureMode.FailClosed"/>.</summary>
+    public AuditSinkFailureMode SinkFailure { get; init; } = AuditSinkFailureMode.FailClosed;
+
+    /// <summary>
+    /// Glob patterns (the policy grammar) of keys recorded as a keyed hash (<c>masked:</c> and 32 hex digits) instead
+    /// of their text, in the ring and in every sink; default none.
+    /// </summary>
+    public IReadOnlyList<string> MaskedKeys { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The secret of the keyed hash (HMAC-SHA256) of masked keys, at least 16 bytes. Keep it to correlate masks across
+    /// restarts and engines; default null: a random key per engine, so masks correlate within one engine's life only.
+    /// </summary>
+    public byte[]? MaskKey { get; init; }
+
+    /// <summary>Called on the background writer after a sink throws (the entries stay queued for a durable sink); default none. Must not throw.</summary>
+    public Action<AuditSinkFailure>? OnSinkFailure { get; init; }
+
+    internal void Validate()
+    {
+        if (RingSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RingSize), RingSize, "AuditOptions.RingSize must be 0 (no ring) or positive.");
+        }
+
+        if (QueueCapacity <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "AuditOptions.QueueCapacity must be positive.");
+        }
+
+        if (MaxBatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "AuditOptions.MaxBatchSize must be positive.");
+        }
+
+        if (Overflow is not (AuditOverflow.Block or AuditOverflow.Drop))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Overflow), Overflow, "AuditOptions.Overflow is Block or Drop.");
+        }
+
+        if (SinkFailure is not (AuditSinkFailureMode.FailClosed or AuditSinkFailureMode.FailOpen))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SinkFailure), SinkFailure, "AuditOptions.SinkFailure is FailClosed or FailOpen.");
+        }
+
+        if (Sinks is null)
+        {
+            throw new ArgumentNullException(nameof(Sinks), "AuditOptions.Sinks must not be null (leave it empty for none).");
+        }
+
+        for (int i = 0; i < Sinks.Count; i++)
+        {
+            if (Sinks[i] is null)
+            {
+                throw new ArgumentException($"AuditOptions.Sinks[{i}] is null.", nameof(Sinks));
+            }
+        }
+
+        if (MaskedKeys is null)
+        {
+            throw new ArgumentNullException(nameof(MaskedKeys), "AuditOptions.MaskedKeys must not be null (leave it empty for none).");
+        }
+
+        if (MaskKey is { Length: < 16 } key)
+        {
+            throw new ArgumentException($"AuditOptions.MaskKey has {key.Length} bytes; a mask key needs at least 16.", nameof(MaskKey));
+        }
+
+        if (RingSize == 0 && Sinks.Count == 0)
+        {
+            throw new ArgumentException("AuditOptions records nowhere: RingSize is 0 and there are no sinks.", nameof(RingSize));
+        }
+    }
+}
+
+/// <summary>What a full audit queue does with a new entry.</summary>
+public enum AuditOverflow
+{
+    /// <summary>The operation waits until the background writer makes room: nothing is ever lost.</summary>
+    Block = 0,
+    /// <summary>
+    /// The entry is dropped and counted (<c>sochdb.policy.audit.dropped</c>, <see cref="AuditStatus.Dropped"/>); the
+    /// durable log gets a gap record (<see cref="AuditResult.EntriesDropped"/>) saying how many and when.
+    /// </summary>
+    Drop = 1,
+}
+
+/// <summary>What happens to guarded operations while a durable sink cannot record.</summary>
+public enum AuditSinkFailureMode
+{
+    /// <summary>
+    /// Guarded operations are refused (<see cref="PolicyViolationException"/>, audited <see cref="AuditResult.Failed"/>)
+    /// from the first failed batch until a retry succeeds: nothing happens that the durable log cannot show.
+    /// </summary>
+    FailClosed = 0,
+    /// <summary>Operations go on; entries wait in the queue (then <see cref="AuditOptions.Overflow"/> applies) while the batch is retried.</summary>
+    FailOpen = 1,
+}
+
+/// <summary>A sink that threw: which, what, and how often so far.</summary>
+public sealed class AuditSinkFailure
+{
+    internal AuditSinkFailure(AuditSink sink, Exception exception, long failures, int batchSize, bool willRetry)
+    {
+        Sink = sink;
+        Exception = exception;
+        Failures = failures;
+        BatchSize = batchSize;
+        WillRetry = willRetry;
+    }
+
+    /// <summary>The sink that threw.</summary>
+    public AuditSink Sink { get; }
+
+    /// <summary>What it threw.</summary>
+    public Exception Exception { get; }
+
+    /// <summary>How many times this engine's sinks have failed in all.</summary>
+    public long Failures { get; }
+
+    /// <summary>Entries in the batch that failed.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>True for a durable sink (the batch is retried); false when the batch was skipped for this sink.</summary>
+    public bool WillRetry { get; }
+}
+
+/// <summary>A snapshot of the audit pipeline's counters.</summary>
+public sealed record AuditStatus
+{
+    /// <summary>Entries accepted into the queue in front of the sinks.</summary>
+    public long Enqueued { get; init; }
+
+    /// <summary>Entries every sink has taken (the durable ones committed).</summary>
+    public long Written { get; init; }
+
+    /// <summary>Entries dropped because the queue was full (<see cref="AuditOverflow.Drop"/>).</summary>
+    public long Dropped { get; init; }
+
+    /// <summary>Sink failures so far.</summary>
+    public long SinkFailures { get; init; }
+
+    /// <summary>Whether a durable sink's last attempt failed (and, under <see cref="AuditSinkFailureMode.FailClosed"/>, operations are refused).</summary>
+    public bool IsFailing { get; init; }
+
+    /// <summary>The last sink failure's message, if any.</summary>
+    public string? LastFailure { get; init; }
+}

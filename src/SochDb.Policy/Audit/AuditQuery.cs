@@ -1,0 +1,83 @@
+using System;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// Which entries of a durable log to read, in which order, from where. Every filter left null matches everything;
+/// filters combine with AND. Paging is by keyset: <see cref="After"/> is the <see cref="AuditRecord.Id"/> of the last
+/// record already read, so a page costs the same however deep in the log it lies, and the log may grow meanwhile.
+/// </summary>
+public sealed record AuditQuery
+{
+    /// <summary>Everything, newest first.</summary>
+    public static AuditQuery All { get; } = new();
+
+    /// <summary>Only entries of this agent (ordinal).</summary>
+    public string? AgentId { get; init; }
+
+    /// <summary>Only entries of this session (ordinal).</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>Only entries of this operation (<see cref="PolicyOperation.All"/> also means no filter).</summary>
+    public PolicyOperation? Operation { get; init; }
+
+    /// <summary>Only entries with this result.</summary>
+    public AuditResult? Result { get; init; }
+
+    /// <summary>Only entries decided by this rule (its exact text, e.g. <c>[BeforeWrite("system/*")] AgentPolicies.BlockSystemWrites</c>).</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>Only entries at or after this time.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Only entries before this time (exclusive).</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Newest first (default) or oldest first, by <see cref="AuditRecord.Id"/>.</summary>
+    public AuditOrder Order { get; init; } = AuditOrder.NewestFirst;
+
+    /// <summary>Continue after the record with this id (in <see cref="Order"/>); null to start at the beginning.</summary>
+    public long? After { get; init; }
+
+    /// <summary>Records read per round trip when streaming, and the size of one page; default 512.</summary>
+    public int PageSize { get; init; } = 512;
+
+    /// <summary>Throws when a field is out of range; ledgers call this before reading.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A field is out of range (the message names it).</exception>
+    public void Validate()
+    {
+        if (PageSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "AuditQuery.PageSize must be positive.");
+        }
+
+        if (Operation is { } op && (op < PolicyOperation.Read || op > PolicyOperation.All))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Operation), op, "AuditQuery.Operation is Read, Write, Delete or All.");
+        }
+
+        if (Result is { } result && (result < AuditResult.Allowed || result > AuditResult.EntriesDropped))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Result), result, "AuditQuery.Result is not a defined AuditResult.");
+        }
+
+        if (Order is not (AuditOrder.NewestFirst or AuditOrder.OldestFirst))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Order), Order, "AuditQuery.Order is NewestFirst or OldestFirst.");
+        }
+
+        if (From is { } from && To is { } to && to < from)
+        {
+            throw new ArgumentOutOfRangeException(nameof(To), to, $"AuditQuery.To ({to:O}) is before From ({from:O}).");
+        }
+    }
+}
+
+/// <summary>The order of a query's results.</summary>
+public enum AuditOrder
+{
+    /// <summary>Highest id first.</summary>
+    NewestFirst = 0,
+    /// <summary>Lowest id first.</summary>
+    OldestFirst = 1,
+}

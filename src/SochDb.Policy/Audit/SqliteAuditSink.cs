@@ -1,0 +1,396 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using Microsoft.Data.Sqlite;
+
+namespace SochDb.Policy;
+
+/// <summary>
+/// The durable audit log in a SQLite file: a table (default <c>sochdb_audit</c>) with the columns of
+/// <see cref="AuditSqlQuery"/>, plus a one-row checkpoint table for retention. It may live in the store's own database
+/// file (give the same path as <see cref="SochDb.Database.Open"/>) or in a file of its own.
+/// </summary>
+/// <remarks>
+/// One writer connection appends each batch in one transaction (<c>synchronous=FULL</c> by default: an fsync per
+/// batch); one reader connection, used under its own lock, serves queries, so a query never waits for an fsync. The
+/// file is in WAL mode. Indexes on <c>agent_id</c>, <c>session_id</c> and <c>ts</c> keep filtered pages cheap.
+/// </remarks>
+public sealed class SqliteAuditSink : AuditLedger
+{
+    /// <summary>The default table name.</summary>
+    public const string DefaultTableName = "sochdb_audit";
+
+    private static readonly string[] ExpectedColumns =
+        { "id", "ts", "operation", "key", "key_masked", "result", "rule", "reason", "agent_id", "session_id", "trace_id", "span_id", "hash" };
+
+    private readonly string _path;
+    private readonly string _table;
+    private readonly string _checkpointTable;
+    private readonly Lock _writeLock = new();
+    private readonly Lock _readLock = new();
+    private readonly SqliteConnection _writer;
+    private readonly SqliteConnection _reader;
+    private readonly SqliteCommand _insert;
+    private bool _disposed;
+
+    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention)
+        : base("sqlite:" + System.IO.Path.GetFileName(path), retention)
+    {
+        _path = path;
+        _table = table;
+        _checkpointTable = table + "_checkpoint";
+        _writer = writer;
+        _reader = reader;
+        _insert = writer.CreateCommand();
+        _insert.CommandText = AuditSqlQuery.Insert(table);
+        foreach (string name in AuditSqlQuery.InsertParameters)
+        {
+            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _insert.Prepare();
+    }
+
+    /// <summary>The full path of the file.</summary>
+    public string Path => _path;
+
+    /// <summary>
+    /// Opens (creating if needed) the audit table in the SQLite file at <paramref name="path"/>; the directory must
+    /// exist. An existing log continues where it ended (its chain too).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or a directory, or the table name is not a plain identifier.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a SQLite database, or holds a table of that name with other columns.</exception>
+    /// <exception cref="IOException">SQLite could not open the file.</exception>
+    public static SqliteAuditSink Open(string path, SqliteAuditSinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= new SqliteAuditSinkOptions();
+        string table = AuditSqlQuery.Identifier(options.TableName);
+        options.Retention?.Validate();
+        string synchronous = options.Durability switch
+        {
+            Durability.Full => "FULL",
+            Durability.Normal => "NORMAL",
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Durability, $"Unknown durability {options.Durability}."),
+        };
+
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new ArgumentException($"The audit log path '{fullPath}' is a directory; give the path of a file in it.", nameof(path));
+        }
+
+        string? directory = System.IO.Path.GetDirectoryName(fullPath);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Cannot open the audit log '{fullPath}': the directory '{directory}' does not exist.");
+        }
+
+        CheckHeader(fullPath);
+        string connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        SqliteConnection? writer = null;
+        SqliteConnection? reader = null;
+        try
+        {
+            writer = OpenConnection(connectionString, synchronous);
+            CreateSchema(writer, table, fullPath);
+            reader = OpenConnection(connectionString, synchronous);
+            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention);
+        }
+        catch (SqliteException e)
+        {
+            writer?.Dispose();
+            reader?.Dispose();
+            throw e.SqliteErrorCode == 26
+                ? new InvalidDataException($"'{fullPath}' is not a SQLite database (SQLite says: {e.Message}).", e)
+                : new IOException($"Cannot open the audit log '{fullPath}': {e.Message}", e);
+        }
+        catch
+        {
+            writer?.Dispose();
+            reader?.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override AuditRecord? ReadLastRecord()
+    {
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        return last.Count == 0 ? null : last[0];
+    }
+
+    /// <inheritdoc />
+    protected override AuditCheckpoint? ReadCheckpoint()
+    {
+        lock (_readLock)
+        {
+            ThrowIfDisposed();
+            using SqliteCommand command = _reader.CreateCommand();
+            command.CommandText = $"SELECT last_id, last_hash, pruned, pruned_at FROM {_checkpointTable} WHERE one = 1";
+            using SqliteDataReader row = Run(command.ExecuteReader);
+            return row.Read()
+                ? new AuditCheckpoint(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetInt64(2), new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero))
+                : null;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            InTransaction(() =>
+            {
+                foreach (AuditRecord record in records)
+                {
+                    object[] values = AuditSqlQuery.BindRecord(record);
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        _insert.Parameters[i].Value = values[i];
+                    }
+
+                    _insert.ExecuteNonQuery();
+                }
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    {
+        var parameters = new List<KeyValuePair<string, object>>();
+        string sql = AuditSqlQuery.Select(_table, query, parameters);
+        lock (_readLock)
+        {
+            ThrowIfDisposed();
+            using SqliteCommand command = _reader.CreateCommand();
+            command.CommandText = sql;
+            foreach (KeyValuePair<string, object> parameter in parameters)
+            {
+                command.Parameters.AddWithValue(parameter.Key, parameter.Value);
+            }
+
+            var records = new List<AuditRecord>(Math.Min(query.PageSize, 1024));
+            using SqliteDataReader reader = Run(command.ExecuteReader);
+            while (reader.Read())
+            {
+                records.Add(AuditSqlQuery.ReadRecord(reader));
+            }
+
+            return records;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override long? FindLastIdBefore(DateTimeOffset time)
+    {
+        lock (_readLock)
+        {
+            ThrowIfDisposed();
+            using SqliteCommand command = _reader.CreateCommand();
+            command.CommandText = $"SELECT max(id) FROM {_table} WHERE ts < @ts";
+            command.Parameters.AddWithValue("@ts", time.UtcTicks);
+            object? found = Run(command.ExecuteScalar);
+            return found is long id ? id : null;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            InTransaction(() =>
+            {
+                using SqliteCommand delete = _writer.CreateCommand();
+                delete.CommandText = $"DELETE FROM {_table} WHERE id <= @id";
+                delete.Parameters.AddWithValue("@id", lastId);
+                delete.ExecuteNonQuery();
+                using SqliteCommand save = _writer.CreateCommand();
+                save.CommandText = $"INSERT INTO {_checkpointTable} (one, last_id, last_hash, pruned, pruned_at) VALUES (1, @id, @hash, @pruned, @at) " +
+                    "ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, pruned = excluded.pruned, pruned_at = excluded.pruned_at";
+                save.Parameters.AddWithValue("@id", checkpoint.Id);
+                save.Parameters.AddWithValue("@hash", checkpoint.Hash);
+                save.Parameters.AddWithValue("@pruned", checkpoint.PrunedCount);
+                save.Parameters.AddWithValue("@at", checkpoint.PrunedAt.UtcTicks);
+                save.ExecuteNonQuery();
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            lock (_readLock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                _insert.Dispose();
+                _reader.Dispose();
+                _writer.Dispose();
+            }
+        }
+    }
+
+    private void InTransaction(Action body)
+    {
+        Run(() =>
+        {
+            using (SqliteCommand begin = _writer.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            try
+            {
+                body();
+                using SqliteCommand commit = _writer.CreateCommand();
+                commit.CommandText = "COMMIT";
+                commit.ExecuteNonQuery();
+            }
+            catch
+            {
+                try
+                {
+                    using SqliteCommand rollback = _writer.CreateCommand();
+                    rollback.CommandText = "ROLLBACK";
+                    rollback.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    // SQLite already rolled back; the first error is the one to report.
+                }
+
+                throw;
+            }
+
+            return 0;
+        });
+    }
+
+    // SQLite errors become IOExceptions naming the file and table; SQLite's own messages carry no row content.
+    private T Run<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SqliteException e)
+        {
+            throw new IOException($"The audit log '{_path}' (table {_table}) failed: {e.Message}", e);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private static void CheckHeader(string fullPath)
+    {
+        if (!File.Exists(fullPath))
+        {
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (stream.Length == 0)
+        {
+            return;
+        }
+
+        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read < header.Length || !header.SequenceEqual("SQLite format 3\0"u8))
+        {
+            throw new InvalidDataException($"'{fullPath}' is not a SQLite database; the audit log was not opened and the file was left unchanged.");
+        }
+    }
+
+    private static SqliteConnection OpenConnection(string connectionString, string synchronous)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            using SqliteCommand pragmas = connection.CreateCommand();
+            pragmas.CommandText = $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=30000;";
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void CreateSchema(SqliteConnection connection, string table, string fullPath)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table}') ORDER BY cid";
+        var columns = new List<string>();
+        using (SqliteDataReader reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        if (columns.Count > 0 && !columns.ToArray().AsSpan().SequenceEqual(ExpectedColumns))
+        {
+            throw new InvalidDataException(
+                $"'{fullPath}' has a table '{table}' that is not a SochDB audit log (its columns are: {string.Join(", ", columns)}); the file was left unchanged.");
+        }
+
+        command.CommandText = "PRAGMA journal_mode=WAL";
+        command.ExecuteNonQuery();
+        command.CommandText =
+            $"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, operation TEXT NOT NULL, key BLOB NOT NULL, " +
+            "key_masked INTEGER NOT NULL, result TEXT NOT NULL, rule TEXT, reason TEXT, agent_id TEXT, session_id TEXT, trace_id TEXT, span_id TEXT, " +
+            "hash BLOB NOT NULL);" +
+            $"CREATE INDEX IF NOT EXISTS {table}_agent ON {table} (agent_id, id);" +
+            $"CREATE INDEX IF NOT EXISTS {table}_session ON {table} (session_id, id);" +
+            $"CREATE INDEX IF NOT EXISTS {table}_ts ON {table} (ts);" +
+            $"CREATE TABLE IF NOT EXISTS {table}_checkpoint (one INTEGER PRIMARY KEY CHECK (one = 1), last_id INTEGER NOT NULL, " +
+            "last_hash BLOB NOT NULL, pruned INTEGER NOT NULL, pruned_at INTEGER NOT NULL);";
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Options of <see cref="SqliteAuditSink.Open"/>.</summary>
+public sealed class SqliteAuditSinkOptions
+{
+    /// <summary>The audit table's name (the checkpoint table is this plus <c>_checkpoint</c>); default <c>sochdb_audit</c>.</summary>
+    public string TableName { get; init; } = SqliteAuditSink.DefaultTableName;
+
+    /// <summary>Durability of each batch's commit; default <see cref="Durability.Full"/> (an fsync per batch).</summary>
+    public Durability Durability { get; init; } = Durability.Full;
+
+    /// <summary>How long entries are kept; null (default) keeps everything.</summary>
+    public AuditRetention? Retention { get; init; }
+}
