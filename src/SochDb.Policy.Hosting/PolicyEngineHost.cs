@@ -16,6 +16,7 @@ namespace SochDb.Policy.Hosting;
 internal sealed class PolicyEngineHost : IDisposable
 {
     private readonly ConfiguredPolicyLoader? _loader;
+    private AuditSink[] _sinks = Array.Empty<AuditSink>();
 
     public PolicyEngineHost(IServiceProvider services)
     {
@@ -32,36 +33,76 @@ internal sealed class PolicyEngineHost : IDisposable
         };
         CompiledPolicySet[] sets = services.GetServices<CompiledSetRegistration>().Select(r => r.Set).ToArray();
         Engine = new PolicyEngine(store, engineOptions, sets);
-        if (options.Audit.Enabled)
+        try
         {
-            Engine.EnableAudit(options.Audit.MaxEntries);
-        }
+            if (options.Audit.Enabled)
+            {
+                Engine.EnableAudit(new AuditOptions
+                {
+                    RingSize = options.Audit.MaxEntries,
+                    Sinks = CreateSinks(services, options.Audit),
+                    MaskedKeys = options.Audit.MaskedKeys.ToArray(),
+                });
+            }
 
-        foreach (CodeRateLimitRegistration limit in services.GetServices<CodeRateLimitRegistration>())
-        {
-            Engine.AddRateLimit(limit.Limit);
-        }
+            foreach (CodeRateLimitRegistration limit in services.GetServices<CodeRateLimitRegistration>())
+            {
+                Engine.AddRateLimit(limit.Limit);
+            }
 
-        if (services.GetService<ConfiguredRulesMarker>() is not null)
-        {
-            _loader = new ConfiguredPolicyLoader(
-                Engine,
-                services.GetRequiredService<IOptionsMonitor<PolicyRulesOptions>>(),
-                loggers.CreateLogger("SochDb.Policy.Hosting.Configuration"),
-                new ConfigurationMetrics(meters),
-                services.GetRequiredService<PolicyConfigurationStatus>());
-            _loader.Start();
-        }
+            if (services.GetService<ConfiguredRulesMarker>() is not null)
+            {
+                _loader = new ConfiguredPolicyLoader(
+                    Engine,
+                    services.GetRequiredService<IOptionsMonitor<PolicyRulesOptions>>(),
+                    loggers.CreateLogger("SochDb.Policy.Hosting.Configuration"),
+                    new ConfigurationMetrics(meters),
+                    services.GetRequiredService<PolicyConfigurationStatus>());
+                _loader.Start();
+            }
 
-        foreach (EngineConfiguration configure in services.GetServices<EngineConfiguration>())
+            foreach (EngineConfiguration configure in services.GetServices<EngineConfiguration>())
+            {
+                configure.Configure(Engine, services);
+            }
+        }
+        catch
         {
-            configure.Configure(Engine, services);
+            // An invalid configuration stops the start: release what was built so no background writer lingers.
+            Engine.Dispose();
+            Dispose();
+            throw;
         }
     }
 
     public PolicyEngine Engine { get; }
 
-    public void Dispose() => _loader?.Dispose();
+    /// <summary>Runs after the container disposed the engine (which flushed the sinks): stops reloads, then closes the sinks.</summary>
+    public void Dispose()
+    {
+        _loader?.Dispose();
+        foreach (AuditSink sink in _sinks)
+        {
+            sink.Dispose();
+        }
+    }
+
+    private AuditSink[] CreateSinks(IServiceProvider services, PolicyAuditOptions audit)
+    {
+        var sinks = new List<AuditSink>();
+        if (!string.IsNullOrWhiteSpace(audit.LedgerPath))
+        {
+            sinks.Add(SqliteAuditSink.Open(audit.LedgerPath));
+        }
+
+        foreach (AuditSinkRegistration registration in services.GetServices<AuditSinkRegistration>())
+        {
+            sinks.Add(registration.Create(services) ?? throw new InvalidOperationException("An audit sink factory given to AddAuditSink returned null."));
+        }
+
+        _sinks = sinks.ToArray();
+        return _sinks;
+    }
 }
 
 /// <summary>Registered when rules come from configuration.</summary>

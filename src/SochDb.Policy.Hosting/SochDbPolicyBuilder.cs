@@ -42,6 +42,18 @@ public sealed class SochDbPolicyBuilder
         return this;
     }
 
+    /// <summary>
+    /// Sends every audit entry to the sink <paramref name="factory"/> creates (an exporter, a ledger of your own) besides
+    /// the in-memory ring. The sink is created with the engine and disposed after it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
+    public SochDbPolicyBuilder AddAuditSink(Func<IServiceProvider, AuditSink> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddSingleton(new AuditSinkRegistration(factory));
+        return this;
+    }
+
     /// <summary>Guards a store of your own instead of the SQLite file named in configuration. The container disposes it.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is null.</exception>
     public SochDbPolicyBuilder UseStore(Func<IServiceProvider, IKeyValueStore> factory)
@@ -58,5 +70,7 @@ internal sealed record CompiledSetRegistration(CompiledPolicySet Set);
 internal sealed record CodeRateLimitRegistration(RateLimitRule Limit);
 
 internal sealed record EngineConfiguration(Action<PolicyEngine, IServiceProvider> Configure);
+
+internal sealed record AuditSinkRegistration(Func<IServiceProvider, AuditSink> Create);
 
 internal sealed record PolicyStoreFactory(Func<IServiceProvider, IKeyValueStore> Create);

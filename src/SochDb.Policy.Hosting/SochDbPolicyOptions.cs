@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
@@ -49,13 +50,19 @@ public sealed class PolicyStoreOptions
     public SochDb.Durability Durability { get; set; } = SochDb.Durability.Full;
 }
 
-/// <summary>The engine's in-memory audit log.</summary>
+/// <summary>The engine's audit: the in-memory ring, a durable SQLite ledger, masked keys. Sinks of your own are added with <c>AddAuditSink</c>.</summary>
 public sealed class PolicyAuditOptions
 {
-    /// <summary>Whether the audit log is on; default true.</summary>
+    /// <summary>Whether the audit is on; default true.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How many of the newest entries the log keeps; 1 to 10,000,000, default 10,000.</summary>
+    /// <summary>How many of the newest entries the in-memory ring keeps; 1 to 10,000,000, default 10,000.</summary>
     [Range(1, 10_000_000)]
     public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>Path of a durable, tamper-evident SQLite audit ledger (docs/audit.md); default none.</summary>
+    public string? LedgerPath { get; set; }
+
+    /// <summary>Glob patterns of keys recorded as a keyed hash instead of their text; default none.</summary>
+    public List<string> MaskedKeys { get; set; } = new();
 }
