@@ -92,7 +92,7 @@ internal sealed class PolicyEngineHost : IDisposable
         var sinks = new List<AuditSink>();
         if (!string.IsNullOrWhiteSpace(audit.LedgerPath))
         {
-            sinks.Add(SqliteAuditSink.Open(audit.LedgerPath));
+            sinks.Add(SqliteAuditSink.Open(PolicyStoreHolder.ResolvePath(services, audit.LedgerPath)));
         }
 
         foreach (AuditSinkRegistration registration in services.GetServices<AuditSinkRegistration>())
@@ -121,12 +121,19 @@ internal sealed class PolicyStoreHolder : IDisposable
             ? factory.Create(services) ?? throw new InvalidOperationException("The store factory given to UseStore returned null.")
             : store.InMemory
                 ? Database.OpenInMemory()
-                : Database.Open(store.Path!, new DatabaseOptions { Durability = store.Durability });
+                : Database.Open(ResolvePath(services, store.Path!), new DatabaseOptions { Durability = store.Durability });
     }
 
     public IKeyValueStore Store { get; }
 
     public void Dispose() => Store.Dispose();
+
+    /// <summary>A relative path is taken from the host's content root (where appsettings.json is), not the working directory.</summary>
+    internal static string ResolvePath(IServiceProvider services, string path)
+    {
+        string? root = services.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>()?.ContentRootPath;
+        return root is null || System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(root, path);
+    }
 }
 
 /// <summary>Resolves the engine when the host starts, so an invalid configuration stops the start instead of the first request.</summary>

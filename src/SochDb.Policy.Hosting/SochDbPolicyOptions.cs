@@ -39,7 +39,7 @@ public sealed class SochDbPolicyOptions
 /// <summary>Where the engine's key-value store lives.</summary>
 public sealed class PolicyStoreOptions
 {
-    /// <summary>Path of the SQLite file (created when missing). Required unless <see cref="InMemory"/> is set or a store factory is registered.</summary>
+    /// <summary>Path of the SQLite file (created when missing; a relative path starts at the host's content root). Required unless <see cref="InMemory"/> is set or a store factory is registered.</summary>
     public string? Path { get; set; }
 
     /// <summary>Use a volatile in-memory store instead of a file (tests, demos).</summary>
@@ -60,7 +60,7 @@ public sealed class PolicyAuditOptions
     [Range(1, 10_000_000)]
     public int MaxEntries { get; set; } = 10_000;
 
-    /// <summary>Path of a durable, tamper-evident SQLite audit ledger (docs/audit.md); default none.</summary>
+    /// <summary>Path of a durable, tamper-evident SQLite audit ledger (docs/audit.md; a relative path starts at the host's content root); default none.</summary>
     public string? LedgerPath { get; set; }
 
     /// <summary>Glob patterns of keys recorded as a keyed hash instead of their text; default none.</summary>
