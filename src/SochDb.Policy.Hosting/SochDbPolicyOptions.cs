@@ -60,7 +60,7 @@ public sealed class PolicyAuditOptions
     [Range(1, 10_000_000)]
     public int MaxEntries { get; set; } = 10_000;
 
-    /// <summary>Path of a durable, tamper-evident SQLite audit ledger (docs/audit.md; a relative path starts at the host's content root); default none.</summary>
+    /// <summary>Path of a durable, tamper-evident SQLite audit ledger (a relative path starts at the host's content root); default none.</summary>
     public string? LedgerPath { get; set; }
 
     /// <summary>Glob patterns of keys recorded as a keyed hash instead of their text; default none.</summary>

@@ -132,3 +132,28 @@ public sealed class ConfigurationRefusalTests
             e.Errors.Select(x => $"{x.Entry}.{x.Field}"));
     }
 }
+
+/// <summary>The RequireApproval action from configuration.</summary>
+public sealed class ApprovalActionTests
+{
+    [Fact]
+    public void A_configured_approval_requirement_stops_the_operation_until_approved()
+    {
+        using var host = new PolicyHost(Config.Rules(("BeforeDelete", "memory/**", "RequireApproval")).With("Rules:0:Reason", "a person deletes memory"));
+        PolicyEngine engine = host.Engine;
+        engine.Put("memory/a", "v");
+
+        var e = Assert.Throws<SochDb.Policy.PolicyApprovalRequiredException>(() => engine.Delete("memory/a"));
+        Assert.Contains("a person deletes memory", e.Message);
+        Assert.NotNull(engine.Get("memory/a"));
+    }
+
+    [Fact]
+    public void RequireApproval_on_an_after_trigger_is_refused()
+    {
+        using var host = new PolicyHost(Config.Rules(("AfterRead", "memory/**", "RequireApproval")));
+
+        PolicyConfigurationException e = Assert.Throws<PolicyConfigurationException>(() => host.Engine);
+        Assert.Contains("RequireApproval stops an operation before it runs", Assert.Single(e.Errors).Message);
+    }
+}

@@ -30,6 +30,7 @@ internal static class ConfiguredActions
         "Allow" => static (in PolicyRequest _) => PolicyDecision.Allow,
         "RequireAgentId" => new AgentIdRequirement(reason ?? "an agent id is required").Handle,
         "Redact" => new Redactor(Encoding.UTF8.GetBytes(replacement ?? DefaultReplacement)).Handle,
+        "RequireApproval" => new ApprovalRequirement(reason ?? $"configured rule '{ruleName}' requires approval").Handle,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not a configured action."),
     };
 
@@ -48,5 +49,10 @@ internal static class ConfiguredActions
     {
         // The engine copies a modified value before handing it to a caller, so one array serves every call.
         public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.Modify(replacement);
+    }
+
+    private sealed class ApprovalRequirement(string reason)
+    {
+        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.RequireApproval(reason);
     }
 }

@@ -166,9 +166,9 @@ internal static class PolicyConfigurationCompiler
             return null;
         }
 
-        if (action == "RequireApproval")
+        if (action == "RequireApproval" && trigger is not null && !trigger.Value.IsBefore())
         {
-            errors.Add(new PolicyConfigurationError(entry, "Action", "RequireApproval is not supported by this version yet"));
+            errors.Add(new PolicyConfigurationError(entry, "Action", $"RequireApproval stops an operation before it runs, which {trigger} cannot do (use BeforeWrite, BeforeRead or BeforeDelete)"));
             return null;
         }
 
