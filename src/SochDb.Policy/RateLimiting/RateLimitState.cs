@@ -77,6 +77,10 @@ internal sealed class RateLimitState
         return bucket;
     }
 
+    /// <summary>The bucket of <paramref name="value"/> if one exists (none: the caller's bucket would start full).</summary>
+    public TokenBucket? Existing(string? value) =>
+        value is null || _perValue is null ? _shared : _perValue.GetValueOrDefault(value);
+
     /// <summary>Drops every bucket that has refilled to capacity: it is indistinguishable from a new one.</summary>
     public void DropFullBuckets(long now)
     {
