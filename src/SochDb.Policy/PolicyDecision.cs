@@ -15,7 +15,7 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     /// <summary>What the handler decided.</summary>
     public PolicyDecisionKind Kind { get; }
 
-    /// <summary>Why the operation was denied, when the handler said.</summary>
+    /// <summary>Why the operation was denied (or needs approval), when the handler said.</summary>
     public string? Reason { get; }
 
     /// <summary>The replacement value of a <see cref="PolicyDecisionKind.Modify"/> decision.</summary>
@@ -33,6 +33,20 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     {
         ArgumentNullException.ThrowIfNull(value);
         return new PolicyDecision(PolicyDecisionKind.Modify, null, value);
+    }
+
+    /// <summary>
+    /// Hold the operation until a person approves it (BeforeWrite, BeforeRead, BeforeDelete). It does not stop
+    /// evaluation: a later Deny still denies (Deny wins). When no rule denies, the operation does not run; the caller
+    /// gets <see cref="PolicyApprovalRequiredException"/> with a request that <see cref="PolicyEngine.Approvals"/> can
+    /// approve (the operation then runs once) or reject. On an after-trigger it is a handler fault (fails closed).
+    /// </summary>
+    /// <param name="reason">Why a person must look, shown to the approver (and to an agent).</param>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is null or empty.</exception>
+    public static PolicyDecision RequireApproval(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        return new PolicyDecision(PolicyDecisionKind.RequireApproval, reason, null);
     }
 
     /// <summary>
@@ -69,6 +83,7 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     {
         PolicyDecisionKind.Deny => Reason is null ? "Deny" : $"Deny({Reason})",
         PolicyDecisionKind.Modify => $"Modify({Value!.Length} bytes)",
+        PolicyDecisionKind.RequireApproval => $"RequireApproval({Reason})",
         PolicyDecisionKind.Allow => "Allow",
         _ => $"Undefined({(int)Kind})",
     };

@@ -48,6 +48,8 @@ public enum PolicyDecisionKind
     Deny = 1,
     /// <summary>Replace the value (BeforeWrite, AfterRead).</summary>
     Modify = 2,
+    /// <summary>Hold the operation until a person approves it (before-triggers only; see <see cref="PolicyDecision.RequireApproval"/>).</summary>
+    RequireApproval = 3,
 }
 
 /// <summary>Extensions over the policy enums.</summary>

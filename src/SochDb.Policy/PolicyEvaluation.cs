@@ -26,6 +26,9 @@ public ref struct PolicyEvaluation
         CurrentRule = null;
         ModifyingRule = null;
         IsFaulted = false;
+        RequiresApproval = false;
+        ApprovalRule = null;
+        ApprovalReason = null;
     }
 
     /// <summary>The trigger being evaluated.</summary>
@@ -64,6 +67,17 @@ public ref struct PolicyEvaluation
     /// <summary>The rule whose handler is running or ran last (names the culprit when a handler throws).</summary>
     public PolicyRuleInfo? CurrentRule { get; private set; }
 
+    /// <summary>
+    /// Whether a handler returned <see cref="PolicyDecision.RequireApproval"/> (evaluation went on: a later Deny wins).
+    /// </summary>
+    public bool RequiresApproval { get; private set; }
+
+    /// <summary>The first rule that required approval.</summary>
+    public PolicyRuleInfo? ApprovalRule { get; private set; }
+
+    /// <summary>The reason the first rule that required approval gave.</summary>
+    public string? ApprovalReason { get; private set; }
+
     /// <summary>Whether any handler replaced the value.</summary>
     public readonly bool IsModified => _modifiedValue is not null;
 
@@ -99,6 +113,20 @@ public ref struct PolicyEvaluation
                 return true;
             case PolicyDecisionKind.Modify:
                 Fault($"handler returned Modify on {Trigger}, which cannot modify a value");
+                return false;
+            case PolicyDecisionKind.RequireApproval when Trigger.IsBefore():
+                // The first requirement names the request; evaluation goes on so that a later Deny still denies.
+                if (!RequiresApproval)
+                {
+                    RequiresApproval = true;
+                    ApprovalRule = CurrentRule;
+                    ApprovalReason = decision.Reason;
+                }
+
+                return true;
+            case PolicyDecisionKind.RequireApproval:
+                // After the store ran there is nothing left to hold: a rule that asks for approval here fails closed.
+                Fault($"handler returned RequireApproval on {Trigger}, which runs after the operation and cannot hold it");
                 return false;
             default:
                 // Not a verdict the engine knows (for example a PolicyAction cast from an arbitrary number): fail closed.

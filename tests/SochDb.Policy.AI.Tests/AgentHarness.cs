@@ -28,6 +28,7 @@ internal sealed class AgentHarness : IDisposable
         });
         Model = new ScriptedChatClient();
         Client = new ChatClientBuilder(Model).UseFunctionInvocation().Build();
+        ApprovingClient = new ChatClientBuilder(Model).UsePolicyApprovals(Engine, approver: "dana").UseFunctionInvocation().Build();
     }
 
     public IKeyValueStore Store { get; }
@@ -42,6 +43,9 @@ internal sealed class AgentHarness : IDisposable
 
     public IChatClient Client { get; }
 
+    /// <summary>The same model behind the approval client: approvals surface as tool-approval requests.</summary>
+    public IChatClient ApprovingClient { get; }
+
     public ChatOptions Options => new() { Tools = [.. Tools.All] };
 
     /// <summary>The rules most tests run under.</summary>
@@ -50,6 +54,7 @@ internal sealed class AgentHarness : IDisposable
         engine.BeforeWrite("agents/*/system/**", static (in PolicyRequest _) => PolicyDecision.Deny("system notes are read-only for agents"), "SystemNotesReadOnly");
         engine.AfterRead("agents/*/contacts/*/email", Policies.RedactValue("[REDACTED]"), "RedactEmails");
         engine.AfterRead("agents/*/secrets/**", static (in PolicyRequest _) => PolicyDecision.Deny("secrets are never shown to agents"), "HideSecrets");
+        engine.BeforeWrite("agents/*/shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees shared notes"), "ApproveSharing");
         engine.BeforeWrite("agents/*/fragile", static (in PolicyRequest _) => throw new InvalidOperationException("internal detail: connection string Server=db;Password=pw"), "FragileRule");
     }
 
@@ -58,6 +63,9 @@ internal sealed class AgentHarness : IDisposable
 
     public string? StoredValue(string key) =>
         Store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>The audit entries for one store key, oldest first.</summary>
+    public List<AuditEntry> AuditOf(string key) => Engine.GetAuditLog(1000).Where(e => e.Key == key).ToList();
 
     public int StoredCount => Store.Scan(ReadOnlySpan<byte>.Empty).Count();
 

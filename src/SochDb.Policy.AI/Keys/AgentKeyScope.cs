@@ -71,6 +71,9 @@ internal sealed class AgentKeyScope
         return Combine(relativePrefix, argument);
     }
 
+    /// <summary>Whether <paramref name="storeKey"/> lies under this prefix.</summary>
+    public bool Contains(ReadOnlySpan<byte> storeKey) => storeKey.Length > _prefixBytes.Length && storeKey.StartsWith(_prefixBytes);
+
     /// <summary>The relative form of a store key under this prefix.</summary>
     public string ToRelativeKey(byte[] storeKey) =>
         Encoding.UTF8.GetString(storeKey, _prefixBytes.Length, storeKey.Length - _prefixBytes.Length);

@@ -16,8 +16,25 @@ internal static class MemoryToolOutcomes
         Reason = $"'{refused.Argument}' {refused.Reason}; nothing was read or changed",
     };
 
+    public static MemoryToolResult ApprovalRequired(ApprovalRequest request, string? key) => new()
+    {
+        Status = MemoryToolStatus.ApprovalRequired,
+        Key = key,
+        Reason = (string.IsNullOrEmpty(request.Reason) ? "a person must approve this first" : request.Reason)
+            + "; nothing was done yet, and it runs once if approved",
+        Rule = request.Rule?.ToString(),
+        ApprovalId = request.Id,
+        ExpiresAt = Timestamp(request.ExpiresAt),
+    };
+
     public static MemoryToolResult FromException(Exception exception, string? key) => exception switch
     {
+        ApprovalNotPendingException notPending => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Denied,
+            Key = key,
+            Reason = $"approval {notPending.ApprovalId} {Explain(notPending.State)}; nothing was done",
+        },
         RateLimitExceededException limited => new MemoryToolResult
         {
             Status = MemoryToolStatus.RateLimited,
@@ -62,6 +79,15 @@ internal static class MemoryToolOutcomes
             Key = key,
             Reason = "the memory store failed to complete the operation; try again later",
         },
+    };
+
+    private static string Explain(ApprovalState? state) => state switch
+    {
+        ApprovalState.Executed => "was already used",
+        ApprovalState.Rejected => "was rejected",
+        ApprovalState.Expired => "has expired",
+        ApprovalState.Pending => "does not match this call",
+        _ => "is unknown",
     };
 
     /// <summary>Whole seconds, rounded up, at least 1: waiting that long always finds a token.</summary>

@@ -45,14 +45,29 @@ public abstract class MemoryTool : AIFunction
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var call = new MemoryToolCall();
+        ApprovalScope? scope = ApprovalScope.Current is { } current && ReferenceEquals(current.Engine, Memory.Engine) ? current : null;
+        FunctionInvocationContext? invocation = FunctionInvokingChatClient.CurrentContext;
+        string? callId = invocation?.CallContent.CallId;
         MemoryToolResult result;
         try
         {
-            result = await RunAsync(arguments, call, cancellationToken).ConfigureAwait(false);
+            result = scope is not null && callId is not null && scope.TryTakeGrant(callId, out string approvalId, out string approver)
+                ? await RunApprovedAsync(approvalId, approver, call, cancellationToken).ConfigureAwait(false)
+                : await RunAsync(arguments, call, cancellationToken).ConfigureAwait(false);
         }
         catch (ToolArgumentException refused)
         {
             result = MemoryToolOutcomes.InvalidArgument(refused);
+        }
+        catch (PolicyApprovalRequiredException pending)
+        {
+            result = MemoryToolOutcomes.ApprovalRequired(pending.Request, call.Key);
+            if (scope is not null && callId is not null && invocation is not null)
+            {
+                // The host decides: stop the tool loop here and let the approval client turn this call into a request.
+                scope.AddRequested(callId, pending.Request);
+                invocation.Terminate = true;
+            }
         }
         catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -60,6 +75,30 @@ public abstract class MemoryTool : AIFunction
         }
 
         return JsonSerializer.SerializeToElement(result, MemoryToolJsonContext.ForModels.MemoryToolResult);
+    }
+
+    /// <summary>
+    /// The host approved this call: run the engine's pending operation (not the arguments again) once, and report
+    /// what it did as this tool would.
+    /// </summary>
+    private async ValueTask<MemoryToolResult> RunApprovedAsync(string approvalId, string approver, MemoryToolCall call, CancellationToken cancellationToken)
+    {
+        if (!Memory.Engine.Approvals.TryGet(approvalId, out ApprovalRequest? request)
+            || request.Operation != Operation
+            || !Memory.Scope.Contains(request.KeyBytes))
+        {
+            // Unknown here, or not this tool's operation under this agent's prefix: nothing runs.
+            throw new ApprovalNotPendingException(approvalId, request?.State);
+        }
+
+        call.Key = Memory.Scope.ToRelativeKey(request.KeyBytes);
+        ApprovalResult done = await Memory.Engine.Approvals.ApproveAsync(approvalId, approver, cancellationToken).ConfigureAwait(false);
+        return Operation switch
+        {
+            PolicyOperation.Write => new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = call.Key },
+            PolicyOperation.Delete => new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = call.Key, Deleted = done.Removed },
+            _ => MemoryValues.ReadResult(call.Key, done.Value),
+        };
     }
 
     private protected abstract ValueTask<MemoryToolResult> RunAsync(AIFunctionArguments arguments, MemoryToolCall call, CancellationToken cancellationToken);

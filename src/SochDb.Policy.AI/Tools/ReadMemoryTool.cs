@@ -1,5 +1,3 @@
-using System;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
@@ -20,8 +18,6 @@ internal sealed class ReadMemoryTool : MemoryTool
         }
         """;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public ReadMemoryTool(AgentMemoryTools memory, string name)
         : base(memory, name,
             "Reads a value from your memory. Returns {\"status\":\"ok\",\"found\":true,\"value\":...} or found:false when the key does not exist; "
@@ -39,28 +35,6 @@ internal sealed class ReadMemoryTool : MemoryTool
         call.Key = key;
         PolicyContext context = ResolveContext(arguments);
         byte[]? value = await Memory.Engine.GetAsync(storeKey, context, cancellationToken).ConfigureAwait(false);
-        if (value is null)
-        {
-            return new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = key, Found = false };
-        }
-
-        return TryDecode(value, out string? text)
-            ? new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = key, Found = true, Value = text }
-            : new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = key, Found = true, ValueBase64 = Convert.ToBase64String(value) };
-    }
-
-    /// <summary>Values are bytes; text goes to the model as text, anything else as base64 (never as mangled text).</summary>
-    private static bool TryDecode(byte[] value, out string? text)
-    {
-        try
-        {
-            text = StrictUtf8.GetString(value);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            text = null;
-            return false;
-        }
+        return MemoryValues.ReadResult(key, value);
     }
 }

@@ -158,6 +158,11 @@ public sealed partial class PolicyEngine
                     throw RefuseBatch(ref before, failure, i, items.Length);
                 }
 
+                if (before.RequiresApproval)
+                {
+                    throw RefuseBatchForApproval(ref before, i, items.Length);
+                }
+
                 if (before.ModifiedValue is { } modified)
                 {
                     item.Value = modified;

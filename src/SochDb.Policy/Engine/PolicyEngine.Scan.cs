@@ -190,7 +190,7 @@ public sealed partial class PolicyEngine
         Exception? failure = RunDecisions(ref evaluation, rules);
         if (failure is null && !evaluation.IsDenied)
         {
-            return true;
+            return !evaluation.RequiresApproval || SkipScannedForApproval(ref evaluation);
         }
 
         PolicyViolationException refusal = Refuse(ref evaluation, PolicyOperation.Read, failure);

@@ -306,6 +306,11 @@ public sealed partial class PolicyEngine
             throw Refuse(ref before, PolicyOperation.Write, failure);
         }
 
+        if (before.RequiresApproval)
+        {
+            RequireApprovalOrThrow(ref before, PolicyOperation.Write, value);
+        }
+
         return new WriteAdmission(before.ModifiedValue, before.ModifyingRule);
     }
 
@@ -317,6 +322,11 @@ public sealed partial class PolicyEngine
         if (failure is not null || before.IsDenied)
         {
             throw Refuse(ref before, trigger.Operation(), failure);
+        }
+
+        if (before.RequiresApproval)
+        {
+            RequireApprovalOrThrow(ref before, trigger.Operation(), default);
         }
     }
 

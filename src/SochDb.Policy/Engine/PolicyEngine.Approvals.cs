@@ -1,0 +1,143 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SochDb.Policy;
+
+public sealed partial class PolicyEngine
+{
+    // The approval being run, if any: set only around the one operation PolicyApprovals.Approve runs, and matched
+    // against that exact operation (engine, operation, key, value, context) before it satisfies a RequireApproval.
+    private static readonly AsyncLocal<ApprovalGrant?> s_approvalGrant = new();
+
+    private PolicyApprovals? _approvals;
+
+    /// <summary>
+    /// Operations waiting for a person's approval (a rule returned <see cref="PolicyDecision.RequireApproval"/>):
+    /// list them, approve one (it runs once) or reject it. See docs/agents.md.
+    /// </summary>
+    public PolicyApprovals Approvals =>
+        Volatile.Read(ref _approvals) ?? Interlocked.CompareExchange(ref _approvals, new PolicyApprovals(this), null) ?? _approvals!;
+
+    /// <summary>
+    /// A before-trigger's handlers allowed the operation but one required approval. Returns when this is the approved
+    /// run of exactly this operation; otherwise registers a request (audited) and throws
+    /// <see cref="PolicyApprovalRequiredException"/>, or refuses when too many requests are pending.
+    /// </summary>
+    private void RequireApprovalOrThrow(ref PolicyEvaluation evaluation, PolicyOperation operation, ReadOnlySpan<byte> originalValue)
+    {
+        ApprovalGrant? grant = s_approvalGrant.Value;
+        if (grant is not null && grant.TryUse(this, operation, evaluation.Key, originalValue, evaluation.Context))
+        {
+            return;
+        }
+
+        byte[]? value = operation == PolicyOperation.Write ? originalValue.ToArray() : null;
+        ApprovalRequest? request = Approvals.Register(operation, evaluation.Key, value, evaluation.Context,
+            evaluation.ApprovalRule, evaluation.ApprovalReason);
+        if (request is null)
+        {
+            string reason = $"approval required ({evaluation.ApprovalReason}), but {Approvals.MaxPending} approvals are already pending";
+            Record(operation, evaluation.Key, evaluation.Context, AuditResult.Denied, evaluation.ApprovalRule, reason);
+            throw new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, evaluation.ApprovalRule, reason,
+                evaluation.Context.AgentId);
+        }
+
+        Record(operation, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
+            $"approval {request.Id} requested{(string.IsNullOrEmpty(request.Reason) ? "" : ": " + request.Reason)}");
+        throw new PolicyApprovalRequiredException(request, evaluation.Trigger);
+    }
+
+    /// <summary>
+    /// A scan cannot stop for a person: a scanned key that needs approval is skipped like a denied one (audited);
+    /// reading the key on its own raises the request. Returns false (the key is not yielded).
+    /// </summary>
+    private bool SkipScannedForApproval(ref PolicyEvaluation evaluation)
+    {
+        Record(PolicyOperation.Read, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
+            $"approval required ({evaluation.ApprovalReason}); skipped by the scan: read the key on its own to request approval");
+        return false;
+    }
+
+    /// <summary>Approvals are per single operation: a batch item that needs one refuses the whole batch (audited).</summary>
+    private PolicyViolationException RefuseBatchForApproval(ref PolicyEvaluation evaluation, int index, int count)
+    {
+        string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"batch item {index} of {count} ({evaluation.Trigger}) requires approval ({evaluation.ApprovalReason}); approvals cover single operations, so the batch was refused and nothing was written: write that item on its own");
+        Record(PolicyOperation.Write, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule, reason);
+        return new PolicyViolationException(PolicyOperation.Write, evaluation.Key, evaluation.Trigger, evaluation.ApprovalRule, reason,
+            evaluation.Context.AgentId);
+    }
+
+    internal DateTimeOffset ApprovalNow() => new(_clock.GetUtcTicks(), TimeSpan.Zero);
+
+    internal void RecordApprovalStep(ApprovalRequest request, AuditResult result, string reason) =>
+        Record(request.Operation, request.KeySpan, request.Context, result, request.Rule, reason);
+
+    /// <summary>An unknown approval id names no operation: audited (operation All, empty key), not counted as a decision.</summary>
+    internal void RecordUnknownApproval(string approvalId) =>
+        Record(PolicyOperation.All, ReadOnlySpan<byte>.Empty, PolicyContext.Empty, AuditResult.Denied, null,
+            $"approval {approvalId} is unknown; nothing was executed", countDecision: false);
+
+    internal ApprovalResult ExecuteApproved(ApprovalRequest request)
+    {
+        ApprovalGrant? outer = s_approvalGrant.Value;
+        s_approvalGrant.Value = new ApprovalGrant(this, request);
+        try
+        {
+            switch (request.Operation)
+            {
+                case PolicyOperation.Write:
+                    Put(request.KeySpan, request.Value, request.Context);
+                    return new ApprovalResult(request, null, false);
+                case PolicyOperation.Read:
+                    return new ApprovalResult(request, Get(request.KeySpan, request.Context), false);
+                default:
+                    return new ApprovalResult(request, null, Delete(request.KeySpan, request.Context));
+            }
+        }
+        finally
+        {
+            s_approvalGrant.Value = outer;
+        }
+    }
+
+    internal async ValueTask<ApprovalResult> ExecuteApprovedAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        // Set inside this async method: the grant flows into the awaited operation and is gone when it returns.
+        s_approvalGrant.Value = new ApprovalGrant(this, request);
+        ReadOnlyMemory<byte> key = request.KeyBytes;
+        switch (request.Operation)
+        {
+            case PolicyOperation.Write:
+                await PutAsync(key, request.Value, request.Context, cancellationToken).ConfigureAwait(false);
+                return new ApprovalResult(request, null, false);
+            case PolicyOperation.Read:
+                return new ApprovalResult(request, await GetAsync(key, request.Context, cancellationToken).ConfigureAwait(false), false);
+            default:
+                return new ApprovalResult(request, null, await DeleteAsync(key, request.Context, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Permission for one run of one approved operation.</summary>
+    private sealed class ApprovalGrant
+    {
+        private readonly PolicyEngine _engine;
+        private readonly ApprovalRequest _request;
+        private int _used;
+
+        public ApprovalGrant(PolicyEngine engine, ApprovalRequest request)
+        {
+            _engine = engine;
+            _request = request;
+        }
+
+        public bool TryUse(PolicyEngine engine, PolicyOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context) =>
+            ReferenceEquals(engine, _engine)
+            && operation == _request.Operation
+            && ReferenceEquals(context, _request.Context)
+            && key.SequenceEqual(_request.KeySpan)
+            && (operation != PolicyOperation.Write || value.SequenceEqual(_request.Value))
+            && Interlocked.Exchange(ref _used, 1) == 0;
+    }
+}
