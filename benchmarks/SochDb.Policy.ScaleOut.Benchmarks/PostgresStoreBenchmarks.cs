@@ -12,6 +12,8 @@ namespace SochDb.Policy.ScaleOut.Benchmarks;
 /// Keys cycle through 1,000 names; values are 100 bytes.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class PostgresStoreBenchmarks

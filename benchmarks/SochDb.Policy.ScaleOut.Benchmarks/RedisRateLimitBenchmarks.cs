@@ -15,6 +15,8 @@ namespace SochDb.Policy.ScaleOut.Benchmarks;
 /// "x32": 32 requests in flight at once from one process (throughput rather than latency).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class RedisRateLimitBenchmarks
