@@ -21,6 +21,7 @@ public class EndToEndBenchmarks
     private Database _bare = null!;
     private PolicyEngine _noRules = null!;
     private PolicyEngine _rules = null!;
+    private PolicyEngine _rulesLimit = null!;
     private PolicyEngine _rulesLimitAudit = null!;
 
     [GlobalSetup]
@@ -31,6 +32,8 @@ public class EndToEndBenchmarks
         _raw[KeyText] = Value;
         _noRules = new PolicyEngine(_bare);
         _rules = new PolicyEngine(_bare, Rules16.Compiled);
+        _rulesLimit = new PolicyEngine(_bare, Rules16.Compiled);
+        _rulesLimit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
         _rulesLimitAudit = new PolicyEngine(_bare, Rules16.Compiled);
         _rulesLimitAudit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
         _rulesLimitAudit.EnableAudit(10_000);
@@ -50,6 +53,9 @@ public class EndToEndBenchmarks
 
     [Benchmark(Description = "Put: engine, 16 rules")]
     public void EnginePutRules() => _rules.Put(Key, Value, Context);
+
+    [Benchmark(Description = "Put: engine, 16 rules + agent limit")]
+    public void EnginePutRulesLimit() => _rulesLimit.Put(Key, Value, Context);
 
     [Benchmark(Description = "Put: engine, 16 rules + agent limit + audit")]
     public void EnginePutRulesLimitAudit() => _rulesLimitAudit.Put(Key, Value, Context);

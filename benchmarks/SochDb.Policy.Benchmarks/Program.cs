@@ -5,5 +5,15 @@ namespace SochDb.Policy.Benchmarks;
 public static class Program
 {
     // dotnet run -c Release --project benchmarks/SochDb.Policy.Benchmarks -- --filter '*' --job short
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    // dotnet run -c Release --project benchmarks/SochDb.Policy.Benchmarks -- sweep-latency
+    public static void Main(string[] args)
+    {
+        if (args is ["sweep-latency"])
+        {
+            SweepLatency.Run();
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -14,6 +14,13 @@ internal sealed class RateLimitState
     // dictionary probe. Always an entry of _perValue (cleared when that entry is dropped); guarded by the limiter's lock.
     private TokenBucket? _last;
 
+    // The per-value buckets again, as a list the sweep walks a few at a time (each bucket knows its index, so dropping
+    // one swaps the last into its place). The cursor walks down from the end: buckets added meanwhile land above it and
+    // wait for the next sweep, and the bucket swapped into a dropped one's place has already been looked at.
+    private readonly List<TokenBucket> _sweepList = new();
+    private int _sweepCursor = -1;
+    private int _countAtSweepStart;
+
     public RateLimitState(RateLimitRule rule, long timestampFrequency, long now)
     {
         Rule = rule;
@@ -69,39 +76,81 @@ internal sealed class RateLimitState
 
         if (!_perValue.TryGetValue(value, out TokenBucket? bucket))
         {
-            bucket = new TokenBucket(Rule.MaxPerMinute, now, value);
+            bucket = new TokenBucket(Rule.MaxPerMinute, now, value) { SweepIndex = _sweepList.Count };
             _perValue.Add(value, bucket);
+            _sweepList.Add(bucket);
         }
 
         _last = bucket;
         return bucket;
     }
 
-    /// <summary>Drops every bucket that has refilled to capacity: it is indistinguishable from a new one.</summary>
-    public void DropFullBuckets(long now)
+    /// <summary>Whether a sweep of this limit's buckets is under way.</summary>
+    public bool Sweeping => _sweepCursor >= 0;
+
+    /// <summary>Starts a sweep over every bucket held now; <see cref="SweepSome"/> does the work a few buckets at a time.</summary>
+    public void BeginSweep()
     {
-        if (_perValue is null || _perValue.Count == 0)
-        {
-            return;
-        }
+        _sweepCursor = _sweepList.Count - 1;
+        _countAtSweepStart = _sweepList.Count;
+    }
 
-        // The cached bucket may be among those dropped; a later acquire must find (or recreate) it in the dictionary.
-        _last = null;
-        int before = _perValue.Count;
-        foreach (KeyValuePair<string, TokenBucket> entry in _perValue)
+    /// <summary>
+    /// Looks at up to <paramref name="budget"/> buckets of the sweep under way and drops those that have refilled to
+    /// capacity (a full bucket is indistinguishable from a new one); returns how many it looked at.
+    /// </summary>
+    public int SweepSome(long now, int budget)
+    {
+        int examined = 0;
+        while (_sweepCursor >= 0 && examined < budget)
         {
-            if (entry.Value.IsFullAt(now, Shape))
+            int index = _sweepCursor--;
+            examined++;
+            if (index >= _sweepList.Count)
             {
-                _perValue.Remove(entry.Key);
+                continue; // dropped meanwhile by a swap from further down
             }
+
+            TokenBucket bucket = _sweepList[index];
+            if (!bucket.IsFullAt(now, Shape))
+            {
+                continue;
+            }
+
+            _perValue!.Remove(bucket.ScopeValue!);
+            if (ReferenceEquals(_last, bucket))
+            {
+                _last = null; // a later acquire must find (or recreate) it in the dictionary
+            }
+
+            TokenBucket moved = _sweepList[^1];
+            _sweepList[index] = moved;
+            moved.SweepIndex = index;
+            _sweepList.RemoveAt(_sweepList.Count - 1);
         }
 
-        if (_perValue.Count < before / 2)
+        if (_sweepCursor < 0)
         {
-            // Give the memory of a burst of scope values back, not just the entries.
-            _perValue.TrimExcess();
+            FinishSweep();
+        }
+
+        return examined;
+    }
+
+    private void FinishSweep()
+    {
+        // Give the memory of a burst of scope values back, not just the entries: when most were dropped and what is left
+        // is small enough that rehashing it is a short step (a large survivor set is trimmed by a later sweep).
+        int count = _sweepList.Count;
+        if (count < _countAtSweepStart / 2 && count <= MaxTrimmedSurvivors)
+        {
+            _perValue!.TrimExcess();
+            _sweepList.TrimExcess();
         }
     }
+
+    /// <summary>The most buckets a sweep rehashes in one step when it gives memory back.</summary>
+    internal const int MaxTrimmedSurvivors = 4096;
 }
 
 /// <summary>How a rate limit picks its bucket.</summary>

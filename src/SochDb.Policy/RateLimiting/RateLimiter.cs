@@ -25,6 +25,10 @@ internal sealed class RateLimiter
     private RateLimitState[][] _byOperation = { NoLimits, NoLimits, NoLimits };
     private long _lastSweep;
 
+    // The sweep under way: the limits it covers and the one being swept; null between sweeps.
+    private RateLimitState[]? _sweeping;
+    private int _sweepingAt;
+
     public RateLimiter(TimeProvider time)
     {
         _clock = PolicyClock.For(time);
@@ -292,18 +296,75 @@ internal sealed class RateLimiter
         }
     }
 
+    /// <summary>The most buckets one acquire looks at for the sweep, so no single operation pays for a million idle ones.</summary>
+    internal const int SweepBudget = 32;
+
+    /// <summary>How many buckets the last acquire looked at for the sweep (at most <see cref="SweepBudget"/>); for tests.</summary>
+    internal int LastSweepWork { get; private set; }
+
+    /// <summary>Whether a sweep is under way; for tests.</summary>
+    internal bool IsSweeping
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sweeping is not null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Once a minute of clock time, starts a sweep of idle buckets; while one is under way, every acquire does a bounded
+    /// step of it (inside the lock it holds anyway). A new bucket costs an acquire, and each acquire sweeps up to
+    /// <see cref="SweepBudget"/>, so sweeping outpaces growth and memory stays bounded by the recently active values.
+    /// </summary>
     private void SweepIfDue(long now)
     {
-        if (now - _lastSweep < _sweepInterval)
+        LastSweepWork = 0;
+        if (_sweeping is null)
         {
-            return;
+            if (now - _lastSweep < _sweepInterval)
+            {
+                return;
+            }
+
+            _lastSweep = now;
+            StartSweep();
+            if (_sweeping is null)
+            {
+                return;
+            }
         }
 
-        _lastSweep = now;
+        int budget = SweepBudget;
+        while (budget > 0 && _sweeping is not null)
+        {
+            RateLimitState limit = _sweeping[_sweepingAt];
+            budget -= limit.SweepSome(now, budget);
+            if (!limit.Sweeping && ++_sweepingAt == _sweeping.Length)
+            {
+                _sweeping = null;
+            }
+        }
+
+        LastSweepWork = SweepBudget - budget;
+    }
+
+    private void StartSweep()
+    {
+        var limits = new System.Collections.Generic.List<RateLimitState>();
         foreach (RateLimitState limit in AllLimits())
         {
-            limit.DropFullBuckets(now);
+            if (limit.BucketCount > 0)
+            {
+                limit.BeginSweep();
+                limits.Add(limit);
+            }
         }
+
+        _sweeping = limits.Count > 0 ? limits.ToArray() : null;
+        _sweepingAt = 0;
     }
 
     private System.Collections.Generic.IEnumerable<RateLimitState> AllLimits()

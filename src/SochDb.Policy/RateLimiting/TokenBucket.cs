@@ -21,6 +21,9 @@ internal sealed class TokenBucket
     /// <summary>The scope value this bucket counts for (null: the global or the absent bucket).</summary>
     public string? ScopeValue { get; }
 
+    /// <summary>Where the bucket sits in its limit's sweep list (per-value buckets only).</summary>
+    public int SweepIndex { get; set; }
+
     /// <summary>Whole tokens available.</summary>
     public long Tokens { get; private set; }
 

@@ -40,6 +40,13 @@ public abstract class Database : IKeyValueStore
     public abstract bool Delete(ReadOnlySpan<byte> key);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Lazy and streamed: each enumeration reads the store afresh, a page of entries at a time, holding nothing
+    /// between pages, so memory stays bounded whatever the range and an abandoned enumeration blocks nothing. Each page
+    /// is one consistent state; a range longer than a page is not one snapshot (see docs/storage.md).
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The database was disposed (also from an enumeration that goes on after it).</exception>
+    /// <exception cref="System.IO.IOException">Reading failed; <see cref="DatabaseCorruptException"/> when the file is damaged.</exception>
     public abstract IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix);
 
     /// <inheritdoc />

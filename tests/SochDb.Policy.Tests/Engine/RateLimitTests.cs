@@ -177,9 +177,64 @@ public sealed class RateLimitTests
         kit.Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", drained));
 
-        Assert.Equal(1, limiter.BucketCount);
+        // The sweep is spread over the acquires that follow, a bounded step each: no single operation pays for it.
+        var probe = Agent("probe");
+        int acquires = 0;
+        while (limiter.IsSweeping)
+        {
+            limiter.TryAcquire(PolicyOperation.Read, probe, out _); // refused or not, each acquire does its step
+            Assert.InRange(limiter.LastSweepWork, 0, RateLimiting.RateLimiter.SweepBudget);
+            kit.Time.Advance(TimeSpan.FromMilliseconds(1));
+            acquires++;
+        }
+
+        Assert.InRange(acquires, 1_000_000 / RateLimiting.RateLimiter.SweepBudget - 1, 1_000_000 / RateLimiting.RateLimiter.SweepBudget + 2);
+        Assert.Equal(2, limiter.BucketCount);   // the drained agent and the probe
         Assert.True(limiter.BucketCapacity < 1_000, $"capacity {limiter.BucketCapacity} was not given back");
         kit.Engine.Get("k", Agent("agent-5"));   // a dropped bucket comes back full
+    }
+
+    [Fact]
+    public void TheSweepLooksAtAtMostABudgetOfBucketsPerAcquire_AndDropsOnlyFullOnes()
+    {
+        using var kit = new EngineTestKit();
+        kit.Engine.DisableAudit();
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 10, "agent_id");
+        var limiter = kit.Engine.RateLimiter;
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(limiter.TryAcquire(PolicyOperation.Write, Agent("idle-" + i), out _));
+        }
+
+        // Ten agents drain their buckets just before the sweep is due: they stay below capacity through it.
+        kit.Time.Advance(TimeSpan.FromSeconds(59));
+        for (int i = 0; i < 10; i++)
+        {
+            for (int t = 0; t < 10; t++)
+            {
+                kit.Engine.Put("k", "v", Agent("busy-" + i));
+            }
+        }
+
+        kit.Time.Advance(TimeSpan.FromSeconds(1));
+
+        int before = limiter.BucketCount;
+        var steps = new List<int>();
+        for (int i = 0; i < 100 && (steps.Count == 0 || limiter.IsSweeping); i++)
+        {
+            limiter.TryAcquire(PolicyOperation.Write, Agent("probe"), out _); // refused or not, each acquire does its step
+            steps.Add(limiter.LastSweepWork);
+        }
+
+        Assert.Equal(1010, before);
+        Assert.All(steps, work => Assert.InRange(work, 0, RateLimiting.RateLimiter.SweepBudget));
+        Assert.Equal(RateLimiting.RateLimiter.SweepBudget, steps[0]);
+        Assert.False(limiter.IsSweeping);
+        Assert.Equal(11, limiter.BucketCount);    // the busy ten and the probe
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("busy-" + i)));
+        }
     }
 
     [Fact]

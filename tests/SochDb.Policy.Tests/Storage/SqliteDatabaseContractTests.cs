@@ -11,27 +11,9 @@ public sealed class SqliteDatabaseContractTests : KeyValueStoreContractTests
     protected override IKeyValueStore CreateStore() =>
         Database.Open(_directory.File($"store{Interlocked.Increment(ref _files)}.db"), new DatabaseOptions { Durability = Durability.Normal });
 
-    protected override void FailWritesOf(IKeyValueStore store, byte[] key)
-    {
-        // A trigger in the file, created by a connection of its own: the store's writer meets it like any other schema.
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={((SqliteDatabase)store).Path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        string hex = Convert.ToHexString(key);
-        command.CommandText =
-            $"CREATE TRIGGER IF NOT EXISTS fail_{hex} BEFORE INSERT ON sochdb_entries WHEN NEW.k = x'{hex}' " +
-            "BEGIN SELECT RAISE(ABORT, 'failure arranged by the test'); END";
-        command.ExecuteNonQuery();
-    }
+    protected override void FailWritesOf(IKeyValueStore store, byte[] key) => SqliteFaults.FailWritesOf((SqliteDatabase)store, key);
 
-    protected override void AssertStoreFailure(Exception error)
-    {
-        // Never a raw SqliteException: the documented IOException, naming the file, with SQLite's error inside.
-        IOException io = Assert.IsType<IOException>(error);
-        Assert.Contains(_directory.Path, io.Message);
-        Assert.Contains("failure arranged by the test", io.Message);
-        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(io.InnerException);
-    }
+    protected override void AssertStoreFailure(Exception error) => SqliteFaults.AssertArrangedFailure(error, _directory.Path);
 
     public override void Dispose()
     {

@@ -141,7 +141,8 @@ internal static class GlobExpansion
         var sequences = new List<List<GlobToken>> { new() };
         foreach (GlobToken token in tokens)
         {
-            if (token.Kind != GlobTokenKind.Alternation)
+            GlobToken[][]? alternatives = token.Kind == GlobTokenKind.Alternation ? token.Alternatives : SmallClass(token, max);
+            if (alternatives is null)
             {
                 foreach (List<GlobToken> sequence in sequences)
                 {
@@ -154,7 +155,7 @@ internal static class GlobExpansion
             var expanded = new List<List<GlobToken>>();
             foreach (List<GlobToken> sequence in sequences)
             {
-                foreach (GlobToken[] alternative in token.Alternatives)
+                foreach (GlobToken[] alternative in alternatives)
                 {
                     var copy = new List<GlobToken>(sequence);
                     copy.AddRange(alternative);
@@ -171,6 +172,44 @@ internal static class GlobExpansion
         }
 
         return sequences;
+    }
+
+    /// <summary>
+    /// A positive class of at most <paramref name="max"/> characters as one literal alternative per character
+    /// (<c>[a-c]</c> is <c>{a,b,c}</c>: exactly the same keys), so small classes get literal paths and anchors too.
+    /// </summary>
+    private static GlobToken[][]? SmallClass(GlobToken token, int max)
+    {
+        if (token.Kind != GlobTokenKind.CharClass || token.Negated)
+        {
+            return null;
+        }
+
+        long size = 0;
+        foreach (GlobCharRange range in token.Ranges)
+        {
+            size += range.Last - range.First + 1;
+        }
+
+        if (size > max)
+        {
+            return null;
+        }
+
+        var characters = new List<GlobToken[]>();
+        var seen = new HashSet<int>();
+        foreach (GlobCharRange range in token.Ranges)
+        {
+            for (int scalar = range.First; scalar <= range.Last; scalar++)
+            {
+                if (seen.Add(scalar))
+                {
+                    characters.Add(new[] { GlobToken.Literal(char.ConvertFromUtf32(scalar)) });
+                }
+            }
+        }
+
+        return characters.ToArray();
     }
 
     /// <summary>The distinct texts of a segment whose every alternative is plain literal (<c>{a,b}17</c>); null otherwise.</summary>

@@ -1,0 +1,269 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using Npgsql;
+
+namespace SochDb.Policy.PostgreSql;
+
+/// <summary>
+/// The durable audit log in PostgreSQL: a table (default <c>sochdb_audit</c>) with the columns of
+/// <see cref="AuditSqlQuery"/>, plus a one-row checkpoint table for retention. Give it to an engine through
+/// <c>AuditOptions.Sinks</c>; query, verify and prune it through <see cref="AuditLedger"/>.
+/// </summary>
+/// <remarks>
+/// Each batch of entries is appended in one transaction; queries run on pooled connections meanwhile. A ledger has one
+/// writer: its ids and hash chain continue from the last row it finds at start-up, so each engine (each worker of a
+/// fleet) writes its own table, for example <c>sochdb_audit_worker1</c>; several tables are queried side by side.
+/// Indexes on <c>agent_id</c>, <c>session_id</c> and <c>ts</c> keep filtered pages cheap. Failures are
+/// <see cref="IOException"/>s naming the table (PostgreSQL's messages carry no key text).
+/// </remarks>
+public sealed class PostgresAuditSink : AuditLedger
+{
+    /// <summary>The default table name.</summary>
+    public const string DefaultTableName = "sochdb_audit";
+
+    private static readonly string[] ExpectedColumns =
+        { "id", "ts", "operation", "key", "key_masked", "result", "rule", "reason", "agent_id", "session_id", "trace_id", "span_id", "hash" };
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _table;
+    private readonly string _checkpointTable;
+    private readonly string _insert;
+    private int _disposed;
+
+    private PostgresAuditSink(NpgsqlDataSource dataSource, string table, AuditRetention? retention)
+        : base("postgresql:" + table, retention)
+    {
+        _dataSource = dataSource;
+        _table = table;
+        _checkpointTable = table + "_checkpoint";
+        _insert = AuditSqlQuery.Insert(table);
+    }
+
+    /// <summary>The audit table.</summary>
+    public string TableName => _table;
+
+    /// <summary>
+    /// Connects and opens (creating if needed) the audit table. An existing log continues where it ended (its chain
+    /// too).
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="options">Table name and retention; null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="connectionString"/> is null.</exception>
+    /// <exception cref="ArgumentException">The connection string is not valid, or the table name is not a plain identifier.</exception>
+    /// <exception cref="InvalidDataException">A table of that name exists with other columns (it is left unchanged).</exception>
+    /// <exception cref="IOException">The server cannot be reached or refused the set-up.</exception>
+    public static PostgresAuditSink Open(string connectionString, PostgresAuditSinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        options ??= new PostgresAuditSinkOptions();
+        string table = AuditSqlQuery.Identifier(options.TableName);
+        var builder = new NpgsqlSlimDataSourceBuilder();
+        try
+        {
+            builder.ConnectionStringBuilder.ConnectionString = connectionString;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The PostgreSQL connection string is not valid: {e.Message}", nameof(connectionString), e);
+        }
+
+        NpgsqlDataSource dataSource = builder.Build();
+        try
+        {
+            CreateSchema(dataSource, table);
+            return new PostgresAuditSink(dataSource, table, options.Retention);
+        }
+        catch (NpgsqlException e)
+        {
+            dataSource.Dispose();
+            throw new IOException($"Cannot open the PostgreSQL audit log (table {table}): {e.Message}", e);
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override AuditRecord? ReadLastRecord()
+    {
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        return last.Count == 0 ? null : last[0];
+    }
+
+    /// <inheritdoc />
+    protected override AuditCheckpoint? ReadCheckpoint() => Run(connection =>
+    {
+        using var command = new NpgsqlCommand($"SELECT last_id, last_hash, pruned, pruned_at FROM {_checkpointTable} WHERE one = 1", connection);
+        using NpgsqlDataReader row = command.ExecuteReader();
+        return row.Read()
+            ? new AuditCheckpoint(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetInt64(2), new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero))
+            : null;
+    });
+
+    /// <inheritdoc />
+    protected override void AppendRecords(IReadOnlyList<AuditRecord> records) => Run(connection =>
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        using var insert = new NpgsqlCommand(_insert, connection, transaction);
+        foreach (string name in AuditSqlQuery.InsertParameters)
+        {
+            insert.Parameters.Add(new NpgsqlParameter { ParameterName = name });
+        }
+
+        foreach (AuditRecord record in records)
+        {
+            object[] values = AuditSqlQuery.BindRecord(record);
+            for (int i = 0; i < values.Length; i++)
+            {
+                insert.Parameters[i].Value = values[i];
+            }
+
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return 0;
+    });
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    {
+        var parameters = new List<KeyValuePair<string, object>>();
+        string sql = AuditSqlQuery.Select(_table, query, parameters);
+        return Run(connection =>
+        {
+            using var command = new NpgsqlCommand(sql, connection);
+            foreach (KeyValuePair<string, object> parameter in parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter(parameter.Key, parameter.Value));
+            }
+
+            var records = new List<AuditRecord>(Math.Min(query.PageSize, 1024));
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                records.Add(AuditSqlQuery.ReadRecord(reader));
+            }
+
+            return records;
+        });
+    }
+
+    /// <inheritdoc />
+    protected override long? FindLastIdBefore(DateTimeOffset time) => Run(connection =>
+    {
+        using var command = new NpgsqlCommand($"SELECT max(id) FROM {_table} WHERE ts < @ts", connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("@ts", time.UtcTicks));
+        return command.ExecuteScalar() is long id ? id : (long?)null;
+    });
+
+    /// <inheritdoc />
+    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint) => Run(connection =>
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        using (var delete = new NpgsqlCommand($"DELETE FROM {_table} WHERE id <= @id", connection, transaction))
+        {
+            delete.Parameters.Add(new NpgsqlParameter<long>("@id", lastId));
+            delete.ExecuteNonQuery();
+        }
+
+        using (var save = new NpgsqlCommand(
+            $"INSERT INTO {_checkpointTable} (one, last_id, last_hash, pruned, pruned_at) VALUES (1, @id, @hash, @pruned, @at) " +
+            "ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, pruned = excluded.pruned, pruned_at = excluded.pruned_at",
+            connection, transaction))
+        {
+            save.Parameters.Add(new NpgsqlParameter<long>("@id", checkpoint.Id));
+            save.Parameters.Add(new NpgsqlParameter<byte[]>("@hash", checkpoint.Hash));
+            save.Parameters.Add(new NpgsqlParameter<long>("@pruned", checkpoint.PrunedCount));
+            save.Parameters.Add(new NpgsqlParameter<long>("@at", checkpoint.PrunedAt.UtcTicks));
+            save.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return 0;
+    });
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _dataSource.Dispose();
+        }
+    }
+
+    private T Run<T>(Func<NpgsqlConnection, T> action)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        try
+        {
+            using NpgsqlConnection connection = _dataSource.OpenConnection();
+            return action(connection);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new IOException($"The PostgreSQL audit log (table {_table}) failed: {e.Message}", e);
+        }
+    }
+
+    private static void CreateSchema(NpgsqlDataSource dataSource, string table)
+    {
+        using NpgsqlConnection connection = dataSource.OpenConnection();
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        using (var serialize = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7301897124)", connection, transaction))
+        {
+            serialize.ExecuteNonQuery();
+        }
+
+        var columns = new List<string>();
+        using (var read = new NpgsqlCommand(
+            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass(@table) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string>("@table", table));
+            using NpgsqlDataReader reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        if (columns.Count > 0 && !columns.ToArray().AsSpan().SequenceEqual(ExpectedColumns))
+        {
+            throw new InvalidDataException(
+                $"The table {table} is not a SochDB audit log (its columns are: {string.Join(", ", columns)}); it was left unchanged.");
+        }
+
+        // Index names are not schema-qualified: they live in their table's schema.
+        string bare = table[(table.LastIndexOf('.') + 1)..];
+        using (var create = new NpgsqlCommand(
+            $"CREATE TABLE IF NOT EXISTS {table} (id bigint PRIMARY KEY, ts bigint NOT NULL, operation text NOT NULL, key bytea NOT NULL, " +
+            "key_masked bigint NOT NULL, result text NOT NULL, rule text, reason text, agent_id text, session_id text, trace_id text, span_id text, " +
+            "hash bytea NOT NULL);" +
+            $"CREATE INDEX IF NOT EXISTS {bare}_agent ON {table} (agent_id, id);" +
+            $"CREATE INDEX IF NOT EXISTS {bare}_session ON {table} (session_id, id);" +
+            $"CREATE INDEX IF NOT EXISTS {bare}_ts ON {table} (ts);" +
+            $"CREATE TABLE IF NOT EXISTS {table}_checkpoint (one integer PRIMARY KEY CHECK (one = 1), last_id bigint NOT NULL, " +
+            "last_hash bytea NOT NULL, pruned bigint NOT NULL, pruned_at bigint NOT NULL);",
+            connection, transaction))
+        {
+            create.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}
+
+/// <summary>Options of <see cref="PostgresAuditSink.Open"/>.</summary>
+public sealed class PostgresAuditSinkOptions
+{
+    /// <summary>The audit table (optionally <c>schema.table</c>; the checkpoint table is this plus <c>_checkpoint</c>); default <c>sochdb_audit</c>.</summary>
+    public string TableName { get; init; } = PostgresAuditSink.DefaultTableName;
+
+    /// <summary>How long entries are kept; null (default) keeps everything.</summary>
+    public AuditRetention? Retention { get; init; }
+}

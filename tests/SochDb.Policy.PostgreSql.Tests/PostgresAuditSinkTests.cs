@@ -1,0 +1,62 @@
+using SochDb.Policy.PostgreSql;
+
+namespace SochDb.Policy.PostgreSql.Tests;
+
+/// <summary>The decision log in PostgreSQL: what reaches the table, a reopened log continuing its chain, tampering found.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
+{
+    [Fact]
+    public void EveryOutcomeReachesTheTableAndTheChainVerifiesAcrossReopening()
+    {
+        string table = postgres.NewTableName("audit");
+        var options = new PostgresAuditSinkOptions { TableName = table };
+        using Database store = Database.OpenInMemory();
+        using var engine = new PolicyEngine(store);
+        engine.BeforeWrite("system/*", Policies.DenyAll, name: "no-system");
+        var context = new PolicyContext { AgentId = "agent_1", SessionId = "s1" };
+
+        using (PostgresAuditSink sink = PostgresAuditSink.Open(postgres.ConnectionString, options))
+        {
+            engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+            engine.Put("notes/a", "secret-value-1", context);
+            Assert.Throws<PolicyViolationException>(() => engine.Put("system/x", "secret-value-2", context));
+            engine.FlushAudit();
+            List<AuditRecord> records = sink.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+            Assert.Equal([1L, 2L], records.Select(r => r.Id));
+            Assert.Equal(("notes/a", AuditResult.Allowed, "agent_1", "s1"), (records[0].Entry.Key, records[0].Entry.Result, records[0].Entry.AgentId, records[0].Entry.SessionId));
+            Assert.Equal(AuditResult.Denied, records[1].Entry.Result);
+            Assert.Equal("[BeforeWrite(\"system/*\")] no-system", records[1].Entry.Rule);
+            Assert.Equal(32, records[1].Hash.Length);
+            Assert.Equal(0L, Convert.ToInt64(postgres.Sql($"SELECT count(*) FROM {table} WHERE position(convert_to('secret-value', 'UTF8') in key) > 0 OR reason LIKE '%secret-value%'")));
+            Assert.Single(sink.Query(new AuditQuery { AgentId = "agent_1", Result = AuditResult.Denied }));
+            engine.DisableAudit();
+        }
+
+        using (PostgresAuditSink reopened = PostgresAuditSink.Open(postgres.ConnectionString, options))
+        {
+            engine.EnableAudit(new AuditOptions { Sinks = [reopened] });
+            engine.Put("notes/b", "v", context);
+            engine.FlushAudit();
+            Assert.Equal([1L, 2L, 3L], reopened.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Id));
+            AuditVerification intact = reopened.Verify();
+            Assert.True(intact.IsIntact, intact.ToString());
+            Assert.Equal(3, intact.EntriesChecked);
+
+            // An edit made behind the log's back breaks the chain at that entry.
+            postgres.Sql($"UPDATE {table} SET reason = 'nothing to see' WHERE id = 2");
+            Assert.Equal(2, reopened.Verify().FirstBrokenId);
+            engine.DisableAudit();
+        }
+    }
+
+    [Fact]
+    public void ATableOfAnotherShapeIsLeftAlone()
+    {
+        string table = postgres.NewTableName("notaudit");
+        postgres.Sql($"CREATE TABLE {table} (id int, note text); INSERT INTO {table} VALUES (1, 'kept')");
+        Assert.Throws<InvalidDataException>(() => PostgresAuditSink.Open(postgres.ConnectionString, new PostgresAuditSinkOptions { TableName = table }));
+        Assert.Equal("kept", postgres.Sql($"SELECT note FROM {table}"));
+        Assert.Throws<ArgumentException>(() => PostgresAuditSink.Open(postgres.ConnectionString, new PostgresAuditSinkOptions { TableName = "x; DROP TABLE y" }));
+    }
+}
