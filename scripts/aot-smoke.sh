@@ -17,7 +17,13 @@ test -x "$out/AgentGuard" && test -f "$out/libe_sqlite3.so"
 run=$(mktemp -d)
 cp "$out/AgentGuard" "$out/libe_sqlite3.so" "$run/"
 (cd "$run" && ./AgentGuard) | tee artifacts/aot-run.log
-for expected in 'denied: system/config' '[REDACTED]' 'rate limited' 'audit:'; do
+# A second run in the same folder shows the decisions of the first one from the durable log.
+(cd "$run" && ./AgentGuard) | tee artifacts/aot-run2.log
+if ! grep -qF -- 'previous: #' artifacts/aot-run2.log || ! grep -qF -- 'audit chain: intact' artifacts/aot-run2.log; then
+  echo "aot: the second run did not show the first run's decisions with an intact chain" >&2
+  exit 1
+fi
+for expected in 'denied: system/config' '[REDACTED]' 'rate limited' 'audit:' 'audit chain: intact'; do
   if ! grep -qF -- "$expected" artifacts/aot-run.log; then
     echo "aot: the native sample's output lacks '$expected'" >&2
     exit 1

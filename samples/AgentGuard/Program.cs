@@ -3,16 +3,33 @@ using AgentGuard;
 using SochDb;
 using SochDb.Policy;
 
-// The agent's memory: one SQLite file (WAL mode) in the current directory.
+// The agent's memory: one SQLite file (WAL mode) in the current directory. The decision log lives in the same
+// file, in a table of its own: it survives the process, and its hash chain shows whether anyone edited it.
 using Database db = Database.Open("./agent_data");
+using SqliteAuditSink decisionLog = SqliteAuditSink.Open("./agent_data");
+
+List<AuditRecord> previous = decisionLog.Query(new AuditQuery { PageSize = 8 }).Take(8).Reverse().ToList();
+Console.WriteLine(previous.Count == 0 ? "previous runs: no decisions recorded yet" : "previous runs: newest decisions");
+foreach (AuditRecord record in previous)
+{
+    AuditEntry e = record.Entry;
+    Console.WriteLine($"  previous: #{record.Id} {e.Result,-11} {e.Operation,-6} {e.Key,-22} agent={e.AgentId ?? "-"}");
+}
 
 // Compiled policies (AgentPolicies.cs, turned into a dispatch table by the source generator) run first,
 // then rules registered at run time, in registration order.
-var policy = new PolicyEngine(db, AgentPolicies.Compiled);
+using var policy = new PolicyEngine(db, AgentPolicies.Compiled);
 policy.BeforeDelete("audit/**", Policies.DenyAll, name: "keep-audit-trail");
 policy.AfterRead("users/*/ssn", Policies.RedactValue("***-**-****"), name: "redact-ssn");
 policy.AddRateLimit("write", maxPerMinute: 5, scope: "agent_id");
-policy.EnableAudit(maxEntries: 1_000);
+policy.EnableAudit(new AuditOptions
+{
+    RingSize = 1_000,
+    Sinks = [decisionLog],
+    // SSN keys name a person: the log keeps a keyed hash of them. (A real key comes from a secret store.)
+    MaskedKeys = ["users/*/ssn"],
+    MaskKey = "sample key: use a secret of your own"u8.ToArray(),
+});
 
 var admin = new PolicyContext();
 var agent = new PolicyContext { AgentId = "agent_001", SessionId = "session_42" };
@@ -49,6 +66,11 @@ foreach (AuditEntry entry in policy.GetAuditLog(limit: 12))
 {
     Console.WriteLine($"  audit: {entry.Result,-11} {entry.Operation,-6} {entry.Key,-22} agent={entry.AgentId ?? "-"} rule={entry.Rule ?? "-"}");
 }
+
+AuditVerification chain = policy.VerifyAuditLog();
+Console.WriteLine(chain.IsIntact
+    ? $"audit chain: intact, {chain.EntriesChecked} decisions, head #{chain.HeadId}"
+    : $"audit chain: BROKEN at #{chain.FirstBrokenId}: {chain.Problem}");
 
 static void Try(Action operation, bool quietWhenAllowed = false)
 {

@@ -4,6 +4,7 @@ namespace AgentMemory;
 
 /// <summary>The rules the agent's memory runs under, compiled by the source generator into <c>MemoryPolicies.Compiled</c>.</summary>
 [RateLimit(PolicyOperation.Write, 5, Scope = "agent_id")]
+[RequireApproval(PolicyTrigger.BeforeWrite, "agents/*/shared/**", "the team sees shared notes, so a person approves each one")]
 public static partial class MemoryPolicies
 {
     private static readonly byte[] Redacted = "[REDACTED]"u8.ToArray();
@@ -16,9 +17,4 @@ public static partial class MemoryPolicies
     /// <summary>Contacts' e-mail addresses are never shown to an agent.</summary>
     [AfterRead("agents/*/contacts/*/email")]
     private static PolicyDecision RedactEmails(in PolicyRequest request) => PolicyDecision.Modify(Redacted);
-
-    /// <summary>Anything the team will see needs a person's approval first.</summary>
-    [BeforeWrite("agents/*/shared/**")]
-    private static PolicyDecision ApproveSharing(in PolicyRequest request) =>
-        PolicyDecision.RequireApproval("the team sees shared notes, so a person approves each one");
 }

@@ -18,13 +18,15 @@ internal sealed class PolicySymbols
         INamedTypeSymbol? denyAll,
         INamedTypeSymbol? requireAgentId,
         INamedTypeSymbol? redact,
-        INamedTypeSymbol? rateLimit)
+        INamedTypeSymbol? rateLimit,
+        INamedTypeSymbol? requireApproval)
     {
         _handlerAttributes = handlerAttributes;
         DenyAllAttribute = denyAll;
         RequireAgentIdAttribute = requireAgentId;
         RedactAttribute = redact;
         RateLimitAttribute = rateLimit;
+        RequireApprovalAttribute = requireApproval;
     }
 
     public INamedTypeSymbol? DenyAllAttribute { get; }
@@ -34,6 +36,8 @@ internal sealed class PolicySymbols
     public INamedTypeSymbol? RedactAttribute { get; }
 
     public INamedTypeSymbol? RateLimitAttribute { get; }
+
+    public INamedTypeSymbol? RequireApprovalAttribute { get; }
 
     /// <summary>
     /// Calls <paramref name="register"/> once per compilation that references SochDb.Policy, with the symbols resolved
@@ -75,7 +79,8 @@ internal sealed class PolicySymbols
             compilation.GetTypeByMetadataName("SochDb.Policy.DenyAllAttribute"),
             compilation.GetTypeByMetadataName("SochDb.Policy.RequireAgentIdAttribute"),
             compilation.GetTypeByMetadataName("SochDb.Policy.RedactAttribute"),
-            compilation.GetTypeByMetadataName("SochDb.Policy.RateLimitAttribute"));
+            compilation.GetTypeByMetadataName("SochDb.Policy.RateLimitAttribute"),
+            compilation.GetTypeByMetadataName("SochDb.Policy.RequireApprovalAttribute"));
     }
 
     /// <summary>The trigger of a handler attribute (<c>[BeforeWrite]</c> ...), or <see langword="null"/> for any other attribute.</summary>
@@ -90,7 +95,8 @@ internal sealed class PolicySymbols
                && (SymbolEqualityComparer.Default.Equals(type, DenyAllAttribute)
                    || SymbolEqualityComparer.Default.Equals(type, RequireAgentIdAttribute)
                    || SymbolEqualityComparer.Default.Equals(type, RedactAttribute)
-                   || SymbolEqualityComparer.Default.Equals(type, RateLimitAttribute));
+                   || SymbolEqualityComparer.Default.Equals(type, RateLimitAttribute)
+                   || SymbolEqualityComparer.Default.Equals(type, RequireApprovalAttribute));
     }
 
     /// <summary>Whether <paramref name="method"/> carries at least one handler attribute.</summary>

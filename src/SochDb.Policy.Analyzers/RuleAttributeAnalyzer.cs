@@ -118,7 +118,8 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             }
             else
             {
-                bool triggerValid = CheckDenyTrigger(context, attribute, syntax);
+                bool triggerValid = CheckDenyTrigger(context, attribute, syntax,
+                    approval: SymbolEqualityComparer.Default.Equals(type, symbols.RequireApprovalAttribute));
                 valid = CheckPattern(context.ReportDiagnostic, attribute, syntax, 1, StringArgument(attribute, 1)) && triggerValid;
             }
 
@@ -153,8 +154,11 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    /// <summary>[DenyAll] and [RequireAgentId] must name a trigger that can refuse an operation.</summary>
-    private static bool CheckDenyTrigger(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax)
+    /// <summary>
+    /// [DenyAll] and [RequireAgentId] must name a trigger that can refuse an operation; [RequireApproval] one that can
+    /// hold it (a before-trigger).
+    /// </summary>
+    private static bool CheckDenyTrigger(SymbolAnalysisContext context, AttributeData attribute, AttributeSyntax? syntax, bool approval)
     {
         if (attribute.ConstructorArguments.Length < 1 || attribute.ConstructorArguments[0].Value is not int value)
         {
@@ -171,6 +175,11 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         {
             triggerName = ((PolicyTriggerKind)value).ToString();
             problem = $"{triggerName} rules run after the change is made and cannot refuse it; use BeforeWrite, BeforeRead, AfterRead or BeforeDelete";
+        }
+        else if (approval && !PolicyTriggerRules.CanRequireApproval((PolicyTriggerKind)value))
+        {
+            triggerName = ((PolicyTriggerKind)value).ToString();
+            problem = $"{triggerName} rules run after the operation and cannot hold it for approval; use BeforeWrite, BeforeRead or BeforeDelete";
         }
 
         if (problem is null)

@@ -369,6 +369,7 @@ internal static partial class PolicyEmitter
     {
         RuleKind.DenyAll => Policy + "PolicyDecision.Deny(" + Literal(DenyAllReason(rule.Rule)) + ")",
         RuleKind.Redact => Policy + "PolicyDecision.Modify(s_redaction" + Int(rule.RedactionField) + ")",
+        RuleKind.RequireApproval => Policy + "PolicyDecision.RequireApproval(" + Literal(rule.Rule.Replacement) + ")",
         _ => HandlerCall(plan, rule.Rule),
     };
 
@@ -493,6 +494,7 @@ internal static partial class PolicyEmitter
             RuleKind.DenyAll => "[DenyAll(PolicyTrigger." + rule.Trigger + ", " + Literal(rule.Pattern) + order + ")]",
             RuleKind.RequireAgentId => "[RequireAgentId(PolicyTrigger." + rule.Trigger + ", " + Literal(rule.Pattern) + order + ")]",
             RuleKind.Redact => "[Redact(" + Literal(rule.Pattern) + ", " + Literal(rule.Replacement) + order + ")]",
+            RuleKind.RequireApproval => "[RequireApproval(PolicyTrigger." + rule.Trigger + ", " + Literal(rule.Pattern) + ", " + Literal(rule.Replacement) + order + ")]",
             _ => "[" + rule.Trigger + "(" + Literal(rule.Pattern) + order + ")] -> " + HandlerName(spec, rule),
         };
         return text;
@@ -503,6 +505,7 @@ internal static partial class PolicyEmitter
         RuleKind.DenyAll => "[DenyAll]",
         RuleKind.RequireAgentId => "[RequireAgentId]",
         RuleKind.Redact => "[Redact]",
+        RuleKind.RequireApproval => "[RequireApproval]",
         _ => spec.Type.DisplayName + "." + rule.MethodName,
     };
 

@@ -128,10 +128,18 @@ public sealed partial class PolicyGenerator
 
                 trigger = (PolicyTriggerKind)triggerValue;
 
-                // A denial only means something before an operation, or after a read (the value is withheld).
-                if (!PolicyTriggerRules.IsDefined(triggerValue) || !PolicyTriggerRules.CanDeny(trigger))
+                // A denial only means something before an operation, or after a read (the value is withheld); an
+                // approval only before it (the analyzer reports both).
+                if (!PolicyTriggerRules.IsDefined(triggerValue) || !PolicyTriggerRules.CanDeny(trigger)
+                    || (kind == RuleKind.RequireApproval && !PolicyTriggerRules.CanRequireApproval(trigger)))
                 {
                     return false;
+                }
+
+                // The reason travels in the replacement slot; an empty one still holds the operation (never a dropped rule).
+                if (kind == RuleKind.RequireApproval && (!TryGetString(attribute, 2, out replacement) || replacement.Length == 0))
+                {
+                    replacement = "approval required";
                 }
             }
 

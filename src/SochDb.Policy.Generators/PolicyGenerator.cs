@@ -59,6 +59,7 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
         ("DenyAllAttribute", RuleKind.DenyAll),
         ("RequireAgentIdAttribute", RuleKind.RequireAgentId),
         ("RedactAttribute", RuleKind.Redact),
+        ("RequireApprovalAttribute", RuleKind.RequireApproval),
         ("RateLimitAttribute", RuleKind.Handler),
     };
 

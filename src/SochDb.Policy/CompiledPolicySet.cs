@@ -50,8 +50,67 @@ public abstract class CompiledPolicySet
     /// </summary>
     public abstract void Evaluate(ref PolicyEvaluation evaluation);
 
+    /// <summary>How the engine applies this set's verdicts; <see cref="EnforcementMode.Enforce"/> unless made with <see cref="WithMode"/>.</summary>
+    public virtual EnforcementMode Mode => EnforcementMode.Enforce;
+
+    /// <summary>
+    /// This set in <paramref name="mode"/>: with <see cref="EnforcementMode.Shadow"/>, every verdict of its rules is
+    /// recorded (a refusal as <c>WouldDeny</c>) and none is applied — a way to try rules on real traffic first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not defined.</exception>
+    public CompiledPolicySet WithMode(EnforcementMode mode)
+    {
+        if (mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Mode is Enforce or Shadow.");
+        }
+
+        CompiledPolicySet inner = this is ModedPolicySet moded ? moded.Inner : this;
+        return mode == inner.Mode ? inner : new ModedPolicySet(inner, mode);
+    }
+
     /// <inheritdoc />
-    public override string ToString() => Name;
+    public override string ToString() => Mode == EnforcementMode.Shadow ? Name + " (shadow)" : Name;
+
+    /// <summary>A compiled set run in another mode than its own.</summary>
+    private sealed class ModedPolicySet : CompiledPolicySet
+    {
+        public ModedPolicySet(CompiledPolicySet inner, EnforcementMode mode)
+            : base(inner.Name, ToArray(inner.Rules), ToArray(inner.RateLimits))
+        {
+            Inner = inner;
+            Mode = mode;
+        }
+
+        public CompiledPolicySet Inner { get; }
+
+        public override EnforcementMode Mode { get; }
+
+        public override void Evaluate(ref PolicyEvaluation evaluation)
+        {
+            bool shadowAll = evaluation.ShadowAll;
+            evaluation.ShadowAll = shadowAll || Mode == EnforcementMode.Shadow;
+            try
+            {
+                Inner.Evaluate(ref evaluation);
+            }
+            finally
+            {
+                evaluation.ShadowAll = shadowAll;
+            }
+        }
+
+        private static T[] ToArray<T>(IReadOnlyList<T> items)
+        {
+            var array = new T[items.Count];
+            for (int i = 0; i < array.Length; i++)
+            {
+                array[i] = items[i];
+            }
+
+            return array;
+        }
+    }
 }
 
 /// <summary>A rate limit: at most <see cref="MaxPerMinute"/> operations a minute per value of <see cref="Scope"/>.</summary>

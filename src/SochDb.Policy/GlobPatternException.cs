@@ -20,6 +20,17 @@ public sealed class GlobPatternException : ArgumentException
         Reason = error.Message;
     }
 
+    /// <summary>The same error, its message prefixed with where the pattern came from (a rule of a group).</summary>
+    internal GlobPatternException(GlobPatternException error, string where)
+        : base(where + error.Message, error.ParamName, error)
+    {
+        Pattern = error.Pattern;
+        Code = error.Code;
+        Position = error.Position;
+        Length = error.Length;
+        Reason = error.Reason;
+    }
+
     /// <summary>The rejected pattern.</summary>
     public string Pattern { get; }
 

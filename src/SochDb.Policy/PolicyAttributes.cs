@@ -107,6 +107,34 @@ public sealed class RequireAgentIdAttribute : Attribute
     public int Order { get; set; }
 }
 
+/// <summary>
+/// Class-level rule: operations of <c>trigger</c> (BeforeWrite, BeforeRead or BeforeDelete) on keys matching the pattern
+/// wait for a person's approval (<see cref="PolicyDecision.RequireApproval"/>; see docs/agents.md).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RequireApprovalAttribute : Attribute
+{
+    /// <summary>Creates the rule.</summary>
+    public RequireApprovalAttribute(PolicyTrigger trigger, string pattern, string reason)
+    {
+        Trigger = trigger;
+        Pattern = pattern;
+        Reason = reason;
+    }
+
+    /// <summary>The trigger (BeforeWrite, BeforeRead or BeforeDelete).</summary>
+    public PolicyTrigger Trigger { get; }
+
+    /// <summary>The glob pattern.</summary>
+    public string Pattern { get; }
+
+    /// <summary>Why a person must look, shown to the approver.</summary>
+    public string Reason { get; }
+
+    /// <summary>Lower runs first; ties keep declaration order.</summary>
+    public int Order { get; set; }
+}
+
 /// <summary>Class-level rule: on AfterRead, replace the value of keys matching the pattern with <c>replacement</c> (UTF-8).</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RedactAttribute : Attribute

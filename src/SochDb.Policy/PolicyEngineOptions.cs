@@ -34,4 +34,11 @@ public sealed class PolicyEngineOptions
     /// failed) instead of recursing until the process dies of a stack overflow.
     /// </summary>
     public int MaxNestingDepth { get; init; } = PolicyEngine.DefaultMaxNestingDepth;
+
+    /// <summary>
+    /// The engine's enforcement mode; default <see cref="EnforcementMode.Enforce"/>. In <see cref="EnforcementMode.Shadow"/>
+    /// every rule's verdict is recorded (a refusal as <c>WouldDeny</c>) and no rule changes an operation; rate limits
+    /// still apply.
+    /// </summary>
+    public EnforcementMode Mode { get; init; } = EnforcementMode.Enforce;
 }

@@ -71,3 +71,16 @@ internal static class PolicyTriggerExtensions
     public static bool IsBefore(this PolicyTrigger trigger) =>
         trigger is PolicyTrigger.BeforeWrite or PolicyTrigger.BeforeRead or PolicyTrigger.BeforeDelete;
 }
+
+/// <summary>Whether a rule's verdicts are enforced or only recorded.</summary>
+public enum EnforcementMode
+{
+    /// <summary>Verdicts take effect (the default).</summary>
+    Enforce = 0,
+
+    /// <summary>
+    /// Verdicts are recorded, not applied: a Deny, a failure or an approval requirement is audited as
+    /// <c>WouldDeny</c> and counted, and the operation proceeds; a Modify is recorded, not applied.
+    /// </summary>
+    Shadow = 1,
+}

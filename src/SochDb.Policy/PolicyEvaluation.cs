@@ -29,9 +29,54 @@ public ref struct PolicyEvaluation
         CurrentRule = null;
         ModifyingRule = null;
         IsFaulted = false;
+        ShadowAll = false;
+        WouldDenyRule = null;
+        WouldDenyReason = null;
+        WouldModifyRule = null;
+        _recorder = null;
         RequiresApproval = false;
         ApprovalRule = null;
         ApprovalReason = null;
+    }
+
+    // Set by Explain: every rule's outcome is written down, and evaluation goes on past a denial.
+    private Explaining.ExplanationRecorder? _recorder;
+
+    /// <summary>Every rule of this evaluation runs in shadow (the engine or the compiled set is in shadow mode).</summary>
+    internal bool ShadowAll { get; set; }
+
+    /// <summary>Explain is running this evaluation: it records every rule and does not stop at a denial.</summary>
+    internal readonly bool IsExplaining => _recorder is not null;
+
+    /// <summary>The first shadow rule that would have denied (or failed, or required approval); null when none.</summary>
+    public PolicyRuleInfo? WouldDenyRule { get; private set; }
+
+    /// <summary>The first shadow rule that would have modified the value (the modification was not applied).</summary>
+    public PolicyRuleInfo? WouldModifyRule { get; private set; }
+
+    /// <summary>Why the shadow rule in <see cref="WouldDenyRule"/> would have denied.</summary>
+    public string? WouldDenyReason { get; private set; }
+
+    internal void RecordInto(Explaining.ExplanationRecorder recorder) => _recorder = recorder;
+
+    /// <summary>A shadow rule's handler threw: recorded as a would-be denial, and evaluation goes on.</summary>
+    internal void NoteShadowFailure(Exception exception)
+    {
+        string reason = $"the handler threw {exception.GetType().Name}: {exception.Message}";
+        _recorder?.Outcome(CurrentRule, RuleOutcome.Failed, reason, shadow: true);
+        NoteWouldDeny(reason);
+    }
+
+    /// <summary>Whether the rule that is running is in shadow.</summary>
+    internal readonly bool CurrentIsShadow => ShadowAll || CurrentRule?.Mode == EnforcementMode.Shadow;
+
+    private void NoteWouldDeny(string? reason)
+    {
+        if (WouldDenyRule is null)
+        {
+            WouldDenyRule = CurrentRule;
+            WouldDenyReason = reason;
+        }
     }
 
     /// <summary>The trigger being evaluated.</summary>
@@ -97,12 +142,42 @@ public ref struct PolicyEvaluation
     /// </summary>
     public bool Apply(PolicyDecision decision)
     {
+        bool shadow = CurrentIsShadow;
+        _recorder?.Outcome(CurrentRule, decision, Trigger, shadow);
         if (IsDenied)
         {
             // A denial is final: nothing after it (not even a misbehaving caller that keeps applying) undoes it.
-            return false;
+            // Explain still goes on, to show every matching rule's own verdict.
+            return _recorder is not null;
         }
 
+        if (shadow)
+        {
+            switch (decision.Kind)
+            {
+                case PolicyDecisionKind.Allow:
+                    return true;
+                case PolicyDecisionKind.Modify when Trigger.CanModify():
+                    WouldModifyRule ??= CurrentRule; // recorded, not applied
+                    return true;
+                case PolicyDecisionKind.Deny:
+                    NoteWouldDeny(decision.Reason);
+                    return true;
+                case PolicyDecisionKind.Modify:
+                    NoteWouldDeny($"handler returned Modify on {Trigger}, which cannot modify a value");
+                    return true;
+                default:
+                    NoteWouldDeny(decision.Reason ?? $"handler returned an undefined verdict ({(int)decision.Kind})");
+                    return true;
+            }
+        }
+
+        bool goOn = ApplyEnforced(decision);
+        return goOn || _recorder is not null;
+    }
+
+    private bool ApplyEnforced(PolicyDecision decision)
+    {
         switch (decision.Kind)
         {
             case PolicyDecisionKind.Allow:

@@ -9,7 +9,20 @@ public sealed class PolicyRuleInfo
 
     /// <summary>Creates a rule description.</summary>
     public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order = 0)
+        : this(trigger, pattern, handlerName, order, EnforcementMode.Enforce)
     {
+    }
+
+    /// <summary>Creates a rule description with an enforcement mode.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not defined.</exception>
+    public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order, EnforcementMode mode)
+    {
+        if (mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "A rule's mode is Enforce or Shadow.");
+        }
+
+        Mode = mode;
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(handlerName);
         Trigger = trigger;
@@ -27,10 +40,15 @@ public sealed class PolicyRuleInfo
     /// <summary>The handler: <c>Type.Method</c> for compiled rules, the delegate's method or a helper name at run time.</summary>
     public string HandlerName { get; }
 
+    /// <summary>Whether the rule's verdicts are enforced or only recorded (shadow).</summary>
+    public EnforcementMode Mode { get; }
+
     /// <summary>Ordering key within a compiled set (lower runs first; ties keep declaration order).</summary>
     public int Order { get; }
 
     /// <inheritdoc />
     /// <remarks>Built once: audit entries and violations name the rule on every decision it makes.</remarks>
-    public override string ToString() => _text ??= $"[{Trigger}(\"{Pattern}\")] {HandlerName}";
+    public override string ToString() => _text ??= Mode == EnforcementMode.Shadow
+        ? $"[{Trigger}(\"{Pattern}\")] {HandlerName} (shadow)"
+        : $"[{Trigger}(\"{Pattern}\")] {HandlerName}";
 }

@@ -5,8 +5,51 @@
 //   put <key>            a single Put of <key> (value: the key's bytes)
 //   batch <n> <keys>     a WriteBatch of <keys> puts, keys "batch/<n>/<i>", each value "<n>"
 // The crash test kills this process with SIGKILL mid-stream and checks every acknowledged write is in the file.
+//
+// Usage: dotnet SochDb.Policy.CrashWriter.dll <database path> audit
+//
+// Audit mode: a guarded engine over the database, auditing into a SQLite audit table in the same file, two threads
+// doing Puts of "audit/<thread>/<n>"; after every 10 Puts a thread calls FlushAudit and prints "flushed <thread> <n>":
+// every entry of that thread up to n is durable. The crash test kills it and checks those entries and the chain.
 using System.Text;
 using SochDb;
+using SochDb.Policy;
+
+if (args.Length == 2 && args[1] == "audit")
+{
+    using Database store = Database.Open(args[0], new DatabaseOptions { Durability = Durability.Normal });
+    using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
+    using var engine = new PolicyEngine(store);
+    engine.EnableAudit(new AuditOptions { Sinks = [sink], MaxBatchSize = 7 });
+    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+    var outputLock = new object();
+    output.WriteLine("ready");
+    var threads = new Thread[2];
+    for (int t = 0; t < threads.Length; t++)
+    {
+        int thread = t;
+        threads[t] = new Thread(() =>
+        {
+            var context = new PolicyContext { AgentId = "writer-" + thread };
+            for (long n = 0; ; n++)
+            {
+                engine.Put($"audit/{thread}/{n:D8}", "v", context);
+                if (n % 10 == 9)
+                {
+                    engine.FlushAudit();
+                    lock (outputLock)
+                    {
+                        output.WriteLine($"flushed {thread} {n}");
+                    }
+                }
+            }
+        });
+        threads[t].Start();
+    }
+
+    threads[0].Join();
+    return 0;
+}
 
 if (args.Length is < 1 or > 2)
 {

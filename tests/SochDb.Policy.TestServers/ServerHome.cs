@@ -116,11 +116,14 @@ internal static class ServerHome
     /// killed before it could stop its servers does not leave them running. It also ends by itself once
     /// <paramref name="serverPid"/> is gone (the normal stop). It ignores the signals a terminal sends to the group.
     /// </summary>
-    public static Process StartWatchdog(int serverPid, string cleanup)
+    public static Process StartWatchdog(int serverPid, string cleanup) => StartWatchdog(Environment.ProcessId, serverPid, cleanup);
+
+    /// <summary><see cref="StartWatchdog(int, string)"/> for an owner other than this process (tests use a child as the owner).</summary>
+    internal static Process StartWatchdog(int ownerPid, int serverPid, string cleanup)
     {
         string script =
             "trap '' INT TERM HUP; " +
-            $"while [ -d /proc/{Environment.ProcessId} ] && [ -d /proc/{serverPid} ]; do sleep 1; done; " +
+            $"while [ -d /proc/{ownerPid} ] && [ -d /proc/{serverPid} ]; do sleep 1; done; " +
             $"if [ -d /proc/{serverPid} ]; then {cleanup}; fi";
         var info = new ProcessStartInfo("sh")
         {

@@ -23,6 +23,10 @@ internal static class PolicyTriggerRules
     /// <summary>Whether a rule on this trigger can refuse the operation: every Before* trigger, and AfterRead (the value is withheld).</summary>
     public static bool CanDeny(PolicyTriggerKind trigger) => trigger is not (PolicyTriggerKind.AfterWrite or PolicyTriggerKind.AfterDelete);
 
+    /// <summary>Whether a rule on this trigger can hold the operation for approval: only before the store runs.</summary>
+    public static bool CanRequireApproval(PolicyTriggerKind trigger) =>
+        trigger is PolicyTriggerKind.BeforeWrite or PolicyTriggerKind.BeforeRead or PolicyTriggerKind.BeforeDelete;
+
     /// <summary>Whether a handler on this trigger may return a <c>Modify</c> decision.</summary>
     public static bool CanModify(PolicyTriggerKind trigger) => trigger is PolicyTriggerKind.BeforeWrite or PolicyTriggerKind.AfterRead;
 }

@@ -11,4 +11,6 @@ internal enum RuleKind
     RequireAgentId,
     /// <summary>Class-level <c>[Redact(pattern, replacement)]</c> (AfterRead).</summary>
     Redact,
+    /// <summary>Class-level <c>[RequireApproval(trigger, pattern, reason)]</c> (before-triggers; the reason rides in <c>Replacement</c>).</summary>
+    RequireApproval,
 }

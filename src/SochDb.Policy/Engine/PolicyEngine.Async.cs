@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
+using SochDb.Policy.Diagnostics;
 using SochDb.Policy.Engine;
 
 namespace SochDb.Policy;
@@ -36,6 +38,7 @@ public sealed partial class PolicyEngine
 
         byte[]? ownValue = null;
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -71,7 +74,7 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompletePutAsync(pending, ownKey, ownValue, key.Length, written, ctx, rules, triggers, admission, note);
+                return CompletePutAsync(pending, ownKey, ownValue, key.Length, written, ctx, rules, triggers, admission, note, activity);
             }
 
             CompleteWrite(k.Span, written.Span, ctx, rules, triggers, admission, note);
@@ -85,8 +88,13 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
                 ReturnBuffer(ownValue);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -110,6 +118,7 @@ public sealed partial class PolicyEngine
         }
 
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -117,9 +126,10 @@ public sealed partial class PolicyEngine
             string? note = AcquireOrThrow(PolicyOperation.Read, k.Span, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, ctx, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, ctx, cancellationToken);
@@ -142,10 +152,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note);
+                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
             }
 
-            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note));
+            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note, shadow));
         }
         catch (Exception exception)
         {
@@ -155,7 +165,12 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -179,6 +194,7 @@ public sealed partial class PolicyEngine
         }
 
         bool handedOff = false;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
@@ -186,9 +202,10 @@ public sealed partial class PolicyEngine
             string? note = AcquireOrThrow(PolicyOperation.Delete, k.Span, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, ctx, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, ctx, cancellationToken);
@@ -211,10 +228,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note);
+                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
             }
 
-            CompleteDelete(k.Span, removed, ctx, rules, triggers, note);
+            CompleteDelete(k.Span, removed, ctx, rules, triggers, note, shadow);
             return new ValueTask<bool>(removed);
         }
         catch (Exception exception)
@@ -225,7 +242,12 @@ public sealed partial class PolicyEngine
         {
             if (!handedOff)
             {
+                activity?.Dispose();
                 ReturnBuffer(ownKey);
+            }
+            else
+            {
+                PolicyTracing.LeaveRunning(activity);
             }
         }
     }
@@ -254,7 +276,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask CompletePutAsync(ValueTask pending, byte[] ownKey, byte[]? ownValue, int keyLength, ReadOnlyMemory<byte> written,
-        PolicyContext context, RuleTable rules, int triggers, WriteAdmission admission, string? note)
+        PolicyContext context, RuleTable rules, int triggers, WriteAdmission admission, string? note, Activity? activity)
     {
         try
         {
@@ -272,13 +294,14 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
             ReturnBuffer(ownValue);
         }
     }
 
     private async ValueTask<byte[]?> CompleteGetAsync(ValueTask<byte[]?> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
     {
         try
         {
@@ -293,16 +316,17 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, rules, triggers, note);
+            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, rules, triggers, note, shadow);
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
         }
     }
 
     private async ValueTask<bool> CompleteDeleteAsync(ValueTask<bool> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note)
+        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
     {
         try
         {
@@ -317,11 +341,12 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, rules, triggers, note);
+            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, rules, triggers, note, shadow);
             return removed;
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(ownKey);
         }
     }
@@ -330,6 +355,7 @@ public sealed partial class PolicyEngine
     private async ValueTask PutAwaitedAsync(byte[] ownKey, int keyLength, ReadOnlyMemory<byte> value, PolicyContext context,
         CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         byte[]? ownValue = null;
         try
         {
@@ -370,6 +396,7 @@ public sealed partial class PolicyEngine
     /// <summary>Get with a shared rate-limit backend.</summary>
     private async ValueTask<byte[]?> GetAwaitedAsync(byte[] ownKey, int keyLength, PolicyContext context, CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
@@ -377,9 +404,10 @@ public sealed partial class PolicyEngine
             string? note = await AcquireOrThrowAsync(PolicyOperation.Read, k, context, 1, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, context, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, context, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, context, cancellationToken);
@@ -394,7 +422,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(k.Span, value, context, rules, triggers, note);
+            return CompleteRead(k.Span, value, context, rules, triggers, note, shadow);
         }
         finally
         {
@@ -405,6 +433,7 @@ public sealed partial class PolicyEngine
     /// <summary>Delete with a shared rate-limit backend.</summary>
     private async ValueTask<bool> DeleteAwaitedAsync(byte[] ownKey, int keyLength, PolicyContext context, CancellationToken cancellationToken)
     {
+        using Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
@@ -412,9 +441,10 @@ public sealed partial class PolicyEngine
             string? note = await AcquireOrThrowAsync(PolicyOperation.Delete, k, context, 1, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, context, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, context, rules);
             }
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, context, cancellationToken);
@@ -429,7 +459,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(k.Span, removed, context, rules, triggers, note);
+            CompleteDelete(k.Span, removed, context, rules, triggers, note, shadow);
             return removed;
         }
         finally

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
+using SochDb.Policy.Diagnostics;
 using SochDb.Policy.Engine;
 
 namespace SochDb.Policy;
@@ -33,6 +34,7 @@ public sealed partial class PolicyEngine
     {
         BatchItem[] items = Snapshot(batch);
         PolicyContext ctx = context ?? PolicyContext.Empty;
+        using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
         string? note = AcquireBatchOrThrow(puts, deletes, items[0].Key, ctx);
@@ -68,6 +70,7 @@ public sealed partial class PolicyEngine
 
     private async ValueTask WriteAsyncCore(BatchItem[] items, PolicyContext ctx, CancellationToken cancellationToken)
     {
+        using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
         string? note = await AcquireBatchOrThrowAsync(puts, deletes, items[0].Key, ctx, cancellationToken).ConfigureAwait(false);
@@ -104,6 +107,8 @@ public sealed partial class PolicyEngine
         public bool IsDelete => Value is null;
 
         public PolicyRuleInfo? ModifyingRule { get; set; }
+
+        public ShadowNote Shadow { get; set; }
     }
 
     private static BatchItem[] Snapshot(WriteBatch batch)
@@ -158,6 +163,7 @@ public sealed partial class PolicyEngine
                     throw RefuseBatch(ref before, failure, i, items.Length);
                 }
 
+                item.Shadow = ShadowNote.Of(before);
                 if (before.RequiresApproval)
                 {
                     throw RefuseBatchForApproval(ref before, i, items.Length);
@@ -227,14 +233,7 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            if (item.ModifyingRule is not null)
-            {
-                Record(operation, item.Key, context, AuditResult.Modified, item.ModifyingRule, note);
-            }
-            else
-            {
-                RecordAllowedOrNoted(operation, item.Key, context, note);
-            }
+            RecordOutcome(operation, item.Key, context, item.ModifyingRule, item.Shadow, note);
         }
 
         if (firstFailure is not null)

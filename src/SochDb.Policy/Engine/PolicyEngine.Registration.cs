@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using SochDb.Policy.Engine;
@@ -12,49 +13,52 @@ public sealed partial class PolicyEngine
     /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries; default: the helper's name or <c>runtime#N</c>.</param>
+    /// <param name="mode"><see cref="EnforcementMode.Shadow"/> to record the rule's verdicts without applying them.</param>
     /// <returns>The registration; dispose it to remove the rule.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="pattern"/> or <paramref name="handler"/> is null.</exception>
     /// <exception cref="GlobPatternException"><paramref name="pattern"/> is not a valid glob; says where and why.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or blank.</exception>
-    public PolicyRegistration BeforeWrite(string pattern, PolicyHandler handler, string? name = null) =>
-        Register(PolicyTrigger.BeforeWrite, pattern, handler, name);
+    public PolicyRegistration BeforeWrite(string pattern, PolicyHandler handler, string? name = null, EnforcementMode mode = EnforcementMode.Enforce) =>
+        Register(PolicyTrigger.BeforeWrite, pattern, handler, name, mode);
 
     /// <summary>Runs <paramref name="observer"/> after a write to a matching key is durable.</summary>
-    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
+    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?, EnforcementMode)"/>
     /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="observer">The observer.</param>
     /// <param name="name">The name shown in errors and audit entries.</param>
     public PolicyRegistration AfterWrite(string pattern, PolicyObserver observer, string? name = null) =>
-        Register(PolicyTrigger.AfterWrite, pattern, observer, name);
+        Register(PolicyTrigger.AfterWrite, pattern, observer, name, EnforcementMode.Enforce);
 
     /// <summary>Runs <paramref name="handler"/> before reads of matching keys; it may deny.</summary>
-    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRegistration BeforeRead(string pattern, PolicyHandler handler, string? name = null) =>
-        Register(PolicyTrigger.BeforeRead, pattern, handler, name);
+    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?, EnforcementMode)"/>
+    public PolicyRegistration BeforeRead(string pattern, PolicyHandler handler, string? name = null, EnforcementMode mode = EnforcementMode.Enforce) =>
+        Register(PolicyTrigger.BeforeRead, pattern, handler, name, mode);
 
     /// <summary>Runs <paramref name="handler"/> after reads of matching keys; it may deny (withhold) or modify (redact) the value.</summary>
-    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRegistration AfterRead(string pattern, PolicyHandler handler, string? name = null) =>
-        Register(PolicyTrigger.AfterRead, pattern, handler, name);
+    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?, EnforcementMode)"/>
+    public PolicyRegistration AfterRead(string pattern, PolicyHandler handler, string? name = null, EnforcementMode mode = EnforcementMode.Enforce) =>
+        Register(PolicyTrigger.AfterRead, pattern, handler, name, mode);
 
     /// <summary>Runs <paramref name="handler"/> before deletes of matching keys; it may deny.</summary>
-    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
-    public PolicyRegistration BeforeDelete(string pattern, PolicyHandler handler, string? name = null) =>
-        Register(PolicyTrigger.BeforeDelete, pattern, handler, name);
+    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?, EnforcementMode)"/>
+    public PolicyRegistration BeforeDelete(string pattern, PolicyHandler handler, string? name = null, EnforcementMode mode = EnforcementMode.Enforce) =>
+        Register(PolicyTrigger.BeforeDelete, pattern, handler, name, mode);
 
     /// <summary>Runs <paramref name="observer"/> after a delete of a matching key is durable.</summary>
     /// <inheritdoc cref="AfterWrite(string, PolicyObserver, string?)"/>
     public PolicyRegistration AfterDelete(string pattern, PolicyObserver observer, string? name = null) =>
-        Register(PolicyTrigger.AfterDelete, pattern, observer, name);
+        Register(PolicyTrigger.AfterDelete, pattern, observer, name, EnforcementMode.Enforce);
 
     /// <summary>Registers a decision handler on <paramref name="trigger"/> (any trigger but AfterWrite and AfterDelete).</summary>
-    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?)"/>
+    /// <inheritdoc cref="BeforeWrite(string, PolicyHandler, string?, EnforcementMode)"/>
     /// <param name="trigger">BeforeWrite, BeforeRead, AfterRead or BeforeDelete.</param>
     /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="handler">The handler.</param>
     /// <param name="name">The name shown in violations and audit entries.</param>
+    /// <param name="mode"><see cref="EnforcementMode.Shadow"/> to record the rule's verdicts without applying them.</param>
     /// <exception cref="ArgumentException"><paramref name="trigger"/> takes an observer, or is not defined.</exception>
-    public PolicyRegistration On(PolicyTrigger trigger, string pattern, PolicyHandler handler, string? name = null)
+    public PolicyRegistration On(PolicyTrigger trigger, string pattern, PolicyHandler handler, string? name = null,
+        EnforcementMode mode = EnforcementMode.Enforce)
     {
         if (trigger is PolicyTrigger.AfterWrite or PolicyTrigger.AfterDelete)
         {
@@ -63,7 +67,7 @@ public sealed partial class PolicyEngine
                 nameof(trigger));
         }
 
-        return Register(trigger, pattern, handler, name);
+        return Register(trigger, pattern, handler, name, mode);
     }
 
     /// <summary>
@@ -113,37 +117,140 @@ public sealed partial class PolicyEngine
         };
     }
 
-    private void Unregister(RuntimeRule rule)
+    private PolicyRegistration Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode)
     {
-        lock (_registrationLock)
-        {
-            Volatile.Write(ref _rules, _rules.Without(rule));
-        }
+        RuntimeRule[] rules = Prepare(new[] { Definition(trigger, pattern, handler, name, mode) }, nameof(pattern));
+        return Publish(rules, replacing: null);
     }
 
-    private PolicyRegistration Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name)
+    /// <summary>
+    /// Registers every rule of <paramref name="rules"/>, and removes those of <paramref name="replacing"/>, in one atomic
+    /// swap: an operation sees the old set or the new one, never a mix (what a configuration reload needs). Every pattern
+    /// is checked first; when one is invalid nothing changes.
+    /// </summary>
+    /// <param name="rules">The rules, in the order they run (after compiled sets and earlier run-time rules).</param>
+    /// <param name="replacing">A registration whose rules leave in the same swap (it is disposed); null for none.</param>
+    /// <returns>One registration for the whole group; dispose it to remove every rule of the group at once.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="rules"/> or one of its elements is null.</exception>
+    /// <exception cref="GlobPatternException">A pattern is invalid; the message names the rule's index.</exception>
+    /// <exception cref="ArgumentException">A rule's trigger, handler or name is invalid; the message names the rule's index.</exception>
+    public PolicyRegistration RegisterRules(IReadOnlyList<PolicyRuleDefinition> rules, PolicyRegistration? replacing = null)
     {
-        if (trigger is < PolicyTrigger.BeforeWrite or > PolicyTrigger.AfterDelete)
+        ArgumentNullException.ThrowIfNull(rules);
+        var definitions = new (PolicyTrigger, string, Delegate, string?, EnforcementMode)[rules.Count];
+        for (int i = 0; i < rules.Count; i++)
         {
-            throw new ArgumentException($"Unknown trigger {trigger}.", nameof(trigger));
+            PolicyRuleDefinition rule = rules[i] ?? throw new ArgumentNullException(nameof(rules), $"Rule {i} is null.");
+            Delegate? handler = (Delegate?)rule.Handler ?? rule.Observer;
+            if (handler is null || (rule.Handler is not null && rule.Observer is not null))
+            {
+                throw new ArgumentException($"Rule {i} ({rule.Trigger} \"{rule.Pattern}\") needs exactly one of Handler and Observer.", nameof(rules));
+            }
+
+            bool observes = rule.Trigger is PolicyTrigger.AfterWrite or PolicyTrigger.AfterDelete;
+            if (observes != (rule.Observer is not null))
+            {
+                throw new ArgumentException(
+                    $"Rule {i} ({rule.Trigger} \"{rule.Pattern}\"): {rule.Trigger} takes {(observes ? "an Observer" : "a Handler")}.", nameof(rules));
+            }
+
+            definitions[i] = Definition(rule.Trigger, rule.Pattern, handler, rule.Name, rule.Mode);
         }
 
-        ArgumentNullException.ThrowIfNull(pattern);
-        ArgumentNullException.ThrowIfNull(handler);
-        if (name is not null && string.IsNullOrWhiteSpace(name))
+        return Publish(Prepare(definitions, nameof(rules)), replacing);
+    }
+
+    private static (PolicyTrigger, string, Delegate, string?, EnforcementMode) Definition(
+        PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) => (trigger, pattern, handler, name, mode);
+
+    /// <summary>Checks and compiles every rule before anything changes.</summary>
+    private RuntimeRule[] Prepare((PolicyTrigger Trigger, string Pattern, Delegate Handler, string? Name, EnforcementMode Mode)[] definitions, string paramName)
+    {
+        var matchers = new GlobMatcher[definitions.Length];
+        for (int i = 0; i < definitions.Length; i++)
         {
-            throw new ArgumentException("A rule name must not be empty or blank (pass null for a default).", nameof(name));
+            (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
+            string where = definitions.Length == 1 ? "" : $"Rule {i}: ";
+            if (trigger is < PolicyTrigger.BeforeWrite or > PolicyTrigger.AfterDelete)
+            {
+                throw new ArgumentException($"{where}Unknown trigger {trigger}.", definitions.Length == 1 ? "trigger" : paramName);
+            }
+
+            if (mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
+            {
+                throw new ArgumentOutOfRangeException(definitions.Length == 1 ? "mode" : paramName, mode, $"{where}A rule's mode is Enforce or Shadow.");
+            }
+
+            ArgumentNullException.ThrowIfNull(pattern, definitions.Length == 1 ? "pattern" : paramName);
+            ArgumentNullException.ThrowIfNull(handler, definitions.Length == 1 ? "handler" : paramName);
+            if (name is not null && string.IsNullOrWhiteSpace(name))
+            {
+                throw new ArgumentException($"{where}A rule name must not be empty or blank (pass null for a default).", definitions.Length == 1 ? "name" : paramName);
+            }
+
+            try
+            {
+                matchers[i] = GlobMatcher.Compile(pattern);
+            }
+            catch (GlobPatternException error) when (definitions.Length > 1)
+            {
+                throw new GlobPatternException(error, $"Rule {i}: ");
+            }
         }
 
-        GlobMatcher matcher = GlobMatcher.Compile(pattern);
+        var rules = new RuntimeRule[definitions.Length];
         lock (_registrationLock)
         {
-            long sequence = _nextSequence++;
-            string handlerName = name ?? Policies.NameOf(handler) ?? "runtime#" + (sequence + 1).ToString(CultureInfo.InvariantCulture);
-            var info = new PolicyRuleInfo(trigger, pattern, handlerName);
-            var rule = new RuntimeRule(info, matcher, handler as PolicyHandler, handler as PolicyObserver, sequence);
-            Volatile.Write(ref _rules, _rules.With(rule));
-            return new PolicyRegistration(info, _ => Unregister(rule));
+            for (int i = 0; i < definitions.Length; i++)
+            {
+                (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
+                long sequence = _nextSequence++;
+                string handlerName = name ?? Policies.NameOf(handler) ?? "runtime#" + (sequence + 1).ToString(CultureInfo.InvariantCulture);
+                var info = new PolicyRuleInfo(trigger, pattern, handlerName, 0, mode);
+                rules[i] = new RuntimeRule(info, matchers[i], handler as PolicyHandler, handler as PolicyObserver, sequence);
+            }
+        }
+
+        return rules;
+    }
+
+    /// <summary>Adds <paramref name="rules"/> (and removes <paramref name="replacing"/>'s) in one swap of the table.</summary>
+    private PolicyRegistration Publish(RuntimeRule[] rules, PolicyRegistration? replacing)
+    {
+        var registration = new PolicyRegistration(rules, Unregister);
+        lock (_registrationLock)
+        {
+            RuleTable table = _rules;
+            if (replacing is not null && replacing.Detach() is { } old)
+            {
+                foreach (RuntimeRule rule in old)
+                {
+                    table = table.Without(rule);
+                }
+            }
+
+            foreach (RuntimeRule rule in rules)
+            {
+                table = table.With(rule);
+            }
+
+            Volatile.Write(ref _rules, table);
+        }
+
+        return registration;
+    }
+
+    private void Unregister(IReadOnlyList<RuntimeRule> rules)
+    {
+        lock (_registrationLock)
+        {
+            RuleTable table = _rules;
+            foreach (RuntimeRule rule in rules)
+            {
+                table = table.Without(rule);
+            }
+
+            Volatile.Write(ref _rules, table);
         }
     }
 }

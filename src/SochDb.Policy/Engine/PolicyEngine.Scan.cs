@@ -174,13 +174,9 @@ public sealed partial class PolicyEngine
         if (after.IsModified)
         {
             visible = after.Value.ToArray();
-            Record(PolicyOperation.Read, key, context, AuditResult.Modified, after.ModifyingRule, limitNote);
-        }
-        else
-        {
-            Record(PolicyOperation.Read, key, context, AuditResult.Allowed, null, limitNote);
         }
 
+        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, ShadowNote.Of(before).Then(after), limitNote);
         return true;
     }
 

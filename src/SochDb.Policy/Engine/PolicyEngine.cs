@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading;
 using SochDb.Policy.Audit;
 using SochDb.Policy.Diagnostics;
@@ -41,6 +42,7 @@ public sealed partial class PolicyEngine
     private readonly IRateLimitBackend? _limitBackend;
     private readonly RateLimitBackendFailure _limitBackendFailure;
     private readonly int _maxNestingDepth;
+    private readonly bool _shadowEngine;
     private readonly PolicyMetrics _metrics;
     private readonly Lock _registrationLock = new();
 
@@ -74,6 +76,11 @@ public sealed partial class PolicyEngine
                 "RateLimitBackendFailure is FailClosed, FailOpen or LocalFallback.");
         }
 
+        if (options.Mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode is Enforce or Shadow.");
+        }
+
         if (options.MaxNestingDepth is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxNestingDepth,
@@ -95,6 +102,7 @@ public sealed partial class PolicyEngine
         _limitBackend = options.RateLimitBackend;
         _limitBackendFailure = options.RateLimitBackendFailure;
         _maxNestingDepth = options.MaxNestingDepth;
+        _shadowEngine = options.Mode == EnforcementMode.Shadow;
         _metrics = PolicyMetrics.Create(options.MeterFactory);
         foreach (CompiledPolicySet set in _compiled)
         {
@@ -132,6 +140,7 @@ public sealed partial class PolicyEngine
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         byte[]? rentedValue = null;
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
             CheckNesting(PolicyOperation.Write, ownKey, ctx);
@@ -163,6 +172,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
             ReturnBuffer(rentedValue);
         }
@@ -181,15 +191,17 @@ public sealed partial class PolicyEngine
         Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
             CheckNesting(PolicyOperation.Read, ownKey, ctx);
             string? limitNote = AcquireOrThrow(PolicyOperation.Read, ownKey, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeRead))
             {
-                DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
             }
 
             byte[]? value;
@@ -203,10 +215,11 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote);
+            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote, shadow);
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
         }
     }
@@ -225,15 +238,17 @@ public sealed partial class PolicyEngine
         Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
+        Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
             CheckNesting(PolicyOperation.Delete, ownKey, ctx);
             string? limitNote = AcquireOrThrow(PolicyOperation.Delete, ownKey, ctx, tokens: 1);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
+            ShadowNote shadow = default;
             if (Runs(triggers, PolicyTrigger.BeforeDelete))
             {
-                DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
+                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
             }
 
             bool removed;
@@ -247,11 +262,12 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote);
+            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote, shadow);
             return removed;
         }
         finally
         {
+            activity?.Dispose();
             ReturnBuffer(rentedKey);
         }
     }
@@ -285,15 +301,45 @@ public sealed partial class PolicyEngine
     /// <summary>What the BeforeWrite handlers of one write decided when they allowed it.</summary>
     private readonly struct WriteAdmission
     {
-        public WriteAdmission(byte[]? modifiedValue, PolicyRuleInfo? modifyingRule)
+        public WriteAdmission(byte[]? modifiedValue, PolicyRuleInfo? modifyingRule, ShadowNote shadow)
         {
             ModifiedValue = modifiedValue;
             ModifyingRule = modifyingRule;
+            Shadow = shadow;
         }
 
         public byte[]? ModifiedValue { get; }
 
         public PolicyRuleInfo? ModifyingRule { get; }
+
+        public ShadowNote Shadow { get; }
+    }
+
+    /// <summary>What shadow rules would have done to one operation (nothing of it was applied).</summary>
+    private readonly struct ShadowNote
+    {
+        public ShadowNote(PolicyRuleInfo? wouldDeny, string? reason, PolicyRuleInfo? wouldModify)
+        {
+            WouldDeny = wouldDeny;
+            Reason = reason;
+            WouldModify = wouldModify;
+        }
+
+        public PolicyRuleInfo? WouldDeny { get; }
+
+        public string? Reason { get; }
+
+        public PolicyRuleInfo? WouldModify { get; }
+
+        public bool IsEmpty => WouldDeny is null && WouldModify is null;
+
+        public static ShadowNote Of(in PolicyEvaluation evaluation) =>
+            new(evaluation.WouldDenyRule, evaluation.WouldDenyReason, evaluation.WouldModifyRule);
+
+        /// <summary>This note, completed by a later evaluation of the same operation (the first would-be denial wins).</summary>
+        public ShadowNote Then(in PolicyEvaluation later) => WouldDeny is not null
+            ? new ShadowNote(WouldDeny, Reason, WouldModify ?? later.WouldModifyRule)
+            : new ShadowNote(later.WouldDenyRule, later.WouldDenyReason, WouldModify ?? later.WouldModifyRule);
     }
 
     /// <summary>Runs the BeforeWrite handlers; throws (audited) when they refuse.</summary>
@@ -311,11 +357,11 @@ public sealed partial class PolicyEngine
             RequireApprovalOrThrow(ref before, PolicyOperation.Write, value);
         }
 
-        return new WriteAdmission(before.ModifiedValue, before.ModifyingRule);
+        return new WriteAdmission(before.ModifiedValue, before.ModifyingRule, ShadowNote.Of(before));
     }
 
     /// <summary>Runs a trigger that cannot modify (BeforeRead, BeforeDelete); throws (audited) when it refuses.</summary>
-    private void DecideOrThrow(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
+    private ShadowNote DecideOrThrow(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
     {
         var before = new PolicyEvaluation(trigger, key, value, context);
         Exception? failure = RunDecisions(ref before, rules);
@@ -328,6 +374,8 @@ public sealed partial class PolicyEngine
         {
             RequireApprovalOrThrow(ref before, trigger.Operation(), default);
         }
+
+        return ShadowNote.Of(before);
     }
 
     /// <summary>After a write is durable: AfterWrite observers, then the outcome is recorded.</summary>
@@ -340,26 +388,56 @@ public sealed partial class PolicyEngine
             Observe(ref after, rules, PolicyOperation.Write);
         }
 
-        if (admission.ModifiedValue is not null)
+        RecordOutcome(PolicyOperation.Write, key, context, admission.ModifyingRule, admission.Shadow, limitNote);
+    }
+
+    /// <summary>
+    /// Records the outcome of an operation that went through: WouldDeny when a shadow rule would have refused it,
+    /// Modified when an enforced rule changed the value, else Allowed (with the notes of shadow modifications and
+    /// unchecked limits, if any).
+    /// </summary>
+    private void RecordOutcome(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, PolicyRuleInfo? modifyingRule,
+        in ShadowNote shadow, string? limitNote)
+    {
+        if (shadow.IsEmpty)
         {
-            Record(PolicyOperation.Write, key, context, AuditResult.Modified, admission.ModifyingRule, limitNote);
+            if (modifyingRule is not null)
+            {
+                Record(operation, key, context, AuditResult.Modified, modifyingRule, limitNote);
+            }
+            else
+            {
+                RecordAllowedOrNoted(operation, key, context, limitNote);
+            }
+
+            return;
         }
-        else if (limitNote is not null)
+
+        string? wouldModify = shadow.WouldModify is null ? null : $"shadow: {shadow.WouldModify} would modify the value (not applied)";
+        if (shadow.WouldDeny is not null)
         {
-            Record(PolicyOperation.Write, key, context, AuditResult.Allowed, null, limitNote);
+            string reason = $"shadow: would be refused{(shadow.Reason is null ? "" : ": " + shadow.Reason)}; the operation proceeded";
+            Record(operation, key, context, AuditResult.WouldDeny, shadow.WouldDeny, Join(reason, wouldModify, limitNote));
+            return;
         }
-        else
-        {
-            RecordAllowed(PolicyOperation.Write, key, context);
-        }
+
+        Record(operation, key, context, modifyingRule is null ? AuditResult.Allowed : AuditResult.Modified, modifyingRule,
+            Join(wouldModify, limitNote));
+    }
+
+    private static string? Join(string? first, string? second, string? third = null)
+    {
+        string? joined = first is null ? second : second is null ? first : first + "; " + second;
+        return joined is null ? third : third is null ? joined : joined + "; " + third;
     }
 
     /// <summary>After the store answered a read: AfterRead handlers chain, then the outcome is recorded.</summary>
-    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers,
+        string? limitNote, ShadowNote shadow = default)
     {
         if (value is null || !Runs(triggers, PolicyTrigger.AfterRead))
         {
-            RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
+            RecordOutcome(PolicyOperation.Read, key, context, null, shadow, limitNote);
             return value;
         }
 
@@ -370,20 +448,15 @@ public sealed partial class PolicyEngine
             throw Refuse(ref after, PolicyOperation.Read, failure);
         }
 
-        if (after.IsModified)
-        {
-            Record(PolicyOperation.Read, key, context, AuditResult.Modified, after.ModifyingRule, limitNote);
+        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, shadow.Then(after), limitNote);
 
-            // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
-            return after.Value.ToArray();
-        }
-
-        RecordAllowedOrNoted(PolicyOperation.Read, key, context, limitNote);
-        return value;
+        // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
+        return after.IsModified ? after.Value.ToArray() : value;
     }
 
     /// <summary>After a delete is durable: AfterDelete observers (when the key was present), then the outcome.</summary>
-    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers, string? limitNote)
+    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers,
+        string? limitNote, ShadowNote shadow = default)
     {
         if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
         {
@@ -391,7 +464,7 @@ public sealed partial class PolicyEngine
             Observe(ref after, rules, PolicyOperation.Delete);
         }
 
-        RecordAllowedOrNoted(PolicyOperation.Delete, key, context, limitNote);
+        RecordOutcome(PolicyOperation.Delete, key, context, null, shadow, limitNote);
     }
 
     /// <summary>
@@ -401,14 +474,25 @@ public sealed partial class PolicyEngine
     private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules)
     {
         t_nesting++;
+        evaluation.ShadowAll = _shadowEngine;
         try
         {
             foreach (CompiledPolicySet set in _compiled)
             {
                 if (set.Handles(evaluation.Trigger))
                 {
-                    set.Evaluate(ref evaluation);
-                    if (evaluation.IsDenied)
+                    try
+                    {
+                        set.Evaluate(ref evaluation);
+                    }
+                    catch (Exception exception) when (evaluation.CurrentIsShadow)
+                    {
+                        // A shadow handler that throws would have refused: recorded, and the operation goes on
+                        // (the rest of this set is skipped; it can only be shadow rules or rules it cannot resume).
+                        evaluation.NoteShadowFailure(exception);
+                    }
+
+                    if (evaluation.IsDenied && !evaluation.IsExplaining)
                     {
                         return null;
                     }
@@ -543,6 +627,7 @@ public sealed partial class PolicyEngine
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         _metrics.RecordDecision(operation, AuditResult.Allowed);
+        PolicyTracing.Tag(operation, AuditResult.Allowed, null, null);
         if (Volatile.Read(ref _recorder) is { } recorder)
         {
             recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Allowed, null, null);
@@ -556,6 +641,8 @@ public sealed partial class PolicyEngine
         {
             _metrics.RecordDecision(operation, result);
         }
+
+        PolicyTracing.Tag(operation, result, ruleText ?? rule?.ToString(), reason);
 
         Volatile.Read(ref _recorder)?.Record(_clock.GetUtcTicks(), operation, key, context, result, ruleText ?? rule?.ToString(), reason);
     }

@@ -271,7 +271,26 @@ internal sealed class TriggerRules
         {
             RuntimeRule rule = rules[order];
             evaluation.Enter(rule.Info);
-            if (!evaluation.Apply(rule.Handler!(evaluation.Request)))
+            PolicyDecision decision;
+            if (evaluation.CurrentIsShadow)
+            {
+                // A shadow rule that throws would have refused: recorded, and the rules after it still run.
+                try
+                {
+                    decision = rule.Handler!(evaluation.Request);
+                }
+                catch (Exception exception)
+                {
+                    evaluation.NoteShadowFailure(exception);
+                    continue;
+                }
+            }
+            else
+            {
+                decision = rule.Handler!(evaluation.Request);
+            }
+
+            if (!evaluation.Apply(decision))
             {
                 return;
             }

@@ -85,6 +85,10 @@ internal sealed class RateLimitState
         return bucket;
     }
 
+    /// <summary>The bucket of <paramref name="value"/> if one exists (none: the caller's bucket would start full).</summary>
+    public TokenBucket? Existing(string? value) =>
+        value is null || _perValue is null ? _shared : _perValue.GetValueOrDefault(value);
+
     /// <summary>Whether a sweep of this limit's buckets is under way.</summary>
     public bool Sweeping => _sweepCursor >= 0;
 

@@ -260,6 +260,26 @@ internal sealed class RateLimiter
         return false;
     }
 
+    /// <summary>Every limit of <paramref name="operation"/> with the caller's tokens left and retry-after; takes nothing.</summary>
+    public System.Collections.Generic.List<LimitExplanation> Peek(PolicyOperation operation, PolicyContext context)
+    {
+        RateLimitState[] limits = LimitsFor(operation);
+        var result = new System.Collections.Generic.List<LimitExplanation>(limits.Length);
+        long now = _clock.GetTimestamp();
+        lock (_lock)
+        {
+            foreach (RateLimitState limit in limits)
+            {
+                string? value = limit.ScopeValue(context);
+                TokenBucket? bucket = limit.Existing(value);
+                (long tokens, long wait) = bucket is null ? (limit.Rule.MaxPerMinute, 0L) : bucket.Peek(now, limit.Shape);
+                result.Add(new LimitExplanation(limit.Rule, value, tokens, wait == 0 ? TimeSpan.Zero : ToTimeSpan(wait)));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Number of per-value buckets held (the shared ones excluded); for tests of the memory bound.</summary>
     internal int BucketCount
     {

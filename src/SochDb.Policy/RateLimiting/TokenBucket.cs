@@ -75,6 +75,17 @@ internal sealed class TokenBucket
         Accrue(elapsed, shape);
     }
 
+    /// <summary>
+    /// What the bucket would hold at <paramref name="now"/>, without changing it: whole tokens, and timestamp ticks until
+    /// the next token (0 when one is available).
+    /// </summary>
+    public (long Tokens, long TicksUntilToken) Peek(long now, in BucketShape shape)
+    {
+        var copy = new TokenBucket(shape.Capacity, Timestamp, ScopeValue) { Tokens = Tokens, Partial = Partial };
+        copy.Refill(now, shape);
+        return (copy.Tokens, copy.TicksUntilToken(shape));
+    }
+
     /// <summary>Adds the units of <paramref name="elapsed"/> ticks to a bucket below capacity.</summary>
     private void Accrue(long elapsed, in BucketShape shape)
     {

@@ -105,6 +105,11 @@ internal sealed class ControllableSink : AuditSink
 
     public int Writes { get; private set; }
 
+    private int _entered;
+
+    /// <summary>Calls of Write so far, counted on entry (before waiting for <see cref="Open"/>).</summary>
+    public int Entered => Volatile.Read(ref _entered);
+
     public List<AuditEntry> Entries
     {
         get
@@ -118,6 +123,7 @@ internal sealed class ControllableSink : AuditSink
 
     public override void Write(IReadOnlyList<AuditEntry> batch)
     {
+        Interlocked.Increment(ref _entered);
         Open.Wait(TimeSpan.FromMinutes(1));
         lock (_lock)
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace SochDb.Policy.Tests.Audit;
 
 /// <summary>The durable log: what reaches the table, and that a reopened log continues its chain.</summary>
+[Collection(ProcessWideListeners.Name)]
 public sealed class SqliteAuditSinkTests
 {
     [Fact]
@@ -36,12 +37,15 @@ public sealed class SqliteAuditSinkTests
         Assert.Equal("notes/a", allowed.Key);
         Assert.Equal(AuditResult.Allowed, allowed.Result);
         Assert.Equal(("agent_1", "s1"), (allowed.AgentId, allowed.SessionId));
-        Assert.Equal((traceId, spanId), (allowed.TraceId, allowed.SpanId));
+        // The entry carries the span of the guarded operation: the engine's own, a child of the caller's (same trace).
+        Assert.Equal(traceId, allowed.TraceId);
+        Assert.NotEqual(spanId, allowed.SpanId);
+        Assert.Equal(16, allowed.SpanId!.Length);
         Assert.Null(allowed.Rule);
         AuditEntry denied = records[1].Entry;
         Assert.Equal(AuditResult.Denied, denied.Result);
         Assert.Equal("[BeforeWrite(\"system/*\")] no-system", denied.Rule);
-        Assert.Null(denied.TraceId);
+        Assert.NotEqual(traceId, denied.TraceId); // no caller span: the engine's span starts a trace of its own
         Assert.Equal(32, records[1].Hash.Length);
         byte[] file = kit.FileBytes();
         Assert.False(AuditTestKit.Contains(file, "secret-value"), "a value reached the audit file");

@@ -82,6 +82,63 @@ public sealed class CrashDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryAuditEntryFlushedBeforeSigkillIsThere_AndTheChainVerifies()
+    {
+        string dbPath = _directory.File("audited.db");
+        using Process child = StartWriter(dbPath, "audit");
+        var flushed = new long[] { -1, -1 };
+        int lines = 0;
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            Assert.Equal("ready", await ReadLine(child, timeout.Token));
+            while (lines < 40)
+            {
+                Acknowledge(await ReadLine(child, timeout.Token));
+            }
+        }
+        finally
+        {
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+            }
+        }
+
+        await child.WaitForExitAsync(timeout.Token);
+        Assert.NotEqual(0, child.ExitCode);
+        string? line;
+        while ((line = await child.StandardOutput.ReadLineAsync(timeout.Token)) is not null)
+        {
+            Acknowledge(line);
+        }
+
+        using SqliteAuditSink log = SqliteAuditSink.Open(dbPath);
+        AuditVerification verification = log.Verify();
+        Assert.True(verification.IsIntact, verification.ToString());
+        var records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+        Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Id));
+        for (int thread = 0; thread < 2; thread++)
+        {
+            // Every entry the writer had flushed is there, in its order, and nothing of that thread is there twice.
+            long[] mine = records.Where(r => r.Entry.AgentId == "writer-" + thread)
+                .Select(r => long.Parse(r.Entry.Key.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.True(flushed[thread] >= 9, $"thread {thread} flushed nothing before the kill");
+            Assert.True(mine.Length > flushed[thread], $"thread {thread} flushed up to {flushed[thread]} but the log holds {mine.Length} of its entries");
+            Assert.Equal(Enumerable.Range(0, mine.Length).Select(i => (long)i), mine);
+        }
+
+        void Acknowledge(string ack)
+        {
+            string[] parts = ack.Split(' ');
+            Assert.Equal("flushed", parts[0]);
+            int thread = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+            flushed[thread] = Math.Max(flushed[thread], long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
+            lines++;
+        }
+    }
+
+    [Fact]
     public async Task WriterThatFinishesLeavesOneClosedFile()
     {
         // The same child, run to completion: shows the harness itself works (exit code 0, every line acknowledged).

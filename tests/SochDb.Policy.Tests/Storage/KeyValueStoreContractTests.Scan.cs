@@ -348,4 +348,29 @@ public abstract partial class KeyValueStoreContractTests
 
         Assert.Equal(model.Select(e => $"{Hex(e.Key)}={Hex(e.Value)}").ToArray(), Contents(store));
     }
+
+    [Fact]
+    public void ScanEnumeratedAfterDisposeThrowsObjectDisposedException()
+    {
+        IKeyValueStore store = CreateStore();
+        var batch = new WriteBatch();
+        for (int i = 0; i < 1000; i++)
+        {
+            batch.Put($"d/{i:D4}", "v");
+        }
+
+        store.Write(batch);
+        IEnumerable<KeyValuePair<byte[], byte[]>> notStarted = store.Scan("d/");
+        using IEnumerator<KeyValuePair<byte[], byte[]>> started = store.Scan("d/").GetEnumerator();
+        Assert.True(started.MoveNext());
+        store.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => notStarted.Count());
+        Assert.Throws<ObjectDisposedException>(() =>
+        {
+            while (started.MoveNext())
+            {
+            }
+        });
+    }
 }

@@ -74,6 +74,32 @@ public sealed class SqliteDatabaseContractTests : KeyValueStoreContractTests
     }
 
     [Fact]
+    public void AbandonedScansHoldNoConnectionSoDisposeLeavesOneClosedFile()
+    {
+        string path = _directory.File("abandoned.db");
+        Database db = Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
+        var batch = new WriteBatch();
+        for (int i = 0; i < 2000; i++)
+        {
+            batch.Put($"s/{i:D5}", "v");
+        }
+
+        db.Write(batch);
+        var abandoned = new List<IEnumerator<KeyValuePair<byte[], byte[]>>>();
+        for (int i = 0; i < 20; i++)
+        {
+            IEnumerator<KeyValuePair<byte[], byte[]>> enumerator = db.Scan("s/").GetEnumerator();
+            Assert.True(enumerator.MoveNext());
+            abandoned.Add(enumerator);
+        }
+
+        // A connection still open (for example one pinned by a scan) would keep -wal and -shm beside the file.
+        db.Dispose();
+        Assert.Equal(["abandoned.db"], _directory.FileNames());
+        GC.KeepAlive(abandoned);
+    }
+
+    [Fact]
     public void TwoInstancesOnOneFileSeeEachOthersWrites()
     {
         string path = _directory.File("shared.db");

@@ -16,6 +16,7 @@ internal sealed class GuardedKit : IDisposable
             RateLimitBackend = options?.RateLimitBackend,
             RateLimitBackendFailure = options?.RateLimitBackendFailure ?? RateLimitBackendFailure.FailClosed,
             MaxNestingDepth = options?.MaxNestingDepth ?? PolicyEngine.DefaultMaxNestingDepth,
+            Mode = options?.Mode ?? EnforcementMode.Enforce,
         }, compiled);
         Engine.EnableAudit(100_000);
     }

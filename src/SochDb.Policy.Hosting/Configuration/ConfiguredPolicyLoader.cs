@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SochDb.Policy.Hosting;
+
+/// <summary>
+/// Puts the configured rules and limits into the engine, and again on every change: a valid configuration replaces
+/// the previous one in one atomic swap of the engine's rule table; an invalid one is refused whole, logged and
+/// counted, and the previous one stays in force.
+/// </summary>
+internal sealed class ConfiguredPolicyLoader : IDisposable
+{
+    private readonly PolicyEngine _engine;
+    private readonly IOptionsMonitor<PolicyRulesOptions> _monitor;
+    private readonly ILogger _logger;
+    private readonly ConfigurationMetrics _metrics;
+    private readonly PolicyConfigurationStatus _status;
+    private readonly object _gate = new();
+    private readonly List<RateLimitRegistration> _limits = new();
+    private PolicyRegistration? _rules;
+    private IDisposable? _subscription;
+    private bool _disposed;
+
+    public ConfiguredPolicyLoader(
+        PolicyEngine engine,
+        IOptionsMonitor<PolicyRulesOptions> monitor,
+        ILogger logger,
+        ConfigurationMetrics metrics,
+        PolicyConfigurationStatus status)
+    {
+        _engine = engine;
+        _monitor = monitor;
+        _logger = logger;
+        _metrics = metrics;
+        _status = status;
+    }
+
+    /// <summary>Applies the configuration as it is now and starts following changes.</summary>
+    /// <exception cref="PolicyConfigurationException">The configuration is invalid: the engine must not start with it.</exception>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (!TryApply(_monitor.CurrentValue, out PolicyConfigurationException? refusal))
+            {
+                throw refusal!;
+            }
+
+            _subscription = _monitor.OnChange(OnChange);
+        }
+    }
+
+    private void OnChange(PolicyRulesOptions options, string? name)
+    {
+        if (name is not null && name != Options.DefaultName)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                // A refusal is logged and counted inside; nothing escapes into the configuration system's thread.
+                TryApply(options, out _);
+            }
+        }
+    }
+
+    private bool TryApply(PolicyRulesOptions options, out PolicyConfigurationException? refusal)
+    {
+        PolicyConfigurationSnapshot snapshot;
+        try
+        {
+            snapshot = PolicyConfigurationCompiler.Compile(options);
+            _rules = _engine.RegisterRules(snapshot.Rules, replacing: _rules);
+        }
+        catch (PolicyConfigurationException e)
+        {
+            Refuse(refusal = e);
+            return false;
+        }
+        catch (ArgumentException e)
+        {
+            // The engine re-validates what it registers; anything it still rejects is a refusal like any other.
+            Refuse(refusal = new PolicyConfigurationException(new[]
+            {
+                new PolicyConfigurationError(options.SectionPath, null, e.Message, (e as GlobPatternException)?.Position),
+            }));
+            return false;
+        }
+
+        SwapLimits(snapshot.RateLimits);
+        _status.Applied(snapshot);
+        _metrics.Applied();
+        HostingLog.ConfigurationApplied(_logger, snapshot.Rules.Count, snapshot.RateLimits.Count, _status.AppliedCount);
+        refusal = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Adds the new limits before removing the old ones, so for an instant both are in force: a reload can make limits
+    /// briefly stricter, never looser. A limit present in both configurations keeps its buckets (its tokens).
+    /// </summary>
+    private void SwapLimits(IReadOnlyList<RateLimitRule> limits)
+    {
+        var kept = new List<RateLimitRegistration>();
+        var added = new List<RateLimitRegistration>();
+        foreach (RateLimitRule limit in limits)
+        {
+            RateLimitRegistration? same = _limits.FirstOrDefault(r => SameLimit(r.Limit, limit) && !kept.Contains(r));
+            if (same is not null)
+            {
+                kept.Add(same);
+            }
+            else
+            {
+                added.Add(_engine.AddRateLimit(limit));
+            }
+        }
+
+        foreach (RateLimitRegistration old in _limits)
+        {
+            if (!kept.Contains(old))
+            {
+                old.Dispose();
+            }
+        }
+
+        _limits.Clear();
+        _limits.AddRange(kept);
+        _limits.AddRange(added);
+    }
+
+    private static bool SameLimit(RateLimitRule a, RateLimitRule b) =>
+        a.Operation == b.Operation && a.MaxPerMinute == b.MaxPerMinute && a.Scope == b.Scope;
+
+    private void Refuse(PolicyConfigurationException refusal)
+    {
+        _status.Refused(refusal);
+        _metrics.Refused();
+        HostingLog.ConfigurationRefused(_logger, refusal.Message, refusal);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _subscription?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace SochDb.Policy.Hosting;
+
+/// <summary>The hosting package's log messages (generated, so logging allocates nothing when the level is off).</summary>
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information,
+        Message = "Policy configuration applied: {RuleCount} rules, {LimitCount} rate limits (configuration #{Generation})")]
+    public static partial void ConfigurationApplied(ILogger logger, int ruleCount, int limitCount, long generation);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Error,
+        Message = "Policy configuration refused; the last good configuration stays in force. {Errors}")]
+    public static partial void ConfigurationRefused(ILogger logger, string errors, System.Exception exception);
+}

@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace SochDb.Policy.Hosting;
+
+/// <summary>
+/// What the configured rules are right now: the configuration in force, how many configurations were applied and
+/// refused, and why the last one was refused. A singleton in the container; read it from health checks or tests.
+/// </summary>
+public sealed class PolicyConfigurationStatus
+{
+    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null);
+
+    /// <summary>The configured rules in force, in the order they run.</summary>
+    public IReadOnlyList<PolicyRuleDefinition> Rules => Volatile.Read(ref _state).Rules;
+
+    /// <summary>The configured rate limits in force.</summary>
+    public IReadOnlyList<RateLimitRule> RateLimits => Volatile.Read(ref _state).RateLimits;
+
+    /// <summary>How many configurations were applied (1 after start-up; one more per good reload).</summary>
+    public long AppliedCount => Volatile.Read(ref _state).Applied;
+
+    /// <summary>How many configurations were refused since start-up.</summary>
+    public long RefusedCount => Volatile.Read(ref _state).Refused;
+
+    /// <summary>Why the most recent refusal happened; null when none has.</summary>
+    public PolicyConfigurationException? LastRefusal => Volatile.Read(ref _state).LastRefusal;
+
+    internal void Applied(PolicyConfigurationSnapshot snapshot)
+    {
+        State s = _state;
+        Volatile.Write(ref _state, new State(snapshot.Rules, snapshot.RateLimits, s.Applied + 1, s.Refused, s.LastRefusal));
+    }
+
+    internal void Refused(PolicyConfigurationException refusal)
+    {
+        State s = _state;
+        Volatile.Write(ref _state, new State(s.Rules, s.RateLimits, s.Applied, s.Refused + 1, refusal));
+    }
+
+    // One immutable record, so a reader never sees the rules of one configuration with the counts of another.
+    private sealed record State(
+        IReadOnlyList<PolicyRuleDefinition> Rules,
+        IReadOnlyList<RateLimitRule> RateLimits,
+        long Applied,
+        long Refused,
+        PolicyConfigurationException? LastRefusal);
+}

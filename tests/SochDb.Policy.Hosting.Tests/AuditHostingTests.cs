@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SochDb.Policy.Hosting.Tests;
+
+/// <summary>Audit sinks and masks registered through the host.</summary>
+public sealed class AuditHostingTests
+{
+    [Fact]
+    public void A_registered_sink_receives_every_outcome_with_masked_keys_and_is_disposed_after_the_engine()
+    {
+        var sink = new CollectingSink();
+        var host = new PolicyHost(
+            Config.Rules(("BeforeWrite", "secrets/**", "Deny")).With("Audit:MaskedKeys:0", "secrets/**"),
+            builder => builder.AddAuditSink(_ => sink));
+        PolicyEngine engine = host.Engine;
+
+        engine.Put("notes/a", "v");
+        Assert.Throws<PolicyViolationException>(() => engine.Put("secrets/a", "v"));
+        engine.FlushAudit();
+
+        Assert.Equal(new[] { AuditResult.Allowed, AuditResult.Denied }, sink.Entries.Select(e => e.Result));
+        Assert.Equal("notes/a", sink.Entries[0].Key);
+        Assert.StartsWith("masked:", sink.Entries[1].Key);
+        Assert.False(sink.Disposed);
+        host.Dispose();
+        Assert.True(sink.Disposed);
+    }
+
+    [Fact]
+    public void A_ledger_path_in_configuration_keeps_a_durable_audit()
+    {
+        string dir = Directory.CreateTempSubdirectory("sochdb-ledger-").FullName;
+        try
+        {
+            string ledger = Path.Combine(dir, "audit.db");
+            using (var host = new PolicyHost(Config.Rules().With("Audit:LedgerPath", ledger)))
+            {
+                host.Engine.Put("k", "v");
+            }
+
+            using SqliteAuditSink reopened = SqliteAuditSink.Open(ledger);
+            AuditVerification verification = reopened.Verify();
+            Assert.True(verification.IsIntact, verification.ToString());
+            Assert.Equal(1, verification.EntriesChecked);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class CollectingSink : AuditSink
+    {
+        public CollectingSink()
+            : base("collecting")
+        {
+        }
+
+        public List<AuditEntry> Entries { get; } = new();
+
+        public bool Disposed { get; private set; }
+
+        public override void Write(IReadOnlyList<AuditEntry> batch) => Entries.AddRange(batch);
+
+        protected override void Dispose(bool disposing) => Disposed = true;
+    }
+}

@@ -1,0 +1,73 @@
+namespace SochDb.Policy.Tests.Audit;
+
+/// <summary>Retention prunes from the oldest end and leaves a checkpoint, so what is left still verifies.</summary>
+public sealed class AuditRetentionTests
+{
+    [Fact]
+    public void MaxEntries_KeepsTheNewest_AndTheRestVerifiesFromTheCheckpoint()
+    {
+        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, Retention = new AuditRetention { MaxEntries = 100 } });
+        for (int i = 0; i < 2_500; i++)
+        {
+            kit.Engine.Put("k" + i, "v");
+        }
+
+        kit.Engine.FlushAudit();
+        kit.Sink.Prune();
+        List<AuditRecord> records = kit.Records();
+
+        Assert.Equal(100, records.Count);
+        Assert.Equal(Enumerable.Range(2_401, 100).Select(i => (long)i), records.Select(r => r.Id));
+        AuditVerification verification = kit.Sink.Verify();
+        Assert.True(verification.IsIntact, verification.ToString());
+        Assert.Equal(2_400, verification.CheckpointId);
+        Assert.Equal(100, verification.EntriesChecked);
+
+        // Deleting the first entry after the checkpoint is still caught.
+        kit.Sql("DELETE FROM sochdb_audit WHERE id = 2401");
+        Assert.Equal(2_401, kit.Sink.Verify().FirstBrokenId);
+    }
+
+    [Fact]
+    public void MaxAge_RemovesEntriesOlderThanTheNewestByMoreThanTheAge()
+    {
+        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, Retention = new AuditRetention { MaxAge = TimeSpan.FromHours(1) } });
+        for (int i = 0; i < 10; i++)
+        {
+            kit.Engine.Put("old" + i, "v");
+            kit.Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        kit.Time.Advance(TimeSpan.FromHours(2));
+        for (int i = 0; i < 5; i++)
+        {
+            kit.Engine.Put("new" + i, "v");
+        }
+
+        kit.Engine.FlushAudit();
+        Assert.Equal(10, kit.Sink.Prune());
+
+        List<AuditRecord> records = kit.Records();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "new" + i), records.Select(r => r.Entry.Key));
+        Assert.True(kit.Sink.Verify().IsIntact);
+
+        // The chain continues across the pruning and a reopen.
+        kit.Engine.DisableAudit();
+        kit.Sink.Dispose();
+        kit.Sink = SqliteAuditSink.Open(kit.Path);
+        kit.Engine.EnableAudit(new AuditOptions { Sinks = [kit.Sink] });
+        kit.Engine.Put("later", "v");
+        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        Assert.True(verification.IsIntact, verification.ToString());
+        Assert.Equal(6, verification.EntriesChecked);
+        Assert.Equal(16, verification.HeadId);
+    }
+
+    [Fact]
+    public void RetentionLimitsMustBePositive()
+    {
+        using var directory = new Storage.TestDirectory();
+        Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { Retention = new AuditRetention { MaxEntries = 0 } }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { Retention = new AuditRetention { MaxAge = TimeSpan.Zero } }));
+    }
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using static SochDb.Policy.Tests.Engine.Guarded.GuardedKit;
+
+namespace SochDb.Policy.Tests.Engine.Guarded;
+
+/// <summary>The ActivitySource "SochDb.Policy": a span per guarded operation with operation, result, rule and error status.</summary>
+[Collection(ProcessWideListeners.Name)]
+public sealed class TracingTests
+{
+    private static readonly ActivitySource TestSource = new("SochDb.Policy.Tests.Tracing");
+
+    [Fact]
+    public async Task Tracing_ASpanPerGuardedOperation_WithOperationResultRuleAndErrorStatus()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "SochDb.Policy" or "SochDb.Policy.Tests.Tracing",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var kit = new GuardedKit();
+        kit.Store.CompleteAsynchronously = true;
+        kit.Engine.BeforeWrite("system/*", Policies.DenyAll, "Guards.System");
+        kit.Engine.BeforeRead("broken/*", (in PolicyRequest _) => throw new InvalidOperationException("boom"), "Guards.Broken");
+        var context = Agent("tracing-agent");
+        // Listeners are process-wide and tests run in parallel: keep only the spans under this test's own parent.
+        using Activity parent = TestSource.StartActivity("test")!;
+
+        kit.Engine.Put("docs/a", "1", context);
+        Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("system/x", "1", context));
+        await Assert.ThrowsAsync<PolicyViolationException>(() => kit.Engine.GetAsync("broken/x", context).AsTask());
+        await kit.Engine.DeleteAsync("docs/a", context);
+
+        List<Activity> mine;
+        lock (spans)
+        {
+            mine = spans.Where(s => s.ParentSpanId == parent.SpanId).ToList();
+        }
+
+        Assert.Equal(new[] { "write", "write", "read", "delete" }, mine.Select(s => (string?)s.GetTagItem("sochdb.policy.operation")));
+        Assert.Equal(new[] { "allowed", "denied", "failed", "allowed" }, mine.Select(s => (string?)s.GetTagItem("sochdb.policy.result")));
+        Assert.Contains("Guards.System", (string?)mine[1].GetTagItem("sochdb.policy.rule"));
+        Assert.Equal(ActivityStatusCode.Error, mine[2].Status);
+        Assert.Equal(ActivityStatusCode.Unset, mine[0].Status);
+        Assert.Same(parent, Activity.Current);
+    }
+}
