@@ -53,7 +53,7 @@ public enum PolicyDecisionKind
 }
 
 /// <summary>Extensions over the policy enums.</summary>
-internal static class PolicyTriggerExtensions
+public static class PolicyTriggerExtensions
 {
     /// <summary>The operation a trigger belongs to.</summary>
     public static PolicyOperation Operation(this PolicyTrigger trigger) => trigger switch

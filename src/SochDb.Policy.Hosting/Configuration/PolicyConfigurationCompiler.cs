@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using SochDb.Policy.Glob;
 
 namespace SochDb.Policy.Hosting;
 
@@ -140,11 +139,11 @@ internal static class PolicyConfigurationCompiler
             return null;
         }
 
-        GlobParseError? error = GlobParser.Validate(pattern);
+        GlobPatternException? error = GlobPatterns.Validate(pattern);
         if (error is not null)
         {
             errors.Add(new PolicyConfigurationError(entry, "Pattern",
-                $"invalid glob \"{pattern}\" at position {error.Position}: {error.Message}", error.Position));
+                $"invalid glob \"{pattern}\" at position {error.Position}: {error.Reason}", error.Position));
             return null;
         }
 
