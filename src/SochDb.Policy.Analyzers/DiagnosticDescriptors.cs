@@ -112,7 +112,7 @@ internal static class DiagnosticDescriptors
     private const string HandlerOnLocalFunctionTitle = "Policy attribute on a local function or lambda is ignored";
 
     private const string HandlerOnLocalFunctionDescription =
-        "The source generator compiles handlers from the methods a type declares; a local function or a lambda is not one of them, so a policy attribute on it is silently dropped and the rule it states is never enforced.";
+        "The source generator compiles handlers from the methods a type declares; a local function or a lambda is not one of them, so the rule a policy attribute on it states could never be enforced (the generated code carries an #error for it, so suppressing this diagnostic does not make the build pass).";
 
     public static readonly DiagnosticDescriptor HandlerOnLocalFunction = Create(
         DiagnosticIds.HandlerOnLocalFunction,
@@ -128,6 +128,13 @@ internal static class DiagnosticDescriptors
         "Policy attribute on a lambda is ignored: {0} never {1}, because handlers must be static methods declared in a partial class or struct; move the lambda's body into a static method of the containing type and put the attribute there",
         DiagnosticSeverity.Error,
         HandlerOnLocalFunctionDescription);
+
+    public static readonly DiagnosticDescriptor GeneratedMemberConflict = Create(
+        DiagnosticIds.GeneratedMemberConflict,
+        "Type holding policy rules already has a member named like a generated one",
+        "'{0}' holds policy rules, so the generator adds a member named '{1}' to it, but {2}; rename that member",
+        DiagnosticSeverity.Error,
+        "The source generator adds 'public static CompiledPolicySet Compiled' and a private nested class 'CompiledPolicies' to every type holding policy rules. A member of either name that the type declares or inherits (or the type's own name) would clash inside the generated file, where it cannot be fixed; the generator then compiles nothing for the type.");
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");

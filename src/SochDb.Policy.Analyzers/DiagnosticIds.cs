@@ -42,6 +42,9 @@ internal static class DiagnosticIds
     /// <summary>A handler attribute sits on a local function or a lambda, which the generator never sees.</summary>
     public const string HandlerOnLocalFunction = "SOCH0012";
 
+    /// <summary>A type holding policy rules already has a member named like one the generator adds (<c>Compiled</c>, <c>CompiledPolicies</c>).</summary>
+    public const string GeneratedMemberConflict = "SOCH0013";
+
     /// <summary>Property of <see cref="InvalidReturnType"/> diagnostics: the return type the fix writes (<c>PolicyAction</c> or <c>void</c>), absent when no single type suits every trigger.</summary>
     public const string FixReturnTypeProperty = "FixReturnType";
 }

@@ -9,8 +9,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace SochDb.Policy.Analyzers;
 
 /// <summary>
-/// Checks the types that hold policy rules: the generator adds a <c>Compiled</c> property to each as another
-/// partial declaration, so the type and every type containing it must be partial, non-generic classes or structs.
+/// Checks the types that hold policy rules: the generator adds a <c>Compiled</c> property (and a nested
+/// <c>CompiledPolicies</c> class) to each as another partial declaration, so the type and every type containing it
+/// must be partial, non-generic classes or structs, and the type must not already have a member of those names.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PolicyTypeAnalyzer : DiagnosticAnalyzer
@@ -23,7 +24,8 @@ public sealed class PolicyTypeAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.TypeNotPartial,
-        DiagnosticDescriptors.UnsupportedContainingType);
+        DiagnosticDescriptors.UnsupportedContainingType,
+        DiagnosticDescriptors.GeneratedMemberConflict);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -80,7 +82,20 @@ public sealed class PolicyTypeAnalyzer : DiagnosticAnalyzer
                 name,
                 string.Join(", ", names)));
         }
+
+        if (GeneratedMembers.FindConflict(type) is { } conflict)
+        {
+            // On the clashing member when the type declares it in source; else (inherited, or the type's own name) on the
+            // type. A member marked [GeneratedCode] counts as generated code, where a diagnostic would not be shown.
+            Location conflictLocation = conflict.Member is { } member && !IsMarkedGenerated(member)
+                ? member.Locations.FirstOrDefault(l => l.IsInSource) ?? location
+                : location;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratedMemberConflict, conflictLocation, name, conflict.Name, conflict.Reason));
+        }
     }
+
+    private static bool IsMarkedGenerated(ISymbol member) =>
+        member.GetAttributes().Any(a => a.AttributeClass is { Name: "GeneratedCodeAttribute" });
 
     private static string? UnsupportedReason(INamedTypeSymbol type)
     {

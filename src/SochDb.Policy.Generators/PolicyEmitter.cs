@@ -14,7 +14,7 @@ namespace SochDb.Policy.Generators;
 /// </summary>
 internal static partial class PolicyEmitter
 {
-    internal const string ClassName = "CompiledPolicies";
+    internal const string ClassName = GeneratedMembers.SetClass;
 
     private const string Policy = "global::SochDb.Policy.";
     private const string Evaluation = "ref global::SochDb.Policy.PolicyEvaluation e";

@@ -12,17 +12,22 @@ namespace SochDb.Policy.Generators;
 public sealed partial class PolicyGenerator
 {
     /// <summary>
-    /// Turns attributes into equatable specs. Anything the generator cannot emit (bad glob, wrong handler
-    /// signature, non-partial or generic containing type) yields nothing: the analyzers report it.
+    /// Turns attributes into equatable specs. Anything the generator cannot emit (bad glob, wrong handler signature,
+    /// non-partial or generic containing type, a name clash with the generated members) becomes a
+    /// <see cref="RejectedRule"/> instead: the analyzers explain it, and the emitted <c>#error</c> keeps it from ever
+    /// being dropped silently when an analyzer is suppressed.
     /// </summary>
     internal static class Parser
     {
-        /// <summary>Predicate for handler attributes: a method declaration (cheap, syntax only).</summary>
-        public static bool IsMethod(SyntaxNode node, CancellationToken _) => node is MethodDeclarationSyntax;
+        /// <summary>
+        /// Predicate for handler attributes (cheap, syntax only): methods, and the places the attribute compiles but the
+        /// dispatch never looks (local functions, lambdas, accessors, operators), so those are rejected rather than ignored.
+        /// </summary>
+        public static bool IsHandlerTarget(SyntaxNode node, CancellationToken _) =>
+            node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax;
 
-        /// <summary>Predicate for class-level attributes: a class, struct or record declaration.</summary>
-        public static bool IsType(SyntaxNode node, CancellationToken _) =>
-            node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax;
+        /// <summary>Predicate for class-level attributes: a type declaration (every kind, so a wrong kind is rejected, not ignored).</summary>
+        public static bool IsType(SyntaxNode node, CancellationToken _) => node is BaseTypeDeclarationSyntax;
 
         /// <summary>The rules one method contributes through one attribute type (several when the attribute repeats).</summary>
         public static RuleSource? ParseHandler(GeneratorAttributeSyntaxContext context, PolicyTriggerKind trigger, CancellationToken cancellationToken)
@@ -32,80 +37,194 @@ public sealed partial class PolicyGenerator
                 || syntax.Parent is not TypeDeclarationSyntax typeSyntax
                 || method.ContainingType is not { } containingType)
             {
-                return null;
+                return RejectAll(context, null, NotAMethodTarget(context), NotAMethodReason(context.TargetNode));
             }
 
             // The same verdict the analyzers report SOCH0002-SOCH0005 from: what they reject for this trigger is left out.
+            TypeSpec? type = GetTypeSpec(containingType, cancellationToken, out string? typeProblem);
             HandlerSignature signature = HandlerSignature.Of(method);
-            TypeSpec? type = GetTypeSpec(containingType, cancellationToken);
-            if (type is null
-                || !signature.Accepts(trigger)
-                || signature is not { Parameters: { } parameters, Return: { } returns })
+            string? problem = typeProblem ?? SignatureProblem(signature, trigger);
+            if (problem is not null || signature is not { Parameters: { } parameters, Return: { } returns })
             {
-                return null;
+                return RejectAll(context, type, TypeName(containingType) + "." + method.Name, problem ?? "its signature cannot be called");
             }
 
             int declarationIndex = DeclarationIndex(containingType, typeSyntax);
             int memberIndex = typeSyntax.Members.IndexOf(syntax);
             var rules = new List<RuleSpec>();
+            var rejected = new List<RejectedRule>();
             foreach (AttributeData attribute in context.Attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!TryGetString(attribute, 0, out string pattern) || !IsValidPattern(pattern))
+                if (PatternProblem(attribute, 0) is { } patternProblem)
                 {
+                    rejected.Add(new RejectedRule(AttributeText(attribute), TypeName(containingType) + "." + method.Name, patternProblem));
                     continue;
                 }
 
+                TryGetString(attribute, 0, out string pattern);
                 var position = new DeclarationPosition(
                     DeclarationPosition.Method, declarationIndex, memberIndex, AttributeIndex(syntax.AttributeLists, attribute));
                 rules.Add(new RuleSpec(RuleKind.Handler, trigger, pattern, GetOrder(attribute), method.Name, parameters, returns, "", position));
             }
 
-            return rules.Count == 0 ? null : new RuleSource(type, new EquatableArray<RuleSpec>(rules.ToArray()), EquatableArray<RateLimitSpec>.Empty);
+            return Source(type, rules, new List<RateLimitSpec>(), rejected);
         }
 
         /// <summary>The rules one type declaration contributes through one class-level attribute type.</summary>
         public static RuleSource? ParseClassLevel(GeneratorAttributeSyntaxContext context, RuleKind kind, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol typeSymbol || context.TargetNode is not TypeDeclarationSyntax syntax)
+            if (context.TargetSymbol is not INamedTypeSymbol typeSymbol)
             {
                 return null;
             }
 
-            TypeSpec? type = GetTypeSpec(typeSymbol, cancellationToken);
-            if (type is null)
+            TypeSpec? type = GetTypeSpec(typeSymbol, cancellationToken, out string? typeProblem);
+            string target = TypeName(typeSymbol);
+            if (typeProblem is not null || context.TargetNode is not TypeDeclarationSyntax syntax)
             {
-                return null;
+                return RejectAll(context, type, target, typeProblem ?? "it is not a class or struct (SOCH0007)");
             }
 
             int declarationIndex = DeclarationIndex(typeSymbol, syntax);
             var rules = new List<RuleSpec>();
             var limits = new List<RateLimitSpec>();
+            var rejected = new List<RejectedRule>();
             foreach (AttributeData attribute in context.Attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var position = new DeclarationPosition(
                     DeclarationPosition.ClassLevel, declarationIndex, 0, AttributeIndex(syntax.AttributeLists, attribute));
+                string? problem;
                 if (kind == RuleKind.Handler)
                 {
                     // Handler kind stands for [RateLimit] here: it carries no dispatch rule.
-                    if (TryGetRateLimit(attribute, position, out RateLimitSpec? limit))
+                    problem = TryGetRateLimit(attribute, position, out RateLimitSpec? limit);
+                    if (limit is not null)
                     {
-                        limits.Add(limit!);
+                        limits.Add(limit);
                     }
                 }
-                else if (TryGetClassRule(attribute, kind, position, out RuleSpec? rule))
+                else
                 {
-                    rules.Add(rule!);
+                    problem = TryGetClassRule(attribute, kind, position, out RuleSpec? rule);
+                    if (rule is not null)
+                    {
+                        rules.Add(rule);
+                    }
+                }
+
+                if (problem is not null)
+                {
+                    rejected.Add(new RejectedRule(AttributeText(attribute), target, problem));
                 }
             }
 
-            return rules.Count == 0 && limits.Count == 0
-                ? null
-                : new RuleSource(type, new EquatableArray<RuleSpec>(rules.ToArray()), new EquatableArray<RateLimitSpec>(limits.ToArray()));
+            return Source(type, rules, limits, rejected);
         }
 
-        private static bool TryGetClassRule(AttributeData attribute, RuleKind kind, DeclarationPosition position, out RuleSpec? rule)
+        private static RuleSource? Source(TypeSpec? type, List<RuleSpec> rules, List<RateLimitSpec> limits, List<RejectedRule> rejected) =>
+            rules.Count == 0 && limits.Count == 0 && rejected.Count == 0
+                ? null
+                : new RuleSource(
+                    type,
+                    new EquatableArray<RuleSpec>(rules.ToArray()),
+                    new EquatableArray<RateLimitSpec>(limits.ToArray()),
+                    new EquatableArray<RejectedRule>(rejected.ToArray()));
+
+        /// <summary>Every attribute of this step, rejected for one reason.</summary>
+        private static RuleSource? RejectAll(GeneratorAttributeSyntaxContext context, TypeSpec? type, string target, string reason)
+        {
+            var rejected = new List<RejectedRule>();
+            foreach (AttributeData attribute in context.Attributes)
+            {
+                rejected.Add(new RejectedRule(AttributeText(attribute), target, reason));
+            }
+
+            return Source(type, new List<RuleSpec>(), new List<RateLimitSpec>(), rejected);
+        }
+
+        /// <summary>Why the dispatch cannot call a handler with this signature on this trigger, or null when it can.</summary>
+        private static string? SignatureProblem(HandlerSignature signature, PolicyTriggerKind trigger)
+        {
+            if (!signature.IsStatic)
+            {
+                return "the handler is not static (SOCH0002)";
+            }
+
+            if (signature.IsAsync || signature.ReturnsTask || signature.IsGeneric)
+            {
+                return "the handler is async, returns a task or is generic (SOCH0005)";
+            }
+
+            if (signature.Parameters is null)
+            {
+                return "the handler's parameter list cannot be called (SOCH0003)";
+            }
+
+            return signature.ReturnFits(trigger) ? null : "the handler's return type is not valid for " + trigger + " (SOCH0004)";
+        }
+
+        /// <summary>Why the attribute's pattern argument (at <paramref name="index"/>) is not a valid glob, or null.</summary>
+        private static string? PatternProblem(AttributeData attribute, int index)
+        {
+            if (!TryGetString(attribute, index, out string pattern))
+            {
+                return "its pattern is not a constant string (SOCH0001)";
+            }
+
+            return GlobParser.Validate(pattern) is { } error ? "its pattern is not valid: " + error.Message + " (SOCH0001)" : null;
+        }
+
+        private static string NotAMethodTarget(GeneratorAttributeSyntaxContext context)
+        {
+            SyntaxNode node = context.TargetNode;
+            FileLinePositionSpan span = node.GetLocation().GetLineSpan();
+            string path = span.Path ?? "";
+            int slash = path.LastIndexOfAny(new[] { '/', '\\' });
+            string where = path.Substring(slash + 1) + "(" + (span.StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+            string container = context.TargetSymbol.ContainingSymbol?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) ?? "";
+            return node switch
+            {
+                LocalFunctionStatementSyntax local => "the local function '" + local.Identifier.ValueText + "' in " + container + " at " + where,
+                AnonymousFunctionExpressionSyntax => "a lambda in " + container + " at " + where,
+                _ => context.TargetSymbol.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
+            };
+        }
+
+        private static string NotAMethodReason(SyntaxNode node) => node is LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax
+            ? "the generator only compiles methods declared in a type, never a local function or lambda (SOCH0012)"
+            : "the generator only compiles ordinary methods declared in a type";
+
+        /// <summary>The attribute as written, on one line: <c>[BeforeRead("users/*", Order = 2)]</c>.</summary>
+        private static string AttributeText(AttributeData attribute)
+        {
+            string text = attribute.ApplicationSyntaxReference?.GetSyntax().ToString() ?? attribute.AttributeClass?.Name ?? "?";
+            var result = new System.Text.StringBuilder(text.Length + 2).Append('[');
+            bool space = false;
+            foreach (char c in text)
+            {
+                if (char.IsWhiteSpace(c) || char.IsControl(c))
+                {
+                    space = true;
+                    continue;
+                }
+
+                if (space && result.Length > 1)
+                {
+                    result.Append(' ');
+                }
+
+                space = false;
+                result.Append(c);
+            }
+
+            return result.Append(']').ToString();
+        }
+
+        private static string TypeName(INamedTypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+
+        private static string? TryGetClassRule(AttributeData attribute, RuleKind kind, DeclarationPosition position, out RuleSpec? rule)
         {
             rule = null;
             PolicyTriggerKind trigger;
@@ -114,16 +233,23 @@ public sealed partial class PolicyGenerator
             if (kind == RuleKind.Redact)
             {
                 trigger = PolicyTriggerKind.AfterRead;
-                if (!TryGetString(attribute, 0, out pattern) || !TryGetString(attribute, 1, out replacement))
+                if (!TryGetString(attribute, 1, out replacement))
                 {
-                    return false;
+                    return "its replacement is not a constant string";
                 }
+
+                if (PatternProblem(attribute, 0) is { } problem)
+                {
+                    return problem;
+                }
+
+                TryGetString(attribute, 0, out pattern);
             }
             else
             {
-                if (!TryGetInt(attribute, 0, out int triggerValue) || !TryGetString(attribute, 1, out pattern))
+                if (!TryGetInt(attribute, 0, out int triggerValue))
                 {
-                    return false;
+                    return "its trigger is not a constant (SOCH0011)";
                 }
 
                 trigger = (PolicyTriggerKind)triggerValue;
@@ -133,7 +259,9 @@ public sealed partial class PolicyGenerator
                 if (!PolicyTriggerRules.IsDefined(triggerValue) || !PolicyTriggerRules.CanDeny(trigger)
                     || (kind == RuleKind.RequireApproval && !PolicyTriggerRules.CanRequireApproval(trigger)))
                 {
-                    return false;
+                    return kind == RuleKind.RequireApproval
+                        ? "its trigger cannot hold an operation for approval (SOCH0011)"
+                        : "its trigger cannot deny (SOCH0011)";
                 }
 
                 // The reason travels in the replacement slot; an empty one still holds the operation (never a dropped rule).
@@ -141,24 +269,30 @@ public sealed partial class PolicyGenerator
                 {
                     replacement = "approval required";
                 }
-            }
 
-            if (!IsValidPattern(pattern))
-            {
-                return false;
+                if (PatternProblem(attribute, 1) is { } problem)
+                {
+                    return problem;
+                }
+
+                TryGetString(attribute, 1, out pattern);
             }
 
             rule = new RuleSpec(kind, trigger, pattern, GetOrder(attribute), "", default, default, replacement, position);
-            return true;
+            return null;
         }
 
-        private static bool TryGetRateLimit(AttributeData attribute, DeclarationPosition position, out RateLimitSpec? limit)
+        private static string? TryGetRateLimit(AttributeData attribute, DeclarationPosition position, out RateLimitSpec? limit)
         {
             limit = null;
-            if (!TryGetInt(attribute, 0, out int operation) || operation is < 0 or > 3
-                || !TryGetInt(attribute, 1, out int maxPerMinute) || maxPerMinute <= 0)
+            if (!TryGetInt(attribute, 0, out int operation) || operation is < 0 or > 3)
             {
-                return false;
+                return "its operation is not Read, Write, Delete or All (SOCH0010)";
+            }
+
+            if (!TryGetInt(attribute, 1, out int maxPerMinute) || maxPerMinute <= 0)
+            {
+                return "its maxPerMinute is not positive (SOCH0010)";
             }
 
             string scope = "global";
@@ -168,7 +302,7 @@ public sealed partial class PolicyGenerator
                 {
                     if (named.Value.Value is not string text || string.IsNullOrWhiteSpace(text))
                     {
-                        return false;
+                        return "its Scope is null, empty or blank (SOCH0010)";
                     }
 
                     scope = text;
@@ -176,33 +310,50 @@ public sealed partial class PolicyGenerator
             }
 
             limit = new RateLimitSpec(operation, maxPerMinute, scope, position);
-            return true;
+            return null;
         }
 
-        /// <summary>The type chain, or null when the generator cannot add a partial part to it.</summary>
-        private static TypeSpec? GetTypeSpec(INamedTypeSymbol type, CancellationToken cancellationToken)
+        /// <summary>The type chain, or null (with the reason) when the generator cannot add a partial part to it.</summary>
+        private static TypeSpec? GetTypeSpec(INamedTypeSymbol type, CancellationToken cancellationToken, out string? problem)
         {
+            problem = null;
             var chain = new List<ContainingTypeSpec>();
             for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (current.IsGenericType || !IsPartialEverywhere(current, out string keyword))
+                string name = TypeName(current);
+                if (current.Arity > 0)
                 {
+                    problem = (SymbolEqualityComparer.Default.Equals(current, type) ? "'" + name + "' is generic" : "it is nested in the generic type '" + name + "'") + " (SOCH0007)";
+                    return null;
+                }
+
+                if (!IsPartialEverywhere(current, out string keyword, out bool wrongKind))
+                {
+                    problem = wrongKind ? "'" + name + "' is not a class or struct (SOCH0007)" : "'" + name + "' is not declared partial everywhere (SOCH0006)";
                     return null;
                 }
 
                 chain.Insert(0, new ContainingTypeSpec(keyword, current.Name));
             }
 
+            // The generated members must not clash with the type's own: the compiler would report it inside generated code.
+            if (GeneratedMembers.FindConflict(type) is { } conflict)
+            {
+                problem = "'" + TypeName(type) + "' cannot take the generated member '" + conflict.Name + "': " + conflict.Reason + " (SOCH0013)";
+                return null;
+            }
+
             string ns = type.ContainingNamespace is { IsGlobalNamespace: false } namespaceSymbol ? namespaceSymbol.ToDisplayString() : "";
             return new TypeSpec(ns, new EquatableArray<ContainingTypeSpec>(chain.ToArray()));
         }
 
-        private static bool IsPartialEverywhere(INamedTypeSymbol type, out string keyword)
+        private static bool IsPartialEverywhere(INamedTypeSymbol type, out string keyword, out bool wrongKind)
         {
             keyword = "";
+            wrongKind = type.TypeKind is not (TypeKind.Class or TypeKind.Struct);
             ImmutableArray<SyntaxReference> references = type.DeclaringSyntaxReferences;
-            if (references.Length == 0)
+            if (wrongKind || references.Length == 0)
             {
                 return false;
             }
@@ -266,8 +417,6 @@ public sealed partial class PolicyGenerator
 
             return index;
         }
-
-        private static bool IsValidPattern(string pattern) => GlobParser.Validate(pattern) is null;
 
         private static int GetOrder(AttributeData attribute)
         {

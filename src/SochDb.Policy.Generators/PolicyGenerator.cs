@@ -26,7 +26,7 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
             all = Append(all, context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     AttributeNamespace + trigger + "Attribute",
-                    Parser.IsMethod,
+                    Parser.IsHandlerTarget,
                     (ctx, ct) => Parser.ParseHandler(ctx, trigger, ct))
                 .WithTrackingName(StepNames.HandlerRules));
         }
@@ -45,6 +45,18 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(sets, static (output, spec) =>
             output.AddSource(PolicyEmitter.HintName(spec.Type), PolicyEmitter.Emit(DispatchPlanner.Plan(spec))));
+
+        // Attributes that cannot be compiled fail the build here, whatever severity the analyzers were given.
+        IncrementalValueProvider<EquatableArray<RejectedRule>> rejected = all
+            .Select(static (sources, ct) => CollectRejected(sources, ct))
+            .WithTrackingName(StepNames.RejectedRules);
+        context.RegisterSourceOutput(rejected, static (output, rules) =>
+        {
+            if (rules.Length > 0)
+            {
+                output.AddSource(RejectionEmitter.HintName, RejectionEmitter.Emit(rules));
+            }
+        });
     }
 
     private static readonly PolicyTriggerKind[] Triggers =
@@ -95,10 +107,16 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
         foreach (RuleSource source in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            string key = source.Type.FullName;
+            if (source.Type is not { } type || (source.Rules.Length == 0 && source.RateLimits.Length == 0))
+            {
+                // Nothing to compile from this source (what it declared is rejected, see CollectRejected).
+                continue;
+            }
+
+            string key = type.FullName;
             if (!byType.TryGetValue(key, out var group))
             {
-                group = (source.Type, new List<RuleSpec>(), new List<RateLimitSpec>());
+                group = (type, new List<RuleSpec>(), new List<RateLimitSpec>());
                 byType.Add(key, group);
             }
 
@@ -126,5 +144,28 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
         }
 
         return result.MoveToImmutable();
+    }
+
+    /// <summary>Every rejected attribute of the compilation, in ordinal order of target, then attribute, then reason.</summary>
+    internal static EquatableArray<RejectedRule> CollectRejected(EquatableArray<RuleSource> sources, CancellationToken cancellationToken)
+    {
+        var rejected = new List<RejectedRule>();
+        foreach (RuleSource source in sources)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            rejected.AddRange(source.Rejected);
+        }
+
+        rejected.Sort(static (a, b) =>
+        {
+            int c = string.CompareOrdinal(a.Target, b.Target);
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(a.Attribute, b.Attribute);
+            }
+
+            return c != 0 ? c : string.CompareOrdinal(a.Reason, b.Reason);
+        });
+        return new EquatableArray<RejectedRule>(rejected.ToArray());
     }
 }

@@ -14,4 +14,7 @@ public static class StepNames
 
     /// <summary>One spec per partial type, rules in dispatch order.</summary>
     public const string PolicySets = nameof(PolicySets);
+
+    /// <summary>Every attribute the generator cannot compile, collected (emitted as <c>#error</c> directives).</summary>
+    public const string RejectedRules = nameof(RejectedRules);
 }

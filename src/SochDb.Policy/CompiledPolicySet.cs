@@ -113,7 +113,12 @@ public abstract class CompiledPolicySet
     }
 }
 
-/// <summary>A rate limit: at most <see cref="MaxPerMinute"/> operations a minute per value of <see cref="Scope"/>.</summary>
+/// <summary>
+/// A rate limit per value of <see cref="Scope"/>: a token bucket holding <see cref="MaxPerMinute"/> tokens, starting full
+/// and refilling at <see cref="MaxPerMinute"/> a minute. A burst of <see cref="MaxPerMinute"/> passes at once, so up to
+/// about twice <see cref="MaxPerMinute"/> operations can pass within one minute; the long-run average is
+/// <see cref="MaxPerMinute"/> a minute.
+/// </summary>
 public sealed class RateLimitRule
 {
     /// <summary>Creates a rate-limit description.</summary>

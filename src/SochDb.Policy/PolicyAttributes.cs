@@ -156,11 +156,15 @@ public sealed class RedactAttribute : Attribute
     public int Order { get; set; }
 }
 
-/// <summary>Class-level rate limit carried by the compiled set and installed by the engine.</summary>
+/// <summary>
+/// Class-level rate limit carried by the compiled set and installed by the engine: a token bucket of
+/// <see cref="MaxPerMinute"/> tokens per scope value that starts full and refills at <see cref="MaxPerMinute"/> a minute,
+/// so a burst of that many passes at once and up to about twice that many can pass within the first minute.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RateLimitAttribute : Attribute
 {
-    /// <summary>At most <paramref name="maxPerMinute"/> operations of <paramref name="operation"/> a minute per scope value.</summary>
+    /// <summary>Limits <paramref name="operation"/> to a bucket of <paramref name="maxPerMinute"/> tokens refilled at <paramref name="maxPerMinute"/> a minute, per scope value.</summary>
     public RateLimitAttribute(PolicyOperation operation, int maxPerMinute)
     {
         Operation = operation;

@@ -30,34 +30,11 @@ public sealed class EndToEndBuildTests
     [Fact]
     public void Dotnet_build_reports_each_error_at_its_file_line_and_column()
     {
-        string repo = FindRepositoryRoot();
-        string directory = Path.Combine(Path.GetTempPath(), "sochdb-policy-e2e-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
+        string directory = CreateProject(
+            "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n", BadSource, withGenerator: false);
         try
         {
-            // Own (empty) props files: nothing from a parent folder leaks in; versions come from the referenced projects.
-            File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
-            File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"),
-                "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>\n");
-            File.WriteAllText(Path.Combine(directory, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n");
-            File.WriteAllText(Path.Combine(directory, "EndToEnd.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>disable</ImplicitUsings>
-                    <NuGetAudit>false</NuGetAudit>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy", "SochDb.Policy.csproj")}" />
-                    <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy.Analyzers", "SochDb.Policy.Analyzers.csproj")}"
-                                      OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
-                  </ItemGroup>
-                </Project>
-                """);
             string badPath = Path.Combine(directory, "Bad.cs");
-            File.WriteAllText(badPath, BadSource);
-
             (int exitCode, string output) = RunBuild(directory);
 
             Assert.True(exitCode != 0, "the build should fail:\n" + output);
@@ -67,14 +44,101 @@ public sealed class EndToEndBuildTests
         }
         finally
         {
-            try
+            DeleteQuietly(directory);
+        }
+    }
+
+    /// <summary>
+    /// The defect: with SOCH0004 set to <c>none</c> (and a <c>#pragma</c> on top), a <c>[BeforeRead]</c> handler of the
+    /// wrong shape was left out by the generator and reads were allowed. Now the generated code carries an <c>#error</c>
+    /// (CS1029) for it, which neither <c>.editorconfig</c> nor <c>#pragma</c> can silence, so the build fails.
+    /// </summary>
+    [Fact]
+    public void SuppressedAnalyzer_DoesNotDropRuleSilently()
+    {
+        const string source = """
+            using SochDb.Policy;
+
+            namespace EndToEnd;
+
+            public static partial class AgentPolicies
             {
-                Directory.Delete(directory, recursive: true);
+            #pragma warning disable SOCH0004
+                [BeforeRead("secrets/**")]
+                static bool Guard(in PolicyRequest request) => false;
+            #pragma warning restore SOCH0004
+
+                [BeforeWrite("system/*")]
+                static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
             }
-            catch (IOException)
-            {
-                // A leftover temp folder is harmless; the assertion result matters.
-            }
+            """;
+        string directory = CreateProject(
+            "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0004.severity = none\ndotnet_diagnostic.CS1029.severity = none\n",
+            source,
+            withGenerator: true);
+        try
+        {
+            (int exitCode, string output) = RunBuild(directory);
+
+            Assert.True(exitCode != 0, "the build must fail while a policy attribute cannot be compiled:\n" + output);
+            Assert.True(
+                output.Contains("error CS1029: #error: 'SochDb.Policy: [BeforeRead(\"secrets/**\")] on AgentPolicies.Guard is not compiled: the handler's return type is not valid for BeforeRead (SOCH0004)'", StringComparison.Ordinal),
+                "expected the #error naming the handler:\n" + output);
+            Assert.DoesNotContain("error SOCH0004", output);
+        }
+        finally
+        {
+            DeleteQuietly(directory);
+        }
+    }
+
+    /// <summary>A project of its own in a temp folder, referencing the runtime and the analyzers (and the generator when asked).</summary>
+    private static string CreateProject(string editorConfig, string source, bool withGenerator)
+    {
+        string repo = FindRepositoryRoot();
+        string directory = Path.Combine(Path.GetTempPath(), "sochdb-policy-e2e-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+
+        // Own (empty) props files: nothing from a parent folder leaks in; versions come from the referenced projects.
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"),
+            "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>\n");
+        File.WriteAllText(Path.Combine(directory, ".editorconfig"), editorConfig);
+        string generator = withGenerator
+            ? $"""
+                <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy.Generators", "SochDb.Policy.Generators.csproj")}"
+                                  OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+              """
+            : "";
+        File.WriteAllText(Path.Combine(directory, "EndToEnd.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>disable</ImplicitUsings>
+                <NuGetAudit>false</NuGetAudit>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy", "SochDb.Policy.csproj")}" />
+                <ProjectReference Include="{Path.Combine(repo, "src", "SochDb.Policy.Analyzers", "SochDb.Policy.Analyzers.csproj")}"
+                                  OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+            {generator}
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Bad.cs"), source);
+        return directory;
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; the assertion result matters.
         }
     }
 

@@ -14,13 +14,17 @@ namespace SochDb.Policy.Analyzers.Tests;
 /// <summary>
 /// The generator and the analyzers judge handler signatures with one definition: for a matrix of method shapes on
 /// every trigger, the generated dispatch calls a handler (and lists its rule) exactly when the analyzers report no
-/// SOCH0002–SOCH0005 error for it. A handler the IDE accepts but the dispatch skips would never run.
+/// SOCH0002–SOCH0005 error for it. A handler the IDE accepts but the dispatch skips would never run; a handler the
+/// dispatch skips is named in an <c>#error</c> of the generated code, so the build fails even with the analyzers silenced.
 /// </summary>
 public sealed class HandlerSignatureAgreementTests
 {
     private static readonly string[] HandlerDiagnosticIds = ["SOCH0002", "SOCH0003", "SOCH0004", "SOCH0005"];
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    /// <summary>The generated file holding the #error list (the generator's RejectionEmitter.HintName).</summary>
+    private const string RejectedRulesFile = "SochDb.Policy.RejectedRules.g.cs";
 
     /// <summary>A parameter list, and whether the documented handler shapes (docs/semantics.md) let the dispatch call it.</summary>
     private sealed record ParameterList(string Text, bool Callable, bool AllowedInAsync = false, bool AssignsOut = false);
@@ -175,6 +179,17 @@ public sealed class HandlerSignatureAgreementTests
                 }
             }
 
+            foreach (string trigger in shape.Triggers)
+            {
+                bool rejected = reported.Any(d => d.Id != "SOCH0004" || d.GetMessage().Contains("[" + trigger + "]", StringComparison.Ordinal));
+                if (rejected != verdicts.Rejected.Contains((shape.Container + "." + shape.Name, trigger)))
+                {
+                    disagreements.Add(
+                        $"{shape.Describe()} on [{trigger}]: the analyzers report {(rejected ? string.Join(", ", reported.Select(d => d.Id)) : "nothing")}, " +
+                        $"yet the generated #error list {(rejected ? "does not name" : "names")} it");
+                }
+            }
+
             if (calledAtAll != verdicts.Invoked.Contains(shape.Name))
             {
                 disagreements.Add($"{shape.Describe()}: the rule table and the generated calls disagree");
@@ -198,6 +213,15 @@ public sealed class HandlerSignatureAgreementTests
             .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         Assert.Empty(generatorDiagnostics);
 
+        // The #error list of rejected handlers is read, then set aside so the dispatch itself can be compiled and loaded.
+        SyntaxTree? rejectedTree = output.SyntaxTrees.SingleOrDefault(t => t.FilePath.EndsWith(RejectedRulesFile, StringComparison.Ordinal));
+        HashSet<(string Target, string Trigger)> rejected = RejectedHandlers(rejectedTree);
+        if (rejectedTree is not null)
+        {
+            Assert.All(output.GetDiagnostics().Where(d => d.Location.SourceTree == rejectedTree), d => Assert.Equal("CS1029", d.Id));
+            output = output.RemoveSyntaxTrees(rejectedTree);
+        }
+
         // Every call the generator emitted binds and compiles.
         Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, "The generated code does not compile:\n" + string.Join("\n", errors.Take(20)));
@@ -214,7 +238,25 @@ public sealed class HandlerSignatureAgreementTests
             .GroupBy(d => EnclosingMethod(handlers, d))
             .ToDictionary(g => g.Key, g => g.ToImmutableArray());
 
-        return new Verdicts(byMethod, InvokedHandlers(output, handlers), RuleTable(output, shapes));
+        return new Verdicts(byMethod, InvokedHandlers(output, handlers), RuleTable(output, shapes), rejected);
+    }
+
+    /// <summary>(target, trigger) of each <c>#error SochDb.Policy: [Trigger("...")] on Container.Method is not compiled: ...</c> line.</summary>
+    private static HashSet<(string Target, string Trigger)> RejectedHandlers(SyntaxTree? tree)
+    {
+        var rejected = new HashSet<(string, string)>();
+        foreach (string line in tree?.GetText().Lines.Select(l => l.ToString()) ?? [])
+        {
+            System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(
+                line, @"^#error SochDb\.Policy: \[(?<trigger>\w+)\(.*\)\] on (?<target>[\w.]+) is not compiled: .+ \(SOCH00\d\d\)$");
+            Assert.True(match.Success || !line.StartsWith("#error", StringComparison.Ordinal), "unexpected #error line: " + line);
+            if (match.Success)
+            {
+                rejected.Add((match.Groups["target"].Value, match.Groups["trigger"].Value));
+            }
+        }
+
+        return rejected;
     }
 
     private static string EnclosingMethod(SyntaxTree handlers, Diagnostic diagnostic)
@@ -334,7 +376,10 @@ public sealed class HandlerSignatureAgreementTests
     }
 
     private sealed record Verdicts(
-        Dictionary<string, ImmutableArray<Diagnostic>> ByMethod, HashSet<string> Invoked, HashSet<(string Handler, string Trigger)> Rules)
+        Dictionary<string, ImmutableArray<Diagnostic>> ByMethod,
+        HashSet<string> Invoked,
+        HashSet<(string Handler, string Trigger)> Rules,
+        HashSet<(string Target, string Trigger)> Rejected)
     {
         public ImmutableArray<Diagnostic> Diagnostics(Shape shape) => ByMethod.TryGetValue(shape.Name, out var found) ? found : [];
 

@@ -59,8 +59,12 @@ internal readonly record struct DeclarationPosition(int Group, int DeclarationIn
 /// <param name="Operation">The value of <c>SochDb.Policy.PolicyOperation</c>.</param>
 internal sealed record RateLimitSpec(int Operation, int MaxPerMinute, string Scope, DeclarationPosition Declaration);
 
-/// <summary>What one attribute (or one method's attribute) contributes to a type: the output of a parse step.</summary>
-internal sealed record RuleSource(TypeSpec Type, EquatableArray<RuleSpec> Rules, EquatableArray<RateLimitSpec> RateLimits);
+/// <summary>
+/// What one attribute (or one method's attribute) contributes to a type: the output of a parse step. <paramref name="Type"/>
+/// is null when no partial part can be added to the type; then everything declared there is in <paramref name="Rejected"/>.
+/// </summary>
+internal sealed record RuleSource(
+    TypeSpec? Type, EquatableArray<RuleSpec> Rules, EquatableArray<RateLimitSpec> RateLimits, EquatableArray<RejectedRule> Rejected);
 
 /// <summary>Everything needed to emit one type's compiled set; rules already in dispatch order.</summary>
 internal sealed record PolicySetSpec(TypeSpec Type, EquatableArray<RuleSpec> Rules, EquatableArray<RateLimitSpec> RateLimits);

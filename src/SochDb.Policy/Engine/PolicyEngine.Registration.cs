@@ -71,8 +71,12 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>
-    /// Adds a token-bucket limit: at most <paramref name="maxPerMinute"/> operations a minute (bursts up to that many),
-    /// per value of <paramref name="scope"/>. Checked before any handler; a refusal takes no token from other limits.
+    /// Adds a token-bucket limit per value of <paramref name="scope"/>: the bucket holds <paramref name="maxPerMinute"/>
+    /// tokens, starts full and refills at <paramref name="maxPerMinute"/> a minute. So a burst of up to
+    /// <paramref name="maxPerMinute"/> operations passes at once, then the refill rate applies: in any window of one
+    /// minute up to about twice <paramref name="maxPerMinute"/> can pass (the full bucket plus a minute of refill), and
+    /// over longer periods the average is <paramref name="maxPerMinute"/> a minute. Checked before any handler; a refusal
+    /// takes no token from other limits.
     /// </summary>
     /// <param name="operation">Read, Write, Delete or All.</param>
     /// <param name="maxPerMinute">Capacity and refill per minute; positive.</param>

@@ -1,0 +1,268 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using SochDb.Policy.Analyzers.Tests.Infrastructure;
+using SochDb.Policy.Generators;
+
+namespace SochDb.Policy.Analyzers.Tests;
+
+/// <summary>
+/// A policy attribute is never ignored without a build error: whatever the generator cannot compile becomes an
+/// <c>#error</c> (CS1029, which no analyzer setting can silence) naming the attribute, its target and the SOCH
+/// diagnostic that explains it, so suppressing that diagnostic cannot turn a guard into a silently missing rule.
+/// </summary>
+public sealed class RejectedRuleTests
+{
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    /// <summary>The generated file holding the #error list (the generator's RejectionEmitter.HintName).</summary>
+    private const string RejectedRulesFile = "SochDb.Policy.RejectedRules.g.cs";
+
+    public static TheoryData<string, string, string> Rejections { get; } = new()
+    {
+        {
+            "[BeforeRead(\"users/*\")] static bool Guard(in PolicyRequest request) => true;",
+            "[BeforeRead(\"users/*\")] on AgentPolicies.Guard",
+            "the handler's return type is not valid for BeforeRead (SOCH0004)"
+        },
+        {
+            "[BeforeWrite(\"system/*\")] PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;",
+            "[BeforeWrite(\"system/*\")] on AgentPolicies.Guard",
+            "the handler is not static (SOCH0002)"
+        },
+        {
+            "[BeforeWrite(\"system/*\")] static PolicyAction Guard(string key) => PolicyAction.Deny;",
+            "[BeforeWrite(\"system/*\")] on AgentPolicies.Guard",
+            "the handler's parameter list cannot be called (SOCH0003)"
+        },
+        {
+            "[BeforeDelete(\"a/*\")] static PolicyAction Guard<T>(in PolicyRequest request) => PolicyAction.Deny;",
+            "[BeforeDelete(\"a/*\")] on AgentPolicies.Guard",
+            "the handler is async, returns a task or is generic (SOCH0005)"
+        },
+        {
+            "[BeforeWrite(\"sys[tem\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;",
+            "[BeforeWrite(\"sys[tem\")] on AgentPolicies.Guard",
+            "its pattern is not valid: unclosed '[' at 3 (SOCH0001)"
+        },
+        {
+            "[BeforeWrite(\"a/*\"), BeforeWrite(\"a/**x\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;",
+            "[BeforeWrite(\"a/**x\")] on AgentPolicies.Guard",
+            "its pattern is not valid"
+        },
+        {
+            "static int Value { [BeforeRead(\"a/*\")] get => 1; }",
+            "[BeforeRead(\"a/*\")] on AgentPolicies.Value.get",
+            "the generator only compiles ordinary methods declared in a type"
+        },
+        {
+            "static void Outer() { [BeforeRead(\"a/*\")] static PolicyAction Local(in PolicyRequest request) => PolicyAction.Deny; }",
+            "[BeforeRead(\"a/*\")] on the local function 'Local' in AgentPolicies.Outer() at Policies.cs(",
+            "never a local function or lambda (SOCH0012)"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rejections))]
+    public void Handler_the_generator_cannot_compile_is_an_error_no_setting_can_silence(string member, string attributeAndTarget, string reason)
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors) = Generate($$"""
+            using SochDb.Policy;
+
+            public static partial class AgentPolicies
+            {
+                {{member}}
+            }
+            """);
+
+        string line = Assert.Single(rejected.Split('\n'), l => l.StartsWith("#error", StringComparison.Ordinal));
+        Assert.StartsWith("#error SochDb.Policy: " + attributeAndTarget, line);
+        Assert.Contains(" is not compiled: ", line);
+        Assert.Contains(reason, line);
+        Assert.Contains(errors, e => e.Id == "CS1029" && e.GetMessage().Contains(attributeAndTarget, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rules_of_a_type_that_is_not_partial_are_each_an_error()
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
+            using SochDb.Policy;
+
+            [DenyAll(PolicyTrigger.BeforeDelete, "audit/**")]
+            public static class AgentPolicies
+            {
+                [BeforeWrite("system/*")]
+                static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """);
+
+        Assert.Contains("#error SochDb.Policy: [BeforeWrite(\"system/*\")] on AgentPolicies.Block is not compiled: 'AgentPolicies' is not declared partial everywhere (SOCH0006)", rejected);
+        Assert.Contains("#error SochDb.Policy: [DenyAll(PolicyTrigger.BeforeDelete, \"audit/**\")] on AgentPolicies is not compiled: 'AgentPolicies' is not declared partial everywhere (SOCH0006)", rejected);
+        Assert.Equal(2, errors.Count(e => e.Id == "CS1029"));
+    }
+
+    [Fact]
+    public void Rules_of_a_generic_type_are_each_an_error()
+    {
+        (string rejected, _) = Generate("""
+            using SochDb.Policy;
+
+            public partial class Outer<T>
+            {
+                public static partial class AgentPolicies
+                {
+                    [BeforeWrite("system/*")]
+                    static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
+                }
+            }
+            """);
+
+        Assert.Contains("on Outer<T>.AgentPolicies.Block is not compiled: it is nested in the generic type 'Outer<T>' (SOCH0007)", rejected);
+    }
+
+    [Fact]
+    public void Invalid_class_level_rules_are_each_an_error()
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
+            using SochDb.Policy;
+
+            [RateLimit(PolicyOperation.Write, 0)]
+            [RateLimit(PolicyOperation.Read, 10, Scope = " ")]
+            [DenyAll(PolicyTrigger.AfterWrite, "audit/**")]
+            [RequireAgentId(PolicyTrigger.BeforeWrite, "a/{b")]
+            [Redact("users/*/ssn", "***")]
+            public static partial class AgentPolicies
+            {
+            }
+            """);
+
+        Assert.Contains("#error SochDb.Policy: [RateLimit(PolicyOperation.Write, 0)] on AgentPolicies is not compiled: its maxPerMinute is not positive (SOCH0010)", rejected);
+        Assert.Contains("#error SochDb.Policy: [RateLimit(PolicyOperation.Read, 10, Scope = \" \")] on AgentPolicies is not compiled: its Scope is null, empty or blank (SOCH0010)", rejected);
+        Assert.Contains("#error SochDb.Policy: [DenyAll(PolicyTrigger.AfterWrite, \"audit/**\")] on AgentPolicies is not compiled: its trigger cannot deny (SOCH0011)", rejected);
+        Assert.Contains("#error SochDb.Policy: [RequireAgentId(PolicyTrigger.BeforeWrite, \"a/{b\")] on AgentPolicies is not compiled: its pattern is not valid: unclosed '{' at 2 (SOCH0001)", rejected);
+        Assert.DoesNotContain("Redact", rejected);
+        Assert.Equal(4, errors.Count(e => e.Id == "CS1029"));
+    }
+
+    [Fact]
+    public void Name_clash_with_a_generated_member_emits_no_conflicting_file_and_fails_the_build()
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors, string[] files) = GenerateWithFiles("""
+            using SochDb.Policy;
+
+            public static partial class AgentPolicies
+            {
+                public static string Compiled => "v2";
+
+                [BeforeWrite("system/*")]
+                static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """);
+
+        // No generated part for the type, so no CS0102 inside generated code: only the #error naming the rule.
+        Assert.Equal([RejectedRulesFile], files);
+        Assert.DoesNotContain(errors, e => e.Id != "CS1029");
+        Assert.Contains(
+            "#error SochDb.Policy: [BeforeWrite(\"system/*\")] on AgentPolicies.Block is not compiled: 'AgentPolicies' cannot take the generated member 'Compiled': it already declares a member named 'Compiled' (SOCH0013)",
+            rejected);
+    }
+
+    [Fact]
+    public void Valid_rules_produce_no_error_file()
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors, string[] files) = GenerateWithFiles("""
+            using SochDb.Policy;
+
+            [RateLimit(PolicyOperation.Write, 10)]
+            public static partial class AgentPolicies
+            {
+                [BeforeWrite("system/*")]
+                static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """);
+
+        Assert.Equal("", rejected);
+        Assert.Empty(errors);
+        Assert.Equal(["AgentPolicies.Policies.g.cs"], files);
+    }
+
+    [Fact]
+    public void Generated_type_declares_exactly_the_members_the_clash_check_knows()
+    {
+        // The analyzers' SOCH0013 and the generator's own check read one list of names; the emitted code must add no other.
+        (_, _, string[] _, Compilation output) = Run("""
+            using SochDb.Policy;
+
+            public static partial class AgentPolicies
+            {
+                [BeforeWrite("system/*")]
+                static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """);
+
+        INamedTypeSymbol type = output.GetTypeByMetadataName("AgentPolicies")!;
+        string[] generated = type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m.Locations.Any(l => l.SourceTree!.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)))
+            .Select(m => m.Name)
+            .Where(n => !n.StartsWith('<')) // the property's backing field and accessors belong to 'Compiled'
+            .Where(n => n is not ("get_Compiled"))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Equal(["Compiled", "CompiledPolicies"], generated);
+    }
+
+    [Fact]
+    public void Attribute_text_with_a_line_break_stays_on_its_error_line()
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
+            using SochDb.Policy;
+
+            public static partial class AgentPolicies
+            {
+                [BeforeWrite(
+                    "sys[tem")]
+                static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;
+
+                [BeforeRead("a\n[")]
+                static PolicyAction Other(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """);
+
+        Assert.Contains("#error SochDb.Policy: [BeforeWrite( \"sys[tem\")] on AgentPolicies.Guard is not compiled", rejected);
+        Assert.Contains("#error SochDb.Policy: [BeforeRead(\"a\\n[\")] on AgentPolicies.Other is not compiled", rejected);
+        Assert.Equal(2, errors.Count(e => e.Id == "CS1029"));
+        Assert.DoesNotContain(errors, e => e.Id != "CS1029");
+    }
+
+    private static (string Rejected, ImmutableArray<Diagnostic> Errors) Generate(string source)
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors, _) = GenerateWithFiles(source);
+        return (rejected, errors);
+    }
+
+    private static (string Rejected, ImmutableArray<Diagnostic> Errors, string[] Files) GenerateWithFiles(string source)
+    {
+        (string rejected, ImmutableArray<Diagnostic> errors, string[] files, _) = Run(source);
+        return (rejected, errors, files);
+    }
+
+    /// <summary>Runs the generator; returns the #error file's text ("" when none), the compilation's errors, the generated file names.</summary>
+    private static (string Rejected, ImmutableArray<Diagnostic> Errors, string[] Files, Compilation Output) Run(string source)
+    {
+        CSharpCompilation input = CSharpCompilation.Create(
+            "Rejections",
+            [CSharpSyntaxTree.ParseText(source, ParseOptions, path: "Policies.cs")],
+            [.. Basic.Reference.Assemblies.Net100.References.All, PolicyTestReferences.Runtime],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new PolicyGenerator().AsSourceGenerator()], parseOptions: ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+
+        GeneratorRunResult run = Assert.Single(driver.GetRunResult().Results);
+        string rejected = run.GeneratedSources.SingleOrDefault(s => s.HintName == RejectedRulesFile).SourceText?.ToString() ?? "";
+        string[] files = run.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal).ToArray();
+        ImmutableArray<Diagnostic> errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+        return (rejected, errors, files, output);
+    }
+}
