@@ -8,7 +8,7 @@ namespace SochDb.Policy.Generators.Tests;
 public class GeneratorBehaviourTests
 {
     [Fact]
-    public void Invalid_handlers_and_patterns_are_left_out()
+    public void Invalid_handlers_and_patterns_are_left_out_and_fail_the_build()
     {
         const string source = """
             using System;
@@ -53,14 +53,27 @@ public class GeneratorBehaviourTests
                 [BeforeWrite("")] static PolicyAction Empty(in PolicyRequest r) => PolicyAction.Allow;
             }
             """;
-        GeneratorResult result = GeneratorHarness.Run(source);
-        Assert.Equal(["Mixed.Policies.g.cs"], result.Sources.Select(s => s.HintName));
+        (GeneratorResult result, string[] errors) = GeneratorHarness.RunWithRejections(source);
+        Assert.Equal(["Mixed.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
         CompiledPolicySet set = GeneratorHarness.CompiledSet(GeneratorHarness.Load(result.Output), "Mixed");
         Assert.Equal(["Mixed.Good", "Mixed.Seed"], set.Rules.Select(r => r.HandlerName));
+
+        // Left out of the dispatch, never silently: each one is an #error naming it.
+        string[] leftOut =
+        [
+            "Mixed.NotStatic", "Mixed.Generic", "Mixed.TwoParameters", "Mixed.RefParameter", "Mixed.DecisionOnBeforeRead",
+            "Mixed.ActionOnAfterWrite", "Mixed.VoidOnBeforeWrite", "Mixed.WrongReturn", "Mixed.BadGlob", "Mixed.BadDoubleStar",
+            "NotPartial.Handler", "Generic<T>.Handler", "Outer.InsideNonPartial.Handler", "OnlyBad.Empty",
+        ];
+        Assert.Equal(leftOut.Length, errors.Length);
+        foreach (string handler in leftOut)
+        {
+            Assert.Single(errors, e => e.Contains(" on " + handler + " is not compiled: ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
-    public void Handler_attributes_on_local_functions_are_left_out()
+    public void Handler_attributes_on_local_functions_are_left_out_and_fail_the_build()
     {
         // The analyzers report these as SOCH0012; the generator sees only the methods a type declares.
         const string source = """
@@ -86,10 +99,15 @@ public class GeneratorBehaviourTests
                 }
             }
             """;
-        GeneratorResult result = GeneratorHarness.Run(source);
-        Assert.Equal(["WithLocal.Policies.g.cs"], result.Sources.Select(s => s.HintName));
+        (GeneratorResult result, string[] errors) = GeneratorHarness.RunWithRejections(source);
+        Assert.Equal(["WithLocal.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
         CompiledPolicySet set = GeneratorHarness.CompiledSet(GeneratorHarness.Load(result.Output), "WithLocal");
         Assert.Equal(["WithLocal.Member"], set.Rules.Select(r => r.HandlerName));
+
+        // Never called, so never silently accepted either: each local function's attribute is an #error.
+        Assert.Equal(2, errors.Length);
+        Assert.All(errors, e => Assert.Contains("the local function 'Local'", e));
+        Assert.All(errors, e => Assert.EndsWith("(SOCH0012)", e));
     }
 
     [Fact]

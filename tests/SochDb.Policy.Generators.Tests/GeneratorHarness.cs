@@ -40,6 +40,25 @@ internal static class GeneratorHarness
         return new GeneratorResult(driver, output, driver.GetRunResult());
     }
 
+    /// <summary>
+    /// Runs the generator on sources with attributes it cannot compile: the only diagnostics allowed are the CS1029
+    /// errors of its #error list, which is returned and taken out of <see cref="GeneratorResult.Output"/> so the rest loads.
+    /// </summary>
+    public static (GeneratorResult Result, string[] ErrorLines) RunWithRejections(params string[] sources)
+    {
+        CSharpCompilation input = CreateCompilation(sources);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        SyntaxTree rejected = Assert.Single(output.SyntaxTrees, t => t.FilePath.EndsWith(RejectionEmitter.HintName, StringComparison.Ordinal));
+        var unexpected = output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && !(d.Id == "CS1029" && d.Location.SourceTree == rejected))
+            .ToArray();
+        Assert.True(unexpected.Length == 0, "The compilation has diagnostics:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+        string[] lines = rejected.GetText().Lines.Select(l => l.ToString()).Where(l => l.StartsWith("#error", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(lines.Length, output.GetDiagnostics().Count(d => d.Id == "CS1029"));
+        return (new GeneratorResult(driver, output.RemoveSyntaxTrees(rejected), driver.GetRunResult()), lines);
+    }
+
     /// <summary>Emits the compilation and loads it into a collectible context (SochDb.Policy resolves to the test's copy).</summary>
     public static Assembly Load(Compilation compilation)
     {
