@@ -1,6 +1,8 @@
 namespace SochDb.Policy.Tests.Audit;
 
 /// <summary>Queries: filters, keyset paging both ways, and streaming in bounded memory over a large log.</summary>
+/// <remarks>Alone in the process: its live-heap measurement must not count other tests' allocations.</remarks>
+[Collection(SochDb.Policy.Tests.Storage.HeapMeasurementCollection.Name)]
 public sealed class AuditQueryTests
 {
     [Fact]
