@@ -43,7 +43,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
             CheckNesting(PolicyOperation.Write, k.Span, ctx);
-            string? note = AcquireOrThrow(PolicyOperation.Write, k.Span, ctx, tokens: 1);
+            string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Write), k.Span, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             WriteAdmission admission = default;
@@ -123,7 +123,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
             CheckNesting(PolicyOperation.Read, k.Span, ctx);
-            string? note = AcquireOrThrow(PolicyOperation.Read, k.Span, ctx, tokens: 1);
+            string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), k.Span, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;
@@ -199,7 +199,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
             CheckNesting(PolicyOperation.Delete, k.Span, ctx);
-            string? note = AcquireOrThrow(PolicyOperation.Delete, k.Span, ctx, tokens: 1);
+            string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), k.Span, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;
@@ -361,7 +361,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
             CheckNesting(PolicyOperation.Write, k.Span, context);
-            string? note = await AcquireOrThrowAsync(PolicyOperation.Write, k, context, 1, cancellationToken).ConfigureAwait(false);
+            string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Write), k, context, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             WriteAdmission admission = default;
@@ -401,7 +401,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
             CheckNesting(PolicyOperation.Read, k.Span, context);
-            string? note = await AcquireOrThrowAsync(PolicyOperation.Read, k, context, 1, cancellationToken).ConfigureAwait(false);
+            string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), k, context, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;
@@ -438,7 +438,7 @@ public sealed partial class PolicyEngine
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
             CheckNesting(PolicyOperation.Delete, k.Span, context);
-            string? note = await AcquireOrThrowAsync(PolicyOperation.Delete, k, context, 1, cancellationToken).ConfigureAwait(false);
+            string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Delete), k, context, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;

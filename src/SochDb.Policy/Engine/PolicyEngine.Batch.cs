@@ -37,7 +37,7 @@ public sealed partial class PolicyEngine
         using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
-        string? note = AcquireBatchOrThrow(puts, deletes, items[0].Key, ctx);
+        string? note = AcquireOrThrow(LimitDemand.Batch(puts, deletes), items[0].Key, ctx);
         RuleTable rules = Volatile.Read(ref _rules);
         WriteBatch admitted = DecideBatch(items, ctx, rules);
         try
@@ -73,7 +73,7 @@ public sealed partial class PolicyEngine
         using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
-        string? note = await AcquireBatchOrThrowAsync(puts, deletes, items[0].Key, ctx, cancellationToken).ConfigureAwait(false);
+        string? note = await AcquireOrThrowAsync(LimitDemand.Batch(puts, deletes), items[0].Key, ctx, cancellationToken).ConfigureAwait(false);
         RuleTable rules = Volatile.Read(ref _rules);
         WriteBatch admitted = DecideBatch(items, ctx, rules);
         ThrowIfCancelledBeforeStore(PolicyOperation.Write, items[0].Key, ctx, cancellationToken);

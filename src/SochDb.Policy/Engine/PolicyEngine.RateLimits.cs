@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
@@ -9,28 +10,53 @@ namespace SochDb.Policy;
 public sealed partial class PolicyEngine
 {
     /// <summary>
-    /// Takes <paramref name="tokens"/> from every limit of <paramref name="operation"/>, or none; throws (audited) when a
-    /// limit refuses or the backend is unavailable and fails closed. Returns a note for the outcome's audit entry when
-    /// the limits were not checked as configured (backend unavailable, fail open or local fallback), else null.
+    /// The tokens one guarded call needs: one for a single operation, or, for a batch, one per put from Write limits,
+    /// one per delete from Delete limits and one per item from All limits. The refusal is recorded under
+    /// <see cref="Operation"/>.
     /// </summary>
-    private string? AcquireOrThrow(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, int tokens)
+    private readonly struct LimitDemand
     {
-        if (!_limiter.Applies(operation))
+        private LimitDemand(PolicyOperation operation, int puts, int deletes)
+        {
+            Operation = operation;
+            Puts = puts;
+            Deletes = deletes;
+        }
+
+        public PolicyOperation Operation { get; }
+
+        /// <summary>For a batch: its puts; -1 for a single operation.</summary>
+        public int Puts { get; }
+
+        public int Deletes { get; }
+
+        public bool IsBatch => Puts >= 0;
+
+        public static LimitDemand Single(PolicyOperation operation) => new(operation, -1, 0);
+
+        public static LimitDemand Batch(int puts, int deletes) => new(PolicyOperation.Write, puts, deletes);
+    }
+
+    /// <summary>
+    /// Takes the tokens of <paramref name="demand"/> from every applicable limit, or none; throws (audited) when a limit
+    /// refuses or the backend is unavailable and fails closed. Returns a note for the outcome's audit entry when the
+    /// limits were not checked as configured (backend unavailable: fail open or local fallback), else null.
+    /// </summary>
+    private string? AcquireOrThrow(in LimitDemand demand, ReadOnlySpan<byte> key, PolicyContext context)
+    {
+        if (!Applies(demand))
         {
             return null;
         }
 
         if (_limitBackend is null)
         {
-            if (_limiter.TryAcquire(operation, context, out RateLimitRefusal refusal))
-            {
-                return null;
-            }
-
-            throw RefuseByLimit(operation, key, context, refusal);
+            return TryAcquireLocally(demand, context, out RateLimitRefusal refusal)
+                ? null
+                : throw RefuseByLimit(demand.Operation, key, context, refusal);
         }
 
-        RateLimitAcquisition[] acquisitions = DescribeAcquisitions(operation, context, tokens);
+        RateLimitAcquisition[] acquisitions = DescribeAcquisitions(demand, context);
         RateLimitBackendResult result;
         try
         {
@@ -38,106 +64,22 @@ public sealed partial class PolicyEngine
         }
         catch (Exception exception)
         {
-            return OnBackendFailure(operation, key, context, exception);
+            return OnBackendFailure(demand, key, context, exception);
         }
 
-        if (!result.IsAcquired)
-        {
-            throw RefuseByLimit(operation, key, context, ToRefusal(acquisitions, result));
-        }
-
-        return null;
+        return Settle(demand, key, context, acquisitions, result);
     }
 
-    /// <summary>The asynchronous twin of <see cref="AcquireOrThrow"/>, for a backend that talks to a server.</summary>
-    private async ValueTask<string?> AcquireOrThrowAsync(PolicyOperation operation, ReadOnlyMemory<byte> key, PolicyContext context,
-        int tokens, CancellationToken cancellationToken)
-    {
-        if (!_limiter.Applies(operation))
-        {
-            return null;
-        }
-
-        if (_limitBackend is null)
-        {
-            return AcquireOrThrow(operation, key.Span, context, tokens);
-        }
-
-        RateLimitAcquisition[] acquisitions = DescribeAcquisitions(operation, context, tokens);
-        RateLimitBackendResult result;
-        try
-        {
-            result = await _limitBackend.TryAcquireAsync(acquisitions, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception exception)
-        {
-            return OnBackendFailure(operation, key.Span, context, exception);
-        }
-
-        if (!result.IsAcquired)
-        {
-            throw RefuseByLimit(operation, key.Span, context, ToRefusal(acquisitions, result));
-        }
-
-        return null;
-    }
-
-    /// <summary>Takes a batch's tokens: one per put from Write limits, one per delete from Delete limits, all from All limits.</summary>
-    private string? AcquireBatchOrThrow(int puts, int deletes, ReadOnlySpan<byte> firstKey, PolicyContext context)
-    {
-        if ((puts == 0 || !_limiter.Applies(PolicyOperation.Write)) && (deletes == 0 || !_limiter.Applies(PolicyOperation.Delete)))
-        {
-            return null;
-        }
-
-        if (_limitBackend is null)
-        {
-            if (_limiter.TryAcquireBatch(puts, deletes, context, out RateLimitRefusal refusal))
-            {
-                return null;
-            }
-
-            throw RefuseByLimit(PolicyOperation.Write, firstKey, context, refusal);
-        }
-
-        RateLimitAcquisition[] acquisitions = DescribeBatchAcquisitions(puts, deletes, context);
-        RateLimitBackendResult result;
-        try
-        {
-            result = _limitBackend.TryAcquire(acquisitions);
-        }
-        catch (Exception exception)
-        {
-            return OnBackendFailure(PolicyOperation.Write, firstKey, context, exception, puts, deletes);
-        }
-
-        if (!result.IsAcquired)
-        {
-            throw RefuseByLimit(PolicyOperation.Write, firstKey, context, ToRefusal(acquisitions, result));
-        }
-
-        return null;
-    }
-
-    /// <summary>The asynchronous twin of <see cref="AcquireBatchOrThrow"/>.</summary>
-    private async ValueTask<string?> AcquireBatchOrThrowAsync(int puts, int deletes, byte[] firstKey, PolicyContext context,
+    /// <summary>The asynchronous twin of <see cref="AcquireOrThrow"/>: a backend that talks to a server is awaited.</summary>
+    private async ValueTask<string?> AcquireOrThrowAsync(LimitDemand demand, ReadOnlyMemory<byte> key, PolicyContext context,
         CancellationToken cancellationToken)
     {
-        if (_limitBackend is null)
+        if (_limitBackend is null || !Applies(demand))
         {
-            return AcquireBatchOrThrow(puts, deletes, firstKey, context);
+            return AcquireOrThrow(demand, key.Span, context);
         }
 
-        if ((puts == 0 || !_limiter.Applies(PolicyOperation.Write)) && (deletes == 0 || !_limiter.Applies(PolicyOperation.Delete)))
-        {
-            return null;
-        }
-
-        RateLimitAcquisition[] acquisitions = DescribeBatchAcquisitions(puts, deletes, context);
+        RateLimitAcquisition[] acquisitions = DescribeAcquisitions(demand, context);
         RateLimitBackendResult result;
         try
         {
@@ -149,32 +91,38 @@ public sealed partial class PolicyEngine
         }
         catch (Exception exception)
         {
-            return OnBackendFailure(PolicyOperation.Write, firstKey, context, exception, puts, deletes);
+            return OnBackendFailure(demand, key.Span, context, exception);
         }
 
-        if (!result.IsAcquired)
-        {
-            throw RefuseByLimit(PolicyOperation.Write, firstKey, context, ToRefusal(acquisitions, result));
-        }
-
-        return null;
+        return Settle(demand, key.Span, context, acquisitions, result);
     }
 
-    private RateLimitAcquisition[] DescribeAcquisitions(PolicyOperation operation, PolicyContext context, int tokens)
+    private bool Applies(in LimitDemand demand) => demand.IsBatch
+        ? (demand.Puts > 0 && _limiter.Applies(PolicyOperation.Write)) || (demand.Deletes > 0 && _limiter.Applies(PolicyOperation.Delete))
+        : _limiter.Applies(demand.Operation);
+
+    private bool TryAcquireLocally(in LimitDemand demand, PolicyContext context, out RateLimitRefusal refusal) => demand.IsBatch
+        ? _limiter.TryAcquireBatch(demand.Puts, demand.Deletes, context, out refusal)
+        : _limiter.TryAcquire(demand.Operation, context, out refusal);
+
+    /// <summary>One acquisition per applicable limit, each with its scope value and tokens (a limit on All once).</summary>
+    private RateLimitAcquisition[] DescribeAcquisitions(in LimitDemand demand, PolicyContext context)
     {
-        RateLimitState[] limits = _limiter.LimitsFor(operation);
-        var acquisitions = new RateLimitAcquisition[limits.Length];
-        for (int i = 0; i < limits.Length; i++)
+        if (!demand.IsBatch)
         {
-            acquisitions[i] = new RateLimitAcquisition(limits[i].Rule, limits[i].ScopeValue(context), tokens);
+            RateLimitState[] limits = _limiter.LimitsFor(demand.Operation);
+            var single = new RateLimitAcquisition[limits.Length];
+            for (int i = 0; i < limits.Length; i++)
+            {
+                single[i] = new RateLimitAcquisition(limits[i].Rule, limits[i].ScopeValue(context), 1);
+            }
+
+            return single;
         }
 
-        return acquisitions;
-    }
-
-    private RateLimitAcquisition[] DescribeBatchAcquisitions(int puts, int deletes, PolicyContext context)
-    {
-        var acquisitions = new System.Collections.Generic.List<RateLimitAcquisition>();
+        int puts = demand.Puts;
+        int deletes = demand.Deletes;
+        var acquisitions = new List<RateLimitAcquisition>();
         if (puts > 0)
         {
             foreach (RateLimitState limit in _limiter.LimitsFor(PolicyOperation.Write))
@@ -201,8 +149,15 @@ public sealed partial class PolicyEngine
         return acquisitions.ToArray();
     }
 
-    private static RateLimitRefusal ToRefusal(RateLimitAcquisition[] acquisitions, RateLimitBackendResult result)
+    /// <summary>The backend's answer: null when acquired, else the refusal (audited) is thrown.</summary>
+    private string? Settle(in LimitDemand demand, ReadOnlySpan<byte> key, PolicyContext context, RateLimitAcquisition[] acquisitions,
+        RateLimitBackendResult result)
     {
+        if (result.IsAcquired)
+        {
+            return null;
+        }
+
         if ((uint)result.RefusedIndex >= (uint)acquisitions.Length)
         {
             throw new InvalidOperationException(
@@ -210,7 +165,7 @@ public sealed partial class PolicyEngine
         }
 
         RateLimitAcquisition refused = acquisitions[result.RefusedIndex];
-        return new RateLimitRefusal(refused.Limit, refused.ScopeValue, result.RetryAfter);
+        throw RefuseByLimit(demand.Operation, key, context, new RateLimitRefusal(refused.Limit, refused.ScopeValue, result.RetryAfter));
     }
 
     private RateLimitExceededException RefuseByLimit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, RateLimitRefusal refusal)
@@ -225,33 +180,19 @@ public sealed partial class PolicyEngine
     /// the backend's error); fail open lets the operation through with a note; local fallback checks this engine's own
     /// buckets. Every case is counted.
     /// </summary>
-    private string? OnBackendFailure(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, Exception exception,
-        int batchPuts = -1, int batchDeletes = 0)
+    private string? OnBackendFailure(in LimitDemand demand, ReadOnlySpan<byte> key, PolicyContext context, Exception exception)
     {
         _metrics.RecordLimitBackendFailure(_limitBackendFailure);
         string unavailable = $"rate-limit backend unavailable ({exception.GetType().Name}: {exception.Message})";
+        PolicyOperation operation = demand.Operation;
         switch (_limitBackendFailure)
         {
             case RateLimitBackendFailure.FailOpen:
                 return unavailable + "; limits not checked (FailOpen)";
             case RateLimitBackendFailure.LocalFallback:
-                bool acquired;
-                RateLimitRefusal refusal;
-                if (batchPuts >= 0)
-                {
-                    acquired = _limiter.TryAcquireBatch(batchPuts, batchDeletes, context, out refusal);
-                }
-                else
-                {
-                    acquired = _limiter.TryAcquire(operation, context, out refusal);
-                }
-
-                if (!acquired)
-                {
-                    throw RefuseByLimit(operation, key, context, refusal);
-                }
-
-                return unavailable + "; checked against this process's buckets (LocalFallback)";
+                return TryAcquireLocally(demand, context, out RateLimitRefusal refusal)
+                    ? unavailable + "; checked against this process's buckets (LocalFallback)"
+                    : throw RefuseByLimit(operation, key, context, refusal);
             default:
                 string reason = unavailable + "; refused (FailClosed)";
                 Record(operation, key, context, AuditResult.Failed, null, reason);

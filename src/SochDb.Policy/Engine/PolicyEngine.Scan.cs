@@ -50,7 +50,7 @@ public sealed partial class PolicyEngine
     private IEnumerable<KeyValuePair<byte[], byte[]>> ScanCore(byte[] prefix, PolicyContext context)
     {
         CheckNesting(PolicyOperation.Read, prefix, context);
-        string? note = AcquireOrThrow(PolicyOperation.Read, prefix, context, tokens: 1);
+        string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), prefix, context);
         bool holdsToken = true;
         IEnumerator<KeyValuePair<byte[], byte[]>> entries;
         try
@@ -85,7 +85,7 @@ public sealed partial class PolicyEngine
 
                 if (!holdsToken)
                 {
-                    note = AcquireOrThrow(PolicyOperation.Read, entry.Key, context, tokens: 1);
+                    note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), entry.Key, context);
                 }
 
                 holdsToken = false;
@@ -102,7 +102,7 @@ public sealed partial class PolicyEngine
     {
         cancellationToken.ThrowIfCancellationRequested();
         CheckNesting(PolicyOperation.Read, prefix, context);
-        string? note = await AcquireOrThrowAsync(PolicyOperation.Read, prefix, context, 1, cancellationToken).ConfigureAwait(false);
+        string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), prefix, context, cancellationToken).ConfigureAwait(false);
         bool holdsToken = true;
         IAsyncEnumerator<KeyValuePair<byte[], byte[]>> entries;
         try
@@ -137,7 +137,7 @@ public sealed partial class PolicyEngine
 
                 if (!holdsToken)
                 {
-                    note = await AcquireOrThrowAsync(PolicyOperation.Read, entry.Key, context, 1, cancellationToken).ConfigureAwait(false);
+                    note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), entry.Key, context, cancellationToken).ConfigureAwait(false);
                 }
 
                 holdsToken = false;

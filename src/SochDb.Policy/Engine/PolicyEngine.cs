@@ -144,7 +144,7 @@ public sealed partial class PolicyEngine
         try
         {
             CheckNesting(PolicyOperation.Write, ownKey, ctx);
-            string? limitNote = AcquireOrThrow(PolicyOperation.Write, ownKey, ctx, tokens: 1);
+            string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Write), ownKey, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             WriteAdmission admission = default;
@@ -195,7 +195,7 @@ public sealed partial class PolicyEngine
         try
         {
             CheckNesting(PolicyOperation.Read, ownKey, ctx);
-            string? limitNote = AcquireOrThrow(PolicyOperation.Read, ownKey, ctx, tokens: 1);
+            string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), ownKey, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;
@@ -242,7 +242,7 @@ public sealed partial class PolicyEngine
         try
         {
             CheckNesting(PolicyOperation.Delete, ownKey, ctx);
-            string? limitNote = AcquireOrThrow(PolicyOperation.Delete, ownKey, ctx, tokens: 1);
+            string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), ownKey, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             ShadowNote shadow = default;

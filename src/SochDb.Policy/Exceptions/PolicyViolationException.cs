@@ -90,9 +90,6 @@ public class PolicyViolationException : Exception
         string? agentId, Exception? innerException, string message, int? batchItemIndex = null) =>
         new(operation, keyBytes, trigger, rule, reason, agentId, innerException, message) { BatchItemIndex = batchItemIndex };
 
-    /// <summary>The default message of a refusal.</summary>
-    internal static string DescribeRefusal(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, string? reason, Exception? inner) =>
-        Describe(operation, key.ToArray(), rule, reason, inner);
 
     internal static string Verb(PolicyOperation operation) => operation switch
     {
