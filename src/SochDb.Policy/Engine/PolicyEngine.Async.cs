@@ -124,13 +124,7 @@ public sealed partial class PolicyEngine
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
             CheckNesting(PolicyOperation.Read, k.Span, ctx);
             string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), k.Span, ctx);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeRead))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, ctx, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeRead, k.Span, ctx, note);
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, ctx, cancellationToken);
             ValueTask<byte[]?> pending;
@@ -152,10 +146,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteGetAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
+                return CompleteGetAsync(pending, ownKey, key.Length, ctx, admission, activity);
             }
 
-            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, rules, triggers, note, shadow));
+            return new ValueTask<byte[]?>(CompleteRead(k.Span, value, ctx, admission));
         }
         catch (Exception exception)
         {
@@ -200,13 +194,7 @@ public sealed partial class PolicyEngine
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
             CheckNesting(PolicyOperation.Delete, k.Span, ctx);
             string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), k.Span, ctx);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeDelete))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, ctx, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeDelete, k.Span, ctx, note);
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, ctx, cancellationToken);
             ValueTask<bool> pending;
@@ -228,10 +216,10 @@ public sealed partial class PolicyEngine
             if (!pending.IsCompleted)
             {
                 handedOff = true;
-                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, rules, triggers, note, shadow, activity);
+                return CompleteDeleteAsync(pending, ownKey, key.Length, ctx, admission, activity);
             }
 
-            CompleteDelete(k.Span, removed, ctx, rules, triggers, note, shadow);
+            CompleteDelete(k.Span, removed, ctx, admission);
             return new ValueTask<bool>(removed);
         }
         catch (Exception exception)
@@ -301,7 +289,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask<byte[]?> CompleteGetAsync(ValueTask<byte[]?> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
+        Admission admission, Activity? activity)
     {
         try
         {
@@ -316,7 +304,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, rules, triggers, note, shadow);
+            return CompleteRead(ownKey.AsSpan(0, keyLength), value, context, admission);
         }
         finally
         {
@@ -326,7 +314,7 @@ public sealed partial class PolicyEngine
     }
 
     private async ValueTask<bool> CompleteDeleteAsync(ValueTask<bool> pending, byte[] ownKey, int keyLength, PolicyContext context,
-        RuleTable rules, int triggers, string? note, ShadowNote shadow, Activity? activity)
+        Admission admission, Activity? activity)
     {
         try
         {
@@ -341,7 +329,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, rules, triggers, note, shadow);
+            CompleteDelete(ownKey.AsSpan(0, keyLength), removed, context, admission);
             return removed;
         }
         finally
@@ -402,13 +390,7 @@ public sealed partial class PolicyEngine
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
             CheckNesting(PolicyOperation.Read, k.Span, context);
             string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), k, context, cancellationToken).ConfigureAwait(false);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeRead))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, k.Span, default, context, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeRead, k.Span, context, note);
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Read, k.Span, context, cancellationToken);
             byte[]? value;
@@ -422,7 +404,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(k.Span, value, context, rules, triggers, note, shadow);
+            return CompleteRead(k.Span, value, context, admission);
         }
         finally
         {
@@ -439,13 +421,7 @@ public sealed partial class PolicyEngine
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
             CheckNesting(PolicyOperation.Delete, k.Span, context);
             string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Delete), k, context, cancellationToken).ConfigureAwait(false);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeDelete))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, k.Span, default, context, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeDelete, k.Span, context, note);
 
             ThrowIfCancelledBeforeStore(PolicyOperation.Delete, k.Span, context, cancellationToken);
             bool removed;
@@ -459,7 +435,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(k.Span, removed, context, rules, triggers, note, shadow);
+            CompleteDelete(k.Span, removed, context, admission);
             return removed;
         }
         finally

@@ -196,13 +196,7 @@ public sealed partial class PolicyEngine
         {
             CheckNesting(PolicyOperation.Read, ownKey, ctx);
             string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), ownKey, ctx);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeRead))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeRead, ownKey, default, ctx, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeRead, ownKey, ctx, limitNote);
 
             byte[]? value;
             try
@@ -215,7 +209,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            return CompleteRead(ownKey, value, ctx, rules, triggers, limitNote, shadow);
+            return CompleteRead(ownKey, value, ctx, admission);
         }
         finally
         {
@@ -243,13 +237,7 @@ public sealed partial class PolicyEngine
         {
             CheckNesting(PolicyOperation.Delete, ownKey, ctx);
             string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), ownKey, ctx);
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            ShadowNote shadow = default;
-            if (Runs(triggers, PolicyTrigger.BeforeDelete))
-            {
-                shadow = DecideOrThrow(PolicyTrigger.BeforeDelete, ownKey, default, ctx, rules);
-            }
+            Admission admission = Admit(PolicyTrigger.BeforeDelete, ownKey, ctx, limitNote);
 
             bool removed;
             try
@@ -262,7 +250,7 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteDelete(ownKey, removed, ctx, rules, triggers, limitNote, shadow);
+            CompleteDelete(ownKey, removed, ctx, admission);
             return removed;
         }
         finally
@@ -431,40 +419,70 @@ public sealed partial class PolicyEngine
         return joined is null ? third : third is null ? joined : joined + "; " + third;
     }
 
-    /// <summary>After the store answered a read: AfterRead handlers chain, then the outcome is recorded.</summary>
-    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, RuleTable rules, int triggers,
-        string? limitNote, ShadowNote shadow = default)
+    /// <summary>
+    /// A read or delete that its limits and before-handlers let through: the rule table it was judged against (the
+    /// after-handlers use the same one), the note of limits not checked as configured, and what shadow rules said.
+    /// </summary>
+    private readonly struct Admission
     {
-        if (value is null || !Runs(triggers, PolicyTrigger.AfterRead))
+        public Admission(RuleTable rules, int triggers, string? limitNote, ShadowNote shadow)
         {
-            RecordOutcome(PolicyOperation.Read, key, context, null, shadow, limitNote);
+            Rules = rules;
+            Triggers = triggers;
+            LimitNote = limitNote;
+            Shadow = shadow;
+        }
+
+        public RuleTable Rules { get; }
+
+        public int Triggers { get; }
+
+        public string? LimitNote { get; }
+
+        public ShadowNote Shadow { get; }
+    }
+
+    /// <summary>Runs the before-handlers of a read or delete (its tokens already taken); throws (audited) when they refuse.</summary>
+    private Admission Admit(PolicyTrigger before, ReadOnlySpan<byte> key, PolicyContext context, string? limitNote)
+    {
+        RuleTable rules = Volatile.Read(ref _rules);
+        int triggers = _compiledTriggers | rules.TriggerMask;
+        ShadowNote shadow = Runs(triggers, before) ? DecideOrThrow(before, key, default, context, rules) : default;
+        return new Admission(rules, triggers, limitNote, shadow);
+    }
+
+    /// <summary>After the store answered a read: AfterRead handlers chain, then the outcome is recorded.</summary>
+    private byte[]? CompleteRead(ReadOnlySpan<byte> key, byte[]? value, PolicyContext context, in Admission admission)
+    {
+        if (value is null || !Runs(admission.Triggers, PolicyTrigger.AfterRead))
+        {
+            RecordOutcome(PolicyOperation.Read, key, context, null, admission.Shadow, admission.LimitNote);
             return value;
         }
 
         var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, context);
-        Exception? failure = RunDecisions(ref after, rules);
+        Exception? failure = RunDecisions(ref after, admission.Rules);
         if (failure is not null || after.IsDenied)
         {
             throw Refuse(ref after, PolicyOperation.Read, failure);
         }
 
-        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, shadow.Then(after), limitNote);
+        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, admission.Shadow.Then(after), admission.LimitNote);
 
         // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
         return after.IsModified ? after.Value.ToArray() : value;
     }
 
     /// <summary>After a delete is durable: AfterDelete observers (when the key was present), then the outcome.</summary>
-    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, RuleTable rules, int triggers,
-        string? limitNote, ShadowNote shadow = default)
+    private void CompleteDelete(ReadOnlySpan<byte> key, bool removed, PolicyContext context, in Admission admission)
     {
-        if (removed && Runs(triggers, PolicyTrigger.AfterDelete))
+        if (removed && Runs(admission.Triggers, PolicyTrigger.AfterDelete))
         {
             var after = new PolicyEvaluation(PolicyTrigger.AfterDelete, key, default, context);
-            Observe(ref after, rules, PolicyOperation.Delete);
+            Observe(ref after, admission.Rules, PolicyOperation.Delete);
         }
 
-        RecordOutcome(PolicyOperation.Delete, key, context, null, shadow, limitNote);
+        RecordOutcome(PolicyOperation.Delete, key, context, null, admission.Shadow, admission.LimitNote);
     }
 
     /// <summary>
