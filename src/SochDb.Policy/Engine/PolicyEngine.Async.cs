@@ -42,7 +42,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
-            CheckNesting(PolicyOperation.Write, k.Span, ctx);
+            CheckAdmission(PolicyOperation.Write, k.Span, ctx);
             string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Write), k.Span, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
@@ -122,7 +122,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
-            CheckNesting(PolicyOperation.Read, k.Span, ctx);
+            CheckAdmission(PolicyOperation.Read, k.Span, ctx);
             string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), k.Span, ctx);
             Admission admission = Admit(PolicyTrigger.BeforeRead, k.Span, ctx, note);
 
@@ -192,7 +192,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, key.Length);
-            CheckNesting(PolicyOperation.Delete, k.Span, ctx);
+            CheckAdmission(PolicyOperation.Delete, k.Span, ctx);
             string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), k.Span, ctx);
             Admission admission = Admit(PolicyTrigger.BeforeDelete, k.Span, ctx, note);
 
@@ -348,7 +348,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
-            CheckNesting(PolicyOperation.Write, k.Span, context);
+            CheckAdmission(PolicyOperation.Write, k.Span, context);
             string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Write), k, context, cancellationToken).ConfigureAwait(false);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
@@ -388,7 +388,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
-            CheckNesting(PolicyOperation.Read, k.Span, context);
+            CheckAdmission(PolicyOperation.Read, k.Span, context);
             string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), k, context, cancellationToken).ConfigureAwait(false);
             Admission admission = Admit(PolicyTrigger.BeforeRead, k.Span, context, note);
 
@@ -419,7 +419,7 @@ public sealed partial class PolicyEngine
         try
         {
             ReadOnlyMemory<byte> k = ownKey.AsMemory(0, keyLength);
-            CheckNesting(PolicyOperation.Delete, k.Span, context);
+            CheckAdmission(PolicyOperation.Delete, k.Span, context);
             string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Delete), k, context, cancellationToken).ConfigureAwait(false);
             Admission admission = Admit(PolicyTrigger.BeforeDelete, k.Span, context, note);
 

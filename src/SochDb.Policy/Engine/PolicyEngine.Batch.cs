@@ -35,7 +35,7 @@ public sealed partial class PolicyEngine
         BatchItem[] items = Snapshot(batch);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
-        CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
+        CheckAdmission(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
         string? note = AcquireOrThrow(LimitDemand.Batch(puts, deletes), items[0].Key, ctx);
         RuleTable rules = Volatile.Read(ref _rules);
@@ -71,7 +71,7 @@ public sealed partial class PolicyEngine
     private async ValueTask WriteAsyncCore(BatchItem[] items, PolicyContext ctx, CancellationToken cancellationToken)
     {
         using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
-        CheckNesting(PolicyOperation.Write, items[0].Key, ctx);
+        CheckAdmission(PolicyOperation.Write, items[0].Key, ctx);
         (int puts, int deletes) = Count(items);
         string? note = await AcquireOrThrowAsync(LimitDemand.Batch(puts, deletes), items[0].Key, ctx, cancellationToken).ConfigureAwait(false);
         RuleTable rules = Volatile.Read(ref _rules);

@@ -49,7 +49,7 @@ public sealed partial class PolicyEngine
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> ScanCore(byte[] prefix, PolicyContext context)
     {
-        CheckNesting(PolicyOperation.Read, prefix, context);
+        CheckAdmission(PolicyOperation.Read, prefix, context);
         string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), prefix, context);
         bool holdsToken = true;
         IEnumerator<KeyValuePair<byte[], byte[]>> entries;
@@ -101,7 +101,7 @@ public sealed partial class PolicyEngine
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        CheckNesting(PolicyOperation.Read, prefix, context);
+        CheckAdmission(PolicyOperation.Read, prefix, context);
         string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), prefix, context, cancellationToken).ConfigureAwait(false);
         bool holdsToken = true;
         IAsyncEnumerator<KeyValuePair<byte[], byte[]>> entries;

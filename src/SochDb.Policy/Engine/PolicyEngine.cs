@@ -143,7 +143,7 @@ public sealed partial class PolicyEngine
         Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
-            CheckNesting(PolicyOperation.Write, ownKey, ctx);
+            CheckAdmission(PolicyOperation.Write, ownKey, ctx);
             string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Write), ownKey, ctx);
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
@@ -194,7 +194,7 @@ public sealed partial class PolicyEngine
         Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
         try
         {
-            CheckNesting(PolicyOperation.Read, ownKey, ctx);
+            CheckAdmission(PolicyOperation.Read, ownKey, ctx);
             string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), ownKey, ctx);
             Admission admission = Admit(PolicyTrigger.BeforeRead, ownKey, ctx, limitNote);
 
@@ -235,7 +235,7 @@ public sealed partial class PolicyEngine
         Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
         try
         {
-            CheckNesting(PolicyOperation.Delete, ownKey, ctx);
+            CheckAdmission(PolicyOperation.Delete, ownKey, ctx);
             string? limitNote = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Delete), ownKey, ctx);
             Admission admission = Admit(PolicyTrigger.BeforeDelete, ownKey, ctx, limitNote);
 
@@ -590,12 +590,12 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>
-    /// Refuses an operation started from inside handlers nested deeper than the engine allows (a handler that calls the
-    /// engine on its own key would otherwise recurse until the process dies of a stack overflow).
+    /// The first step of every guarded operation: refuses it while a failing durable audit log refuses operations
+    /// (FailClosed), and when it was started from inside handlers nested deeper than the engine allows (a handler that
+    /// calls the engine on its own key would otherwise recurse until the process dies of a stack overflow).
     /// </summary>
-    private void CheckNesting(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
+    private void CheckAdmission(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
-        // Every guarded operation passes here first: also where a failing durable audit log refuses it (FailClosed).
         ThrowIfAuditRefuses(operation, key, context);
         if (t_nesting < _maxNestingDepth)
         {
