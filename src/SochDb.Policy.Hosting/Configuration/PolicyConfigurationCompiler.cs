@@ -206,14 +206,7 @@ internal static class PolicyConfigurationCompiler
         }
 
         int before = errors.Count;
-        PolicyOperation? operation = limit.Operation?.ToLowerInvariant() switch
-        {
-            "read" => PolicyOperation.Read,
-            "write" => PolicyOperation.Write,
-            "delete" => PolicyOperation.Delete,
-            "all" => PolicyOperation.All,
-            _ => null,
-        };
+        PolicyOperation? operation = AuditNames.TryParseOperation(limit.Operation, out PolicyOperation parsed) ? parsed : null;
         if (operation is null)
         {
             errors.Add(new PolicyConfigurationError(entry, "Operation", limit.Operation is null

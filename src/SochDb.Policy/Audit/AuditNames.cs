@@ -35,6 +35,26 @@ public static class AuditNames
         return index >= 0 ? (PolicyOperation)index : throw new FormatException($"'{name}' is not an audit operation name ({string.Join(", ", Operations)}).");
     }
 
+    /// <summary>
+    /// The operation called <paramref name="name"/> in any letter case (<c>read</c>, <c>Write</c>, <c>ALL</c>): how
+    /// configuration and the seed SDKs' string API name operations.
+    /// </summary>
+    /// <returns>False when <paramref name="name"/> is null or names no operation.</returns>
+    public static bool TryParseOperation(string? name, out PolicyOperation operation)
+    {
+        for (int i = 0; name is not null && i < Operations.Length; i++)
+        {
+            if (string.Equals(Operations[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                operation = (PolicyOperation)i;
+                return true;
+            }
+        }
+
+        operation = default;
+        return false;
+    }
+
     /// <summary>The result called <paramref name="name"/>.</summary>
     /// <exception cref="FormatException">No result has that name.</exception>
     public static AuditResult ParseResult(string name)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 
@@ -19,24 +20,11 @@ internal sealed class PolicyMetrics
     private static readonly Meter SharedMeter = new(MeterName);
     private static readonly PolicyMetrics SharedInstance = new(SharedMeter);
 
-    private static readonly KeyValuePair<string, object?>[] OperationTags =
-    {
-        new("operation", "read"),
-        new("operation", "write"),
-        new("operation", "delete"),
-    };
+    // Preallocated, so recording allocates nothing; the names are the audit log's (one list, AuditNames).
+    private static readonly KeyValuePair<string, object?>[] OperationTags = Tags("operation",
+        AuditNames.Of(PolicyOperation.Read), AuditNames.Of(PolicyOperation.Write), AuditNames.Of(PolicyOperation.Delete));
 
-    private static readonly KeyValuePair<string, object?>[] ResultTags =
-    {
-        new("result", "allowed"),
-        new("result", "denied"),
-        new("result", "modified"),
-        new("result", "rate_limited"),
-        new("result", "failed"),
-        new("result", "would_deny"),
-        new("result", "approval_required"),
-        new("result", "entries_dropped"),
-    };
+    private static readonly KeyValuePair<string, object?>[] ResultTags = ResultNames();
 
     /// <summary>The counter of audit entries dropped because the audit queue was full.</summary>
     public const string AuditDroppedCounterName = "sochdb.policy.audit.dropped";
@@ -83,10 +71,8 @@ internal sealed class PolicyMetrics
     {
         if (_decisions.Enabled)
         {
-            KeyValuePair<string, object?> resultTag = (uint)result < (uint)ResultTags.Length
-                ? ResultTags[(int)result]
-                : new("result", result.ToString().ToLowerInvariant());
-            _decisions.Add(1, OperationTags[(int)operation], resultTag);
+            // Every AuditResult has a tag (built from the enum), so the index is always in range.
+            _decisions.Add(1, OperationTags[(int)operation], ResultTags[(int)result]);
         }
     }
 
@@ -104,5 +90,28 @@ internal sealed class PolicyMetrics
         {
             _auditSinkFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
         }
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(string name, params string[] values)
+    {
+        var tags = new KeyValuePair<string, object?>[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            tags[i] = new(name, values[i]);
+        }
+
+        return tags;
+    }
+
+    private static KeyValuePair<string, object?>[] ResultNames()
+    {
+        AuditResult[] results = Enum.GetValues<AuditResult>();
+        var names = new string[results.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            names[i] = AuditNames.Of((AuditResult)i);
+        }
+
+        return Tags("result", names);
     }
 }

@@ -15,7 +15,6 @@ internal static class PolicyTracing
     public static readonly ActivitySource Source = new(SourceName, typeof(PolicyTracing).Assembly.GetName().Version?.ToString());
 
     private static readonly string[] SpanNames = { "sochdb.policy read", "sochdb.policy write", "sochdb.policy delete" };
-    private static readonly string[] OperationNames = { "read", "write", "delete" };
 
     /// <summary>Starts the span of one operation; null (nothing allocated) when nobody listens.</summary>
     public static Activity? Start(PolicyOperation operation) =>
@@ -47,7 +46,7 @@ internal static class PolicyTracing
             return;
         }
 
-        activity.SetTag("sochdb.policy.operation", OperationNames[(int)operation]);
+        activity.SetTag("sochdb.policy.operation", AuditNames.Of(operation));
         activity.SetTag("sochdb.policy.result", AuditNames.Of(result));
         if (rule is not null)
         {

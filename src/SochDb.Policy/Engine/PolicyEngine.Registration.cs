@@ -110,15 +110,9 @@ public sealed partial class PolicyEngine
     internal static PolicyOperation ParseOperation(string operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return operation.ToLowerInvariant() switch
-        {
-            "read" => PolicyOperation.Read,
-            "write" => PolicyOperation.Write,
-            "delete" => PolicyOperation.Delete,
-            "all" => PolicyOperation.All,
-            _ => throw new ArgumentException(
-                $"Unknown operation \"{operation}\": expected \"read\", \"write\", \"delete\" or \"all\".", nameof(operation)),
-        };
+        return AuditNames.TryParseOperation(operation, out PolicyOperation parsed) ? parsed
+            : throw new ArgumentException(
+                $"Unknown operation \"{operation}\": expected \"read\", \"write\", \"delete\" or \"all\".", nameof(operation));
     }
 
     private PolicyRegistration Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode)
