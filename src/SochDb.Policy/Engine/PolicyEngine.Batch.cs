@@ -171,19 +171,12 @@ public sealed partial class PolicyEngine
 
                 if (before.ModifiedValue is { } modified)
                 {
-                    item.Value = modified;
+                    item.Value = (byte[])modified.Clone(); // the handler's array may be shared; the batch owns what it writes
                     item.ModifyingRule = before.ModifyingRule;
                 }
             }
 
-            if (item.IsDelete)
-            {
-                admitted.Delete(item.Key);
-            }
-            else
-            {
-                admitted.Put(item.Key, item.Value!);
-            }
+            admitted.AddOwned(item.Key, item.Value); // the engine's own copies, judged: written as they are
         }
 
         return admitted;

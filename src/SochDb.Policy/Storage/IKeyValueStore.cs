@@ -121,4 +121,7 @@ public sealed class WriteBatch
 
     /// <summary>Adds a delete of a UTF-8 key.</summary>
     public WriteBatch Delete(string key) => Delete(KeyRules.Encode(key));
+
+    /// <summary>Adds an operation whose arrays the caller owns and will not change (the engine's own copies): no copy.</summary>
+    internal void AddOwned(byte[] key, byte[]? value) => _operations.Add((key, value));
 }
