@@ -221,6 +221,23 @@ internal static partial class PolicyEmitter
              .Line();
         }
 
+        if (plan.UsesPartNumber)
+        {
+            w.Line("/// <summary>Up to four bytes as one number, byte 0 lowest: prefix and suffix anchors compare as integers.</summary>")
+             .Line("private static uint PartNumber(" + Span + " part)")
+             .Open()
+             .Line("if (part.Length == 4)")
+             .Open().Line("return global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(part);").Close()
+             .Line()
+             .Line("uint value = 0;")
+             .Line("for (int i = part.Length - 1; i >= 0; i--)")
+             .Open().Line("value = value << 8 | part[i];").Close()
+             .Line()
+             .Line("return value;")
+             .Close()
+             .Line();
+        }
+
         w.Line("// Span comparisons, spelled out so the file depends on no using directive.")
          .Line("private static bool Equal(" + Span + " segment, " + Span + " literal) =>")
          .Line("    global::System.MemoryExtensions.SequenceEqual(segment, literal);")
