@@ -224,17 +224,13 @@ internal static partial class PolicyEmitter
         if (plan.UsesPartNumber)
         {
             w.Line("/// <summary>Up to four bytes as one number, byte 0 lowest: prefix and suffix anchors compare as integers.</summary>")
-             .Line("private static uint PartNumber(" + Span + " part)")
-             .Open()
-             .Line("if (part.Length == 4)")
-             .Open().Line("return global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(part);").Close()
-             .Line()
-             .Line("uint value = 0;")
-             .Line("for (int i = part.Length - 1; i >= 0; i--)")
-             .Open().Line("value = value << 8 | part[i];").Close()
-             .Line()
-             .Line("return value;")
-             .Close()
+             .Line("private static uint PartNumber(" + Span + " part) => part.Length switch")
+             .Line("{")
+             .Line("    4 => global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(part),")
+             .Line("    3 => (uint)(part[0] | part[1] << 8 | part[2] << 16),")
+             .Line("    2 => (uint)(part[0] | part[1] << 8),")
+             .Line("    _ => part[0], // anchors are never empty")
+             .Line("};")
              .Line();
         }
 
