@@ -106,6 +106,9 @@ internal sealed class DispatchPlan
 
     /// <summary>Whether some anchor counts segments from the key's end (the file then needs <c>SegmentFromEnd</c>).</summary>
     public bool UsesSegmentFromEnd { get; set; }
+
+    /// <summary>Whether some anchor compares a prefix or suffix (the file then needs <c>PartNumber</c>).</summary>
+    public bool UsesPartNumber { get; set; }
 }
 
 /// <summary>
@@ -190,6 +193,7 @@ internal static class DispatchPlanner
             {
                 plan.UsesSegmentAt |= !group.Kind.FromEnd && group.Kind.Segment > 0;
                 plan.UsesSegmentFromEnd |= group.Kind.FromEnd;
+                plan.UsesPartNumber |= group.Kind.Part != AnchorPart.Whole;
                 foreach (AnchorCase<RulePlan> c in group.Cases)
                 {
                     foreach (RulePlan rule in c.Rules)

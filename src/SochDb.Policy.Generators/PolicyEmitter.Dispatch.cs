@@ -281,13 +281,9 @@ internal static partial class PolicyEmitter
                 WriteRule(node, rule, mode);
             }
 
-            foreach (AnchorGroup<RulePlan> group in anchors)
+            foreach (List<AnchorGroup<RulePlan>> place in Places(anchors))
             {
-                string name = _trigger.UniqueMethodName("Collect" + node.MethodName + "_By" + AnchorName(group.Kind));
-                _w.Line("// " + Count(CountRules(group), "rule") + " found through " + group.Kind.Describe() + (node.IsRoot ? "" : " after \"" + Comment(node.Path) + "/\"") + ".")
-                 .Line("count = " + name + "(key, matched, count);")
-                 .Gap();
-                _pending.Add(() => WriteAnchorMethod(node, group, name));
+                WritePlaceCall(node, place);
             }
 
             if (children.Count > 0)
@@ -298,17 +294,6 @@ internal static partial class PolicyEmitter
         }
 
         private static string Count(int count, string noun) => Int(count) + " " + noun + (count == 1 ? "" : "s");
-
-        private static int CountRules(AnchorGroup<RulePlan> group)
-        {
-            var rules = new HashSet<RulePlan>();
-            foreach (AnchorCase<RulePlan> c in group.Cases)
-            {
-                rules.UnionWith(c.Rules);
-            }
-
-            return rules.Count;
-        }
 
         private static string AnchorName(AnchorKind kind)
         {
@@ -323,19 +308,82 @@ internal static partial class PolicyEmitter
             };
         }
 
-        /// <summary>
-        /// The rules of a node filed under one anchor: finds the part of the key the anchor names, switches on it, and
-        /// tests the few rules filed under that literal.
-        /// </summary>
-        private void WriteAnchorMethod(TrieNode node, AnchorGroup<RulePlan> group, string name)
+        /// <summary>A node's anchor groups (in kind order) by the segment they look at: each place is located once.</summary>
+        private static List<List<AnchorGroup<RulePlan>>> Places(List<AnchorGroup<RulePlan>> anchors)
         {
-            AnchorKind kind = group.Kind;
-            string start = Int(node.NextStart);
-            string where = kind.Describe() + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
-            _w.Line("/// <summary>" + T + ", " + Under(node) + ": the rules a key can only match when " + Xml(where) + " is a given literal ("
-                    + Count(group.Cases.Count, "literal") + "); adds those that match to <paramref name=\"matched\"/>.</summary>")
+            var places = new List<List<AnchorGroup<RulePlan>>>();
+            foreach (AnchorGroup<RulePlan> group in anchors)
+            {
+                List<AnchorGroup<RulePlan>>? last = places.Count == 0 ? null : places[places.Count - 1];
+                if (last is null || last[0].Kind.FromEnd != group.Kind.FromEnd || last[0].Kind.Segment != group.Kind.Segment)
+                {
+                    last = new List<AnchorGroup<RulePlan>>();
+                    places.Add(last);
+                }
+
+                last.Add(group);
+            }
+
+            return places;
+        }
+
+        /// <summary>
+        /// Calls the method of one anchor place: with one kind of anchor there, the method that locates the segment and
+        /// switches on it; with several, a method that locates the segment once and hands it to one method per kind.
+        /// </summary>
+        private void WritePlaceCall(TrieNode node, List<AnchorGroup<RulePlan>> place)
+        {
+            AnchorKind first = place[0].Kind;
+            string after = node.IsRoot ? "" : " after \"" + Comment(node.Path) + "/\"";
+            if (place.Count == 1)
+            {
+                string name = _trigger.UniqueMethodName("Collect" + node.MethodName + "_By" + AnchorName(first));
+                _w.Line("// " + Count(CountRules(place), "rule") + " found through " + first.Describe() + after + ".")
+                 .Line("count = " + name + "(key, matched, count);")
+                 .Gap();
+                _pending.Add(() => WriteAnchorMethod(node, place[0], name, locate: true));
+                return;
+            }
+
+            var parts = new List<string>();
+            foreach (AnchorGroup<RulePlan> group in place)
+            {
+                parts.Add(PartName(group.Kind));
+            }
+
+            string placeName = _trigger.UniqueMethodName("Collect" + node.MethodName + "_At" + SegmentName(first));
+            _w.Line("// " + Count(CountRules(place), "rule") + " found through " + SegmentDescription(first) + after + " (" + string.Join(", ", parts) + ").")
+             .Line("count = " + placeName + "(key, matched, count);")
+             .Gap();
+            _pending.Add(() => WritePlaceMethod(node, place, placeName));
+        }
+
+        /// <summary>Locates a place's segment once, then looks it up in each kind of anchor filed there.</summary>
+        private void WritePlaceMethod(TrieNode node, List<AnchorGroup<RulePlan>> place, string name)
+        {
+            AnchorKind first = place[0].Kind;
+            string where = SegmentDescription(first) + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
+            _w.Line("/// <summary>" + T + ", " + Under(node) + ": the rules found through " + Xml(where) + ", located once for the "
+                    + Int(place.Count) + " kinds of anchor filed there; adds those that match to <paramref name=\"matched\"/>.</summary>")
              .Line("private static int " + name + "(" + Span + " key, " + Matched + ", int count)")
              .Open();
+            WriteLocate(node, first);
+            foreach (AnchorGroup<RulePlan> group in place)
+            {
+                string kindName = _trigger.UniqueMethodName("Collect" + node.MethodName + "_By" + AnchorName(group.Kind));
+                _w.Line("// " + Count(CountRules(new List<AnchorGroup<RulePlan>> { group }), "rule") + " found through " + PartName(group.Kind) + ".")
+                 .Line("count = " + kindName + "(key, segment, matched, count);")
+                 .Gap();
+                _pending.Add(() => WriteAnchorMethod(node, group, kindName, locate: false));
+            }
+
+            _w.Line("return count;").Close();
+        }
+
+        /// <summary>Declares <c>segment</c>: the segment an anchor place names (returns when the key has fewer segments).</summary>
+        private void WriteLocate(TrieNode node, AnchorKind kind)
+        {
+            string start = Int(node.NextStart);
             if (kind.FromEnd)
             {
                 _w.Line("int start = SegmentFromEnd(key, " + start + ", " + Int(kind.Segment) + ", out int end);")
@@ -356,20 +404,123 @@ internal static partial class PolicyEmitter
             }
 
             _w.Line(Span + " segment = key.Slice(start, end - start);");
-            if (kind.Part != AnchorPart.Whole)
+        }
+
+        private static int CountRules(List<AnchorGroup<RulePlan>> groups)
+        {
+            var rules = new HashSet<RulePlan>();
+            foreach (AnchorGroup<RulePlan> group in groups)
             {
-                string length = Int(kind.Length);
-                _w.Line("if (segment.Length < " + length + ")").Open().Line("return count;").Close()
-                 .Line()
-                 .Line(kind.Part == AnchorPart.Prefix
-                     ? "segment = segment.Slice(0, " + length + "); // its first " + length + " bytes"
-                     : "segment = segment.Slice(segment.Length - " + length + "); // its last " + length + " bytes");
+                foreach (AnchorCase<RulePlan> c in group.Cases)
+                {
+                    rules.UnionWith(c.Rules);
+                }
             }
 
-            var collect = new Mode(collect: true, stop: null, done: "return count;");
-            WriteCases(node, name, group.Cases, c => WriteAnchorCase(node, c), collect);
-            _w.Gap().Line("return count;").Close();
+            return rules.Count;
         }
+
+        private static string SegmentName(AnchorKind kind) =>
+            kind.FromEnd ? (kind.Segment == 0 ? "LastSegment" : "Segment" + Int(kind.Segment) + "FromEnd") : "Segment" + Int(kind.Segment);
+
+        private static string SegmentDescription(AnchorKind kind) => new AnchorKind(kind.FromEnd, kind.Segment, AnchorPart.Whole, 0).Describe();
+
+        private static string PartName(AnchorKind kind) => kind.Part switch
+        {
+            AnchorPart.Prefix => "its first " + Int(kind.Length) + " bytes",
+            AnchorPart.Suffix => "its last " + Int(kind.Length) + " bytes",
+            _ => "the whole segment",
+        };
+
+        /// <summary>
+        /// The rules of a node filed under one anchor: switches on the part of the segment the anchor compares (the whole
+        /// segment by its literals; a prefix or suffix, at most four bytes, as one number) and tests the few rules filed
+        /// under that literal. <paramref name="locate"/>: the method finds the segment itself, else it is handed in.
+        /// </summary>
+        private void WriteAnchorMethod(TrieNode node, AnchorGroup<RulePlan> group, string name, bool locate)
+        {
+            AnchorKind kind = group.Kind;
+            string where = kind.Describe() + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
+            _w.Line("/// <summary>" + T + ", " + Under(node) + ": the rules a key can only match when " + Xml(where) + " is a given literal ("
+                    + Count(group.Cases.Count, "literal") + "); adds those that match to <paramref name=\"matched\"/>.</summary>")
+             .Line(locate
+                 ? "private static int " + name + "(" + Span + " key, " + Matched + ", int count)"
+                 : "private static int " + name + "(" + Span + " key, " + Span + " segment, " + Matched + ", int count)")
+             .Open();
+            if (locate)
+            {
+                WriteLocate(node, kind);
+            }
+
+            if (kind.Part == AnchorPart.Whole)
+            {
+                var collect = new Mode(collect: true, stop: null, done: "return count;");
+                WriteCases(node, name, group.Cases, c => WriteAnchorCase(node, c), collect);
+                _w.Gap().Line("return count;").Close();
+                return;
+            }
+
+            string length = Int(kind.Length);
+            _w.Line("if (segment.Length < " + length + ")").Open().Line("return count;").Close()
+             .Line()
+             .Line("// " + (kind.Part == AnchorPart.Prefix ? "Its first " : "Its last ") + length + " bytes as one number (byte 0 lowest).")
+             .Line("uint part = PartNumber(" + (kind.Part == AnchorPart.Prefix
+                 ? "segment.Slice(0, " + length + "));"
+                 : "segment.Slice(segment.Length - " + length + "));"));
+            var cases = new List<AnchorCase<RulePlan>>(group.Cases);
+            cases.Sort((a, b) => AnchorText.Number(a.Bytes).CompareTo(AnchorText.Number(b.Bytes)));
+            WriteNumberCases(node, name, cases);
+            _w.Close();
+        }
+
+        /// <summary>
+        /// A switch on <c>part</c> over <paramref name="cases"/> (sorted by number), ending in <c>return count;</c>; more
+        /// than <see cref="MaxCasesPerMethod"/> are split in two halves by number, each a method of its own.
+        /// </summary>
+        private void WriteNumberCases(TrieNode node, string stem, List<AnchorCase<RulePlan>> cases)
+        {
+            if (cases.Count > MaxCasesPerMethod)
+            {
+                int half = cases.Count / 2;
+                List<AnchorCase<RulePlan>> lower = cases.GetRange(0, half);
+                List<AnchorCase<RulePlan>> upper = cases.GetRange(half, cases.Count - half);
+                string pivot = Hex(AnchorText.Number(upper[0].Bytes));
+                string below = _trigger.UniqueMethodName(stem + "_Below" + pivot.Substring(2));
+                string from = _trigger.UniqueMethodName(stem + "_From" + pivot.Substring(2));
+                _w.Line("return part < " + pivot + " ? " + below + "(key, part, matched, count) : " + from + "(key, part, matched, count);");
+                WriteNumberPart(node, below, lower, "below " + pivot);
+                WriteNumberPart(node, from, upper, "from " + pivot + " on");
+                return;
+            }
+
+            _w.Line("switch (part)").Open();
+            foreach (AnchorCase<RulePlan> c in cases)
+            {
+                _w.Line("case " + Hex(AnchorText.Number(c.Bytes)) + ": // \"" + (AnchorText.TryDecode(c.Bytes, out string text) ? Comment(text) : c.Literal) + "\"");
+                _w.Indent();
+                WriteAnchorCase(node, c);
+                _w.Line("break;");
+                _w.Outdent();
+            }
+
+            _w.Close()
+             .Line()
+             .Line("return count;");
+        }
+
+        private void WriteNumberPart(TrieNode node, string name, List<AnchorCase<RulePlan>> cases, string range)
+        {
+            _pending.Add(() =>
+            {
+                _w.Line("/// <summary>" + T + ", " + Under(node) + ": the anchor literals numbered " + Xml(range) + " (" + Count(cases.Count, "literal") + ").</summary>")
+                 .Line("private static int " + name + "(" + Span + " key, uint part, " + Matched + ", int count)")
+                 .Open();
+                WriteNumberCases(node, name, cases);
+                _w.Close();
+            });
+        }
+
+        private static string Hex(uint value) => "0x" + value.ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
 
         private void WriteAnchorCase(TrieNode node, AnchorCase<RulePlan> found)
         {

@@ -221,6 +221,19 @@ internal static partial class PolicyEmitter
              .Line();
         }
 
+        if (plan.UsesPartNumber)
+        {
+            w.Line("/// <summary>Up to four bytes as one number, byte 0 lowest: prefix and suffix anchors compare as integers.</summary>")
+             .Line("private static uint PartNumber(" + Span + " part) => part.Length switch")
+             .Line("{")
+             .Line("    4 => global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(part),")
+             .Line("    3 => (uint)(part[0] | part[1] << 8 | part[2] << 16),")
+             .Line("    2 => (uint)(part[0] | part[1] << 8),")
+             .Line("    _ => part[0], // anchors are never empty")
+             .Line("};")
+             .Line();
+        }
+
         w.Line("// Span comparisons, spelled out so the file depends on no using directive.")
          .Line("private static bool Equal(" + Span + " segment, " + Span + " literal) =>")
          .Line("    global::System.MemoryExtensions.SequenceEqual(segment, literal);")

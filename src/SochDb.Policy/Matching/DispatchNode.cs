@@ -24,14 +24,15 @@ internal sealed class TableRule : IPlannedRule
 /// <summary>
 /// A node of the run-time dispatch tree: the shared planner's <see cref="PlanNode{TRule}"/> turned into arrays and
 /// literal tables. <see cref="Collect"/> does at run time what the generated <c>Collect</c> methods do: test the
-/// node's own rules, look the key up in each anchor, and go on into the child its next segment names.
+/// node's own rules, look the key up at each anchor place (each segment located once for every kind looking at it),
+/// and go on into the child its next segment names.
 /// </summary>
 internal sealed class DispatchNode
 {
     private readonly int _pathLength;
     private readonly bool _isRoot;
     private readonly TableRule[] _rules;
-    private readonly AnchorIndex[] _anchors;
+    private readonly AnchorPlace[] _places;
     private readonly LiteralTable<DispatchNode>? _children;
 
     private DispatchNode(PlanNode<TableRule> plan)
@@ -39,11 +40,7 @@ internal sealed class DispatchNode
         _pathLength = plan.PathLength;
         _isRoot = plan.IsRoot;
         _rules = plan.Rules.ToArray();
-        _anchors = new AnchorIndex[plan.Anchors.Count];
-        for (int i = 0; i < _anchors.Length; i++)
-        {
-            _anchors[i] = new AnchorIndex(plan.Anchors[i]);
-        }
+        _places = AnchorPlace.For(plan.Anchors);
 
         var children = new List<KeyValuePair<byte[], DispatchNode>>(plan.Children.Count);
         foreach (PlanNode<TableRule> child in plan.Children)
@@ -62,12 +59,9 @@ internal sealed class DispatchNode
         DispatchNode node = this;
         while (true)
         {
-            foreach (TableRule rule in node._rules)
+            if (node._rules.Length > 0)
             {
-                if (rule.Test.IsMatch(key, node._pathLength, node._isRoot))
-                {
-                    found[count++] = rule.Order;
-                }
+                count = Test(node._rules, key, node._pathLength, node._isRoot, found, count);
             }
 
             int start = 0;
@@ -81,9 +75,11 @@ internal sealed class DispatchNode
                 start = node._pathLength + 1;
             }
 
-            foreach (AnchorIndex anchor in node._anchors)
+            int slash = key.Slice(start).IndexOf((byte)'/');
+            int end = slash < 0 ? key.Length : start + slash;
+            foreach (AnchorPlace place in node._places)
             {
-                count = anchor.Collect(key, start, node._pathLength, node._isRoot, found, count);
+                count = place.Collect(key, start, end, node._pathLength, node._isRoot, found, count);
             }
 
             if (node._children is null)
@@ -91,8 +87,6 @@ internal sealed class DispatchNode
                 return count;
             }
 
-            int slash = key.Slice(start).IndexOf((byte)'/');
-            int end = slash < 0 ? key.Length : start + slash;
             DispatchNode? child = node._children.Find(key.Slice(start, end - start));
             if (child is null)
             {
@@ -103,42 +97,166 @@ internal sealed class DispatchNode
         }
     }
 
-    /// <summary>The rules of one node filed under one anchor kind.</summary>
-    private sealed class AnchorIndex
+    /// <summary>Tests <paramref name="rules"/> on the key and adds the positions of those that match.</summary>
+    internal static int Test(TableRule[] rules, ReadOnlySpan<byte> key, int pathLength, bool atRoot, Span<int> found, int count)
     {
-        private readonly AnchorKind _kind;
-        private readonly LiteralTable<TableRule[]> _cases;
-
-        public AnchorIndex(AnchorGroup<TableRule> group)
+        foreach (TableRule rule in rules)
         {
-            _kind = group.Kind;
-            var cases = new List<KeyValuePair<byte[], TableRule[]>>(group.Cases.Count);
-            foreach (AnchorCase<TableRule> c in group.Cases)
+            if (rule.Test.IsMatch(key, pathLength, atRoot))
             {
-                cases.Add(new KeyValuePair<byte[], TableRule[]>(c.Bytes, c.Rules.ToArray()));
+                found[count++] = rule.Order;
             }
-
-            _cases = LiteralTable<TableRule[]>.Create(cases)!;
         }
 
-        public int Collect(ReadOnlySpan<byte> key, int start, int pathLength, bool atRoot, Span<int> found, int count)
+        return count;
+    }
+}
+
+/// <summary>
+/// The anchors of one node that look at one segment (counted from the node, or back from the key's end): the segment
+/// is located once, then looked up whole, and by its first and last bytes for each prefix and suffix length filed.
+/// </summary>
+internal sealed class AnchorPlace
+{
+    private readonly bool _fromEnd;
+    private readonly int _segment;
+    private readonly LiteralTable<TableRule[]>? _whole;
+    private readonly PartIndex? _prefixes;
+    private readonly PartIndex? _suffixes;
+
+    private AnchorPlace(bool fromEnd, int segment, List<AnchorGroup<TableRule>> groups)
+    {
+        _fromEnd = fromEnd;
+        _segment = segment;
+        var prefixes = new List<AnchorGroup<TableRule>>();
+        var suffixes = new List<AnchorGroup<TableRule>>();
+        foreach (AnchorGroup<TableRule> group in groups)
         {
-            if (!AnchorLocator.TryLocate(key, start, _kind, out ReadOnlySpan<byte> part))
+            switch (group.Kind.Part)
             {
-                return count;
+                case AnchorPart.Prefix:
+                    prefixes.Add(group);
+                    break;
+                case AnchorPart.Suffix:
+                    suffixes.Add(group);
+                    break;
+                default:
+                    _whole = LiteralTable<TableRule[]>.Create(Cases(group));
+                    break;
+            }
+        }
+
+        _prefixes = PartIndex.For(prefixes);
+        _suffixes = PartIndex.For(suffixes);
+    }
+
+    /// <summary>The node's anchor groups (in kind order, so one place's groups are adjacent) by place.</summary>
+    public static AnchorPlace[] For(List<AnchorGroup<TableRule>> groups)
+    {
+        var places = new List<AnchorPlace>();
+        for (int first = 0; first < groups.Count;)
+        {
+            AnchorKind kind = groups[first].Kind;
+            var same = new List<AnchorGroup<TableRule>>();
+            int next = first;
+            while (next < groups.Count && groups[next].Kind.FromEnd == kind.FromEnd && groups[next].Kind.Segment == kind.Segment)
+            {
+                same.Add(groups[next++]);
             }
 
-            TableRule[]? rules = _cases.Find(part);
-            if (rules is null)
+            places.Add(new AnchorPlace(kind.FromEnd, kind.Segment, same));
+            first = next;
+        }
+
+        return places.ToArray();
+    }
+
+    internal static List<KeyValuePair<byte[], TableRule[]>> Cases(AnchorGroup<TableRule> group)
+    {
+        var cases = new List<KeyValuePair<byte[], TableRule[]>>(group.Cases.Count);
+        foreach (AnchorCase<TableRule> c in group.Cases)
+        {
+            cases.Add(new KeyValuePair<byte[], TableRule[]>(c.Bytes, c.Rules.ToArray()));
+        }
+
+        return cases;
+    }
+
+    /// <param name="key">The key.</param>
+    /// <param name="start">Where the segment after the node's path starts.</param>
+    /// <param name="end">Where that segment ends (the next '/' or the key's end).</param>
+    /// <param name="pathLength">The length of the node's path.</param>
+    /// <param name="atRoot">Whether the node is the root.</param>
+    /// <param name="found">The positions found so far.</param>
+    /// <param name="count">How many.</param>
+    public int Collect(ReadOnlySpan<byte> key, int start, int end, int pathLength, bool atRoot, Span<int> found, int count)
+    {
+        if (!AnchorLocator.TryLocate(key, start, end, _fromEnd, _segment, out ReadOnlySpan<byte> segment))
+        {
+            return count;
+        }
+
+        if (_whole?.Find(segment) is { } rules)
+        {
+            count = DispatchNode.Test(rules, key, pathLength, atRoot, found, count);
+        }
+
+        if (_prefixes is not null)
+        {
+            count = _prefixes.Collect(segment, fromStart: true, key, pathLength, atRoot, found, count);
+        }
+
+        if (_suffixes is not null)
+        {
+            count = _suffixes.Collect(segment, fromStart: false, key, pathLength, atRoot, found, count);
+        }
+
+        return count;
+    }
+
+    /// <summary>The prefix (or suffix) literals of one place, every length in one table, looked up once per length filed.</summary>
+    private sealed class PartIndex
+    {
+        private readonly int[] _lengths;
+        private readonly LiteralTable<TableRule[]> _cases;
+
+        private PartIndex(int[] lengths, LiteralTable<TableRule[]> cases)
+        {
+            _lengths = lengths;
+            _cases = cases;
+        }
+
+        public static PartIndex? For(List<AnchorGroup<TableRule>> groups)
+        {
+            if (groups.Count == 0)
             {
-                return count;
+                return null;
             }
 
-            foreach (TableRule rule in rules)
+            var lengths = new int[groups.Count];
+            var cases = new List<KeyValuePair<byte[], TableRule[]>>();
+            for (int i = 0; i < groups.Count; i++)
             {
-                if (rule.Test.IsMatch(key, pathLength, atRoot))
+                lengths[i] = groups[i].Kind.Length;
+                cases.AddRange(Cases(groups[i]));
+            }
+
+            return new PartIndex(lengths, LiteralTable<TableRule[]>.Create(cases)!);
+        }
+
+        public int Collect(ReadOnlySpan<byte> segment, bool fromStart, ReadOnlySpan<byte> key, int pathLength, bool atRoot, Span<int> found, int count)
+        {
+            foreach (int length in _lengths)
+            {
+                if (segment.Length < length)
                 {
-                    found[count++] = rule.Order;
+                    break; // the lengths ascend
+                }
+
+                ReadOnlySpan<byte> part = fromStart ? segment.Slice(0, length) : segment.Slice(segment.Length - length);
+                if (_cases.Find(part) is { } rules)
+                {
+                    count = DispatchNode.Test(rules, key, pathLength, atRoot, found, count);
                 }
             }
 
@@ -147,35 +265,47 @@ internal sealed class DispatchNode
     }
 }
 
-/// <summary>Finds the part of a key an anchor compares (the same steps as the generated <c>SegmentAt</c>/<c>SegmentFromEnd</c>).</summary>
+/// <summary>Finds the segment of a key an anchor looks at (the same steps as the generated <c>SegmentAt</c>/<c>SegmentFromEnd</c>).</summary>
 internal static class AnchorLocator
 {
-    public static bool TryLocate(ReadOnlySpan<byte> key, int start, AnchorKind kind, out ReadOnlySpan<byte> part)
+    /// <param name="key">The key.</param>
+    /// <param name="start">Where the segment after the node's path starts.</param>
+    /// <param name="end">Where that segment ends.</param>
+    /// <param name="fromEnd">Whether <paramref name="index"/> counts back from the key's last segment.</param>
+    /// <param name="index">The segment's index (0: the one at <paramref name="start"/>, or the last).</param>
+    /// <param name="segment">The segment.</param>
+    /// <returns>False when the key has fewer segments.</returns>
+    public static bool TryLocate(ReadOnlySpan<byte> key, int start, int end, bool fromEnd, int index, out ReadOnlySpan<byte> segment)
     {
-        part = default;
+        segment = default;
         int from;
         int to;
-        if (!kind.FromEnd)
+        if (!fromEnd)
         {
             from = start;
-            for (int i = 0; i < kind.Segment; i++)
+            to = end;
+            for (int i = 0; i < index; i++)
             {
-                int slash = key.Slice(from).IndexOf((byte)'/');
-                if (slash < 0)
+                if (to == key.Length)
                 {
                     return false;
                 }
 
-                from += slash + 1;
+                from = to + 1;
+                int next = key.Slice(from).IndexOf((byte)'/');
+                to = next < 0 ? key.Length : from + next;
             }
-
-            int next = key.Slice(from).IndexOf((byte)'/');
-            to = next < 0 ? key.Length : from + next;
+        }
+        else if (index == 0 && end == key.Length)
+        {
+            // One segment left: the last is the first.
+            from = start;
+            to = end;
         }
         else
         {
             to = key.Length;
-            for (int i = 0; i < kind.Segment; i++)
+            for (int i = 0; i < index; i++)
             {
                 int slash = key.Slice(start, to - start).LastIndexOf((byte)'/');
                 if (slash < 0)
@@ -190,28 +320,7 @@ internal static class AnchorLocator
             from = previous < 0 ? start : start + previous + 1;
         }
 
-        ReadOnlySpan<byte> segment = key.Slice(from, to - from);
-        switch (kind.Part)
-        {
-            case AnchorPart.Prefix:
-                if (segment.Length < kind.Length)
-                {
-                    return false;
-                }
-
-                part = segment.Slice(0, kind.Length);
-                return true;
-            case AnchorPart.Suffix:
-                if (segment.Length < kind.Length)
-                {
-                    return false;
-                }
-
-                part = segment.Slice(segment.Length - kind.Length);
-                return true;
-            default:
-                part = segment;
-                return true;
-        }
+        segment = key.Slice(from, to - from);
+        return true;
     }
 }

@@ -40,12 +40,22 @@ internal sealed class ClassModel(string name)
 /// </param>
 internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4, bool wildcardFirst = false)
 {
-    /// <summary>The literals wildcard-first shapes are built around.</summary>
-    public static readonly string[] AnchorNames = ["json", "yaml", "x1", "x2", "k", "ab", "\u00e9", ""];
+    /// <summary>
+    /// The literals wildcard-first shapes are built around: shorter than a prefix or suffix anchor compares (four
+    /// bytes), as long, and longer (so the anchor is cut), some of them UTF-8 text a cut splits inside a character
+    /// (<c>été</c> is five bytes, <c>日本</c> six).
+    /// </summary>
+    public static readonly string[] AnchorNames =
+        ["json", "yaml", "x1", "x2", "k", "ab", "\u00e9", "", "config", "draft7", "\u00e9t\u00e9", "\u65e5\u672c", "toolong12"];
 
-    /// <summary>Key segments that meet the wildcard-first shapes (and miss them by a byte).</summary>
+    /// <summary>
+    /// Key segments that meet the wildcard-first shapes, miss them by a byte, or share only the four bytes an anchor
+    /// compares (<c>Zonfig</c> ends like <c>config</c>, <c>configZ</c> starts like it), so a rule found through a cut
+    /// anchor is still tested in full.
+    /// </summary>
     public static readonly string[] AnchorKeySegments =
-        [.. AnchorNames.SelectMany(n => new[] { "a." + n, "-" + n, n, n + "z", "a" + n, "b" + n, "c" + n + "q", "d" + n, "." + n + "x" })];
+        [.. AnchorNames.SelectMany(n => new[] { "a." + n, "-" + n, n, n + "z", "a" + n, "b" + n, "c" + n + "q", "d" + n, "." + n + "x" }),
+         .. AnchorNames.Where(n => n.Length > 1).SelectMany(n => new[] { "Z" + n[1..], n[..^1] + "Z", ".Z" + n[1..], "a" + n[..^1] + "Z" })];
 
     public static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
 

@@ -76,6 +76,34 @@ public sealed class RuleTableTests
         Assert.Equal([], Run(table, "report.ext1000"u8.ToArray(), calls));
     }
 
+    [Fact]
+    public void Rules_found_through_a_cut_anchor_are_still_tested_in_full()
+    {
+        // Prefix and suffix anchors compare at most four bytes: '*.config' and '*Xonfig' share a case ("nfig"), so
+        // does '日本*' (cut inside its second character) with '日\u672d*'; '*.k' keeps its own two bytes.
+        string[] patterns = ["*.config", "*Xonfig", "\u65e5\u672c*", "\u65e5\u672d*", "*.k", "*\u00e9t\u00e9", "*s\u00e9t\u00e9", "draft7-*", "**/*.config"];
+        var calls = new List<int>();
+        List<RuntimeRule> rules = patterns.Select((p, i) => Rule(p, i, calls)).ToList();
+        rules.AddRange(Enumerable.Range(0, 40).Select(i => Rule("*.ext" + i, 100 + i, calls))); // enough to anchor
+        RuleTable table = RuleTable.Build(rules);
+
+        string[] keys =
+        [
+            "a.config", "aXonfig", "config", "nfig", "fig", "Zonfig", "a/b.config", "\u65e5\u672c", "\u65e5\u672cx", "\u65e5\u672d",
+            "\u65e5", "\u65e5\u672c/x", "x.k", ".k", "k", "\u00e9t\u00e9", "s\u00e9t\u00e9", "t\u00e9", "draft7-", "draft7", "draft", "draft8-x",
+            "a.ext7", "ext7", "",
+        ];
+        foreach (string text in keys)
+        {
+            byte[] key = Encoding.UTF8.GetBytes(text);
+            int[] expected = rules.Where(r => r.Matcher.IsMatch(key)).Select(r => (int)r.Sequence).ToArray();
+            Assert.Equal(expected, Run(table, key, calls));
+        }
+
+        Assert.Equal([0, 8], Run(table, "a.config"u8.ToArray(), calls));
+        Assert.Equal([2], Run(table, Encoding.UTF8.GetBytes("\u65e5\u672cx"), calls));
+    }
+
     private static int[] Run(RuleTable table, byte[] key, List<int> calls)
     {
         calls.Clear();

@@ -39,7 +39,10 @@ internal readonly struct AnchorKind : IEquatable<AnchorKind>, IComparable<Anchor
 
     public AnchorPart Part { get; }
 
-    /// <summary>For <see cref="AnchorPart.Prefix"/> and <see cref="AnchorPart.Suffix"/>: the literal's length in bytes.</summary>
+    /// <summary>
+    /// For <see cref="AnchorPart.Prefix"/> and <see cref="AnchorPart.Suffix"/>: how many bytes are compared, the literal's
+    /// length cut to <see cref="AnchorChooser.PartLength"/>.
+    /// </summary>
     public int Length { get; }
 
     public bool Equals(AnchorKind other) =>
@@ -78,23 +81,103 @@ internal readonly struct AnchorKind : IEquatable<AnchorKind>, IComparable<Anchor
 /// <summary>One literal a rule is filed under: the rule can only match keys whose anchored part equals it.</summary>
 internal sealed class AnchorEntry
 {
-    public AnchorEntry(AnchorKind kind, string literal)
+    public AnchorEntry(AnchorKind kind, byte[] bytes)
     {
         Kind = kind;
-        Literal = literal;
-        Bytes = Encoding.UTF8.GetBytes(literal);
+        Bytes = bytes;
+        Literal = AnchorText.Describe(bytes);
+        Key = AnchorText.Key(bytes);
     }
 
     public AnchorKind Kind { get; }
 
+    /// <summary>The bytes as text, for comments (a part cut inside a UTF-8 character shows its bytes as <c>\xNN</c>).</summary>
     public string Literal { get; }
 
+    /// <summary>The bytes the key's part is compared with.</summary>
     public byte[] Bytes { get; }
+
+    /// <summary>The bytes one char each: equal keys, equal bytes (what the planner groups cases by).</summary>
+    public string Key { get; }
+}
+
+/// <summary>Byte literals as text: for comments, and as dictionary keys while a tree is built.</summary>
+internal static class AnchorText
+{
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static string Describe(byte[] bytes)
+    {
+        if (TryDecode(bytes, out string text))
+        {
+            return text;
+        }
+
+        var escaped = new StringBuilder();
+        foreach (byte b in bytes)
+        {
+            escaped.Append(b is >= 0x20 and < 0x7F && b != (byte)'\\' && b != (byte)'"'
+                ? ((char)b).ToString()
+                : "\\x" + b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>The bytes as text when they are whole UTF-8 (a part cut inside a character is not).</summary>
+    public static bool TryDecode(byte[] bytes, out string text)
+    {
+        try
+        {
+            text = Strict.GetString(bytes);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    public static string Key(byte[] bytes)
+    {
+        var chars = new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = (char)bytes[i];
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>
+    /// A part of at most four bytes as one number, byte 0 lowest (zero above the part): the generated code and the
+    /// run-time table compare prefix and suffix anchors this way, as integers.
+    /// </summary>
+    public static uint Number(byte[] bytes)
+    {
+        uint value = 0;
+        for (int i = bytes.Length - 1; i >= 0; i--)
+        {
+            value = (value << 8) | bytes[i];
+        }
+
+        return value;
+    }
 }
 
 /// <summary>Chooses the anchor of a pattern's remainder (the segments after its literal path).</summary>
 internal static class AnchorChooser
 {
+    /// <summary>
+    /// The most bytes a prefix or suffix anchor compares: a longer literal is filed under its first (or last) four
+    /// bytes. One kind per segment and side then serves every literal of four bytes or more (instead of one kind, so one
+    /// look-up, per literal length), the part compares as one 32-bit number, and four bytes still tell real literals
+    /// apart (<c>.json</c> and <c>.yaml</c> become <c>json</c> and <c>yaml</c>). The anchor only has to be a necessary
+    /// condition: every rule found through it is still tested in full.
+    /// </summary>
+    public const int PartLength = 4;
+
     /// <summary>
     /// The literals that any matching key must hold at one place, so the rule can be found by look-up rather than tested
     /// on every key: a whole literal segment beats literal alternatives, which beat a suffix or prefix; longer beats
@@ -157,13 +240,13 @@ internal static class AnchorChooser
         List<string>? suffixes = Ends(sequences, fromStart: false);
         if (suffixes is not null)
         {
-            Keep(1000 + MinLength(suffixes), suffixes, fromEnd, position, AnchorPart.Suffix, ref best, ref bestScore);
+            Keep(1000 + Math.Min(MinLength(suffixes), PartLength), suffixes, fromEnd, position, AnchorPart.Suffix, ref best, ref bestScore);
         }
 
         List<string>? prefixes = Ends(sequences, fromStart: true);
         if (prefixes is not null)
         {
-            Keep(1000 + MinLength(prefixes), prefixes, fromEnd, position, AnchorPart.Prefix, ref best, ref bestScore);
+            Keep(1000 + Math.Min(MinLength(prefixes), PartLength), prefixes, fromEnd, position, AnchorPart.Prefix, ref best, ref bestScore);
         }
     }
 
@@ -174,15 +257,34 @@ internal static class AnchorChooser
             return;
         }
 
-        var entries = new AnchorEntry[literals.Count];
-        for (int i = 0; i < literals.Count; i++)
+        var entries = new List<AnchorEntry>(literals.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string literal in literals)
         {
-            int length = part == AnchorPart.Whole ? 0 : Encoding.UTF8.GetByteCount(literals[i]);
-            entries[i] = new AnchorEntry(new AnchorKind(fromEnd, position, part, length), literals[i]);
+            byte[] bytes = Cut(Encoding.UTF8.GetBytes(literal), part);
+            int length = part == AnchorPart.Whole ? 0 : bytes.Length;
+            var entry = new AnchorEntry(new AnchorKind(fromEnd, position, part, length), bytes);
+            if (seen.Add(entry.Kind.Length + ":" + entry.Key))
+            {
+                entries.Add(entry);
+            }
         }
 
-        best = entries;
+        best = entries.ToArray();
         bestScore = score;
+    }
+
+    /// <summary>A prefix's first, or a suffix's last, <see cref="PartLength"/> bytes (cut at a byte, not a character: the key is compared byte by byte).</summary>
+    private static byte[] Cut(byte[] bytes, AnchorPart part)
+    {
+        if (part == AnchorPart.Whole || bytes.Length <= PartLength)
+        {
+            return bytes;
+        }
+
+        var cut = new byte[PartLength];
+        Array.Copy(bytes, part == AnchorPart.Prefix ? 0 : bytes.Length - PartLength, cut, 0, PartLength);
+        return cut;
     }
 
     /// <summary>The literal text each alternative starts (or ends) with; null when some alternative has none.</summary>

@@ -83,7 +83,7 @@ internal sealed class AnchorGroup<TRule>
     /// <summary>One case per literal, in byte order.</summary>
     public List<AnchorCase<TRule>> Cases { get; } = new();
 
-    /// <summary>The cases by literal, while the tree is built.</summary>
+    /// <summary>The cases by literal (<see cref="AnchorEntry.Key"/>), while the tree is built.</summary>
     internal Dictionary<string, AnchorCase<TRule>> CaseIndex { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The most rules one literal holds (how many one key can meet through this group).</summary>
@@ -225,10 +225,10 @@ internal static class DispatchTree
     private static AnchorCase<TRule> CaseOf<TRule>(AnchorGroup<TRule> group, AnchorEntry entry)
         where TRule : class, IPlannedRule
     {
-        if (!group.CaseIndex.TryGetValue(entry.Literal, out AnchorCase<TRule>? found))
+        if (!group.CaseIndex.TryGetValue(entry.Key, out AnchorCase<TRule>? found))
         {
             found = new AnchorCase<TRule>(entry.Literal, entry.Bytes);
-            group.CaseIndex.Add(entry.Literal, found);
+            group.CaseIndex.Add(entry.Key, found);
             group.Cases.Add(found);
         }
 
