@@ -88,9 +88,20 @@ public sealed class GlobPropertyTests
             Assert.Equal((error.Code, error.Position, error.Length), (thrown.Code, thrown.Position, thrown.Length));
         }, iter: 20_000);
 
+    // Strings over the same alphabet as ArbitraryStrings, but with the characters that open or close a construct drawn
+    // rarely enough that most of them parse: filtering purely random strings for the parsable ones (a few percent)
+    // made the generator give up now and then ("Failing Where max count").
+    private static readonly Gen<string> ParsableStrings = Gen.Frequency(
+            (12, Gen.OneOf(Gen.Const("*"), Gen.Const("?"), Gen.Const("/"), Gen.Const("a"), Gen.Const("."), Gen.Const("é"), Gen.Const("-"),
+                Gen.Const("!"), Gen.Const(","), Gen.Const("\uD83D\uDE00"), Gen.Const("\uD800\uDC00"))),
+            (1, Gen.OneOf(Gen.Const("["), Gen.Const("]"), Gen.Const("{"), Gen.Const("}"), Gen.Const("\\"))))
+        .Array[0, 10]
+        .Select(parts => string.Concat(parts))
+        .Where(p => p.Length <= 14 && GlobParser.Validate(p) is null);
+
     [Fact]
     public void ArbitraryStringsTheParserAcceptsMatchAsTheGrammarSays() =>
-        Gen.Select(ArbitraryStrings.Where(p => p.Length <= 14 && GlobParser.Validate(p) is null), FreeKeys.Array[6, 6]).Sample((pattern, keys) =>
+        Gen.Select(ParsableStrings, FreeKeys.Array[6, 6]).Sample((pattern, keys) =>
         {
             GlobMatcher matcher = GlobMatcher.Compile(pattern);
             foreach (byte[] key in keys)
