@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Threading;
@@ -41,6 +42,8 @@ internal sealed class AuditPipeline
     private readonly AuditOverflow _overflow;
     private readonly bool _failClosed;
     private readonly int _maxBatch;
+    private readonly long _batchDelayTicks;
+    private readonly int _batchTarget; // a full batch, or a full queue if that is smaller
     private readonly Action<AuditSinkFailure>? _onFailure;
     private readonly PolicyMetrics _metrics;
     private readonly Thread _writer;
@@ -58,6 +61,11 @@ internal sealed class AuditPipeline
     private bool _closing;
     private bool _started;
     private bool _inFlight;
+
+    // What the writer waits for: any entry (_idle), or a full batch while it lets one form (_lingering). Producers
+    // wake it only then, so a busy writer costs an operation no signal.
+    private bool _idle;
+    private bool _lingering;
     private AuditPipeline? _successor;
 
     // The drop episode not yet written as a gap record: it starts after entry number _gapPosition.
@@ -78,6 +86,8 @@ internal sealed class AuditPipeline
         _overflow = options.Overflow;
         _failClosed = options.SinkFailure == AuditSinkFailureMode.FailClosed;
         _maxBatch = options.MaxBatchSize;
+        _batchTarget = Math.Min(options.MaxBatchSize, options.QueueCapacity);
+        _batchDelayTicks = (long)(options.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
         _onFailure = options.OnSinkFailure;
         _metrics = metrics;
         _writer = new Thread(Run) { IsBackground = true, Name = "SochDb.Policy audit writer" };
@@ -143,6 +153,7 @@ internal sealed class AuditPipeline
 
             done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _flushWaiters.Add((_accepted, _failures, done));
+            Monitor.PulseAll(_gate); // a writer letting a batch form writes it now
         }
 
         return new ValueTask(done.Task.WaitAsync(cancellationToken));
@@ -228,7 +239,7 @@ internal sealed class AuditPipeline
             _queue[(_head + _count) % _queue.Length] = entry;
             _count++;
             _accepted++;
-            if (_count == 1)
+            if ((_idle && _count == 1) || (_lingering && _count == _batchTarget))
             {
                 Monitor.PulseAll(_gate);
             }
@@ -247,8 +258,12 @@ internal sealed class AuditPipeline
             {
                 while (_count == 0 && _gapCount == 0 && !_closing)
                 {
+                    _idle = true;
                     Monitor.Wait(_gate);
+                    _idle = false;
                 }
+
+                LetBatchForm();
 
                 if (_count == 0 && _gapCount == 0)
                 {
@@ -299,6 +314,35 @@ internal sealed class AuditPipeline
                     FlushSinks();
                 }
             }
+        }
+    }
+
+    // Under _gate: waits up to MaxBatchDelay for a full batch, unless a flush or the close is waiting for the writer.
+    private void LetBatchForm()
+    {
+        if (_batchDelayTicks <= 0 || _count >= _batchTarget || _closing || _flushWaiters.Count > 0)
+        {
+            return;
+        }
+
+        long deadline = Stopwatch.GetTimestamp() + _batchDelayTicks;
+        _lingering = true;
+        try
+        {
+            while (_count < _batchTarget && !_closing && _flushWaiters.Count == 0)
+            {
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    return;
+                }
+
+                Monitor.Wait(_gate, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency));
+            }
+        }
+        finally
+        {
+            _lingering = false;
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using SochDb.Policy.Audit;
 
 namespace SochDb.Policy;
 
@@ -31,7 +32,7 @@ public sealed class SqliteAuditSink : AuditLedger
     private readonly Lock _readLock = new();
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
-    private readonly SqliteCommand _insert;
+    private readonly AuditInsertStatement _insert;
     private bool _disposed;
 
     private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention)
@@ -42,14 +43,7 @@ public sealed class SqliteAuditSink : AuditLedger
         _checkpointTable = table + "_checkpoint";
         _writer = writer;
         _reader = reader;
-        _insert = writer.CreateCommand();
-        _insert.CommandText = AuditSqlQuery.Insert(table);
-        foreach (string name in AuditSqlQuery.InsertParameters)
-        {
-            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        _insert.Prepare();
+        _insert = new AuditInsertStatement(writer, AuditSqlQuery.Insert(table));
     }
 
     /// <summary>The full path of the file.</summary>
@@ -156,13 +150,7 @@ public sealed class SqliteAuditSink : AuditLedger
             {
                 foreach (AuditRecord record in records)
                 {
-                    object[] values = AuditSqlQuery.BindRecord(record);
-                    for (int i = 0; i < values.Length; i++)
-                    {
-                        _insert.Parameters[i].Value = values[i];
-                    }
-
-                    _insert.ExecuteNonQuery();
+                    _insert.Execute(record);
                 }
             });
         }

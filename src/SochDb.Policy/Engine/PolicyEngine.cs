@@ -25,7 +25,7 @@ namespace SochDb.Policy;
 /// </remarks>
 public sealed partial class PolicyEngine
 {
-    /// <summary>Keys up to this length are copied to the stack; longer ones to a pooled buffer.</summary>
+    /// <summary>Keys (and judged values) up to this length are copied to the stack; longer ones to a pooled buffer, cleared on return.</summary>
     private const int StackKeyLength = 256;
 
     /// <summary>How many guarded operations may be nested on one thread (a handler calling the engine) by default.</summary>
@@ -136,10 +136,12 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         byte[]? rentedValue = null;
+        // The judged copy of the value (made only when handlers read it) lives on the stack when it is small.
+        Span<byte> valueBuffer = value.Length <= StackKeyLength ? stackalloc byte[value.Length] : default;
         Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
@@ -148,16 +150,21 @@ public sealed partial class PolicyEngine
             RuleTable rules = Volatile.Read(ref _rules);
             int triggers = _compiledTriggers | rules.TriggerMask;
             WriteAdmission admission = default;
+            scoped ReadOnlySpan<byte> judged = value;
             if (Runs(triggers, PolicyTrigger.BeforeWrite))
             {
                 // Handlers read the value: judge and write one private copy of it.
-                rentedValue = ArrayPool<byte>.Shared.Rent(value.Length);
-                value.CopyTo(rentedValue);
-                value = rentedValue.AsSpan(0, value.Length);
-                admission = DecideWrite(ownKey, value, ctx, rules);
+                if (value.Length > StackKeyLength)
+                {
+                    valueBuffer = rentedValue = ArrayPool<byte>.Shared.Rent(value.Length);
+                }
+
+                value.CopyTo(valueBuffer);
+                judged = valueBuffer[..value.Length];
+                admission = DecideWrite(ownKey, judged, ctx, rules);
             }
 
-            ReadOnlySpan<byte> written = admission.ModifiedValue ?? value;
+            ReadOnlySpan<byte> written = admission.ModifiedValue ?? judged;
             try
             {
                 _store.Put(ownKey, written);
@@ -188,7 +195,7 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
@@ -229,7 +236,7 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[StackKeyLength] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
@@ -491,7 +498,9 @@ public sealed partial class PolicyEngine
     /// </summary>
     private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules)
     {
-        t_nesting++;
+        // One look-up of the thread's counter (a thread-static access is not free); the ref is valid for this thread.
+        ref int nesting = ref t_nesting;
+        nesting++;
         evaluation.ShadowAll = _shadowEngine;
         try
         {
@@ -531,7 +540,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
-            t_nesting--;
+            nesting--;
         }
     }
 
@@ -559,7 +568,8 @@ public sealed partial class PolicyEngine
     /// <summary>Runs AfterWrite/AfterDelete observers; a throw is audited as failed and reported as committed.</summary>
     private void Observe(ref PolicyEvaluation evaluation, RuleTable rules, PolicyOperation operation)
     {
-        t_nesting++;
+        ref int nesting = ref t_nesting;
+        nesting++;
         try
         {
             foreach (CompiledPolicySet set in _compiled)
@@ -585,7 +595,7 @@ public sealed partial class PolicyEngine
         }
         finally
         {
-            t_nesting--;
+            nesting--;
         }
     }
 
@@ -597,12 +607,13 @@ public sealed partial class PolicyEngine
     private void CheckAdmission(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         ThrowIfAuditRefuses(operation, key, context);
-        if (t_nesting < _maxNestingDepth)
+        int nesting = t_nesting;
+        if (nesting < _maxNestingDepth)
         {
             return;
         }
 
-        string reason = $"guarded operations nested {t_nesting} deep inside handlers (the limit is {_maxNestingDepth}); " +
+        string reason = $"guarded operations nested {nesting} deep inside handlers (the limit is {_maxNestingDepth}); " +
             "a handler that calls the engine must not recurse without end";
         Record(operation, key, context, AuditResult.Failed, null, reason);
         throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,

@@ -16,7 +16,7 @@ internal sealed class RateLimiter
 {
     private static readonly RateLimitState[] NoLimits = Array.Empty<RateLimitState>();
 
-    private readonly Lock _lock = new();
+    private readonly SpinGate _lock = new();
     private readonly PolicyClock _clock;
     private readonly long _sweepInterval;
 
@@ -39,7 +39,7 @@ internal sealed class RateLimiter
     /// <summary>Adds a limit; returns its state, the handle for <see cref="Remove"/>.</summary>
     public RateLimitState Add(RateLimitRule rule)
     {
-        lock (_lock)
+        using (_lock.Hold())
         {
             var state = new RateLimitState(rule, _clock.TimestampFrequency, _clock.GetTimestamp());
             var next = (RateLimitState[][])_byOperation.Clone();
@@ -62,7 +62,7 @@ internal sealed class RateLimiter
     /// <summary>Removes the limit <paramref name="state"/> (by identity); false when it was already removed.</summary>
     public bool Remove(RateLimitState state)
     {
-        lock (_lock)
+        using (_lock.Hold())
         {
             bool found = false;
             var next = (RateLimitState[][])_byOperation.Clone();
@@ -150,7 +150,7 @@ internal sealed class RateLimiter
         int refusing = -1;
         string? refusedValue = null;
         var buckets = new TokenBucket[demands.Count];
-        lock (_lock)
+        using (_lock.Hold())
         {
             SweepIfDue(now);
             for (int i = 0; i < demands.Count; i++)
@@ -194,7 +194,7 @@ internal sealed class RateLimiter
     {
         string? value = limit.ScopeValue(context);
         long wait;
-        lock (_lock)
+        using (_lock.Hold())
         {
             SweepIfDue(now);
             TokenBucket bucket = limit.BucketFor(value, now);
@@ -216,7 +216,7 @@ internal sealed class RateLimiter
         long longestWait = 0;
         RateLimitState? refusing = null;
         string? refusedValue = null;
-        lock (_lock)
+        using (_lock.Hold())
         {
             SweepIfDue(now);
 
@@ -266,7 +266,7 @@ internal sealed class RateLimiter
         RateLimitState[] limits = LimitsFor(operation);
         var result = new System.Collections.Generic.List<LimitExplanation>(limits.Length);
         long now = _clock.GetTimestamp();
-        lock (_lock)
+        using (_lock.Hold())
         {
             foreach (RateLimitState limit in limits)
             {
@@ -285,7 +285,7 @@ internal sealed class RateLimiter
     {
         get
         {
-            lock (_lock)
+            using (_lock.Hold())
             {
                 int count = 0;
                 foreach (RateLimitState limit in AllLimits())
@@ -303,7 +303,7 @@ internal sealed class RateLimiter
     {
         get
         {
-            lock (_lock)
+            using (_lock.Hold())
             {
                 int capacity = 0;
                 foreach (RateLimitState limit in AllLimits())
@@ -327,7 +327,7 @@ internal sealed class RateLimiter
     {
         get
         {
-            lock (_lock)
+            using (_lock.Hold())
             {
                 return _sweeping is not null;
             }
