@@ -29,6 +29,15 @@ public abstract class AuditLedger : AuditSink
     private DateTimeOffset _headTime;
     private long _appendedSincePrune;
 
+    // The last batch whose append threw, and where the head would be had it been committed. A store can fail after
+    // the commit (a lost connection reply, an I/O error while finishing), so when the same batch comes again (the
+    // writer retries it) and the head read back is exactly there, it was committed and is not appended twice.
+    private AuditEntry? _uncertainFirst;
+    private AuditEntry? _uncertainLast;
+    private int _uncertainCount;
+    private long _uncertainHeadId;
+    private byte[]? _uncertainHeadHash;
+
     /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
     protected AuditLedger(string name, AuditRetention? retention)
@@ -56,6 +65,11 @@ public abstract class AuditLedger : AuditSink
         lock (_chainLock)
         {
             EnsureHead();
+            if (WasCommittedBefore(batch))
+            {
+                return;
+            }
+
             var records = new AuditRecord[batch.Count];
             long id = _headId;
             byte[] previous = _headHash;
@@ -75,6 +89,11 @@ public abstract class AuditLedger : AuditSink
             {
                 // Whether anything was committed is the store's word: read the head again before the retry.
                 _headKnown = false;
+                _uncertainFirst = batch[0];
+                _uncertainLast = batch[^1];
+                _uncertainCount = batch.Count;
+                _uncertainHeadId = id;
+                _uncertainHeadHash = previous;
                 throw;
             }
 
@@ -87,6 +106,27 @@ public abstract class AuditLedger : AuditSink
                 PruneCore();
             }
         }
+    }
+
+    // Under _chainLock, with the head just read back: true when batch is the one whose append threw and the store
+    // holds it after all (the head is exactly where that append leaves it). Either way the uncertainty is settled.
+    private bool WasCommittedBefore(IReadOnlyList<AuditEntry> batch)
+    {
+        if (_uncertainHeadHash is null)
+        {
+            return false;
+        }
+
+        bool sameBatch = batch.Count == _uncertainCount && ReferenceEquals(batch[0], _uncertainFirst) && ReferenceEquals(batch[^1], _uncertainLast);
+        bool committed = sameBatch && _headId == _uncertainHeadId && _headHash.AsSpan().SequenceEqual(_uncertainHeadHash);
+        _uncertainFirst = _uncertainLast = null;
+        _uncertainHeadHash = null;
+        if (committed)
+        {
+            _appendedSincePrune += batch.Count;
+        }
+
+        return committed;
     }
 
     /// <summary>

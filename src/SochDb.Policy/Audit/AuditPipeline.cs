@@ -337,7 +337,7 @@ internal sealed class AuditPipeline
                     return;
                 }
 
-                Monitor.Wait(_gate, TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency));
+                Monitor.Wait(_gate, WaitMilliseconds(remaining, Stopwatch.Frequency));
             }
         }
         finally
@@ -345,6 +345,14 @@ internal sealed class AuditPipeline
             _lingering = false;
         }
     }
+
+    /// <summary>
+    /// A wait for <paramref name="remainingTicks"/> in whole milliseconds, rounded up and at least one: a wait of zero
+    /// returns at once, and a writer waiting out the last fraction of a millisecond would spin on the gate that every
+    /// operation takes to enqueue.
+    /// </summary>
+    internal static int WaitMilliseconds(long remainingTicks, long ticksPerSecond) =>
+        (int)Math.Clamp(((remainingTicks * 1000) + ticksPerSecond - 1) / ticksPerSecond, 1, int.MaxValue);
 
     /// <summary>Hands the batch to every sink; retries durable sinks until they take it (or the pipeline gives up while closing).</summary>
     private bool Deliver(List<AuditEntry> batch)

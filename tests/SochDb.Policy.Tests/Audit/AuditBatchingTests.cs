@@ -104,3 +104,18 @@ public sealed class AuditBatchingTests
         Assert.True(sink.Verify().IsIntact);
     }
 }
+
+/// <summary>Regression: the writer waited out the last fraction of a millisecond with zero-length waits, spinning on the
+/// gate every operation takes to enqueue (an audited Put cost 1.2–1.3× an unaudited one with a sink that did nothing).</summary>
+public sealed class AuditWriterWaitTests
+{
+    [Theory]
+    [InlineData(1L, 1_000_000_000L, 1)]          // 1 ns left: still a 1 ms wait, never 0
+    [InlineData(999_999L, 1_000_000_000L, 1)]    // just under 1 ms
+    [InlineData(1_000_001L, 1_000_000_000L, 2)]  // just over 1 ms rounds up
+    [InlineData(2_000_000L, 1_000_000_000L, 2)]
+    [InlineData(3L, 1_000L, 3)]                  // a millisecond clock
+    [InlineData(long.MaxValue / 2000, 1L, int.MaxValue)]
+    public void TheWriterWaitsWholeMillisecondsRoundedUp_NeverZero(long remainingTicks, long ticksPerSecond, int expected) =>
+        Assert.Equal(expected, SochDb.Policy.Audit.AuditPipeline.WaitMilliseconds(remainingTicks, ticksPerSecond));
+}
