@@ -37,11 +37,16 @@ internal sealed class PolicyEngineHost : IDisposable
         {
             if (options.Audit.Enabled)
             {
+                // A sink that throws is counted and metered by the engine; here it is also logged, so an operator sees why
+                // guarded operations are refused while the durable log cannot record (FailClosed).
+                ILogger auditLogger = loggers.CreateLogger("SochDb.Policy.Audit");
                 Engine.EnableAudit(new AuditOptions
                 {
                     RingSize = options.Audit.MaxEntries,
                     Sinks = CreateSinks(services, options.Audit),
                     MaskedKeys = options.Audit.MaskedKeys.ToArray(),
+                    OnSinkFailure = failure => Logging.AuditLogMessages.SinkFailed(
+                        auditLogger, failure.Exception, failure.Sink.Name, failure.BatchSize, failure.Failures, failure.WillRetry),
                 });
             }
 

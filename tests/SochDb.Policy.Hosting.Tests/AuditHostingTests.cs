@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,6 +49,32 @@ public sealed class AuditHostingTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_sink_that_throws_is_logged_as_an_error_naming_the_sink_and_the_failure()
+    {
+        using var host = new PolicyHost(Config.Rules(), builder => builder.AddAuditSink(_ => new ThrowingSink()));
+
+        host.Engine.Put("notes/a", "v");
+        host.Engine.FlushAudit(); // the sink is not durable: its failure is skipped, logged, and the flush completes
+
+        FakeLogRecord failure = Assert.Single(host.Errors, r => r.Id.Name == "PolicyAuditSinkFailed");
+        Assert.Contains("throwing", failure.Message);
+        Assert.IsType<IOException>(failure.Exception);
+        Assert.Equal("disk full", failure.Exception!.Message);
+        Assert.Equal("throwing", failure.GetStructuredStateValue("Sink"));
+        Assert.Equal("False", failure.GetStructuredStateValue("WillRetry"));
+    }
+
+    private sealed class ThrowingSink : AuditSink
+    {
+        public ThrowingSink()
+            : base("throwing")
+        {
+        }
+
+        public override void Write(IReadOnlyList<AuditEntry> batch) => throw new IOException("disk full");
     }
 
     private sealed class CollectingSink : AuditSink

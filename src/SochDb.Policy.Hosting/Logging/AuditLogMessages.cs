@@ -12,6 +12,9 @@ internal static partial class AuditLogMessages
     /// <summary>Event id of a gap record.</summary>
     public const int EntriesDroppedEventId = 1101;
 
+    /// <summary>Event id of a sink that threw.</summary>
+    public const int SinkFailedEventId = 1102;
+
     [LoggerMessage(EventId = DecisionEventId, EventName = "PolicyDecision",
         Message = "{Operation} of {Key} {Result} by rule {Rule}: {Reason} (agent {AgentId}, session {SessionId}, trace {TraceId}, span {SpanId}, key masked {KeyMasked}, at {Timestamp})")]
     public static partial void Decision(ILogger logger, LogLevel level, string operation, string key, string result, string? rule,
@@ -20,4 +23,8 @@ internal static partial class AuditLogMessages
     [LoggerMessage(EventId = EntriesDroppedEventId, EventName = "PolicyAuditEntriesDropped", Level = LogLevel.Error,
         Message = "Audit entries dropped: {Reason} (at {Timestamp})")]
     public static partial void EntriesDropped(ILogger logger, string? reason, DateTimeOffset timestamp);
+
+    [LoggerMessage(EventId = SinkFailedEventId, EventName = "PolicyAuditSinkFailed", Level = LogLevel.Error,
+        Message = "Audit sink {Sink} failed on a batch of {BatchSize} entries ({Failures} failures so far); will retry: {WillRetry}")]
+    public static partial void SinkFailed(ILogger logger, Exception exception, string sink, int batchSize, long failures, bool willRetry);
 }
