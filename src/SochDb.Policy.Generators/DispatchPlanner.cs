@@ -194,13 +194,10 @@ internal static class DispatchPlanner
                 plan.UsesSegmentAt |= !group.Kind.FromEnd && group.Kind.Segment > 0;
                 plan.UsesSegmentFromEnd |= group.Kind.FromEnd;
                 plan.UsesPartNumber |= group.Kind.Part != AnchorPart.Whole;
-                foreach (AnchorCase<RulePlan> c in group.Cases)
+                foreach (RulePlan rule in group.AllRules())
                 {
-                    foreach (RulePlan rule in c.Rules)
-                    {
-                        rule.Anchored = true;
-                        AddCollected(trigger, rule);
-                    }
+                    rule.Anchored = true;
+                    AddCollected(trigger, rule);
                 }
             }
         }

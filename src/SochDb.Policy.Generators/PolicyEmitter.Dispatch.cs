@@ -411,10 +411,7 @@ internal static partial class PolicyEmitter
             var rules = new HashSet<RulePlan>();
             foreach (AnchorGroup<RulePlan> group in groups)
             {
-                foreach (AnchorCase<RulePlan> c in group.Cases)
-                {
-                    rules.UnionWith(c.Rules);
-                }
+                rules.UnionWith(group.AllRules());
             }
 
             return rules.Count;
@@ -440,7 +437,11 @@ internal static partial class PolicyEmitter
         private void WriteAnchorMethod(TrieNode node, AnchorGroup<RulePlan> group, string name, bool locate)
         {
             AnchorKind kind = group.Kind;
-            string where = kind.Describe() + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
+            string where = (group.Offset == 0
+                    ? kind.Describe()
+                    : "the " + Int(kind.Length) + " bytes " + (kind.Part == AnchorPart.Prefix ? "after the first " : "before the last ") + Int(group.Offset)
+                      + " of " + SegmentDescription(kind))
+                + (node.IsRoot ? "" : " after <c>" + Xml(node.Path) + "/</c>");
             _w.Line("/// <summary>" + T + ", " + Under(node) + ": the rules a key can only match when " + Xml(where) + " is a given literal ("
                     + Count(group.Cases.Count, "literal") + "); adds those that match to <paramref name=\"matched\"/>.</summary>")
              .Line(locate
@@ -455,18 +456,25 @@ internal static partial class PolicyEmitter
             if (kind.Part == AnchorPart.Whole)
             {
                 var collect = new Mode(collect: true, stop: null, done: "return count;");
-                WriteCases(node, name, group.Cases, c => WriteAnchorCase(node, c), collect);
+                WriteCases(node, name, group.Cases, c => WriteAnchorCase(node, c, name), collect);
                 _w.Gap().Line("return count;").Close();
                 return;
             }
 
             string length = Int(kind.Length);
-            _w.Line("if (segment.Length < " + length + ")").Open().Line("return count;").Close()
+            int offset = group.Offset;
+            string needed = Int(offset + kind.Length);
+            string what = offset == 0
+                ? (kind.Part == AnchorPart.Prefix ? "Its first " : "Its last ") + length + " bytes"
+                : (kind.Part == AnchorPart.Prefix
+                    ? "The " + length + " bytes after its first " + Int(offset)
+                    : "The " + length + " bytes before its last " + Int(offset));
+            _w.Line("if (segment.Length < " + needed + ")").Open().Line("return count;").Close()
              .Line()
-             .Line("// " + (kind.Part == AnchorPart.Prefix ? "Its first " : "Its last ") + length + " bytes as one number (byte 0 lowest).")
+             .Line("// " + what + " as one number (byte 0 lowest).")
              .Line("uint part = PartNumber(" + (kind.Part == AnchorPart.Prefix
-                 ? "segment.Slice(0, " + length + "));"
-                 : "segment.Slice(segment.Length - " + length + "));"));
+                 ? "segment.Slice(" + Int(offset) + ", " + length + "));"
+                 : "segment.Slice(segment.Length - " + needed + ", " + length + "));"));
             var cases = new List<AnchorCase<RulePlan>>(group.Cases);
             cases.Sort((a, b) => AnchorText.Number(a.Bytes).CompareTo(AnchorText.Number(b.Bytes)));
             WriteNumberCases(node, name, cases);
@@ -487,7 +495,7 @@ internal static partial class PolicyEmitter
                 string pivot = Hex(AnchorText.Number(upper[0].Bytes));
                 string below = _trigger.UniqueMethodName(stem + "_Below" + pivot.Substring(2));
                 string from = _trigger.UniqueMethodName(stem + "_From" + pivot.Substring(2));
-                _w.Line("return part < " + pivot + " ? " + below + "(key, part, matched, count) : " + from + "(key, part, matched, count);");
+                _w.Line("return part < " + pivot + " ? " + below + "(key, segment, part, matched, count) : " + from + "(key, segment, part, matched, count);");
                 WriteNumberPart(node, below, lower, "below " + pivot);
                 WriteNumberPart(node, from, upper, "from " + pivot + " on");
                 return;
@@ -498,7 +506,7 @@ internal static partial class PolicyEmitter
             {
                 _w.Line("case " + Hex(AnchorText.Number(c.Bytes)) + ": // \"" + (AnchorText.TryDecode(c.Bytes, out string text) ? Comment(text) : c.Literal) + "\"");
                 _w.Indent();
-                WriteAnchorCase(node, c);
+                WriteAnchorCase(node, c, stem);
                 _w.Line("break;");
                 _w.Outdent();
             }
@@ -513,7 +521,7 @@ internal static partial class PolicyEmitter
             _pending.Add(() =>
             {
                 _w.Line("/// <summary>" + T + ", " + Under(node) + ": the anchor literals numbered " + Xml(range) + " (" + Count(cases.Count, "literal") + ").</summary>")
-                 .Line("private static int " + name + "(" + Span + " key, uint part, " + Matched + ", int count)")
+                 .Line("private static int " + name + "(" + Span + " key, " + Span + " segment, uint part, " + Matched + ", int count)")
                  .Open();
                 WriteNumberCases(node, name, cases);
                 _w.Close();
@@ -522,7 +530,7 @@ internal static partial class PolicyEmitter
 
         private static string Hex(uint value) => "0x" + value.ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
 
-        private void WriteAnchorCase(TrieNode node, AnchorCase<RulePlan> found)
+        private void WriteAnchorCase(TrieNode node, AnchorCase<RulePlan> found, string stem)
         {
             foreach (RulePlan rule in found.Rules)
             {
@@ -533,6 +541,16 @@ internal static partial class PolicyEmitter
                  .Line("if (" + test + ")").Open()
                  .Line("matched[count++] = " + Int(rule.TriggerIndex) + ";")
                  .Close();
+            }
+
+            foreach (AnchorGroup<RulePlan> below in found.Next)
+            {
+                // A crowded case: the rules whose literals go on are told apart by their next bytes.
+                AnchorKind kind = below.Kind;
+                string name = _trigger.UniqueMethodName(stem + "_" + Hex(AnchorText.Number(found.Bytes)).Substring(2) + (kind.Part == AnchorPart.Prefix ? "_Then" : "_Before") + Int(kind.Length));
+                _w.Line("count = " + name + "(key, segment, matched, count); // " + Count(CountRules(new List<AnchorGroup<RulePlan>> { below }), "rule") + " by "
+                        + (kind.Part == AnchorPart.Prefix ? "the " + Int(kind.Length) + " bytes after these" : "the " + Int(kind.Length) + " bytes before these"));
+                _pending.Add(() => WriteAnchorMethod(node, below, name, locate: false));
             }
         }
 

@@ -15,6 +15,7 @@ public class SnapshotTests
     [InlineData(nameof(TestSources.ClassLevelAndOrdering), "Contoso.Agents.Outer.Inner.Policies.g.cs")]
     [InlineData(nameof(TestSources.ManyTenants), "TenantPolicies.Policies.g.cs")]
     [InlineData(nameof(TestSources.MixedShapes), "Shapes.MixedPolicies.Policies.g.cs")]
+    [InlineData(nameof(TestSources.CrowdedAnchors), "Shapes.CrowdedPolicies.Policies.g.cs")]
     public void Generated_file_matches_snapshot(string sourceName, string hintName)
     {
         string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;

@@ -106,4 +106,26 @@ internal static class TestSources
             static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
         }
         """;
+
+    /// <summary>
+    /// Wildcard-first rules that share the four bytes a suffix anchor compares (<c>.log</c>): the planner files the
+    /// longer literals one level down, by the bytes before those four, so a key meets its own rule.
+    /// </summary>
+    public const string CrowdedAnchors = """
+        using SochDb.Policy;
+
+        namespace Shapes;
+
+        public static partial class CrowdedPolicies
+        {
+            [BeforeWrite("*.log")]
+            [BeforeWrite("*-1.log")]
+            [BeforeWrite("*-2.log")]
+            [BeforeWrite("*-3.log")]
+            [BeforeWrite("*-4.log")]
+            [BeforeWrite("*-10.log")]
+            [BeforeWrite("*.json")]
+            static PolicyAction Check(in PolicyRequest request) => PolicyAction.Allow;
+        }
+        """;
 }

@@ -121,8 +121,8 @@ internal sealed class AnchorPlace
     private readonly bool _fromEnd;
     private readonly int _segment;
     private readonly LiteralTable<TableRule[]>? _whole;
-    private readonly PartIndex? _prefixes;
-    private readonly PartIndex? _suffixes;
+    private readonly PartLevel? _prefixes;
+    private readonly PartLevel? _suffixes;
 
     private AnchorPlace(bool fromEnd, int segment, List<AnchorGroup<TableRule>> groups)
     {
@@ -146,8 +146,8 @@ internal sealed class AnchorPlace
             }
         }
 
-        _prefixes = PartIndex.For(prefixes);
-        _suffixes = PartIndex.For(suffixes);
+        _prefixes = PartLevel.For(prefixes);
+        _suffixes = PartLevel.For(suffixes);
     }
 
     /// <summary>The node's anchor groups (in kind order, so one place's groups are adjacent) by place.</summary>
@@ -214,19 +214,25 @@ internal sealed class AnchorPlace
         return count;
     }
 
-    /// <summary>The prefix (or suffix) literals of one place, every length in one table, looked up once per length filed.</summary>
-    private sealed class PartIndex
+    /// <summary>
+    /// The prefix (or suffix) literals of one place, every length in one table, looked up once per length filed; a
+    /// crowded case holds the level that tells its longer literals apart by their next bytes.
+    /// </summary>
+    private sealed class PartLevel
     {
+        private readonly int _offset;
         private readonly int[] _lengths;
-        private readonly LiteralTable<TableRule[]> _cases;
+        private readonly LiteralTable<PartCase> _cases;
 
-        private PartIndex(int[] lengths, LiteralTable<TableRule[]> cases)
+        private PartLevel(int offset, int[] lengths, LiteralTable<PartCase> cases)
         {
+            _offset = offset;
             _lengths = lengths;
             _cases = cases;
         }
 
-        public static PartIndex? For(List<AnchorGroup<TableRule>> groups)
+        /// <param name="groups">One side's groups at one level (same offset), lengths ascending.</param>
+        public static PartLevel? For(List<AnchorGroup<TableRule>> groups)
         {
             if (groups.Count == 0)
             {
@@ -234,34 +240,56 @@ internal sealed class AnchorPlace
             }
 
             var lengths = new int[groups.Count];
-            var cases = new List<KeyValuePair<byte[], TableRule[]>>();
+            var cases = new List<KeyValuePair<byte[], PartCase>>();
             for (int i = 0; i < groups.Count; i++)
             {
                 lengths[i] = groups[i].Kind.Length;
-                cases.AddRange(Cases(groups[i]));
+                foreach (AnchorCase<TableRule> c in groups[i].Cases)
+                {
+                    cases.Add(new KeyValuePair<byte[], PartCase>(c.Bytes, new PartCase(c.Rules.ToArray(), For(c.Next))));
+                }
             }
 
-            return new PartIndex(lengths, LiteralTable<TableRule[]>.Create(cases)!);
+            return new PartLevel(groups[0].Offset, lengths, LiteralTable<PartCase>.Create(cases)!);
         }
 
         public int Collect(ReadOnlySpan<byte> segment, bool fromStart, ReadOnlySpan<byte> key, int pathLength, bool atRoot, Span<int> found, int count)
         {
             foreach (int length in _lengths)
             {
-                if (segment.Length < length)
+                int needed = _offset + length;
+                if (segment.Length < needed)
                 {
                     break; // the lengths ascend
                 }
 
-                ReadOnlySpan<byte> part = fromStart ? segment.Slice(0, length) : segment.Slice(segment.Length - length);
-                if (_cases.Find(part) is { } rules)
+                ReadOnlySpan<byte> part = fromStart ? segment.Slice(_offset, length) : segment.Slice(segment.Length - needed, length);
+                if (_cases.Find(part) is not { } match)
                 {
-                    count = DispatchNode.Test(rules, key, pathLength, atRoot, found, count);
+                    continue;
+                }
+
+                if (match.Rules.Length > 0)
+                {
+                    count = DispatchNode.Test(match.Rules, key, pathLength, atRoot, found, count);
+                }
+
+                if (match.Next is not null)
+                {
+                    count = match.Next.Collect(segment, fromStart, key, pathLength, atRoot, found, count);
                 }
             }
 
             return count;
         }
+    }
+
+    /// <summary>The rules of one prefix or suffix literal, and the level below it when it was crowded.</summary>
+    private sealed class PartCase(TableRule[] rules, PartLevel? next)
+    {
+        public TableRule[] Rules { get; } = rules;
+
+        public PartLevel? Next { get; } = next;
     }
 }
 

@@ -18,17 +18,20 @@ public class EngineDifferentialTests
         [PolicyContext.Empty, new PolicyContext { AgentId = "agent-1" }, new PolicyContext { AgentId = "" }];
 
     [Theory]
-    [InlineData(11, false)]
-    [InlineData(12, false)]
-    [InlineData(13, true)]
-    [InlineData(14, true)]
-    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed, bool wildcardFirst)
+    [InlineData(11, false, false)]
+    [InlineData(12, false, false)]
+    [InlineData(13, true, false)]
+    [InlineData(14, true, false)]
+    [InlineData(15, true, true)]
+    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed, bool wildcardFirst, bool crowded)
     {
         var random = new Random(seed);
-        var model = new RandomPolicyModel(random, wildcardFirst: wildcardFirst);
-        ClassModel[] classes = wildcardFirst
-            ? [model.Class("EngineA", 80), model.Class("EngineB", 40)]
-            : [model.Class("EngineA", 25), model.Class("EngineB", 12)];
+        var model = new RandomPolicyModel(random, wildcardFirst: wildcardFirst, crowded: crowded);
+        ClassModel[] classes = crowded
+            ? [model.Class("EngineA", 120, [PolicyTrigger.BeforeWrite, PolicyTrigger.BeforeRead]), model.Class("EngineB", 40)]
+            : wildcardFirst
+                ? [model.Class("EngineA", 80), model.Class("EngineB", 40)]
+                : [model.Class("EngineA", 25), model.Class("EngineB", 12)];
         string[] keySegments = wildcardFirst ? [.. KeySegments, .. RandomPolicyModel.AnchorKeySegments] : KeySegments;
         GeneratorResult result = GeneratorHarness.Run(RandomPolicyModel.Source(classes));
         Assembly assembly = GeneratorHarness.Load(result.Output);

@@ -38,7 +38,11 @@ internal sealed class ClassModel(string name)
 /// Draw three patterns in four from the shapes real policies start with a wildcard (<c>*.json</c>, <c>*-x1</c>,
 /// <c>*/k/*</c>, <c>**/k</c>, <c>{a,b}k/*</c>, <c>[a-c]k*</c>, ...), so the dispatch files most rules by anchor.
 /// </param>
-internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4, bool wildcardFirst = false)
+/// <param name="crowded">
+/// With <paramref name="wildcardFirst"/>: two wildcard-first patterns in three are the crowd shapes (<c>*7.config</c>,
+/// <c>config7*</c>), so cases of a cut anchor are crowded and split one level down.
+/// </param>
+internal sealed class RandomPolicyModel(Random random, string[]? literals = null, int maxSegments = 4, bool wildcardFirst = false, bool crowded = false)
 {
     /// <summary>
     /// The literals wildcard-first shapes are built around: shorter than a prefix or suffix anchor compares (four
@@ -49,13 +53,20 @@ internal sealed class RandomPolicyModel(Random random, string[]? literals = null
         ["json", "yaml", "x1", "x2", "k", "ab", "\u00e9", "", "config", "draft7", "\u00e9t\u00e9", "\u65e5\u672c", "toolong12"];
 
     /// <summary>
+    /// Literals many rules end (or start) with after a digit (<c>*7.config</c>, <c>config7*</c>): they share the four
+    /// bytes an anchor compares, so the planner tells them apart one level further down.
+    /// </summary>
+    public static readonly string[] CrowdNames = ["config", "\u00e9t\u00e9"];
+
+    /// <summary>
     /// Key segments that meet the wildcard-first shapes, miss them by a byte, or share only the four bytes an anchor
     /// compares (<c>Zonfig</c> ends like <c>config</c>, <c>configZ</c> starts like it), so a rule found through a cut
     /// anchor is still tested in full.
     /// </summary>
     public static readonly string[] AnchorKeySegments =
         [.. AnchorNames.SelectMany(n => new[] { "a." + n, "-" + n, n, n + "z", "a" + n, "b" + n, "c" + n + "q", "d" + n, "." + n + "x" }),
-         .. AnchorNames.Where(n => n.Length > 1).SelectMany(n => new[] { "Z" + n[1..], n[..^1] + "Z", ".Z" + n[1..], "a" + n[..^1] + "Z" })];
+         .. AnchorNames.Where(n => n.Length > 1).SelectMany(n => new[] { "Z" + n[1..], n[..^1] + "Z", ".Z" + n[1..], "a" + n[..^1] + "Z" }),
+         .. CrowdNames.SelectMany(n => Enumerable.Range(0, 10).SelectMany(d => new[] { "x" + d + "." + n, "_" + d + "." + n, n + d + "y", "x" + d + "Z" + n[1..] }))];
 
     public static readonly string[] LiteralSegments = ["a", "b", "ab", "", "\u00e9", "x.json", "a+b", "a.b"];
 
@@ -136,8 +147,22 @@ internal sealed class RandomPolicyModel(Random random, string[]? literals = null
     private string WildcardFirstShape()
     {
         string n = Pick(AnchorNames);
-        return random.Next(11) switch
+        string crowd = Pick(CrowdNames);
+        if (crowded && random.Next(3) != 0)
         {
+            return random.Next(3) switch
+            {
+                0 => "*" + random.Next(10) + "." + crowd,
+                1 => crowd + random.Next(10) + "*",
+                _ => "*_" + random.Next(10) + "." + crowd,
+            };
+        }
+
+        return random.Next(14) switch
+        {
+            11 => "*" + random.Next(10) + "." + crowd,
+            12 => crowd + random.Next(10) + "*",
+            13 => "*_" + random.Next(10) + "." + crowd,
             0 => "*." + n,
             1 => "*-" + n,
             2 => n + "*",

@@ -104,6 +104,29 @@ public sealed class RuleTableTests
         Assert.Equal([2], Run(table, Encoding.UTF8.GetBytes("\u65e5\u672cx"), calls));
     }
 
+    [Fact]
+    public void Rules_crowded_under_one_cut_anchor_are_told_apart_by_their_next_bytes()
+    {
+        // 300 rules end in '.json' after a number (all share "json"), some in '.config' after one: each key still meets
+        // exactly its rules, through the level below the crowded case.
+        var calls = new List<int>();
+        var rules = Enumerable.Range(0, 300).Select(i => Rule("*-" + i + ".json", i, calls)).ToList();
+        rules.AddRange(Enumerable.Range(0, 30).Select(i => Rule("config" + i + "-*", 300 + i, calls)));
+        rules.Add(Rule("*json", 330, calls));
+        rules.Add(Rule("*n", 331, calls));
+        RuleTable table = RuleTable.Build(rules);
+
+        string[] keys = ["a-17.json", "-17.json", "17.json", "a-7.json", "json", "x.json", "a-299.json", "a-300.json", "config7-x", "config17-", "config7", "confi", "n", ""];
+        foreach (string text in keys)
+        {
+            byte[] key = Encoding.UTF8.GetBytes(text);
+            int[] expected = rules.Where(r => r.Matcher.IsMatch(key)).Select(r => (int)r.Sequence).ToArray();
+            Assert.Equal(expected, Run(table, key, calls));
+        }
+
+        Assert.Equal([17, 330, 331], Run(table, "a-17.json"u8.ToArray(), calls));
+    }
+
     private static int[] Run(RuleTable table, byte[] key, List<int> calls)
     {
         calls.Clear();

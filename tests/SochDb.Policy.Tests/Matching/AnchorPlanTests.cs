@@ -43,11 +43,50 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void Alternatives_that_cut_alike_are_filed_once()
+    public void Alternatives_that_cut_alike_are_filed_once_per_case()
     {
         AnchorEntry[] entries = Anchor("*.{config,xonfig,yml}");
+        Assert.Equal(["nfig", "nfig", ".yml"], entries.Select(e => e.Literal));
 
-        Assert.Equal(["nfig", ".yml"], entries.Select(e => e.Literal));
+        PlanNode<Planned> root = DispatchTree.Build(Rules("*.{config,xonfig,yml}", "*.a", "*.b", "*.c", "*.d"));
+
+        AnchorCase<Planned> nfig = Assert.Single(root.Anchors.Single(g => g.Kind.Length == 4).Cases, c => c.Literal == "nfig");
+        Assert.Single(nfig.Rules);
+        Assert.Empty(nfig.Next);
+    }
+
+    [Fact]
+    public void A_crowded_case_files_the_longer_literals_one_level_down_by_their_next_bytes()
+    {
+        // 100 rules end in 'json' after a number; "plain.json" and "*json" end there; each key meets its own rule.
+        var patterns = Enumerable.Range(0, 100).Select(i => "*-" + i + ".json").Append("*json").Append("*.yaml").ToArray();
+        PlanNode<Planned> root = DispatchTree.Build(Rules(patterns));
+
+        AnchorGroup<Planned> group = Assert.Single(root.Anchors);
+        AnchorCase<Planned> json = Assert.Single(group.Cases, c => c.Literal == "json");
+        Assert.Equal([100], json.Rules.Select(r => r.Order)); // '*json' ends at these four bytes: tested here
+        Assert.Equal([3, 4], json.Next.Select(g => g.Kind.Length)); // "-7.", "-17.", "7.", "17.": 3 or 4 bytes before "json"
+        Assert.All(json.Next, g => Assert.Equal(4, g.Offset));
+        Assert.Contains(json.Next.SelectMany(g => g.Cases), c => c.Literal == "-7." && c.Rules.Single().Order == 7);
+        Assert.True(group.MaxRules <= 4, "a key meets at most a few rules through the crowded case, not 100: " + group.MaxRules);
+        Assert.True(root.Capacity <= 5, "capacity " + root.Capacity);
+    }
+
+    [Fact]
+    public void A_crowded_prefix_case_goes_on_from_the_front_and_a_case_of_few_rules_stays_flat()
+    {
+        var patterns = Enumerable.Range(0, 20).Select(i => "report-" + i + "*").Append("repo*").ToArray();
+        PlanNode<Planned> root = DispatchTree.Build(Rules(patterns));
+
+        AnchorCase<Planned> repo = Assert.Single(Assert.Single(root.Anchors).Cases);
+        Assert.Equal("repo", repo.Literal);
+        Assert.Equal([20], repo.Rules.Select(r => r.Order));
+        Assert.Contains(repo.Next.SelectMany(g => g.Cases), c => c.Literal == "rt-1");
+
+        PlanNode<Planned> few = DispatchTree.Build(Rules("*-1.json", "*-2.json", "*-3.json", "*-4.json", "*.yaml"));
+        AnchorCase<Planned> four = Assert.Single(Assert.Single(few.Anchors).Cases, c => c.Literal == "json");
+        Assert.Equal(4, four.Rules.Count);
+        Assert.Empty(four.Next);
     }
 
     [Fact]
@@ -56,6 +95,22 @@ public sealed class AnchorPlanTests
         Assert.Equal(AnchorPart.Whole, Assert.Single(Anchor("*.json/x")).Kind.Part);
         AnchorEntry entry = Assert.Single(Anchor("ab*.json"));
         Assert.Equal(AnchorPart.Suffix, entry.Kind.Part);
+    }
+
+    private static List<Planned> Rules(params string[] patterns) =>
+        patterns.Select((p, i) => new Planned(Plan(p), i)).ToList();
+
+    private static PatternPlan Plan(string pattern)
+    {
+        Assert.True(GlobParser.TryParse(pattern, out GlobPattern? parsed, out _));
+        return PatternPlan.For(parsed!);
+    }
+
+    internal sealed class Planned(PatternPlan pattern, int order) : IPlannedRule
+    {
+        public PatternPlan Pattern { get; } = pattern;
+
+        public int Order { get; } = order;
     }
 
     private static AnchorEntry[] Anchor(string pattern)

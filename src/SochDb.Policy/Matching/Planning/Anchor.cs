@@ -81,10 +81,11 @@ internal readonly struct AnchorKind : IEquatable<AnchorKind>, IComparable<Anchor
 /// <summary>One literal a rule is filed under: the rule can only match keys whose anchored part equals it.</summary>
 internal sealed class AnchorEntry
 {
-    public AnchorEntry(AnchorKind kind, byte[] bytes)
+    public AnchorEntry(AnchorKind kind, byte[] bytes, byte[] full)
     {
         Kind = kind;
         Bytes = bytes;
+        Full = full;
         Literal = AnchorText.Describe(bytes);
         Key = AnchorText.Key(bytes);
     }
@@ -96,6 +97,9 @@ internal sealed class AnchorEntry
 
     /// <summary>The bytes the key's part is compared with.</summary>
     public byte[] Bytes { get; }
+
+    /// <summary>The whole literal (longer than <see cref="Bytes"/> when cut): where a crowded case is told apart further.</summary>
+    public byte[] Full { get; }
 
     /// <summary>The bytes one char each: equal keys, equal bytes (what the planner groups cases by).</summary>
     public string Key { get; }
@@ -257,20 +261,18 @@ internal static class AnchorChooser
             return;
         }
 
-        var entries = new List<AnchorEntry>(literals.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string literal in literals)
+        // Literals that cut alike (.config, .xonfig) are both kept: the tree files the rule once per case, and tells
+        // the whole literals apart if the case is crowded.
+        var entries = new AnchorEntry[literals.Count];
+        for (int i = 0; i < literals.Count; i++)
         {
-            byte[] bytes = Cut(Encoding.UTF8.GetBytes(literal), part);
+            byte[] full = Encoding.UTF8.GetBytes(literals[i]);
+            byte[] bytes = Cut(full, part);
             int length = part == AnchorPart.Whole ? 0 : bytes.Length;
-            var entry = new AnchorEntry(new AnchorKind(fromEnd, position, part, length), bytes);
-            if (seen.Add(entry.Kind.Length + ":" + entry.Key))
-            {
-                entries.Add(entry);
-            }
+            entries[i] = new AnchorEntry(new AnchorKind(fromEnd, position, part, length), bytes, full);
         }
 
-        best = entries.ToArray();
+        best = entries;
         bestScore = score;
     }
 

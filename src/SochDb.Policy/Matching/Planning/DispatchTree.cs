@@ -72,13 +72,27 @@ internal sealed partial class PlanNode<TRule> : ILiteralCase
     internal Dictionary<string, PlanNode<TRule>> ChildIndex { get; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>The rules of one node found through one anchor kind: a literal switch over <see cref="Cases"/>.</summary>
+/// <summary>
+/// The rules of one node found through one anchor kind: a literal switch over <see cref="Cases"/>. A group below a
+/// crowded prefix or suffix case compares the next bytes of the literals, after the <see cref="Offset"/> bytes the
+/// cases above it compared.
+/// </summary>
 internal sealed class AnchorGroup<TRule>
     where TRule : class, IPlannedRule
 {
-    public AnchorGroup(AnchorKind kind) => Kind = kind;
+    public AnchorGroup(AnchorKind kind, int offset = 0)
+    {
+        Kind = kind;
+        Offset = offset;
+    }
 
     public AnchorKind Kind { get; }
+
+    /// <summary>
+    /// For a prefix (suffix): how many bytes from the segment's start (end) the groups above compared; the part this
+    /// group compares is the <see cref="AnchorKind.Length"/> bytes after (before) those. 0 for a node's own groups.
+    /// </summary>
+    public int Offset { get; }
 
     /// <summary>One case per literal, in byte order.</summary>
     public List<AnchorCase<TRule>> Cases { get; } = new();
@@ -86,7 +100,7 @@ internal sealed class AnchorGroup<TRule>
     /// <summary>The cases by literal (<see cref="AnchorEntry.Key"/>), while the tree is built.</summary>
     internal Dictionary<string, AnchorCase<TRule>> CaseIndex { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The most rules one literal holds (how many one key can meet through this group).</summary>
+    /// <summary>The most rules one key can meet through this group (one case, and the groups below it).</summary>
     public int MaxRules
     {
         get
@@ -94,15 +108,30 @@ internal sealed class AnchorGroup<TRule>
             int max = 0;
             foreach (AnchorCase<TRule> c in Cases)
             {
-                max = Math.Max(max, c.Rules.Count);
+                max = Math.Max(max, c.MaxRules);
             }
 
             return max;
         }
     }
+
+    /// <summary>Every rule filed in this group, at any depth (a rule may be listed more than once).</summary>
+    public IEnumerable<TRule> AllRules()
+    {
+        foreach (AnchorCase<TRule> c in Cases)
+        {
+            foreach (TRule rule in c.AllRules())
+            {
+                yield return rule;
+            }
+        }
+    }
 }
 
-/// <summary>The rules filed under one literal of an anchor, in dispatch order.</summary>
+/// <summary>
+/// The rules filed under one literal of an anchor, in dispatch order; when more than a few rules share the literal and
+/// their whole literals go on, those are filed one level further down (<see cref="Next"/>) by their next bytes.
+/// </summary>
 internal sealed class AnchorCase<TRule> : ILiteralCase
     where TRule : class, IPlannedRule
 {
@@ -116,7 +145,45 @@ internal sealed class AnchorCase<TRule> : ILiteralCase
 
     public byte[] Bytes { get; }
 
+    /// <summary>The rules tested when the key's part equals <see cref="Bytes"/>.</summary>
     public List<TRule> Rules { get; } = new();
+
+    /// <summary>The groups that tell the longer literals of a crowded case apart, by their next bytes, shortest first.</summary>
+    public List<AnchorGroup<TRule>> Next { get; } = new();
+
+    /// <summary>The most rules one key can meet through this case.</summary>
+    public int MaxRules
+    {
+        get
+        {
+            int max = Rules.Count;
+            foreach (AnchorGroup<TRule> group in Next)
+            {
+                max += group.MaxRules;
+            }
+
+            return max;
+        }
+    }
+
+    /// <summary>The rules and whole literals filed here, while the tree is built.</summary>
+    internal List<KeyValuePair<TRule, byte[]>> Members { get; } = new();
+
+    public IEnumerable<TRule> AllRules()
+    {
+        foreach (TRule rule in Rules)
+        {
+            yield return rule;
+        }
+
+        foreach (AnchorGroup<TRule> group in Next)
+        {
+            foreach (TRule rule in group.AllRules())
+            {
+                yield return rule;
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -198,14 +265,14 @@ internal static class DispatchTree
                     groups.Add(entry.Kind, group);
                 }
 
-                CaseOf(group, entry).Rules.Add(rule);
+                CaseOf(group, entry.Key, entry.Literal, entry.Bytes).Members.Add(new KeyValuePair<TRule, byte[]>(rule, entry.Full));
             }
         }
 
         int capacity = node.Rules.Count;
         foreach (AnchorGroup<TRule> group in groups.Values)
         {
-            group.Cases.Sort(static (a, b) => CompareBytes(a.Bytes, b.Bytes));
+            Settle(group);
             node.Anchors.Add(group);
             capacity += group.MaxRules;
         }
@@ -222,17 +289,114 @@ internal static class DispatchTree
         node.Capacity = capacity + below;
     }
 
-    private static AnchorCase<TRule> CaseOf<TRule>(AnchorGroup<TRule> group, AnchorEntry entry)
+    private static AnchorCase<TRule> CaseOf<TRule>(AnchorGroup<TRule> group, string key, string literal, byte[] bytes)
         where TRule : class, IPlannedRule
     {
-        if (!group.CaseIndex.TryGetValue(entry.Key, out AnchorCase<TRule>? found))
+        if (!group.CaseIndex.TryGetValue(key, out AnchorCase<TRule>? found))
         {
-            found = new AnchorCase<TRule>(entry.Literal, entry.Bytes);
-            group.CaseIndex.Add(entry.Key, found);
+            found = new AnchorCase<TRule>(literal, bytes);
+            group.CaseIndex.Add(key, found);
             group.Cases.Add(found);
         }
 
         return found;
+    }
+
+    /// <summary>Sorts a group's cases and decides, case by case, which rules are tested there and which go a level down.</summary>
+    private static void Settle<TRule>(AnchorGroup<TRule> group)
+        where TRule : class, IPlannedRule
+    {
+        group.Cases.Sort(static (a, b) => CompareBytes(a.Bytes, b.Bytes));
+        foreach (AnchorCase<TRule> c in group.Cases)
+        {
+            Settle(c, group);
+        }
+    }
+
+    /// <summary>
+    /// A prefix or suffix case shared by more than <see cref="AnchorThreshold"/> rules whose whole literals go on past
+    /// the bytes compared (<c>*-1.json</c>, <c>*-2.json</c>, ... all under <c>json</c>) files those rules one level down,
+    /// by their next bytes (at most four again, <c>1.js</c>, <c>2.js</c>), so a key meets the rules of its own literal,
+    /// not every rule that shares four bytes with it. A rule whose literal ends here is tested here.
+    /// </summary>
+    private static void Settle<TRule>(AnchorCase<TRule> c, AnchorGroup<TRule> group)
+        where TRule : class, IPlannedRule
+    {
+        AnchorKind kind = group.Kind;
+        int compared = group.Offset + kind.Length;
+        var all = new UniqueList<TRule>();
+        var direct = new UniqueList<TRule>();
+        foreach (KeyValuePair<TRule, byte[]> member in c.Members)
+        {
+            all.Add(member.Key);
+            if (kind.Part == AnchorPart.Whole || member.Value.Length <= compared)
+            {
+                direct.Add(member.Key);
+            }
+        }
+
+        if (all.Items.Count <= AnchorThreshold || all.Items.Count - direct.Items.Count <= 1)
+        {
+            c.Rules.AddRange(all.Items);
+            return;
+        }
+
+        c.Rules.AddRange(direct.Items);
+        var next = new SortedDictionary<int, AnchorGroup<TRule>>();
+        foreach (KeyValuePair<TRule, byte[]> member in c.Members)
+        {
+            if (direct.Contains(member.Key))
+            {
+                continue; // its literal ends here (or another of its literals does): tested here
+            }
+
+            byte[] full = member.Value;
+            int length = Math.Min(AnchorChooser.PartLength, full.Length - compared);
+            var bytes = new byte[length];
+            Array.Copy(full, kind.Part == AnchorPart.Prefix ? compared : full.Length - compared - length, bytes, 0, length);
+            if (!next.TryGetValue(length, out AnchorGroup<TRule>? below))
+            {
+                below = new AnchorGroup<TRule>(new AnchorKind(kind.FromEnd, kind.Segment, kind.Part, length), compared);
+                next.Add(length, below);
+            }
+
+            CaseOf(below, AnchorText.Key(bytes), AnchorText.Describe(bytes), bytes).Members.Add(member);
+        }
+
+        foreach (AnchorGroup<TRule> below in next.Values)
+        {
+            Settle(below);
+            c.Next.Add(below);
+        }
+    }
+
+    /// <summary>Rules in the order first added, each once.</summary>
+    private sealed class UniqueList<TRule>
+        where TRule : class
+    {
+        private readonly HashSet<TRule> _seen = new(ReferenceEqualityComparer<TRule>.Instance);
+
+        public List<TRule> Items { get; } = new();
+
+        public void Add(TRule rule)
+        {
+            if (_seen.Add(rule))
+            {
+                Items.Add(rule);
+            }
+        }
+
+        public bool Contains(TRule rule) => _seen.Contains(rule);
+    }
+
+    private sealed class ReferenceEqualityComparer<T> : IEqualityComparer<T>
+        where T : class
+    {
+        public static readonly ReferenceEqualityComparer<T> Instance = new();
+
+        public bool Equals(T? x, T? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(T obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     /// <summary>Ordinal byte order: the order literals are listed in the generated code.</summary>
