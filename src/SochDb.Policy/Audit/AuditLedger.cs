@@ -32,11 +32,7 @@ public abstract class AuditLedger : AuditSink
     // The last batch whose append threw, and where the head would be had it been committed. A store can fail after
     // the commit (a lost connection reply, an I/O error while finishing), so when the same batch comes again (the
     // writer retries it) and the head read back is exactly there, it was committed and is not appended twice.
-    private AuditEntry? _uncertainFirst;
-    private AuditEntry? _uncertainLast;
-    private int _uncertainCount;
-    private long _uncertainHeadId;
-    private byte[]? _uncertainHeadHash;
+    private UncertainAppend? _uncertain;
 
     /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
@@ -89,11 +85,7 @@ public abstract class AuditLedger : AuditSink
             {
                 // Whether anything was committed is the store's word: read the head again before the retry.
                 _headKnown = false;
-                _uncertainFirst = batch[0];
-                _uncertainLast = batch[^1];
-                _uncertainCount = batch.Count;
-                _uncertainHeadId = id;
-                _uncertainHeadHash = previous;
+                _uncertain = new UncertainAppend(batch[0], batch[^1], batch.Count, id, previous);
                 throw;
             }
 
@@ -112,21 +104,27 @@ public abstract class AuditLedger : AuditSink
     // holds it after all (the head is exactly where that append leaves it). Either way the uncertainty is settled.
     private bool WasCommittedBefore(IReadOnlyList<AuditEntry> batch)
     {
-        if (_uncertainHeadHash is null)
+        if (_uncertain is not { } uncertain)
         {
             return false;
         }
 
-        bool sameBatch = batch.Count == _uncertainCount && ReferenceEquals(batch[0], _uncertainFirst) && ReferenceEquals(batch[^1], _uncertainLast);
-        bool committed = sameBatch && _headId == _uncertainHeadId && _headHash.AsSpan().SequenceEqual(_uncertainHeadHash);
-        _uncertainFirst = _uncertainLast = null;
-        _uncertainHeadHash = null;
+        _uncertain = null;
+        bool committed = uncertain.IsSameBatch(batch) && _headId == uncertain.HeadId && _headHash.AsSpan().SequenceEqual(uncertain.HeadHash);
         if (committed)
         {
             _appendedSincePrune += batch.Count;
         }
 
         return committed;
+    }
+
+    /// <summary>A batch whose append threw, and the head it leaves when it was committed after all.</summary>
+    private readonly record struct UncertainAppend(AuditEntry First, AuditEntry Last, int Count, long HeadId, byte[] HeadHash)
+    {
+        // The writer retries the very same entries (the same objects), so identity of both ends and the count suffice.
+        public bool IsSameBatch(IReadOnlyList<AuditEntry> batch) =>
+            batch.Count == Count && ReferenceEquals(batch[0], First) && ReferenceEquals(batch[^1], Last);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ namespace SochDb.Policy;
 public sealed partial class PolicyEngine
 {
     /// <summary>Keys (and judged values) up to this length are copied to the stack; longer ones to a pooled buffer, cleared on return.</summary>
-    private const int StackKeyLength = 256;
+    private const int StackCopyLength = 256;
 
     /// <summary>How many guarded operations may be nested on one thread (a handler calling the engine) by default.</summary>
     public const int DefaultMaxNestingDepth = 8;
@@ -136,12 +136,12 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackCopyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         byte[]? rentedValue = null;
         // The judged copy of the value (made only when handlers read it) lives on the stack when it is small.
-        Span<byte> valueBuffer = value.Length <= StackKeyLength ? stackalloc byte[value.Length] : default;
+        Span<byte> valueBuffer = value.Length <= StackCopyLength ? stackalloc byte[value.Length] : default;
         Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
         try
         {
@@ -154,7 +154,7 @@ public sealed partial class PolicyEngine
             if (Runs(triggers, PolicyTrigger.BeforeWrite))
             {
                 // Handlers read the value: judge and write one private copy of it.
-                if (value.Length > StackKeyLength)
+                if (value.Length > StackCopyLength)
                 {
                     valueBuffer = rentedValue = ArrayPool<byte>.Shared.Rent(value.Length);
                 }
@@ -195,7 +195,7 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackCopyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         Activity? activity = PolicyTracing.Start(PolicyOperation.Read);
@@ -236,7 +236,7 @@ public sealed partial class PolicyEngine
         KeyRules.Validate(key);
         PolicyContext ctx = context ?? PolicyContext.Empty;
         byte[]? rentedKey = null;
-        Span<byte> keyBuffer = key.Length <= StackKeyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
+        Span<byte> keyBuffer = key.Length <= StackCopyLength ? stackalloc byte[key.Length] : (rentedKey = ArrayPool<byte>.Shared.Rent(key.Length));
         key.CopyTo(keyBuffer);
         ReadOnlySpan<byte> ownKey = keyBuffer[..key.Length];
         Activity? activity = PolicyTracing.Start(PolicyOperation.Delete);
