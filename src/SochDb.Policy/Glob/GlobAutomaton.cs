@@ -143,6 +143,29 @@ internal sealed class GlobAutomaton
         return next;
     }
 
+    /// <summary>Whether the automaton accepts <paramref name="key"/> (text, read as UTF-8); null when it ran out of states.</summary>
+    /// <remarks>Every character of <paramref name="key"/> but <c>/</c> must be one the alphabet was made from.</remarks>
+    public bool? Matches(string key)
+    {
+        int state = Start;
+        for (int i = 0; i < key.Length; i++)
+        {
+            int scalar = char.ConvertToUtf32(key, i);
+            if (scalar > 0xFFFF)
+            {
+                i++;
+            }
+
+            state = Next(state, Alphabet.SymbolOf(scalar));
+            if (state == Exhausted)
+            {
+                return null;
+            }
+        }
+
+        return Accepts(state);
+    }
+
     private int Intern(ulong[] subset)
     {
         var key = new SubsetKey(subset);
