@@ -259,7 +259,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         _metrics.RecordDecision(operation, AuditResult.Failed);
         PolicyTracing.Tag(operation, AuditResult.Failed, "audit", reason);
         recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Failed, "audit", reason, admitted: false);
-        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+        throw PolicyViolationException.Create(PolicyRefusalCause.AuditUnavailable, operation, key.ToArray(), null, null, reason, context.AgentId, null,
             $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
     }
 }

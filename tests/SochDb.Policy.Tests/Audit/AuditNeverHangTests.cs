@@ -46,7 +46,7 @@ public sealed class AuditNeverHangTests
                 }
                 catch (PolicyViolationException refusal)
                 {
-                    Assert.Contains("audit", refusal.Message);
+                    Assert.Equal(PolicyRefusalCause.AuditUnavailable, refusal.Cause);
                     refused++;
                 }
             }
@@ -89,6 +89,7 @@ public sealed class AuditNeverHangTests
         engine.Put("queued", "v");
         var refusal = Assert.Throws<PolicyViolationException>(() => engine.Put("refused", "v"));
         Assert.Contains("MaxBlock", refusal.Message);
+        Assert.Equal(PolicyRefusalCause.AuditUnavailable, refusal.Cause);
         Assert.Null(store.Get("refused"));
 
         sink.Open.Set();
