@@ -252,7 +252,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
         string reason = "the durable audit log cannot record it (" + (recorder.Pipeline!.LastFailure ?? "a sink failed") + ")";
         Record(operation, key, context, AuditResult.Failed, null, reason, ruleText: "audit");
-        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+        throw PolicyViolationException.Create(PolicyRefusalCause.AuditUnavailable, operation, key.ToArray(), null, null, reason, context.AgentId, null,
             $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
     }
 }
