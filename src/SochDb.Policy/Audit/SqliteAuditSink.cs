@@ -35,8 +35,8 @@ public sealed class SqliteAuditSink : AuditLedger
     private readonly AuditInsertStatement _insert;
     private bool _disposed;
 
-    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention)
-        : base("sqlite:" + System.IO.Path.GetFileName(path), retention)
+    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention, byte[]? chainKey)
+        : base("sqlite:" + System.IO.Path.GetFileName(path), retention, chainKey)
     {
         _path = path;
         _table = table;
@@ -66,6 +66,11 @@ public sealed class SqliteAuditSink : AuditLedger
         options ??= new SqliteAuditSinkOptions();
         string table = AuditSqlQuery.Identifier(options.TableName);
         options.Retention?.Validate();
+        if (options.ChainKey is { Length: < 16 } shortKey)
+        {
+            throw new ArgumentException($"SqliteAuditSinkOptions.ChainKey has {shortKey.Length} bytes; a chain key needs at least 16 (32 random bytes are best).", nameof(options));
+        }
+
         string synchronous = options.Durability switch
         {
             Durability.Full => "FULL",
@@ -102,7 +107,7 @@ public sealed class SqliteAuditSink : AuditLedger
             writer = OpenConnection(connectionString, synchronous);
             CreateSchema(writer, table, fullPath);
             reader = OpenConnection(connectionString, synchronous);
-            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention);
+            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention, options.ChainKey);
         }
         catch (SqliteException e)
         {
@@ -402,4 +407,12 @@ public sealed class SqliteAuditSinkOptions
 
     /// <summary>How long entries are kept; null (default) keeps everything.</summary>
     public AuditRetention? Retention { get; init; }
+
+    /// <summary>
+    /// The key of a keyed chain: each entry's hash becomes HMAC-SHA256 under it instead of plain SHA-256, so whoever can
+    /// write the database but does not hold the key cannot produce a chain that verifies. At least 16 bytes (32 random
+    /// bytes are best); keep it outside the log, as a secret. A sink opened without the key (or with another) reads and
+    /// queries a keyed log but refuses to extend it; <see cref="AuditLedger.Verify()"/> needs the key. Default null.
+    /// </summary>
+    public byte[]? ChainKey { get; init; }
 }
