@@ -136,6 +136,34 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "The source generator adds 'public static CompiledPolicySet Compiled' and a private nested class 'CompiledPolicies' to every type holding policy rules. A member of either name that the type declares or inherits (or the type's own name) would clash inside the generated file, where it cannot be fixed; the generator then compiles nothing for the type.");
 
+    public static readonly DiagnosticDescriptor UnreachableRule = Create(
+        DiagnosticIds.UnreachableRule,
+        "Policy rule never runs",
+        Analysis.RuleSetAnalysis.UnreachableFormat,
+        DiagnosticSeverity.Warning,
+        "Every key the rule matches is refused first by unconditional denials ([DenyAll], handlers that always return Deny) on the same trigger that run before it, so the rule's handler is never called. Decided exactly on the patterns.");
+
+    public static readonly DiagnosticDescriptor EquivalentRule = Create(
+        DiagnosticIds.EquivalentRule,
+        "Policy rule repeats another",
+        Analysis.RuleSetAnalysis.DuplicateFormat,
+        DiagnosticSeverity.Warning,
+        "Two rules with the same trigger and the same handler or action whose patterns, written differently, match exactly the same keys: the handler runs twice for every key.");
+
+    public static readonly DiagnosticDescriptor OpenParent = Create(
+        DiagnosticIds.OpenParent,
+        "Denial leaves its parent key open",
+        Analysis.RuleSetAnalysis.OpenParentFormat,
+        DiagnosticSeverity.Info,
+        "A denial of 'x/**' or 'x/*' refuses every key below 'x/' but not 'x' itself, and no rule of the trigger matches 'x'. One pattern cannot cover both; the code fix adds a rule for the parent key.");
+
+    public static readonly DiagnosticDescriptor NeverReached = Create(
+        DiagnosticIds.NeverReached,
+        "Approval or redaction never reached",
+        Analysis.RuleSetAnalysis.NeverReachedFormat,
+        DiagnosticSeverity.Warning,
+        "An approval or a redaction rule whose keys are all refused first by unconditional denials: the approval never reaches a person, the redaction never redacts.");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");
 }

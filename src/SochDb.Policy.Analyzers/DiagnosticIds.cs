@@ -45,6 +45,21 @@ internal static class DiagnosticIds
     /// <summary>A type holding policy rules already has a member named like one the generator adds (<c>Compiled</c>, <c>CompiledPolicies</c>).</summary>
     public const string GeneratedMemberConflict = "SOCH0013";
 
+    /// <summary>Every key a rule matches is refused first by unconditional denials: the rule never runs.</summary>
+    public const string UnreachableRule = "SOCH0014";
+
+    /// <summary>Two rules with the same trigger and handler have patterns that match exactly the same keys.</summary>
+    public const string EquivalentRule = "SOCH0015";
+
+    /// <summary>A denial of <c>x/**</c> or <c>x/*</c> leaves the key <c>x</c> itself open.</summary>
+    public const string OpenParent = "SOCH0016";
+
+    /// <summary>An approval or redaction rule whose keys are all refused first.</summary>
+    public const string NeverReached = "SOCH0017";
+
+    /// <summary>Property of <see cref="OpenParent"/> diagnostics: the pattern of the parent key, which the code fix adds as a rule.</summary>
+    public const string ParentPatternProperty = "ParentPattern";
+
     /// <summary>Property of <see cref="InvalidReturnType"/> diagnostics: the return type the fix writes (<c>PolicyAction</c> or <c>void</c>), absent when no single type suits every trigger.</summary>
     public const string FixReturnTypeProperty = "FixReturnType";
 }

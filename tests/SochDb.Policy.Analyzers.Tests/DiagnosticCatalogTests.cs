@@ -22,7 +22,7 @@ public sealed class DiagnosticCatalogTests
     [Fact]
     public void Every_id_has_descriptors_and_every_descriptor_an_id()
     {
-        Assert.Equal(13, Ids.Length);
+        Assert.Equal(17, Ids.Length);
         Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Distinct().Order());
         Assert.Equal(Ids.Length, Ids.Distinct().Count());
     }

@@ -57,7 +57,7 @@ public sealed class RuleAttributeTests
             [DenyAll(PolicyTrigger.BeforeDelete, "a/*")]
             [{|SOCH0008:DenyAll(PolicyTrigger.BeforeDelete, "a/*", Order = 1)|}]
             [DenyAll(PolicyTrigger.BeforeWrite, "a/*")]
-            [RequireAgentId(PolicyTrigger.BeforeDelete, "a/*")]
+            [RequireAgentId(PolicyTrigger.BeforeDelete, {|SOCH0014:"a/*"|})]
             [Redact("u/*", "x")]
             [Redact("u/*", "y")]
             [{|SOCH0008:Redact("u/*", "x")|}]

@@ -175,14 +175,14 @@ internal static class RuleSetAnalysis
                 continue;
             }
 
-            if (session.Shadowed(i) is { } finding)
-            {
-                findings.Add(finding);
-            }
-
-            if (session.Duplicate(i, skipIdenticalDuplicates) is { } duplicate)
+            // A rule repeating an earlier one is reported as that, not also as shadowed by it.
+            if (session.Duplicate(i, skipIdenticalDuplicates, out bool identical) is { } duplicate)
             {
                 findings.Add(duplicate);
+            }
+            else if (!identical && session.Shadowed(i) is { } finding)
+            {
+                findings.Add(finding);
             }
 
             if (session.OpenParent(i) is { } openParent)
@@ -320,8 +320,9 @@ internal static class RuleSetAnalysis
         }
 
         /// <summary>SOCH0015: an earlier rule with the same trigger and identity whose pattern matches the same keys.</summary>
-        public RuleFinding? Duplicate(int index, bool skipIdentical)
+        public RuleFinding? Duplicate(int index, bool skipIdentical, out bool identical)
         {
+            identical = false;
             AnalysedRule rule = _rules[index];
             if (rule.Identity is null)
             {
@@ -343,7 +344,9 @@ internal static class RuleSetAnalysis
 
                 if (skipIdentical && earlier.Pattern == rule.Pattern)
                 {
-                    continue;
+                    // Reported by the caller's own check (SOCH0008 in the analyzers).
+                    identical = true;
+                    return null;
                 }
 
                 GlobRelation equivalence = earlier.Pattern == rule.Pattern
