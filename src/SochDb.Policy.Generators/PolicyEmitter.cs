@@ -103,7 +103,8 @@ internal static partial class PolicyEmitter
         {
             RuleSpec r = rule.Rule;
             w.Line("new " + Policy + "PolicyRuleInfo(" + Policy + "PolicyTrigger." + r.Trigger + ", " + Literal(r.Pattern) + ", "
-                + Literal(HandlerName(spec, r)) + ", " + Int(r.Order) + "),");
+                + Literal(HandlerName(spec, r)) + ", " + Int(r.Order)
+                + (r.AlwaysDenies ? ", " + Policy + "EnforcementMode.Enforce, alwaysDenies: true" : "") + "),");
         }
 
         w.Close(";");

@@ -51,6 +51,8 @@ public sealed partial class PolicyGenerator
 
             int declarationIndex = DeclarationIndex(containingType, typeSyntax);
             int memberIndex = typeSyntax.Members.IndexOf(syntax);
+            bool alwaysDenies = context.SemanticModel.GetOperation(syntax, cancellationToken) is Microsoft.CodeAnalysis.Operations.IMethodBodyOperation body
+                && HandlerVerdicts.Of((IOperation?)body.BlockBody ?? body.ExpressionBody).AlwaysDenies;
             var rules = new List<RuleSpec>();
             var rejected = new List<RejectedRule>();
             foreach (AttributeData attribute in context.Attributes)
@@ -65,7 +67,7 @@ public sealed partial class PolicyGenerator
                 TryGetString(attribute, 0, out string pattern);
                 var position = new DeclarationPosition(
                     DeclarationPosition.Method, declarationIndex, memberIndex, AttributeIndex(syntax.AttributeLists, attribute));
-                rules.Add(new RuleSpec(RuleKind.Handler, trigger, pattern, GetOrder(attribute), method.Name, parameters, returns, "", position));
+                rules.Add(new RuleSpec(RuleKind.Handler, trigger, pattern, GetOrder(attribute), method.Name, parameters, returns, "", position, alwaysDenies));
             }
 
             return Source(type, rules, new List<RateLimitSpec>(), rejected);

@@ -92,6 +92,61 @@ public sealed class EndToEndBuildTests
         }
     }
 
+    private const string SetSource = """
+        using SochDb.Policy;
+
+        namespace EndToEnd;
+
+        [DenyAll(PolicyTrigger.BeforeWrite, "secrets/**")]
+        [DenyAll(PolicyTrigger.BeforeRead, "vault/**")]
+        [DenyAll(PolicyTrigger.BeforeRead, "vault")]
+        [Redact("vault/*/ssn", "***")]
+        public partial class SetPolicies
+        {
+            [BeforeWrite("secrets/*/key")]
+            static PolicyAction CheckKeys(in PolicyRequest request) => PolicyAction.Allow;
+
+            [BeforeDelete("logs/{a,b}")]
+            [BeforeDelete("logs/[ab]")]
+            static PolicyAction Logs(in PolicyRequest request) => PolicyAction.Allow;
+
+            [BeforeWrite("tmp/*", Order = 5)]
+            static PolicyAction Overlapping(in PolicyRequest request) => PolicyAction.Deny;
+
+            [BeforeWrite("tmp/**", Order = 6)]
+            static PolicyAction NearMiss(in PolicyRequest request) => PolicyAction.Allow;
+
+            [BeforeWrite("tmp", Order = 7)]
+            static PolicyAction Parents(in PolicyRequest request) => request.Context.Has("a") ? PolicyAction.Allow : PolicyAction.Deny;
+        }
+        """;
+
+    /// <summary>The four set findings in a real build, each on the pattern's opening quote; the near miss stays silent.</summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Dotnet_build_reports_the_set_findings_on_the_pattern()
+    {
+        string directory = CreateProject(
+            "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0016.severity = warning\n", SetSource, withGenerator: true);
+        try
+        {
+            string path = Path.Combine(directory, "Bad.cs");
+            (int exitCode, string output) = RunBuild(directory);
+
+            Assert.True(exitCode == 0, "warnings only, the build passes:\n" + output);
+            AssertReported(output, path, "SOCH0014", PositionOf(SetSource, "\"secrets/*/key\"", 0), "warning");
+            AssertReported(output, path, "SOCH0015", PositionOf(SetSource, "\"logs/[ab]\"", 0), "warning");
+            AssertReported(output, path, "SOCH0016", PositionOf(SetSource, "\"secrets/**\"", 0), "warning");
+            AssertReported(output, path, "SOCH0017", PositionOf(SetSource, "\"vault/*/ssn\"", 0), "warning");
+            Assert.DoesNotContain("tmp/**", output);
+            Assert.Equal(4, output.Split('\n').Where(l => l.Contains(": warning SOCH001", StringComparison.Ordinal)).Distinct().Count());
+        }
+        finally
+        {
+            DeleteQuietly(directory);
+        }
+    }
+
     /// <summary>A project of its own in a temp folder, referencing the runtime and the analyzers (and the generator when asked).</summary>
     private static string CreateProject(string editorConfig, string source, bool withGenerator)
     {
@@ -142,20 +197,22 @@ public sealed class EndToEndBuildTests
         }
     }
 
-    private static void AssertReported(string output, string file, string id, (int Line, int Column) position)
+    private static void AssertReported(string output, string file, string id, (int Line, int Column) position, string severity = "error")
     {
-        string expected = $"{file}({position.Line},{position.Column}): error {id}";
+        string expected = $"{file}({position.Line},{position.Column}): {severity} {id}";
         Assert.True(output.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' in the build output:\n{output}");
     }
 
     /// <summary>1-based line and column of <paramref name="text"/> (its last occurrence) plus <paramref name="offset"/> in <see cref="BadSource"/>.</summary>
-    private static (int Line, int Column) PositionOf(string text, int offset)
+    private static (int Line, int Column) PositionOf(string text, int offset) => PositionOf(BadSource, text, offset);
+
+    private static (int Line, int Column) PositionOf(string source, string text, int offset)
     {
-        int index = BadSource.LastIndexOf(text, StringComparison.Ordinal);
+        int index = source.LastIndexOf(text, StringComparison.Ordinal);
         Assert.True(index >= 0, text);
         index += offset;
-        int lineStart = BadSource.LastIndexOf('\n', index - 1) + 1;
-        int line = BadSource.Take(index).Count(c => c == '\n') + 1;
+        int lineStart = source.LastIndexOf('\n', index - 1) + 1;
+        int line = source.Take(index).Count(c => c == '\n') + 1;
         return (line, index - lineStart + 1);
     }
 

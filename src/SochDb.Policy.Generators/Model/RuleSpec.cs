@@ -13,6 +13,7 @@ namespace SochDb.Policy.Generators.Model;
 /// <param name="Return">The handler's return shape.</param>
 /// <param name="Replacement">For <see cref="RuleKind.Redact"/>: the replacement text.</param>
 /// <param name="Declaration">Where the rule was declared, for the declaration-order tie break.</param>
+/// <param name="AlwaysDenies">The handler's body returns a constant Deny on every path (recorded in the rule's description for the engine's analysis).</param>
 internal sealed record RuleSpec(
     RuleKind Kind,
     PolicyTriggerKind Trigger,
@@ -22,7 +23,8 @@ internal sealed record RuleSpec(
     HandlerParameters Parameters,
     HandlerReturn Return,
     string Replacement,
-    DeclarationPosition Declaration);
+    DeclarationPosition Declaration,
+    bool AlwaysDenies = false);
 
 /// <summary>
 /// Declaration order without source offsets (so editing a method body does not change the models of the
