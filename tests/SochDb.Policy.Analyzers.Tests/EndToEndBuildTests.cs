@@ -7,6 +7,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 /// What IDE and CI users see: `dotnet build` of a small project with bad rules fails with
 /// `File.cs(line,col): error SOCHxxxx` on the offending characters, and `.editorconfig` can raise a severity.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class EndToEndBuildTests
 {
     private const string BadSource = """

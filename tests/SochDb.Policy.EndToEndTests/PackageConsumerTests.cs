@@ -6,6 +6,7 @@ namespace SochDb.Policy.EndToEndTests;
 /// Packs SochDb.Policy into a local folder and restores a consumer project from it, the way a user would:
 /// the generator must run (the consumer's policies work), and a bad handler must fail the build with SOCH errors.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PackageConsumerTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sochdb-pack-").FullName;

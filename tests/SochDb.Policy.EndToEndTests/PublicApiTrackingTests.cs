@@ -59,6 +59,7 @@ public sealed class PublicApiTrackingTests : IDisposable
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Unannounced_change_to_the_surface_fails_the_build()
     {

@@ -25,16 +25,16 @@ public class EngineAllocationTests
                 operation(key); // warm up (first put creates the entry)
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 500; i++)
+            return Allocations.Minimum(() =>
             {
-                foreach (byte[] key in keys)
+                for (int i = 0; i < 500; i++)
                 {
-                    operation(key);
+                    foreach (byte[] key in keys)
+                    {
+                        operation(key);
+                    }
                 }
-            }
-
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            });
         }
 
         long barePut = Measure(key => bareStore.Put(key, value));

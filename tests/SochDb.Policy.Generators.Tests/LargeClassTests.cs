@@ -9,6 +9,7 @@ namespace SochDb.Policy.Generators.Tests;
 /// <summary>Benchmark target T6 (docs/benchmarks.md): a 1,000-handler class generates and compiles; the time is recorded, never asserted.</summary>
 public class LargeClassTests(ITestOutputHelper output)
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void Thousand_handler_class_generates_compiles_and_dispatches()
     {

@@ -25,6 +25,7 @@ public class DifferentialTests(ITestOutputHelper output)
         new PolicyContext { AgentId = "agent-1", SessionId = "s" },
     ];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -49,6 +50,7 @@ public class DifferentialTests(ITestOutputHelper output)
     /// byte), over 32 rules at one node (tested in parts, collected and run directly), over 64 collected rules (a rule
     /// switch in chunks). Keys are drawn from the same literals, so they walk deep into the trie.
     /// </summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(4)]
     [InlineData(5)]
@@ -70,6 +72,7 @@ public class DifferentialTests(ITestOutputHelper output)
     /// Rule sets dominated by wildcard-first shapes: most rules are found through anchors (what a segment must be,
     /// end or start with, counted from the front or from the end), at the root and under literal prefixes.
     /// </summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(21)]
     [InlineData(22)]

@@ -17,6 +17,7 @@ public class EngineDifferentialTests
     private static readonly PolicyContext[] Contexts =
         [PolicyContext.Empty, new PolicyContext { AgentId = "agent-1" }, new PolicyContext { AgentId = "" }];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(11, false, false)]
     [InlineData(12, false, false)]

@@ -15,6 +15,7 @@ public sealed class RuleTableTests
     private static readonly string[] Shapes =
         ["*.{0}", "*-{0}", "{0}*", "*/{0}/*", "**/{0}", "**/*.{0}", "{{a,b}}{0}/*", "[a-c]{0}*", "t/*.{0}", "t/{0}/**", "*", "**", "t/**", "?{0}/**/{0}"];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
