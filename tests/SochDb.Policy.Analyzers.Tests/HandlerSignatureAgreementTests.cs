@@ -70,6 +70,7 @@ public sealed class HandlerSignatureAgreementTests
 
     public static TheoryData<string> Triggers { get; } = new(AllTriggers);
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(Triggers))]
     public void Generator_calls_a_handler_exactly_when_the_analyzers_accept_it(string trigger)
