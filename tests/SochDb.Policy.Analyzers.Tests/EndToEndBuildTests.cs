@@ -29,7 +29,7 @@ public sealed class EndToEndBuildTests
         """;
 
     [Fact]
-    public void Dotnet_build_reports_each_error_at_its_file_line_and_column()
+    public void DotnetBuildReportsEachErrorAtItsFileLineAndColumn()
     {
         string directory = CreateProject(
             "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n", BadSource, withGenerator: false);

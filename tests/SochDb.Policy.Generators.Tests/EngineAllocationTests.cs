@@ -6,7 +6,7 @@ namespace SochDb.Policy.Generators.Tests;
 public class EngineAllocationTests
 {
     [Fact]
-    public void Compiled_put_and_get_through_the_engine_allocate_what_the_bare_store_allocates()
+    public void CompiledPutAndGetThroughTheEngineAllocateWhatTheBareStoreAllocates()
     {
         GeneratorResult result = GeneratorHarness.Run(TestSources.DesignSample, TestSources.ManyTenants);
         Assembly assembly = GeneratorHarness.Load(result.Output);

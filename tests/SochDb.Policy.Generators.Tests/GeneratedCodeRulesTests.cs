@@ -14,7 +14,7 @@ public class GeneratedCodeRulesTests
 
     [Trait("Category", "Slow")]
     [Fact]
-    public void Generated_code_uses_no_forbidden_api()
+    public void GeneratedCodeUsesNoForbiddenApi()
     {
         GeneratorResult result = GeneratorHarness.Run(TestSources.DesignSample, TestSources.ClassLevelAndOrdering, TestSources.ManyTenants, WideClass(70));
         SyntaxTree[] generated = result.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".Policies.g.cs", StringComparison.Ordinal)).ToArray();
@@ -54,7 +54,7 @@ public class GeneratedCodeRulesTests
     }
 
     [Fact]
-    public void Evaluating_the_allowed_path_allocates_nothing()
+    public void EvaluatingTheAllowedPathAllocatesNothing()
     {
         GeneratorResult result = GeneratorHarness.Run(TestSources.DesignSample, TestSources.ClassLevelAndOrdering, TestSources.ManyTenants, WideClass(70));
         Assembly assembly = GeneratorHarness.Load(result.Output);

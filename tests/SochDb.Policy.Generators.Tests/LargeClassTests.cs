@@ -11,7 +11,7 @@ public class LargeClassTests(ITestOutputHelper output)
 {
     [Trait("Category", "Slow")]
     [Fact]
-    public void Thousand_handler_class_generates_compiles_and_dispatches()
+    public void ThousandHandlerClassGeneratesCompilesAndDispatches()
     {
         var source = new StringBuilder("using SochDb.Policy;\nnamespace Big;\npublic static partial class ThousandPolicies\n{\n");
         source.Append("    public static readonly System.Collections.Generic.List<int> Calls = new();\n");

@@ -30,7 +30,7 @@ public class DifferentialTests(ITestOutputHelper output)
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Generated_dispatch_agrees_with_the_reference_path(int seed)
+    public void GeneratedDispatchAgreesWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random);
@@ -54,7 +54,7 @@ public class DifferentialTests(ITestOutputHelper output)
     [Theory]
     [InlineData(4)]
     [InlineData(5)]
-    public void Large_sets_split_into_small_methods_agree_with_the_reference_path(int seed)
+    public void LargeSetsSplitIntoSmallMethodsAgreeWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         string[] tenants = [.. Enumerable.Range(0, 150).Select(i => i < 80 ? $"tenant{i:D3}" : $"t{i}"), .. RandomPolicyModel.LiteralSegments];
@@ -77,7 +77,7 @@ public class DifferentialTests(ITestOutputHelper output)
     [InlineData(21)]
     [InlineData(22)]
     [InlineData(23)]
-    public void Wildcard_first_sets_found_through_anchors_agree_with_the_reference_path(int seed)
+    public void WildcardFirstSetsFoundThroughAnchorsAgreeWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random, ["a", "b", "k", "x.json"], wildcardFirst: true);

@@ -24,7 +24,7 @@ public class EngineDifferentialTests
     [InlineData(13, true, false)]
     [InlineData(14, true, false)]
     [InlineData(15, true, true)]
-    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed, bool wildcardFirst, bool crowded)
+    public void CompiledAndRunTimeRulesBehaveTheSameThroughTheEngine(int seed, bool wildcardFirst, bool crowded)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random, wildcardFirst: wildcardFirst, crowded: crowded);
