@@ -142,7 +142,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     {
         _status.Refused(refusal);
         _metrics.Refused();
-        HostingLog.ConfigurationRefused(_logger, refusal.Message);
+        HostingLog.ConfigurationRefused(_logger, string.Join("; ", refusal.Errors));
     }
 
     public void Dispose()
