@@ -114,7 +114,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Flushes the audit log, then walks the hash chain of the first durable log among the sinks
-    /// (<see cref="AuditLedger.Verify"/>): the result names the first broken entry, if any.
+    /// (<see cref="AuditLedger.Verify()"/>): the result names the first broken entry, if any.
     /// </summary>
     /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
     public AuditVerification VerifyAuditLog()
@@ -207,7 +207,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         Volatile.Write(ref _recorder, new AuditRecorder(ring, pipeline, mask));
     }
 
-/// <summary>
+    /// <summary>
     /// The options with what the background writer does not read (the ring, the key masks) set aside: when these are equal
     /// the writer and its sinks are kept; any other difference, in any field present or future, starts a new writer.
     /// </summary>
