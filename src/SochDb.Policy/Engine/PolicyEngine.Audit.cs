@@ -6,14 +6,13 @@ using SochDb.Policy.Audit;
 
 namespace SochDb.Policy;
 
-public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
+public sealed partial class PolicyEngine
 {
     // What operations record into (null while audit is off), the ring GetAuditLog reads (kept after DisableAudit),
     // and the options of the last EnableAudit (EnableAudit(int) keeps its sinks).
     private AuditRecorder? _recorder;
     private AuditLog? _audit;
     private AuditOptions _auditOptions = new();
-    private bool _disposed;
 
     /// <summary>Whether outcomes are being recorded.</summary>
     public bool IsAuditEnabled => Volatile.Read(ref _recorder) is not null;
@@ -142,31 +141,6 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         return Ledger().Query(query);
     }
 
-    /// <summary>Stops the audit writer after writing every queued entry. The store and the sinks are not disposed (the caller owns them).</summary>
-    /// <exception cref="System.IO.IOException">A durable sink kept failing, so queued entries could not be written.</exception>
-    public void Dispose()
-    {
-        lock (_registrationLock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            AuditRecorder? old = Volatile.Read(ref _recorder);
-            Volatile.Write(ref _recorder, null);
-            old?.Pipeline?.Close(successor: null);
-        }
-    }
-
-    /// <inheritdoc cref="Dispose"/>
-    public ValueTask DisposeAsync()
-    {
-        // The writer drains on its own thread; waiting for it here keeps the rule "disposed means written" simple.
-        return new ValueTask(Task.Run(Dispose));
-    }
-
     private AuditLedger Ledger()
     {
         AuditOptions options = Volatile.Read(ref _auditOptions);
@@ -183,7 +157,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
     private void EnableAuditLocked(AuditOptions options)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closing) != 0, this);
         AuditKeyMask? mask = AuditKeyMask.Create(options.MaskedKeys, options.MaskKey);
         AuditLog? ring = null;
         if (options.RingSize > 0)
@@ -237,22 +211,4 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
         a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.Overflow == b.Overflow
         && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
-
-    /// <summary>
-    /// Under <see cref="AuditSinkFailureMode.FailClosed"/>, refuses an operation while a durable sink cannot record:
-    /// audited (and counted) as failed, thrown as <see cref="PolicyViolationException"/>. The common path is one read.
-    /// </summary>
-    private void ThrowIfAuditRefuses(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
-    {
-        AuditRecorder? recorder = Volatile.Read(ref _recorder);
-        if (recorder is null || !recorder.RefusesOperations)
-        {
-            return;
-        }
-
-        string reason = "the durable audit log cannot record it (" + (recorder.Pipeline!.LastFailure ?? "a sink failed") + ")";
-        Record(operation, key, context, AuditResult.Failed, null, reason, ruleText: "audit");
-        throw PolicyViolationException.Create(PolicyRefusalCause.AuditUnavailable, operation, key.ToArray(), null, null, reason, context.AgentId, null,
-            $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
-    }
 }
