@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
+using SochDb.Policy.Diagnostics;
 
 namespace SochDb.Policy;
 
@@ -42,6 +43,8 @@ public sealed partial class PolicyEngine
                 Sinks = previous.Sinks,
                 QueueCapacity = previous.QueueCapacity,
                 MaxBatchSize = previous.MaxBatchSize,
+                MaxBatchDelay = previous.MaxBatchDelay,
+                MaxBlock = previous.MaxBlock,
                 Overflow = previous.Overflow,
                 SinkFailure = previous.SinkFailure,
                 MaskedKeys = previous.MaskedKeys,
@@ -209,6 +212,7 @@ public sealed partial class PolicyEngine
     }
 
     private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
-        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.Overflow == b.Overflow
+        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.MaxBatchDelay == b.MaxBatchDelay
+        && a.MaxBlock == b.MaxBlock && a.Overflow == b.Overflow
         && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
 }

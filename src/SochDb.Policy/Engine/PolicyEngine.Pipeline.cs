@@ -174,10 +174,9 @@ public sealed partial class PolicyEngine
                     DecisionOutcome.Refused(AuditResult.Failed, PolicyRefusalCause.NestingTooDeep, null, null, null, reason));
             }
 
-            if (Volatile.Read(ref _recorder) is { RefusesOperations: true })
+            if (Volatile.Read(ref _recorder) is { Pipeline: { AdmitsAtOnce: false } pipeline } recorder && pipeline.Admit() is not null)
             {
-                throw Refuse(operation, key, context, DecisionOutcome.Refused(AuditResult.Failed, PolicyRefusalCause.AuditUnavailable,
-                    null, null, "audit", "the durable audit log cannot record it: a sink is failing (see AuditStatus)"));
+                RefuseForAudit(operation, key, context, recorder, pipeline);
             }
         }
         catch
@@ -185,6 +184,25 @@ public sealed partial class PolicyEngine
             Leave();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The decision log cannot take the operation: a durable sink fails and the log fails closed, or the queue stayed
+    /// full longer than <see cref="AuditOptions.MaxBlock"/>. Recorded (the entry may be dropped when the queue is full)
+    /// and thrown, in the engine's words: a sink's own message can quote keys or paths.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void RefuseForAudit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditRecorder recorder, AuditPipeline pipeline)
+    {
+        string reason = pipeline.RefusesOperations
+            ? "the durable audit log cannot record it: a sink is failing (see AuditStatus)"
+            : "the audit queue stayed full longer than AuditOptions.MaxBlock: the sinks do not keep up";
+        var outcome = DecisionOutcome.Refused(AuditResult.Failed, PolicyRefusalCause.AuditUnavailable, null, null, "audit", reason);
+        _metrics.RecordDecision(operation, AuditResult.Failed);
+        PolicyTracing.Tag(operation, AuditResult.Failed, "audit", reason);
+        recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Failed, "audit", reason, admitted: false);
+        throw PolicyViolationException.Create(outcome.Cause, operation, key.ToArray(), null, null, reason, context.AgentId, null,
+            DescribeRefusal(operation, KeyText(key), in outcome));
     }
 
     /// <summary>Counts the call in flight; refuses it once disposal has begun.</summary>
