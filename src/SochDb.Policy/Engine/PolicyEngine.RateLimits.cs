@@ -88,6 +88,9 @@ public sealed partial class PolicyEngine
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Nothing was judged or written; whether the backend spent a token is unknown, so the outcome is recorded.
+            Record(demand.Operation, key.Span, context, AuditResult.Failed, null,
+                "cancelled while the rate-limit backend was asked; nothing changed");
             throw;
         }
         catch (Exception exception)
