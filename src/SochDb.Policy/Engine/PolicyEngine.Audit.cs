@@ -50,6 +50,9 @@ public sealed partial class PolicyEngine
                 MaskedKeys = previous.MaskedKeys,
                 MaskKey = previous.MaskKey,
                 OnSinkFailure = previous.OnSinkFailure,
+                Anchor = previous.Anchor,
+                AnchorEvery = previous.AnchorEvery,
+                AnchorInterval = previous.AnchorInterval,
             });
         }
     }
@@ -124,7 +127,7 @@ public sealed partial class PolicyEngine
 
     /// <summary>
     /// Flushes the audit log, then walks the hash chain of the first durable log among the sinks
-    /// (<see cref="AuditLedger.Verify"/>): the result names the first broken entry, if any.
+    /// (<see cref="AuditLedger.Verify()"/>): the result names the first broken entry, if any.
     /// </summary>
     /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
     public AuditVerification VerifyAuditLog()
@@ -214,5 +217,6 @@ public sealed partial class PolicyEngine
     private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
         a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.MaxBatchDelay == b.MaxBatchDelay
         && a.MaxBlock == b.MaxBlock && a.Overflow == b.Overflow
-        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
+        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure
+        && ReferenceEquals(a.Anchor, b.Anchor) && a.AnchorEvery == b.AnchorEvery && a.AnchorInterval == b.AnchorInterval;
 }
