@@ -46,6 +46,8 @@ public class PipelineStageBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        t_nesting = 0; // as outside any handler
+        _recorder = null; // audit off, as in the engine configurations without audit
         _bare = Database.OpenInMemory();
         _bare.Put(Key, Value);
         _raw[KeyText] = Value;
