@@ -16,7 +16,7 @@ internal static class DashboardCss
         table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
         th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { background: #eef1f6; font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
-        td.key, td.mono, code { font-family: ui-monospace, "Cascadia Mono", Menlo, monospace; font-size: 13px; word-break: break-all; }
+        td.key, td.mono, code { font-family: ui-monospace, "Cascadia Mono", Menlo, monospace; font-size: 13px; overflow-wrap: anywhere; }
         td.preview { font-family: ui-monospace, Menlo, monospace; font-size: 12px; color: var(--muted); white-space: pre-wrap; max-width: 320px; }
         .result-denied, .result-failed, .result-ratelimited { color: var(--bad); font-weight: 600; }
         .result-allowed { color: var(--good); }
