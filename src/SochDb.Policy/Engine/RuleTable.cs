@@ -169,9 +169,6 @@ internal sealed class TriggerRules
 
     public int Count => _rules.Length;
 
-    /// <summary>The rules of this trigger, in the order they run.</summary>
-    public ReadOnlySpan<RuntimeRule> Rules => _rules;
-
     public bool IsEmpty => _rules.Length == 0;
 
     /// <summary>The rules, in the order they run.</summary>
