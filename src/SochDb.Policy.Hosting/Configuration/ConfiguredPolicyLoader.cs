@@ -94,7 +94,15 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
         }
 
         SwapLimits(snapshot.RateLimits);
-        _status.Applied(snapshot);
+
+        // The rules in force are analysed as a whole (compiled sets too: they run first); findings warn, never refuse.
+        PolicySetReport analysis = _engine.Analyze();
+        foreach (PolicyFinding finding in analysis.Findings)
+        {
+            HostingLog.AnalysisFinding(_logger, finding.Id, finding.Message);
+        }
+
+        _status.Applied(snapshot, analysis.Findings);
         _metrics.Applied();
         HostingLog.ConfigurationApplied(_logger, snapshot.Rules.Count, snapshot.RateLimits.Count, _status.AppliedCount);
         refusal = null;

@@ -12,4 +12,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error,
         Message = "Policy configuration refused; the last good configuration stays in force. {Errors}")]
     public static partial void ConfigurationRefused(ILogger logger, string errors, System.Exception exception);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning,
+        Message = "Policy configuration applied with a finding: {FindingId} {Finding}")]
+    public static partial void AnalysisFinding(ILogger logger, string findingId, string finding);
 }
