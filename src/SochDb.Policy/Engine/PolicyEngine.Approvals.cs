@@ -77,6 +77,19 @@ public sealed partial class PolicyEngine
         return null;
     }
 
+    /// <summary>The key as the decision log shows it: its mask when it matches <see cref="AuditOptions.MaskedKeys"/>, else its text.</summary>
+    internal string KeyAsLogged(ReadOnlySpan<byte> key)
+    {
+        if (Volatile.Read(ref _recorder)?.Mask is { } mask && mask.Matches(key))
+        {
+            Span<byte> masked = stackalloc byte[Audit.AuditKeyMask.Length];
+            mask.Write(key, masked);
+            return System.Text.Encoding.ASCII.GetString(masked);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(key);
+    }
+
     internal DateTimeOffset ApprovalNow() => new(_clock.GetUtcTicks(), TimeSpan.Zero);
 
     internal void RecordApprovalStep(ApprovalRequest request, AuditResult result, string reason) =>
