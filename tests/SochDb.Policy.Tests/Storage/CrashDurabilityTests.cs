@@ -7,6 +7,7 @@ namespace SochDb.Policy.Tests.Storage;
 /// Kills a writer process with SIGKILL in the middle of a stream of durable writes, then checks that every write
 /// it acknowledged (printed after Put/Write returned) is in the file, and that no batch was applied in part.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CrashDurabilityTests : IDisposable
 {
     private const int AcknowledgedBeforeKill = 200;
@@ -154,11 +155,11 @@ public sealed class CrashDurabilityTests : IDisposable
         Assert.Equal(18 + (2 * 5), db.Scan("").Count());
     }
 
-    private static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
+    internal static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
         await child.StandardOutput.ReadLineAsync(cancellationToken)
         ?? throw new InvalidOperationException($"the writer exited early: {await child.StandardError.ReadToEndAsync(cancellationToken)}");
 
-    private static Process StartWriter(string dbPath, params string[] extra)
+    internal static Process StartWriter(string dbPath, params string[] extra)
     {
         string writer = typeof(CrashDurabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "CrashWriterPath").Value!;
