@@ -1,0 +1,243 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Data.Sqlite;
+
+namespace SochDb.Policy.Tool.Audit;
+
+/// <summary>One record of a decision log as a line of JSON (<c>audit export</c>, <c>audit query --format jsonl</c>).</summary>
+internal sealed record AuditLine(
+    long Id,
+    DateTimeOffset Timestamp,
+    string Operation,
+    string Key,
+    bool KeyMasked,
+    string Result,
+    string? Rule,
+    string? Reason,
+    string? AgentId,
+    string? SessionId,
+    string? TraceId,
+    string? SpanId,
+    string Hash)
+{
+    public static AuditLine From(AuditRecord record)
+    {
+        AuditEntry e = record.Entry;
+        return new AuditLine(record.Id, e.Timestamp, e.Operation.ToString(), e.Key, e.IsKeyMasked, e.Result.ToString(), e.Rule, e.Reason,
+            e.AgentId, e.SessionId, e.TraceId, e.SpanId, Convert.ToHexStringLower(record.Hash));
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AuditLine))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;
+
+/// <summary><c>audit verify</c>, <c>audit query</c>, <c>audit export</c>: a SQLite decision log read offline.</summary>
+internal static class AuditCommands
+{
+    public static Command Verify()
+    {
+        var db = DatabaseArgument();
+        var table = TableOption();
+        var command = new Command("verify",
+            "Walks the hash chain from its checkpoint to the newest entry. Exit code: 0 intact, 1 broken (the first broken entry is named), 3 unreadable.")
+        {
+            db, table,
+        };
+        command.SetAction(parse => WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+        {
+            AuditVerification result = log.Verify();
+            if (result.IsIntact)
+            {
+                Console.Out.WriteLine($"intact: {result.EntriesChecked} entries checked after checkpoint #{result.CheckpointId}; head #{result.HeadId} {Convert.ToHexStringLower(result.HeadHash)}");
+                return 0;
+            }
+
+            Console.Out.WriteLine($"broken at entry #{result.FirstBrokenId}: {result.Problem} ({result.EntriesChecked} entries checked)");
+            return 1;
+        }));
+        return command;
+    }
+
+    public static Command Query()
+    {
+        var db = DatabaseArgument();
+        var table = TableOption();
+        var agent = new Option<string?>("--agent") { Description = "Only this agent id's entries." };
+        var session = new Option<string?>("--session") { Description = "Only this session id's entries." };
+        var result = new Option<string?>("--result") { Description = "Only this result: Allowed, Denied, Modified, RateLimited, Failed, WouldDeny, ApprovalRequired, EntriesDropped." };
+        var rule = new Option<string?>("--rule") { Description = "Only entries decided by this rule." };
+        var since = new Option<string?>("--since") { Description = "Only entries at or after this time: an ISO 8601 timestamp (UTC unless it says) or an age such as 30m, 12h, 7d." };
+        var limit = new Option<int>("--limit") { Description = "At most this many entries (newest first).", DefaultValueFactory = _ => 50 };
+        var oldestFirst = new Option<bool>("--oldest-first") { Description = "Oldest first instead of newest first." };
+        var format = new Option<string>("--format") { Description = "text (default) or jsonl.", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "jsonl");
+        var command = new Command("query", "Lists the entries of a decision log matching the filters, newest first.")
+        {
+            db, table, agent, session, result, rule, since, limit, oldestFirst, format,
+        };
+        command.SetAction(parse =>
+        {
+            string? resultText = parse.GetValue(result);
+            AuditResult? parsedResult = null;
+            if (resultText is not null)
+            {
+                if (!Enum.TryParse(resultText, ignoreCase: true, out AuditResult r) || !Enum.IsDefined(r) || int.TryParse(resultText, out _))
+                {
+                    Console.Error.WriteLine($"sochdb-policy: --result \"{resultText}\" is not a result (expected {string.Join(", ", Enum.GetNames<AuditResult>())})");
+                    return 1;
+                }
+
+                parsedResult = r;
+            }
+
+            DateTimeOffset? from = null;
+            if (parse.GetValue(since) is { } sinceText)
+            {
+                if (!TryParseSince(sinceText, DateTimeOffset.UtcNow, out DateTimeOffset parsed))
+                {
+                    Console.Error.WriteLine($"sochdb-policy: --since \"{sinceText}\" is neither a timestamp (2026-12-01T08:00:00Z) nor an age (30m, 12h, 7d)");
+                    return 1;
+                }
+
+                from = parsed;
+            }
+
+            int max = parse.GetValue(limit);
+            if (max < 1)
+            {
+                Console.Error.WriteLine("sochdb-policy: --limit must be at least 1");
+                return 1;
+            }
+
+            var query = new AuditQuery
+            {
+                AgentId = parse.GetValue(agent),
+                SessionId = parse.GetValue(session),
+                Result = parsedResult,
+                Rule = parse.GetValue(rule),
+                From = from,
+                Order = parse.GetValue(oldestFirst) ? AuditOrder.OldestFirst : AuditOrder.NewestFirst,
+                PageSize = Math.Min(max, 1024),
+            };
+            bool jsonl = parse.GetValue(format) == "jsonl";
+            return WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+            {
+                int count = 0;
+                foreach (AuditRecord record in log.Query(query))
+                {
+                    Console.Out.WriteLine(jsonl ? Json(record) : record.ToString());
+                    if (++count == max)
+                    {
+                        break;
+                    }
+                }
+
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var db = DatabaseArgument();
+        var table = TableOption();
+        var format = new Option<string>("--format") { Description = "jsonl: one JSON object per entry, oldest first.", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl");
+        var output = new Option<FileInfo?>("--output") { Description = "Write to this file instead of standard output." };
+        var command = new Command("export", "Writes every entry of a decision log, oldest first, streaming (the log is never loaded whole).")
+        {
+            db, table, format, output,
+        };
+        command.SetAction(parse => WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+        {
+            FileInfo? target = parse.GetValue(output);
+            using TextWriter writer = target is null ? new StreamWriter(Console.OpenStandardOutput()) : new StreamWriter(target.FullName);
+            foreach (AuditRecord record in log.Query(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 1024 }))
+            {
+                writer.WriteLine(Json(record));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>An ISO 8601 timestamp (UTC unless it carries an offset) or an age before <paramref name="now"/>: <c>90s</c>, <c>30m</c>, <c>12h</c>, <c>7d</c>.</summary>
+    internal static bool TryParseSince(string text, DateTimeOffset now, out DateTimeOffset since)
+    {
+        if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long amount))
+        {
+            TimeSpan? age = text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => null,
+            };
+            if (age is { } a)
+            {
+                since = now - a;
+                return true;
+            }
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out since);
+    }
+
+    /// <summary>Whether the file holds the log's table, asked read-only (opening the log itself would create the table).</summary>
+    private static bool HasTable(string path, string table)
+    {
+        string connection = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using var sqlite = new SqliteConnection(connection);
+        sqlite.Open();
+        using SqliteCommand command = sqlite.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $table";
+        command.Parameters.AddWithValue("$table", table);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static string Json(AuditRecord record) => JsonSerializer.Serialize(AuditLine.From(record), AuditJsonContext.Default.AuditLine);
+
+    private static Argument<FileInfo> DatabaseArgument() => new("db") { Description = "The SQLite file holding the decision log." };
+
+    private static Option<string> TableOption() => new("--table")
+    {
+        Description = "The log's table.",
+        DefaultValueFactory = _ => SqliteAuditSink.DefaultTableName,
+    };
+
+    /// <summary>Opens an existing log (never creates one), runs <paramref name="action"/>, and turns an unreadable file into exit code 3.</summary>
+    private static int WithLog(FileInfo db, string table, Func<SqliteAuditSink, int> action)
+    {
+        if (!db.Exists)
+        {
+            return Commands.CannotRunBecause($"no such file: {db.FullName}");
+        }
+
+        try
+        {
+            if (!HasTable(db.FullName, table))
+            {
+                return Commands.CannotRunBecause($"{db.FullName} holds no decision log (no table \"{table}\"; give --table if it has another name)");
+            }
+
+            using SqliteAuditSink log = SqliteAuditSink.Open(db.FullName, new SqliteAuditSinkOptions { TableName = table });
+            return action(log);
+        }
+        catch (SqliteException e)
+        {
+            return Commands.CannotRunBecause($"cannot read the decision log {db.FullName}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Commands.CannotRunBecause($"cannot read the decision log {db.FullName}: {e.Message}");
+        }
+    }
+}
