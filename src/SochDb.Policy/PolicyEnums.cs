@@ -84,3 +84,24 @@ public enum EnforcementMode
     /// </summary>
     Shadow = 1,
 }
+
+/// <summary>
+/// Why the engine refused an operation (<see cref="PolicyViolationException.Cause"/>). Callers switch on it, never on
+/// the message: <see cref="AuditUnavailable"/> and <see cref="LimitBackendUnavailable"/> are transient (retry later),
+/// the others are decisions or faults of the policy itself.
+/// </summary>
+public enum PolicyRefusalCause
+{
+    /// <summary>A rule denied it (a rate limit that has no token, or an approval not given, is also a denial).</summary>
+    Denied = 0,
+    /// <summary>A handler threw; the engine fails closed.</summary>
+    HandlerFailed = 1,
+    /// <summary>A handler returned a verdict its trigger does not allow (or one that is not defined).</summary>
+    UndefinedVerdict = 2,
+    /// <summary>Guarded operations started from handlers nested deeper than the engine allows.</summary>
+    NestingTooDeep = 3,
+    /// <summary>The durable decision log could not record it and fails closed; retry once the log recovers.</summary>
+    AuditUnavailable = 4,
+    /// <summary>The shared rate-limit backend was unavailable and fails closed; retry once it recovers.</summary>
+    LimitBackendUnavailable = 5,
+}

@@ -26,6 +26,15 @@ public sealed class AuditOptions
     /// </summary>
     public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// The longest a new operation waits to be admitted while the queue is full under <see cref="AuditOverflow.Block"/>;
+    /// default 2 s. Past it the operation is refused (<see cref="PolicyViolationException"/>, nothing done), so a sink
+    /// that stalls never hangs the application; while a durable sink fails under
+    /// <see cref="AuditSinkFailureMode.FailClosed"/> operations are refused at once. <see cref="TimeSpan.Zero"/> never
+    /// waits. At most one hour.
+    /// </summary>
+    public TimeSpan MaxBlock { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>What happens when the queue is full; default <see cref="AuditOverflow.Block"/> (nothing is lost).</summary>
     public AuditOverflow Overflow { get; init; } = AuditOverflow.Block;
 
@@ -67,6 +76,11 @@ public sealed class AuditOptions
         if (MaxBatchDelay < TimeSpan.Zero || MaxBatchDelay > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBatchDelay), MaxBatchDelay, "AuditOptions.MaxBatchDelay must be between zero and one second.");
+        }
+
+        if (MaxBlock < TimeSpan.Zero || MaxBlock > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBlock), MaxBlock, "AuditOptions.MaxBlock must be between zero and one hour.");
         }
 
         if (Overflow is not (AuditOverflow.Block or AuditOverflow.Drop))
@@ -112,7 +126,10 @@ public sealed class AuditOptions
 /// <summary>What a full audit queue does with a new entry.</summary>
 public enum AuditOverflow
 {
-    /// <summary>The operation waits until the background writer makes room: nothing is ever lost.</summary>
+    /// <summary>
+    /// A new operation waits (at most <see cref="AuditOptions.MaxBlock"/>, then it is refused) until the background
+    /// writer makes room: nothing is ever lost, and nothing is done that is not recorded.
+    /// </summary>
     Block = 0,
     /// <summary>
     /// The entry is dropped and counted (<c>sochdb.policy.audit.dropped</c>, <see cref="AuditStatus.Dropped"/>); the

@@ -15,9 +15,14 @@ namespace SochDb.Policy.Audit;
 /// <remarks>
 /// <para>
 /// Producers (operations) enqueue under one small monitor; the writer takes up to a batch at a time and hands it to
-/// every sink. A full queue blocks the producer (<see cref="AuditOverflow.Block"/>) or drops the entry and counts it
-/// (<see cref="AuditOverflow.Drop"/>): the writer then inserts one gap record at the exact position of the first
-/// drop, naming how many entries were dropped and between which times.
+/// every sink. Waiting for room happens at admission (<see cref="Admit"/>), before the operation does anything: under
+/// <see cref="AuditOverflow.Block"/> an operation that finds the queue full waits at most
+/// <see cref="AuditOptions.MaxBlock"/> for a healthy sink to make room and is refused after that, and at once while a
+/// durable sink fails under <see cref="AuditSinkFailureMode.FailClosed"/>. The entry of an admitted operation is never
+/// refused and never waits: the queue grows past its capacity by the operations admitted meanwhile, so what was done is
+/// always recorded. Under <see cref="AuditOverflow.Drop"/> an entry that finds the queue full is dropped and counted,
+/// and so is the entry of a refusal while the queue is full: the writer then inserts a gap record at the exact
+/// position of each run of drops, naming how many entries were dropped there (only those) and between which times.
 /// </para>
 /// <para>
 /// A durable sink that throws gets the same batch again, with a backoff of up to a second, until it takes it; while it
@@ -36,7 +41,10 @@ internal sealed class AuditPipeline
     private const int RetriesWhenClosing = 5;
 
     private readonly object _gate = new();
-    private readonly AuditEntry?[] _queue;
+    private readonly int _capacity;
+    private readonly long _maxBlockTicks;
+    private readonly TimeSpan _maxBlock;
+    private readonly List<AuditGap> _gaps = new();
     private readonly AuditSink[] _sinks;
     private readonly bool _hasDurableSink;
     private readonly AuditOverflow _overflow;
@@ -49,6 +57,8 @@ internal sealed class AuditPipeline
     private readonly Thread _writer;
     private readonly List<(long Target, long FailuresAtStart, TaskCompletionSource Done)> _flushWaiters = new();
 
+    // A ring that holds _capacity entries and grows only for entries of operations admitted while it was full.
+    private AuditEntry?[] _queue;
     private int _head;
     private int _count;
     private long _accepted;
@@ -68,15 +78,12 @@ internal sealed class AuditPipeline
     private bool _lingering;
     private AuditPipeline? _successor;
 
-    // The drop episode not yet written as a gap record: it starts after entry number _gapPosition.
-    private long _gapCount;
-    private long _gapPosition;
-    private long _gapFirstTicks;
-    private long _gapLastTicks;
-
     public AuditPipeline(AuditOptions options, PolicyMetrics metrics)
     {
+        _capacity = options.QueueCapacity;
         _queue = new AuditEntry?[options.QueueCapacity];
+        _maxBlock = options.MaxBlock;
+        _maxBlockTicks = (long)(options.MaxBlock.TotalSeconds * Stopwatch.Frequency);
         _sinks = [.. options.Sinks];
         foreach (AuditSink sink in _sinks)
         {
@@ -112,14 +119,69 @@ internal sealed class AuditPipeline
         }
     }
 
-    /// <summary>Queues <paramref name="entry"/> here, or in the successor if this pipeline is closing.</summary>
-    public static void Enqueue(AuditPipeline? pipeline, AuditEntry entry)
+    /// <summary>
+    /// Queues <paramref name="entry"/> here, or in the successor if this pipeline is closing. The entry of an admitted
+    /// operation (<paramref name="admitted"/>) is always queued under <see cref="AuditOverflow.Block"/>; any other
+    /// (a refusal at admission) is dropped and counted when the queue is full, as every entry is under
+    /// <see cref="AuditOverflow.Drop"/>. Never waits.
+    /// </summary>
+    public static void Enqueue(AuditPipeline? pipeline, AuditEntry entry, bool admitted = true)
     {
-        while (pipeline is not null && !pipeline.TryEnqueue(entry))
+        while (pipeline is not null && !pipeline.TryEnqueue(entry, admitted))
         {
             pipeline = pipeline.Successor;
         }
     }
+
+    /// <summary>
+    /// Whether a new operation may start without waiting: no failing durable sink refuses it, and its entry finds room
+    /// (or would be dropped anyway). One volatile read and a comparison; <see cref="Admit"/> decides the rest.
+    /// </summary>
+    public bool AdmitsAtOnce => !_failing && (_overflow == AuditOverflow.Drop || Volatile.Read(ref _count) < _capacity);
+
+    /// <summary>
+    /// Admits a new operation, or says why not. Refused at once while a durable sink fails and the options say to fail
+    /// closed; under <see cref="AuditOverflow.Block"/>, waits for room while the queue is full, at most
+    /// <see cref="AuditOptions.MaxBlock"/>, then refuses. Returns null when admitted.
+    /// </summary>
+    public string? Admit()
+    {
+        if (RefusesOperations)
+        {
+            return UnavailableReason();
+        }
+
+        if (_overflow == AuditOverflow.Drop)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            long deadline = Stopwatch.GetTimestamp() + _maxBlockTicks;
+            while (_count >= _capacity && !_closing)
+            {
+                if (RefusesOperations)
+                {
+                    return UnavailableReason();
+                }
+
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    string waited = _maxBlock.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture);
+                    string failure = _failing ? " (" + (_lastFailure ?? "a sink failed") + ")" : string.Empty;
+                    return $"the audit queue stayed full for {waited} ms (AuditOptions.MaxBlock): the sinks do not keep up{failure}";
+                }
+
+                Monitor.Wait(_gate, WaitMilliseconds(remaining, Stopwatch.Frequency));
+            }
+
+            return null;
+        }
+    }
+
+    private string UnavailableReason() => "the durable audit log cannot record it (" + (LastFailure ?? "a sink failed") + ")";
 
     public AuditStatus Status()
     {
@@ -146,7 +208,7 @@ internal sealed class AuditPipeline
         TaskCompletionSource done;
         lock (_gate)
         {
-            if (_written >= _accepted && _gapCount == 0 && !_inFlight)
+            if (_written >= _accepted && _gaps.Count == 0 && !_inFlight)
             {
                 return ValueTask.CompletedTask;
             }
@@ -201,39 +263,24 @@ internal sealed class AuditPipeline
         }
     }
 
-    private bool TryEnqueue(AuditEntry entry)
+    private bool TryEnqueue(AuditEntry entry, bool admitted)
     {
         lock (_gate)
         {
-            while (true)
+            if (_closing)
             {
-                if (_closing)
-                {
-                    return false;
-                }
+                return false;
+            }
 
-                if (_count < _queue.Length)
-                {
-                    break;
-                }
+            if (_count >= _capacity && (_overflow == AuditOverflow.Drop || !admitted))
+            {
+                Drop(entry, admitted ? AuditGapCause.QueueFull : AuditGapCause.Unavailable);
+                return true;
+            }
 
-                if (_overflow == AuditOverflow.Drop)
-                {
-                    long ticks = entry.Timestamp.UtcTicks;
-                    if (_gapCount == 0)
-                    {
-                        _gapPosition = _accepted;
-                        _gapFirstTicks = ticks;
-                    }
-
-                    _gapCount++;
-                    _gapLastTicks = ticks;
-                    _dropped++;
-                    _metrics.RecordAuditDropped();
-                    return true;
-                }
-
-                Monitor.Wait(_gate);
+            if (_count == _queue.Length)
+            {
+                Grow();
             }
 
             _queue[(_head + _count) % _queue.Length] = entry;
@@ -248,6 +295,37 @@ internal sealed class AuditPipeline
         }
     }
 
+    // Under _gate: counts a dropped entry into the run of drops at the current position (a new run if entries were
+    // accepted since the last drop), so each gap record counts exactly the drops between its neighbours.
+    private void Drop(AuditEntry entry, AuditGapCause cause)
+    {
+        long ticks = entry.Timestamp.UtcTicks;
+        AuditGap? last = _gaps.Count > 0 ? _gaps[^1] : null;
+        if (last is null || last.Position != _accepted || last.Cause != cause)
+        {
+            last = new AuditGap(_accepted, cause, ticks);
+            _gaps.Add(last);
+        }
+
+        last.Count++;
+        last.LastTicks = ticks;
+        _dropped++;
+        _metrics.RecordAuditDropped();
+    }
+
+    // Under _gate: doubles the ring, keeping the entries in order.
+    private void Grow()
+    {
+        var grown = new AuditEntry?[_queue.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            grown[i] = _queue[(_head + i) % _queue.Length];
+        }
+
+        _queue = grown;
+        _head = 0;
+    }
+
     private void Run()
     {
         var batch = new List<AuditEntry>(_maxBatch);
@@ -256,7 +334,7 @@ internal sealed class AuditPipeline
             int entries;
             lock (_gate)
             {
-                while (_count == 0 && _gapCount == 0 && !_closing)
+                while (_count == 0 && _gaps.Count == 0 && !_closing)
                 {
                     _idle = true;
                     Monitor.Wait(_gate);
@@ -265,24 +343,23 @@ internal sealed class AuditPipeline
 
                 LetBatchForm();
 
-                if (_count == 0 && _gapCount == 0)
+                if (_count == 0 && _gaps.Count == 0)
                 {
                     CompleteWaiters();
                     return;
                 }
 
                 batch.Clear();
-                bool gapHere = _gapCount > 0 && _taken == _gapPosition;
-                if (gapHere)
+                while (_gaps.Count > 0 && _gaps[0].Position == _taken)
                 {
-                    batch.Add(GapRecord());
-                    _gapCount = 0;
+                    batch.Add(_gaps[0].Record());
+                    _gaps.RemoveAt(0);
                 }
 
                 int limit = _maxBatch;
-                if (_gapCount > 0)
+                if (_gaps.Count > 0)
                 {
-                    limit = (int)Math.Min(limit, _gapPosition - _taken);
+                    limit = (int)Math.Min(limit, _gaps[0].Position - _taken);
                 }
 
                 entries = Math.Min(limit, _count);
@@ -395,6 +472,7 @@ internal sealed class AuditPipeline
             lock (_gate)
             {
                 FailWaiters();
+                Monitor.PulseAll(_gate); // operations waiting for room are refused now, not after MaxBlock
                 if (_closing && ++attemptsWhileClosing > RetriesWhenClosing)
                 {
                     return false;
@@ -450,22 +528,13 @@ internal sealed class AuditPipeline
         }
     }
 
-    private AuditEntry GapRecord()
-    {
-        string first = new DateTime(_gapFirstTicks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
-        string last = new DateTime(_gapLastTicks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
-        string reason = string.Create(CultureInfo.InvariantCulture, $"{_gapCount} entries dropped between {first} and {last}: the audit queue was full");
-        return new AuditEntry(-1, new DateTimeOffset(_gapLastTicks, TimeSpan.Zero), PolicyOperation.All, Array.Empty<byte>(),
-            AuditResult.EntriesDropped, null, null, "audit queue", reason);
-    }
-
     // Under _gate.
     private void CompleteWaiters()
     {
         for (int i = _flushWaiters.Count - 1; i >= 0; i--)
         {
             (long target, _, TaskCompletionSource done) = _flushWaiters[i];
-            if (_written >= target && _gapCount == 0)
+            if (_written >= target && (_gaps.Count == 0 || _gaps[0].Position > target))
             {
                 done.TrySetResult();
                 _flushWaiters.RemoveAt(i);
@@ -486,5 +555,49 @@ internal sealed class AuditPipeline
                 _flushWaiters.RemoveAt(i);
             }
         }
+    }
+}
+
+/// <summary>Why entries were dropped.</summary>
+internal enum AuditGapCause
+{
+    /// <summary>The queue was full under <see cref="AuditOverflow.Drop"/>.</summary>
+    QueueFull,
+    /// <summary>Refusals while the durable log could not record and the queue was full.</summary>
+    Unavailable,
+}
+
+/// <summary>A run of dropped entries, all after the same accepted entry: one gap record in the log.</summary>
+internal sealed class AuditGap
+{
+    public AuditGap(long position, AuditGapCause cause, long firstTicks)
+    {
+        Position = position;
+        Cause = cause;
+        FirstTicks = firstTicks;
+        LastTicks = firstTicks;
+    }
+
+    /// <summary>How many entries were accepted before the first drop: the gap record goes right after them.</summary>
+    public long Position { get; }
+
+    public AuditGapCause Cause { get; }
+
+    public long Count { get; set; }
+
+    public long FirstTicks { get; }
+
+    public long LastTicks { get; set; }
+
+    public AuditEntry Record()
+    {
+        string first = new DateTime(FirstTicks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
+        string last = new DateTime(LastTicks, DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture);
+        string why = Cause == AuditGapCause.QueueFull
+            ? "the audit queue was full"
+            : "the durable audit log could not record, and these operations were refused";
+        string reason = string.Create(CultureInfo.InvariantCulture, $"{Count} entries dropped between {first} and {last}: {why}");
+        return new AuditEntry(-1, new DateTimeOffset(LastTicks, TimeSpan.Zero), PolicyOperation.All, Array.Empty<byte>(),
+            AuditResult.EntriesDropped, null, null, "audit queue", reason);
     }
 }

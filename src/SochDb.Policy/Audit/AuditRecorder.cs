@@ -25,8 +25,9 @@ internal sealed class AuditRecorder
 
     public bool RefusesOperations => Pipeline is { RefusesOperations: true };
 
+    /// <summary>Records one outcome; <paramref name="admitted"/> is false for a refusal at admission, whose entry the queue may drop when full.</summary>
     public void Record(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditResult result,
-        string? rule, string? reason)
+        string? rule, string? reason, bool admitted = true)
     {
         Span<byte> maskBuffer = stackalloc byte[AuditKeyMask.Length];
         scoped ReadOnlySpan<byte> recorded = key;
@@ -44,7 +45,7 @@ internal sealed class AuditRecorder
         long sequence = Ring is { } ring ? ring.Append(in draft) : -1;
         if (Pipeline is { } pipeline)
         {
-            AuditPipeline.Enqueue(pipeline, draft.ToEntry(sequence));
+            AuditPipeline.Enqueue(pipeline, draft.ToEntry(sequence), admitted);
         }
     }
 }

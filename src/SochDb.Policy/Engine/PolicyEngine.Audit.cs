@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
+using SochDb.Policy.Diagnostics;
 
 namespace SochDb.Policy;
 
@@ -43,6 +44,8 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
                 Sinks = previous.Sinks,
                 QueueCapacity = previous.QueueCapacity,
                 MaxBatchSize = previous.MaxBatchSize,
+                MaxBatchDelay = previous.MaxBatchDelay,
+                MaxBlock = previous.MaxBlock,
                 Overflow = previous.Overflow,
                 SinkFailure = previous.SinkFailure,
                 MaskedKeys = previous.MaskedKeys,
@@ -235,24 +238,28 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     }
 
     private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
-        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.Overflow == b.Overflow
+        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.MaxBatchDelay == b.MaxBatchDelay
+        && a.MaxBlock == b.MaxBlock && a.Overflow == b.Overflow
         && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
 
     /// <summary>
-    /// Under <see cref="AuditSinkFailureMode.FailClosed"/>, refuses an operation while a durable sink cannot record:
-    /// audited (and counted) as failed, thrown as <see cref="PolicyViolationException"/>. The common path is one read.
+    /// Admits an operation to the audit log, or refuses it: at once while a durable sink cannot record under
+    /// <see cref="AuditSinkFailureMode.FailClosed"/>, and after <see cref="AuditOptions.MaxBlock"/> while the queue
+    /// stays full under <see cref="AuditOverflow.Block"/>. A refusal is audited (and counted) as failed, thrown as
+    /// <see cref="PolicyViolationException"/>. The common path is two reads.
     /// </summary>
     private void ThrowIfAuditRefuses(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         AuditRecorder? recorder = Volatile.Read(ref _recorder);
-        if (recorder is null || !recorder.RefusesOperations)
+        if (recorder?.Pipeline is not { } pipeline || pipeline.AdmitsAtOnce || pipeline.Admit() is not { } reason)
         {
             return;
         }
 
-        string reason = "the durable audit log cannot record it (" + (recorder.Pipeline!.LastFailure ?? "a sink failed") + ")";
-        Record(operation, key, context, AuditResult.Failed, null, reason, ruleText: "audit");
-        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+        _metrics.RecordDecision(operation, AuditResult.Failed);
+        PolicyTracing.Tag(operation, AuditResult.Failed, "audit", reason);
+        recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Failed, "audit", reason, admitted: false);
+        throw PolicyViolationException.Create(PolicyRefusalCause.AuditUnavailable, operation, key.ToArray(), null, null, reason, context.AgentId, null,
             $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
     }
 }

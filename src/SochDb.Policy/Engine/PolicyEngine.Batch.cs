@@ -198,7 +198,9 @@ public sealed partial class PolicyEngine
         string by = rule is null ? "the policy" : rule.ToString();
         string message = $"Batch refused at item {index} of {count} ({evaluation.Trigger} of \"{Encoding.UTF8.GetString(evaluation.Key)}\"): " +
             $"{by} {what}. Nothing of the batch was written.";
-        return PolicyViolationException.Create(operation, evaluation.Key.ToArray(), evaluation.Trigger, rule,
+        PolicyRefusalCause cause = failure is not null ? PolicyRefusalCause.HandlerFailed
+            : evaluation.IsFaulted ? PolicyRefusalCause.UndefinedVerdict : PolicyRefusalCause.Denied;
+        return PolicyViolationException.Create(cause, operation, evaluation.Key.ToArray(), evaluation.Trigger, rule,
             failure is null ? evaluation.Reason : "the handler threw " + failure.GetType().Name,
             evaluation.Context.AgentId, failure, message, index);
     }

@@ -196,7 +196,8 @@ public sealed partial class PolicyEngine
             default:
                 string reason = unavailable + "; refused (FailClosed)";
                 Record(operation, key, context, AuditResult.Failed, null, reason);
-                throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, exception,
+                throw PolicyViolationException.Create(PolicyRefusalCause.LimitBackendUnavailable, operation, key.ToArray(), null, null, reason,
+                    context.AgentId, exception,
                     $"{PolicyViolationException.Verb(operation)} of \"{System.Text.Encoding.UTF8.GetString(key)}\" refused: {reason}.");
         }
     }

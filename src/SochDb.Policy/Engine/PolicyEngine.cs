@@ -555,14 +555,15 @@ public sealed partial class PolicyEngine
             PolicyRuleInfo? culprit = evaluation.CurrentRule;
             Record(operation, evaluation.Key, evaluation.Context, AuditResult.Failed, culprit,
                 $"{failure.GetType().Name}: {failure.Message}");
-            return new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, culprit,
-                "the handler threw " + failure.GetType().Name, evaluation.Context.AgentId, failure);
+            return PolicyViolationException.Create(PolicyRefusalCause.HandlerFailed, operation, evaluation.Key.ToArray(),
+                evaluation.Trigger, culprit, "the handler threw " + failure.GetType().Name, evaluation.Context.AgentId, failure, null);
         }
 
         AuditResult result = evaluation.IsFaulted ? AuditResult.Failed : AuditResult.Denied;
         Record(operation, evaluation.Key, evaluation.Context, result, evaluation.DecidingRule, evaluation.Reason);
-        return new PolicyViolationException(operation, evaluation.Key, evaluation.Trigger, evaluation.DecidingRule,
-            evaluation.Reason, evaluation.Context.AgentId);
+        return PolicyViolationException.Create(evaluation.IsFaulted ? PolicyRefusalCause.UndefinedVerdict : PolicyRefusalCause.Denied,
+            operation, evaluation.Key.ToArray(), evaluation.Trigger, evaluation.DecidingRule, evaluation.Reason, evaluation.Context.AgentId,
+            null, null);
     }
 
     /// <summary>Runs AfterWrite/AfterDelete observers; a throw is audited as failed and reported as committed.</summary>
@@ -616,7 +617,7 @@ public sealed partial class PolicyEngine
         string reason = $"guarded operations nested {nesting} deep inside handlers (the limit is {_maxNestingDepth}); " +
             "a handler that calls the engine must not recurse without end";
         Record(operation, key, context, AuditResult.Failed, null, reason);
-        throw PolicyViolationException.Create(operation, key.ToArray(), null, null, reason, context.AgentId, null,
+        throw PolicyViolationException.Create(PolicyRefusalCause.NestingTooDeep, operation, key.ToArray(), null, null, reason, context.AgentId, null,
             $"{PolicyViolationException.Verb(operation)} of \"{System.Text.Encoding.UTF8.GetString(key)}\" refused: {reason}.");
     }
 

@@ -49,7 +49,11 @@ public class PolicyViolationException : Exception
         Rule = rule;
         Reason = reason;
         AgentId = agentId;
+        Cause = innerException is null ? PolicyRefusalCause.Denied : PolicyRefusalCause.HandlerFailed;
     }
+
+    /// <summary>Why the operation was refused: a denial, a failing handler, or an engine or backend condition.</summary>
+    public PolicyRefusalCause Cause { get; private init; }
 
     /// <summary>The refused operation.</summary>
     public PolicyOperation Operation { get; }
@@ -86,9 +90,9 @@ public class PolicyViolationException : Exception
 
     /// <summary>A refusal whose message the engine words itself (store-independent refusals, batches).</summary>
     internal static PolicyViolationException Create(
-        PolicyOperation operation, byte[] keyBytes, PolicyTrigger? trigger, PolicyRuleInfo? rule, string? reason,
-        string? agentId, Exception? innerException, string message, int? batchItemIndex = null) =>
-        new(operation, keyBytes, trigger, rule, reason, agentId, innerException, message) { BatchItemIndex = batchItemIndex };
+        PolicyRefusalCause cause, PolicyOperation operation, byte[] keyBytes, PolicyTrigger? trigger, PolicyRuleInfo? rule,
+        string? reason, string? agentId, Exception? innerException, string? message, int? batchItemIndex = null) =>
+        new(operation, keyBytes, trigger, rule, reason, agentId, innerException, message) { BatchItemIndex = batchItemIndex, Cause = cause };
 
 
     internal static string Verb(PolicyOperation operation) => operation switch

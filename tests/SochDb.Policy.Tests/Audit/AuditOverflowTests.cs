@@ -9,7 +9,7 @@ public sealed class AuditOverflowTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = AuditOverflow.Block });
+        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = AuditOverflow.Block, MaxBlock = TimeSpan.FromMinutes(1) });
         sink.Open.Reset();
 
         // With the sink stalled, at most 4 queued + 2 in the writer's hands fit: the writer thread must block.
