@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
@@ -203,7 +204,10 @@ internal static class AuditCommands
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
-    private static string Json(AuditRecord record) => JsonSerializer.Serialize(AuditLine.From(record), AuditJsonContext.Default.AuditLine);
+    private static readonly AuditJsonContext JsonContext =
+        new(new JsonSerializerOptions(AuditJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    private static string Json(AuditRecord record) => JsonSerializer.Serialize(AuditLine.From(record), JsonContext.AuditLine);
 
     private static Argument<FileInfo> DatabaseArgument() => new("db") { Description = "The SQLite file holding the decision log." };
 

@@ -116,7 +116,8 @@ internal static partial class ConfigurationCheck
             foreach (string failure in e.Failures)
             {
                 string path = OptionsPath(failure, sectionName);
-                findings.Add(new Finding(CheckRules.InvalidOptions, FindingLevel.Error, failure, path, map.KeyOf(path) ?? FileStart));
+                string message = failure.StartsWith(path, StringComparison.OrdinalIgnoreCase) ? failure : $"{path}: {MemberPrefix().Replace(failure, "")}";
+                findings.Add(new Finding(CheckRules.InvalidOptions, FindingLevel.Error, message, path, map.KeyOf(path) ?? FileStart));
             }
         }
         catch (InvalidOperationException e)
@@ -151,8 +152,11 @@ internal static partial class ConfigurationCheck
     [GeneratedRegex(@"^SochDbPolicy((?::[A-Za-z]+)+)")]
     private static partial Regex WrittenPath();
 
-    [GeneratedRegex(@"members: '([A-Za-z.]+)'")]
+    [GeneratedRegex(@"(?:members: '|The field )([A-Za-z.]+)")]
     private static partial Regex ValidatedMember();
+
+    [GeneratedRegex(@"^[A-Za-z.]+: ")]
+    private static partial Regex MemberPrefix();
 
     [GeneratedRegex("duplicate key '([^']+)'", RegexOptions.IgnoreCase)]
     private static partial Regex DuplicateKey();

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -67,6 +68,10 @@ internal static class SarifWriter
     /// <summary>The fingerprint key: stable while the finding and its configuration path stay, wherever the lines move.</summary>
     public const string FingerprintKey = "sochdbPolicyFinding/v1";
 
+    // Messages quote keys and patterns: write " and + as they are, not as \u0022 (the output is a file, not HTML).
+    private static readonly SarifJsonContext Context =
+        new(new JsonSerializerOptions(SarifJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static void Write(CheckReport report, TextWriter output)
     {
         string uri = ArtifactUri(report.File);
@@ -92,7 +97,7 @@ internal static class SarifWriter
                 results,
                 "utf16CodeUnits"),
         ]);
-        output.Write(JsonSerializer.Serialize(log, SarifJsonContext.Default.SarifLog));
+        output.Write(JsonSerializer.Serialize(log, Context.SarifLog));
         output.WriteLine();
     }
 
