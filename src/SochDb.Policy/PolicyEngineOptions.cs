@@ -41,4 +41,12 @@ public sealed class PolicyEngineOptions
     /// still apply.
     /// </summary>
     public EnforcementMode Mode { get; init; } = EnforcementMode.Enforce;
+
+    /// <summary>
+    /// Where approval requests wait (<see cref="PolicyEngine.Approvals"/>); default null: in the store's own SQLite file
+    /// when the store is a <see cref="SochDb.Database"/> opened from a file (requests survive a restart and are shared by
+    /// every engine over that file), in memory otherwise. For a fleet, <c>PostgresApprovalStore</c> (package
+    /// <c>SochDb.Policy.PostgreSql</c>).
+    /// </summary>
+    public IApprovalStore? ApprovalStore { get; init; }
 }

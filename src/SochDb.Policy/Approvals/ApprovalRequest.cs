@@ -30,7 +30,10 @@ public sealed class ApprovalRequest
         PolicyRuleInfo? rule,
         string? reason,
         DateTimeOffset createdAt,
-        DateTimeOffset expiresAt)
+        DateTimeOffset expiresAt,
+        ApprovalState state = ApprovalState.Pending,
+        string? decidedBy = null,
+        string? rejectionReason = null)
     {
         Id = id;
         Operation = operation;
@@ -43,6 +46,9 @@ public sealed class ApprovalRequest
         Reason = reason;
         CreatedAt = createdAt;
         ExpiresAt = expiresAt;
+        _state = state;
+        DecidedBy = decidedBy;
+        RejectionReason = rejectionReason;
     }
 
     /// <summary>The approval id (32 lowercase hex digits, unguessable).</summary>
@@ -68,6 +74,9 @@ public sealed class ApprovalRequest
 
     /// <summary>Why, as the rule said.</summary>
     public string? Reason { get; }
+
+    /// <summary>Who asked: the caller's context, under which the approved operation runs.</summary>
+    public PolicyContext Context { get; }
 
     /// <summary>The caller's agent id.</summary>
     public string? AgentId => Context.AgentId;
@@ -103,7 +112,51 @@ public sealed class ApprovalRequest
 
     internal byte[]? Value { get; }
 
-    internal PolicyContext Context { get; }
+    /// <summary>
+    /// The start of a write's value as text for a person deciding it: at most <paramref name="maxBytes"/> bytes decoded
+    /// as UTF-8 (invalid bytes become U+FFFD), followed by <c>…</c> when the value is longer; null for reads and deletes.
+    /// This is the only way the request shows its value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is negative.</exception>
+    public string? PreviewValue(int maxBytes = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        if (Value is null)
+        {
+            return null;
+        }
+
+        if (Value.Length <= maxBytes)
+        {
+            return Encoding.UTF8.GetString(Value);
+        }
+
+        // Cut on a character boundary: drop continuation bytes of a sequence the cap splits.
+        int end = maxBytes;
+        while (end > 0 && (Value[end] & 0xC0) == 0x80)
+        {
+            end--;
+        }
+
+        return Encoding.UTF8.GetString(Value, 0, end) + "\u2026";
+    }
+
+    /// <summary>
+    /// The operation as it will run, encoded for an <see cref="IApprovalStore"/>: operation, key, the value of a write,
+    /// context, rule and reason (the columns a store queries — id, state, times, decider — are kept beside it). It holds
+    /// the value, so store it where the data itself may be stored; <see cref="FromStore"/> reads it back.
+    /// </summary>
+    public byte[] ToPayload() => ApprovalPayload.Encode(this);
+
+    /// <summary>Rebuilds a request an <see cref="IApprovalStore"/> kept: its <see cref="ToPayload"/> bytes and its columns.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="id"/> is null.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The payload is damaged or of an unknown version (the message says where).</exception>
+    public static ApprovalRequest FromStore(string id, ReadOnlySpan<byte> payload, DateTimeOffset createdAt, DateTimeOffset expiresAt,
+        ApprovalState state, string? decidedBy, string? rejectionReason)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return ApprovalPayload.Decode(id, payload, createdAt, expiresAt, state, decidedBy, rejectionReason);
+    }
 
     /// <summary>Moves a pending request to <paramref name="next"/>; returns the state it was in (only Pending moved).</summary>
     internal ApprovalState TryDecide(ApprovalState next, DateTimeOffset now, string? decidedBy, string? rejectionReason)

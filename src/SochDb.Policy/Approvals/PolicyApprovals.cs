@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Threading;
@@ -13,14 +12,30 @@ namespace SochDb.Policy;
 /// that denies still denies; only the approval requirement is satisfied). A request that was used, rejected, or left
 /// until it expired can never run. Every step is audited. Thread-safe.
 /// </summary>
+/// <remarks>
+/// The requests wait in the engine's <see cref="IApprovalStore"/> (<see cref="PolicyEngineOptions.ApprovalStore"/>): by
+/// default in the SQLite file of a <see cref="SochDb.Database"/> opened from a file, so they survive a restart and every
+/// engine over that file lists and decides them; in memory otherwise. A decision is one atomic change in the store, so
+/// of many engines approving one id, exactly one runs it — through its own rules and limits as they are then.
+/// </remarks>
 public sealed class PolicyApprovals
 {
     private readonly PolicyEngine _engine;
-    private readonly ConcurrentDictionary<string, ApprovalRequest> _requests = new(StringComparer.Ordinal);
+    private readonly IApprovalStore _store;
+    private const int ForgetEvery = 64;
+
     private TimeSpan _lifetime = TimeSpan.FromMinutes(30);
     private int _maxPending = 1024;
+    private long _registrations;
 
-    internal PolicyApprovals(PolicyEngine engine) => _engine = engine;
+    internal PolicyApprovals(PolicyEngine engine, IApprovalStore store)
+    {
+        _engine = engine;
+        _store = store;
+    }
+
+    /// <summary>Where the requests wait (see <see cref="PolicyEngineOptions.ApprovalStore"/>).</summary>
+    public IApprovalStore Store => _store;
 
     /// <summary>
     /// How long a request waits for a decision before it expires; default 30 minutes. A decided or expired request is
@@ -52,32 +67,29 @@ public sealed class PolicyApprovals
         }
     }
 
-    /// <summary>The requests waiting for a decision now, oldest first (expired ones are expired and left out).</summary>
+    /// <summary>
+    /// The requests waiting for a decision now, oldest first, at most <see cref="MaxPending"/> (overdue ones are expired,
+    /// audited, and left out). From a durable store each call reads it afresh.
+    /// </summary>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it).</exception>
     public IReadOnlyList<ApprovalRequest> Pending
     {
         get
         {
-            Prune(_engine.ApprovalNow());
-            var pending = new List<ApprovalRequest>();
-            foreach (ApprovalRequest request in _requests.Values)
-            {
-                if (request.State == ApprovalState.Pending)
-                {
-                    pending.Add(request);
-                }
-            }
-
-            pending.Sort(static (a, b) => a.CreatedAt.CompareTo(b.CreatedAt) is int c && c != 0 ? c : string.CompareOrdinal(a.Id, b.Id));
-            return pending;
+            DateTimeOffset now = _engine.ApprovalNow();
+            ExpireOverdue(now);
+            return _store.ListPending(now, _maxPending);
         }
     }
 
-    /// <summary>The request with this id, in whatever state, while the engine remembers it.</summary>
+    /// <summary>The request with this id, in whatever state, while the store remembers it.</summary>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it).</exception>
     public bool TryGet(string approvalId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ApprovalRequest? request)
     {
         ArgumentNullException.ThrowIfNull(approvalId);
-        Prune(_engine.ApprovalNow());
-        return _requests.TryGetValue(approvalId, out request);
+        ExpireOverdue(_engine.ApprovalNow());
+        request = IsWellFormed(approvalId) ? _store.Find(approvalId) : null;
+        return request is not null;
     }
 
     /// <summary>
@@ -91,6 +103,7 @@ public sealed class PolicyApprovals
     /// <exception cref="ArgumentException"><paramref name="approver"/> is null or empty.</exception>
     /// <exception cref="ApprovalNotPendingException">The id is unknown, used, rejected or expired; nothing ran.</exception>
     /// <exception cref="PolicyViolationException">The run was refused by a rate limit or another rule, as the operation itself would throw.</exception>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it); nothing ran and the request is unchanged.</exception>
     public ApprovalResult Approve(string approvalId, string approver) =>
         _engine.ExecuteApproved(Claim(approvalId, approver));
 
@@ -105,63 +118,96 @@ public sealed class PolicyApprovals
     /// <param name="rejectedBy">Who rejected it, if known.</param>
     /// <exception cref="ArgumentNullException"><paramref name="approvalId"/> is null.</exception>
     /// <exception cref="ApprovalNotPendingException">The id is unknown, used, rejected or expired.</exception>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it); the request is unchanged.</exception>
     public void Reject(string approvalId, string? reason, string? rejectedBy = null)
     {
         ArgumentNullException.ThrowIfNull(approvalId);
-        DateTimeOffset now = _engine.ApprovalNow();
-        Prune(now);
-        ApprovalRequest request = Find(approvalId);
-        ApprovalState was = request.TryDecide(ApprovalState.Rejected, now, rejectedBy, reason);
-        if (was != ApprovalState.Pending)
-        {
-            throw Refused(request, was);
-        }
-
+        ApprovalRequest request = Decide(approvalId, ApprovalState.Rejected, rejectedBy, reason);
         _engine.RecordApprovalStep(request, AuditResult.Denied,
             $"approval {request.Id} rejected{(rejectedBy is null ? "" : " by " + rejectedBy)}{(string.IsNullOrEmpty(reason) ? "" : ": " + reason)}; nothing was executed");
     }
 
     /// <summary>Registers a new request; null when too many are pending (the caller refuses the operation).</summary>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable.</exception>
     internal ApprovalRequest? Register(PolicyOperation operation, ReadOnlySpan<byte> key, byte[]? value, PolicyContext context,
         PolicyRuleInfo? rule, string? reason)
     {
         DateTimeOffset now = _engine.ApprovalNow();
-        if (Prune(now) >= _maxPending)
+        ExpireOverdue(now);
+        if (Interlocked.Increment(ref _registrations) % ForgetEvery == 1)
         {
-            return null;
+            // Decided and expired requests are remembered for a lifetime after expiry (a replay then reads "already
+            // used", not "unknown"), then forgotten.
+            _store.Forget(now - _lifetime);
         }
 
         var request = new ApprovalRequest(NewId(), operation, key, value, context, rule, reason, now, now + _lifetime);
-        _requests[request.Id] = request;
-        return request;
+        return _store.TryAdd(request, _maxPending) ? request : null;
     }
 
     private ApprovalRequest Claim(string approvalId, string approver)
     {
         ArgumentNullException.ThrowIfNull(approvalId);
         ArgumentException.ThrowIfNullOrEmpty(approver);
-        DateTimeOffset now = _engine.ApprovalNow();
-        Prune(now);
-        ApprovalRequest request = Find(approvalId);
-        ApprovalState was = request.TryDecide(ApprovalState.Executed, now, approver, null);
-        if (was != ApprovalState.Pending)
-        {
-            throw Refused(request, was);
-        }
-
+        ApprovalRequest request = Decide(approvalId, ApprovalState.Executed, approver, null);
         _engine.RecordApprovalStep(request, AuditResult.Allowed, $"approval {request.Id} granted by {approver}; running it once");
         return request;
     }
 
-    private ApprovalRequest Find(string approvalId)
+    /// <summary>Makes the one atomic change Pending → <paramref name="decision"/> in the store, or throws (audited) why not.</summary>
+    private ApprovalRequest Decide(string approvalId, ApprovalState decision, string? decidedBy, string? rejectionReason)
     {
-        if (_requests.TryGetValue(approvalId, out ApprovalRequest? request))
+        DateTimeOffset now = _engine.ApprovalNow();
+        if (!IsWellFormed(approvalId))
         {
-            return request;
+            _engine.RecordUnknownApproval(approvalId);
+            throw new ApprovalNotPendingException(approvalId, null);
         }
 
-        _engine.RecordUnknownApproval(approvalId);
-        throw new ApprovalNotPendingException(approvalId, null);
+        ApprovalState? was;
+        ApprovalRequest? request;
+        try
+        {
+            ExpireOverdue(now);
+            was = _store.TryDecide(approvalId, decision, now, decidedBy, rejectionReason, out request);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _engine.RecordApprovalStoreFailure(approvalId, e);
+            throw;
+        }
+
+        if (was is null || request is null)
+        {
+            _engine.RecordUnknownApproval(approvalId);
+            throw new ApprovalNotPendingException(approvalId, null);
+        }
+
+        if (was != ApprovalState.Pending)
+        {
+            throw Refused(request, was.Value);
+        }
+
+        return request;
+    }
+
+    /// <summary>An id the engine issued is 32 lowercase hex digits; anything else is unknown without asking the store.</summary>
+    private static bool IsWellFormed(string approvalId)
+    {
+        if (approvalId.Length != 32)
+        {
+            return false;
+        }
+
+        foreach (char c in approvalId)
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private ApprovalNotPendingException Refused(ApprovalRequest request, ApprovalState state)
@@ -171,30 +217,14 @@ public sealed class PolicyApprovals
         return new ApprovalNotPendingException(request.Id, state);
     }
 
-    /// <summary>Expires overdue requests (audited), forgets long-finished ones; returns how many are still pending.</summary>
-    private int Prune(DateTimeOffset now)
+    /// <summary>Expires overdue requests in the store; each is audited once, by the engine whose call expired it.</summary>
+    private void ExpireOverdue(DateTimeOffset now)
     {
-        int pending = 0;
-        foreach (KeyValuePair<string, ApprovalRequest> entry in _requests)
+        foreach (ApprovalRequest request in _store.ExpireOverdue(now, _maxPending))
         {
-            ApprovalRequest request = entry.Value;
-            if (request.TryExpire(now))
-            {
-                _engine.RecordApprovalStep(request, AuditResult.Denied,
-                    $"approval {request.Id} expired before anyone decided; nothing was executed");
-            }
-
-            if (request.State == ApprovalState.Pending)
-            {
-                pending++;
-            }
-            else if (now >= request.ExpiresAt + _lifetime)
-            {
-                _requests.TryRemove(entry);
-            }
+            _engine.RecordApprovalStep(request, AuditResult.Denied,
+                $"approval {request.Id} expired before anyone decided; nothing was executed");
         }
-
-        return pending;
     }
 
     private static string NewId()

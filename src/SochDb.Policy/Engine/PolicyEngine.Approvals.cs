@@ -12,12 +12,19 @@ public sealed partial class PolicyEngine
 
     private PolicyApprovals? _approvals;
 
+    // PolicyEngineOptions.ApprovalStore, or null for the default, chosen when Approvals is first used.
+    private IApprovalStore? _approvalStoreOption;
+
     /// <summary>
     /// Operations waiting for a person's approval (a rule returned <see cref="PolicyDecision.RequireApproval"/>):
     /// list them, approve one (it runs once) or reject it. See docs/agents.md.
     /// </summary>
     public PolicyApprovals Approvals =>
-        Volatile.Read(ref _approvals) ?? Interlocked.CompareExchange(ref _approvals, new PolicyApprovals(this), null) ?? _approvals!;
+        Volatile.Read(ref _approvals) ?? Interlocked.CompareExchange(ref _approvals, new PolicyApprovals(this, ApprovalStore()), null) ?? _approvals!;
+
+    /// <summary>The configured approval store; by default the store's own SQLite file when it has one, else memory.</summary>
+    private IApprovalStore ApprovalStore() => _approvalStoreOption
+        ?? (_store is SqliteDatabase file ? new SqliteApprovalStore(file.Path) : new InMemoryApprovalStore());
 
     /// <summary>
     /// A before-trigger's handlers allowed the operation but one required approval. Returns when this is the approved
@@ -33,8 +40,19 @@ public sealed partial class PolicyEngine
         }
 
         byte[]? value = operation == PolicyOperation.Write ? originalValue.ToArray() : null;
-        ApprovalRequest? request = Approvals.Register(operation, evaluation.Key, value, evaluation.Context,
-            evaluation.ApprovalRule, evaluation.ApprovalReason);
+        ApprovalRequest? request;
+        try
+        {
+            request = Approvals.Register(operation, evaluation.Key, value, evaluation.Context, evaluation.ApprovalRule, evaluation.ApprovalReason);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Nothing ran and no request exists: say so in the log; the store's own error (naming it) reaches the caller.
+            Record(operation, evaluation.Key, evaluation.Context, AuditResult.Failed, evaluation.ApprovalRule,
+                $"approval required ({evaluation.ApprovalReason}), but the approval store could not record the request ({e.GetType().Name}); nothing was executed");
+            throw;
+        }
+
         if (request is null)
         {
             string reason = $"approval required ({evaluation.ApprovalReason}), but {Approvals.MaxPending} approvals are already pending";
@@ -73,6 +91,12 @@ public sealed partial class PolicyEngine
 
     internal void RecordApprovalStep(ApprovalRequest request, AuditResult result, string reason) =>
         Record(request.Operation, request.KeySpan, request.Context, result, request.Rule, reason);
+
+    /// <summary>The approval store failed while deciding: audited (operation All, empty key); nothing ran.</summary>
+    internal void RecordApprovalStoreFailure(string approvalId, Exception error) =>
+        Record(PolicyOperation.All, ReadOnlySpan<byte>.Empty, PolicyContext.Empty, AuditResult.Failed, null,
+            $"approval {approvalId} could not be decided: the approval store failed ({error.GetType().Name}); nothing was executed",
+            countDecision: false);
 
     /// <summary>An unknown approval id names no operation: audited (operation All, empty key), not counted as a decision.</summary>
     internal void RecordUnknownApproval(string approvalId) =>

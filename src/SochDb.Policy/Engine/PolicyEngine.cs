@@ -104,6 +104,7 @@ public sealed partial class PolicyEngine
         _maxNestingDepth = options.MaxNestingDepth;
         _shadowEngine = options.Mode == EnforcementMode.Shadow;
         _metrics = PolicyMetrics.Create(options.MeterFactory);
+        _approvalStoreOption = options.ApprovalStore;
         foreach (CompiledPolicySet set in _compiled)
         {
             foreach (RateLimitRule limit in set.RateLimits)

@@ -1,0 +1,63 @@
+// Usage: dotnet SochDb.Policy.ApprovalWorker.dll request <database path> <key>
+//   Opens the database, asks to write <key> (a rule requires approval), prints "requested <id>" once the request is
+//   stored, then waits to be killed.
+//
+// Usage: dotnet SochDb.Policy.ApprovalWorker.dll approve <database path> <id> <approver>
+//   Opens the database, prints "ready", waits for a line on stdin (so racing processes start together), then approves
+//   <id>. Prints "approved" (exit 0), "not-pending <state>" (exit 3) or "error <type>" (exit 4).
+//
+// Both modes guard the database with the same rule, as two deployments of one app would, and audit into a file of
+// their own beside it (<db>.<requester|approver>.audit; a SQLite decision log has one writing process).
+using System.Text;
+using SochDb;
+using SochDb.Policy;
+
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: request <db> <key> | approve <db> <id> <approver>");
+    return 2;
+}
+
+using Database store = Database.Open(args[1]);
+using SqliteAuditSink sink = SqliteAuditSink.Open($"{args[1]}.{(args[0] == "request" ? "requester" : args[3])}.audit");
+using var engine = new PolicyEngine(store);
+engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
+using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+
+if (args[0] == "request")
+{
+    try
+    {
+        engine.Put(args[2], "launch", new PolicyContext { AgentId = "worker", SessionId = "s1" });
+        output.WriteLine("written");
+        return 1;
+    }
+    catch (PolicyApprovalRequiredException pending)
+    {
+        output.WriteLine("requested " + pending.Request.Id);
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+}
+
+output.WriteLine("ready");
+_ = Console.ReadLine();
+try
+{
+    engine.Approvals.Approve(args[2], args[3]);
+    engine.FlushAudit();
+    output.WriteLine("approved");
+    return 0;
+}
+catch (ApprovalNotPendingException refused)
+{
+    engine.FlushAudit();
+    output.WriteLine("not-pending " + refused.State);
+    return 3;
+}
+catch (Exception e)
+{
+    output.WriteLine("error " + e.GetType().Name + ": " + e.Message);
+    return 4;
+}
