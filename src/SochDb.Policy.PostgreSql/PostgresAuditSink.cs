@@ -32,8 +32,8 @@ public sealed class PostgresAuditSink : AuditLedger
     private readonly string _insert;
     private int _disposed;
 
-    private PostgresAuditSink(NpgsqlDataSource dataSource, string table, AuditRetention? retention)
-        : base("postgresql:" + table, retention)
+    private PostgresAuditSink(NpgsqlDataSource dataSource, string table, AuditRetention? retention, byte[]? chainKey)
+        : base("postgresql:" + table, retention, chainKey)
     {
         _dataSource = dataSource;
         _table = table;
@@ -59,6 +59,11 @@ public sealed class PostgresAuditSink : AuditLedger
         ArgumentNullException.ThrowIfNull(connectionString);
         options ??= new PostgresAuditSinkOptions();
         string table = AuditSqlQuery.Identifier(options.TableName);
+        if (options.ChainKey is { Length: < 16 } shortKey)
+        {
+            throw new ArgumentException($"PostgresAuditSinkOptions.ChainKey has {shortKey.Length} bytes; a chain key needs at least 16 (32 random bytes are best).", nameof(options));
+        }
+
         var builder = new NpgsqlSlimDataSourceBuilder();
         try
         {
@@ -73,7 +78,7 @@ public sealed class PostgresAuditSink : AuditLedger
         try
         {
             CreateSchema(dataSource, table);
-            return new PostgresAuditSink(dataSource, table, options.Retention);
+            return new PostgresAuditSink(dataSource, table, options.Retention, options.ChainKey);
         }
         catch (NpgsqlException e)
         {
@@ -266,4 +271,12 @@ public sealed class PostgresAuditSinkOptions
 
     /// <summary>How long entries are kept; null (default) keeps everything.</summary>
     public AuditRetention? Retention { get; init; }
+
+    /// <summary>
+    /// The key of a keyed chain: each entry's hash becomes HMAC-SHA256 under it instead of plain SHA-256, so whoever can
+    /// write the table but does not hold the key cannot produce a chain that verifies. At least 16 bytes (32 random
+    /// bytes are best); keep it outside the database, as a secret. A sink opened without the key (or with another)
+    /// reads and queries a keyed log but refuses to extend it. Default null.
+    /// </summary>
+    public byte[]? ChainKey { get; init; }
 }

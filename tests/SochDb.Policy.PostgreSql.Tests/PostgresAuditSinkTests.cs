@@ -51,6 +51,34 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public void AKeyedLogVerifiesWithItsKey_RefusesAKeylessWriter_AndTheAnchoredHeadFindsACutTail()
+    {
+        string table = postgres.NewTableName("keyed");
+        byte[] key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        var entries = Enumerable.Range(0, 6)
+            .Select(i => new AuditEntry(i, DateTimeOffset.UnixEpoch.AddSeconds(i), PolicyOperation.Write, System.Text.Encoding.UTF8.GetBytes("k" + i), AuditResult.Allowed, null, null, null, null))
+            .ToList();
+        AuditHead head;
+        using (PostgresAuditSink keyed = PostgresAuditSink.Open(postgres.ConnectionString, new PostgresAuditSinkOptions { TableName = table, ChainKey = key }))
+        {
+            keyed.Write(entries);
+            AuditVerification intact = keyed.Verify();
+            Assert.True(intact.IsIntact, intact.ToString());
+            head = intact.Head;
+        }
+
+        using (PostgresAuditSink keyless = PostgresAuditSink.Open(postgres.ConnectionString, new PostgresAuditSinkOptions { TableName = table }))
+        {
+            Assert.Contains("is keyed", Assert.Throws<InvalidOperationException>(() => keyless.Write(entries)).Message);
+        }
+
+        postgres.Sql($"DELETE FROM {table} WHERE id > 4");
+        using PostgresAuditSink reopened = PostgresAuditSink.Open(postgres.ConnectionString, new PostgresAuditSinkOptions { TableName = table, ChainKey = key });
+        Assert.True(reopened.Verify().IsIntact);
+        Assert.Equal(5, reopened.Verify(head).FirstBrokenId);
+    }
+
+    [Fact]
     public void ATableOfAnotherShapeIsLeftAlone()
     {
         string table = postgres.NewTableName("notaudit");

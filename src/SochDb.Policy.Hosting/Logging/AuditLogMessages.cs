@@ -15,6 +15,9 @@ internal static partial class AuditLogMessages
     /// <summary>Event id of a sink that threw.</summary>
     public const int SinkFailedEventId = 1102;
 
+    /// <summary>Event id of a published head of the durable log.</summary>
+    public const int HeadEventId = 1103;
+
     [LoggerMessage(EventId = DecisionEventId, EventName = "PolicyDecision",
         Message = "{Operation} of {Key} {Result} by rule {Rule}: {Reason} (agent {AgentId}, session {SessionId}, trace {TraceId}, span {SpanId}, key masked {KeyMasked}, at {Timestamp})")]
     public static partial void Decision(ILogger logger, LogLevel level, string operation, string key, string result, string? rule,
@@ -23,6 +26,10 @@ internal static partial class AuditLogMessages
     [LoggerMessage(EventId = EntriesDroppedEventId, EventName = "PolicyAuditEntriesDropped", Level = LogLevel.Error,
         Message = "Audit entries dropped: {Reason} (at {Timestamp})")]
     public static partial void EntriesDropped(ILogger logger, string? reason, DateTimeOffset timestamp);
+
+    [LoggerMessage(EventId = HeadEventId, EventName = "PolicyAuditHead", Level = LogLevel.Information,
+        Message = "Audit log head: entry {HeadId} has hash {HeadHash}")]
+    public static partial void Head(ILogger logger, long headId, string headHash);
 
     [LoggerMessage(EventId = SinkFailedEventId, EventName = "PolicyAuditSinkFailed", Level = LogLevel.Error,
         Message = "Audit sink {Sink} failed on a batch of {BatchSize} entries ({Failures} failures so far); will retry: {WillRetry}")]

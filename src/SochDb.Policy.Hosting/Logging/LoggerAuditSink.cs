@@ -7,7 +7,7 @@ namespace SochDb.Policy.Hosting.Logging;
 /// <summary>
 /// Exports every audit entry to an <see cref="ILogger"/> as a structured event (through <c>LoggerMessage</c>-generated
 /// methods, so nothing is formatted unless the level is enabled). With an OpenTelemetry logging provider, entries
-/// reach any collector. Levels: allowed and modified are <see cref="LogLevel.Information"/>; denied, rate limited,
+/// reach any collector. Levels: allowed, modified and retention records are <see cref="LogLevel.Information"/>; denied, rate limited,
 /// would-deny and approval-required are <see cref="LogLevel.Warning"/>; failed and gap records are <see cref="LogLevel.Error"/>.
 /// </summary>
 /// <remarks>
@@ -58,7 +58,7 @@ public sealed class LoggerAuditSink : AuditSink
     /// <summary>The level an entry with <paramref name="result"/> is logged at.</summary>
     public static LogLevel LevelOf(AuditResult result) => result switch
     {
-        AuditResult.Allowed or AuditResult.Modified => LogLevel.Information,
+        AuditResult.Allowed or AuditResult.Modified or AuditResult.EntriesRemoved => LogLevel.Information,
         AuditResult.Denied or AuditResult.RateLimited or AuditResult.WouldDeny or AuditResult.ApprovalRequired => LogLevel.Warning,
         _ => LogLevel.Error,
     };

@@ -7,7 +7,8 @@ using System.Text;
 namespace SochDb.Policy.Audit;
 
 /// <summary>
-/// The bytes an entry's hash covers, and the chain hash itself: <c>SHA-256(previous hash ‖ canonical entry)</c>.
+/// The bytes an entry's hash covers, and the chain hash itself: <c>SHA-256(previous hash ‖ canonical entry)</c>, or
+/// <c>HMAC-SHA256(key, previous hash ‖ canonical entry)</c> for a keyed chain.
 /// </summary>
 /// <remarks>
 /// Canonical form, version 1: the byte 1; the id and the UTC ticks as big-endian 64-bit integers; then operation name,
@@ -24,7 +25,7 @@ internal static class AuditCanonicalForm
     /// <summary>The hash before the first entry of a log that has never been pruned: 32 zero bytes.</summary>
     public static byte[] Genesis { get; } = new byte[HashLength];
 
-    public static byte[] Hash(ReadOnlySpan<byte> previous, long id, AuditEntry entry)
+    public static byte[] Hash(ReadOnlySpan<byte> previous, long id, AuditEntry entry, byte[]? key = null)
     {
         if (previous.Length != HashLength)
         {
@@ -38,7 +39,7 @@ internal static class AuditCanonicalForm
             Span<byte> buffer = rented.AsSpan(0, length);
             previous.CopyTo(buffer);
             Write(buffer.Slice(HashLength), id, entry);
-            return SHA256.HashData(buffer);
+            return key is null ? SHA256.HashData(buffer) : HMACSHA256.HashData(key, buffer);
         }
         finally
         {

@@ -11,10 +11,11 @@ namespace SochDb.Policy;
 /// rows (see <see cref="SqliteAuditSink"/>, and <see cref="AuditSqlQuery"/> for the SQL of a query).
 /// </summary>
 /// <remarks>
-/// Every record carries <c>SHA-256(previous hash ‖ canonical entry)</c>, the first one chaining from 32 zero bytes
-/// (or from the retention checkpoint). Ids run 1, 2, 3, ... without gaps, so a deleted row shows as a missing id, an
+/// Every record carries <c>SHA-256(previous hash ‖ canonical entry)</c> (<c>HMAC-SHA256</c> under a chain key, for a
+/// keyed chain), the first one chaining from 32 zero bytes (or from the retention checkpoint). Retention appends an
+/// entry naming the checkpoint it leaves, so a checkpoint written by anyone else shows. Ids run 1, 2, 3, ... without gaps, so a deleted row shows as a missing id, an
 /// edited or reordered row as a hash that does not match its content. <see cref="Write"/> runs on the engine's one
-/// background writer; <see cref="Query"/>, <see cref="ReadPage"/> and <see cref="Verify"/> may run on any thread meanwhile.
+/// background writer; <see cref="Query"/>, <see cref="ReadPage"/> and <see cref="Verify()"/> may run on any thread meanwhile.
 /// </remarks>
 public abstract class AuditLedger : AuditSink
 {
@@ -23,6 +24,7 @@ public abstract class AuditLedger : AuditSink
 
     private readonly Lock _chainLock = new();
     private readonly AuditRetention? _retention;
+    private readonly byte[]? _chainKey;
     private bool _headKnown;
     private long _headId;
     private byte[] _headHash = AuditCanonicalForm.Genesis;
@@ -34,14 +36,35 @@ public abstract class AuditLedger : AuditSink
     // writer retries it) and the head read back is exactly there, it was committed and is not appended twice.
     private UncertainAppend? _uncertain;
 
-    /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention.</summary>
+    /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention, chained with plain SHA-256.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
     protected AuditLedger(string name, AuditRetention? retention)
+        : this(name, retention, chainKey: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a ledger called <paramref name="name"/> with an optional retention, chained with HMAC-SHA256 under
+    /// <paramref name="chainKey"/> (null: plain SHA-256). Keep the key outside the log: whoever can write the log's
+    /// database but not read the key cannot produce a chain that verifies.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="chainKey"/> has fewer than 16 bytes.</exception>
+    protected AuditLedger(string name, AuditRetention? retention, byte[]? chainKey)
         : base(name)
     {
         retention?.Validate();
+        if (chainKey is { Length: < 16 })
+        {
+            throw new ArgumentException($"A chain key has {chainKey.Length} bytes; it needs at least 16 (32 random bytes are best).", nameof(chainKey));
+        }
+
         _retention = retention;
+        _chainKey = (byte[]?)chainKey?.Clone();
     }
+
+    /// <summary>Whether the chain is HMAC-SHA256 under a chain key (else plain SHA-256).</summary>
+    public bool IsKeyed => _chainKey is not null;
 
     /// <summary>Always true: a ledger is the durable log.</summary>
     public override bool IsDurable => true;
@@ -73,7 +96,7 @@ public abstract class AuditLedger : AuditSink
             {
                 AuditEntry entry = batch[i] ?? throw new ArgumentException($"The batch holds null at index {i}.", nameof(batch));
                 id++;
-                previous = AuditCanonicalForm.Hash(previous, id, entry);
+                previous = AuditCanonicalForm.Hash(previous, id, entry, _chainKey);
                 records[i] = new AuditRecord(id, entry, previous);
             }
 
@@ -95,8 +118,26 @@ public abstract class AuditLedger : AuditSink
             _appendedSincePrune += records.Length;
             if (_retention is not null && _appendedSincePrune >= PruneEvery)
             {
-                PruneCore();
+                try
+                {
+                    PruneCore();
+                }
+                catch (Exception)
+                {
+                    // The batch is committed: failing it now would make the writer append it again. Retention is
+                    // tried again after the next append (Prune() reports its own failures).
+                    _appendedSincePrune = PruneEvery;
+                }
             }
+        }
+    }
+
+    /// <summary>The head as this ledger last wrote or read it; null before it has written anything.</summary>
+    internal AuditHead? CurrentHead()
+    {
+        lock (_chainLock)
+        {
+            return _headKnown ? new AuditHead(_headId, _headHash) : null;
         }
     }
 
@@ -157,16 +198,46 @@ public abstract class AuditLedger : AuditSink
 
     /// <summary>
     /// Walks the chain from the retention checkpoint (or the first entry) to the newest entry and reports the first
-    /// entry where it breaks: a missing id (deleted row), an id out of order, or a hash that does not match the
-    /// entry's content and the hash before it (edited or swapped row). Streams, so memory stays bounded.
+    /// entry where it breaks: a missing id (deleted row), an id out of order, a hash that does not match the entry's
+    /// content and the hash before it (edited or swapped row), or a retention checkpoint that no entry of the chain
+    /// witnesses (entries removed outside retention). Streams, so memory stays bounded.
     /// </summary>
-    public AuditVerification Verify()
+    /// <remarks>
+    /// A log cut short at its newest end, emptied, or rewritten and chained again from some entry on still verifies on
+    /// its own; <see cref="Verify(AuditHead)"/> with a head kept elsewhere shows it.
+    /// </remarks>
+    /// <exception cref="System.IO.IOException">The log could not be read; <see cref="SochDb.DatabaseCorruptException"/> when its file is damaged.</exception>
+    public AuditVerification Verify() => VerifyCore(null);
+
+    /// <summary>
+    /// <see cref="Verify()"/>, and also that the log still reaches <paramref name="expectedHead"/> (published earlier by
+    /// an <see cref="IAuditAnchor"/>, or read from <see cref="AuditVerification.Head"/>): the entry with its id must be
+    /// there with its hash. So a log whose newest entries were deleted, that was emptied, or that was rewritten and
+    /// chained again up to that head, is reported. Entries written after the head are checked as usual.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="expectedHead"/> is null.</exception>
+    /// <exception cref="System.IO.IOException">The log could not be read; <see cref="SochDb.DatabaseCorruptException"/> when its file is damaged.</exception>
+    public AuditVerification Verify(AuditHead expectedHead)
+    {
+        ArgumentNullException.ThrowIfNull(expectedHead);
+        return VerifyCore(expectedHead);
+    }
+
+    private AuditVerification VerifyCore(AuditHead? anchored)
     {
         AuditCheckpoint? checkpoint = ReadCheckpoint();
         long checkpointId = checkpoint?.Id ?? 0;
         long expected = checkpointId + 1;
         byte[] previous = checkpoint?.Hash ?? AuditCanonicalForm.Genesis;
+        string? witness = checkpoint is null ? null : RetentionWitness(checkpoint.Id, checkpoint.Hash);
+        bool witnessed = checkpoint is null;
         long checkedCount = 0;
+        if (anchored is not null && checkpoint is not null && anchored.Id == checkpointId && !anchored.Hash.AsSpan().SequenceEqual(checkpoint.Hash))
+        {
+            return new AuditVerification(0, checkpointId,
+                $"the retention checkpoint #{checkpointId} does not match the anchored head {anchored}: the log was rewritten up to it", checkpointId, previous, checkpointId);
+        }
+
         foreach (AuditRecord record in QueryCore(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 1024 }))
         {
             checkedCount++;
@@ -181,19 +252,46 @@ public abstract class AuditLedger : AuditSink
                 return new AuditVerification(checkedCount, Math.Min(record.Id, expected), problem, expected - 1, previous, checkpointId);
             }
 
-            byte[] recomputed = AuditCanonicalForm.Hash(previous, record.Id, record.Entry);
+            byte[] recomputed = AuditCanonicalForm.Hash(previous, record.Id, record.Entry, _chainKey);
             if (!recomputed.AsSpan().SequenceEqual(record.Hash))
             {
+                string hint = _chainKey is null && record.Id == checkpointId + 1 ? " (a keyed log verifies only with its chain key)" : string.Empty;
                 return new AuditVerification(checkedCount, record.Id,
-                    $"entry #{record.Id} does not match its hash: it was edited, or moved from elsewhere in the log", expected - 1, previous, checkpointId);
+                    $"entry #{record.Id} does not match its hash: it was edited, or moved from elsewhere in the log{hint}", expected - 1, previous, checkpointId);
             }
 
+            if (anchored is not null && record.Id == anchored.Id && !record.Hash.AsSpan().SequenceEqual(anchored.Hash))
+            {
+                return new AuditVerification(checkedCount, record.Id,
+                    $"entry #{record.Id} is not the anchored head {anchored}: the log was rewritten and chained again up to it", expected - 1, previous, checkpointId);
+            }
+
+            witnessed |= record.Entry.Result == AuditResult.EntriesRemoved && record.Entry.Reason == witness;
             previous = record.Hash;
             expected++;
         }
 
-        return new AuditVerification(checkedCount, null, null, expected - 1, previous, checkpointId);
+        long head = expected - 1;
+        if (!witnessed)
+        {
+            return new AuditVerification(checkedCount, checkpointId,
+                $"the retention checkpoint #{checkpointId} is not witnessed by any entry of the chain: entries up to #{checkpointId} were removed outside retention",
+                head, previous, checkpointId);
+        }
+
+        if (anchored is not null && anchored.Id > head)
+        {
+            string removed = head == checkpointId ? "every entry was removed" : $"entries #{head + 1} to #{anchored.Id} were removed";
+            return new AuditVerification(checkedCount, head + 1,
+                $"the log ends at #{head} but its anchored head is {anchored}: {removed}", head, previous, checkpointId);
+        }
+
+        return new AuditVerification(checkedCount, null, null, head, previous, checkpointId);
     }
+
+    /// <summary>The reason of the entry retention appends when it leaves a checkpoint at <paramref name="id"/>.</summary>
+    internal static string RetentionWitness(long id, byte[] hash) =>
+        $"entries up to #{id} were removed by retention; the chain continues from hash {Convert.ToHexStringLower(hash)}";
 
     /// <summary>
     /// Applies <see cref="Retention"/> now: removes the oldest entries beyond the count limit and older than the age
@@ -256,11 +354,54 @@ public abstract class AuditLedger : AuditSink
         }
 
         AuditRecord? last = ReadLastRecord();
-        AuditCheckpoint? checkpoint = last is null ? ReadCheckpoint() : null;
+        AuditCheckpoint? checkpoint = ReadCheckpoint();
+        if (last is not null)
+        {
+            CheckChainKind(last, checkpoint);
+        }
+
         _headId = last?.Id ?? checkpoint?.Id ?? 0;
         _headHash = last?.Hash ?? checkpoint?.Hash ?? AuditCanonicalForm.Genesis;
         _headTime = last?.Entry.Timestamp ?? checkpoint?.PrunedAt ?? DateTimeOffset.MinValue;
         _headKnown = true;
+    }
+
+    /// <summary>
+    /// Refuses to extend a chain of another kind: a keyed one without its key (or with another key), a plain one with
+    /// a key. Told by the newest entry, whose hash matches one way of chaining or neither.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The chain is of another kind (the message says which and what to do).</exception>
+    private void CheckChainKind(AuditRecord last, AuditCheckpoint? checkpoint)
+    {
+        byte[]? previous = last.Id == 1 ? AuditCanonicalForm.Genesis
+            : checkpoint is { } c && c.Id == last.Id - 1 ? c.Hash
+            : ReadRecords(new AuditQuery { Order = AuditOrder.OldestFirst, After = last.Id - 2, PageSize = 1 }) is [var before] && before.Id == last.Id - 1 ? before.Hash
+            : null;
+        if (previous is null)
+        {
+            // The entry before the newest is gone: the chain is broken there, which Verify() reports; nothing tells its kind.
+            return;
+        }
+
+        bool plain = AuditCanonicalForm.Hash(previous, last.Id, last.Entry).AsSpan().SequenceEqual(last.Hash);
+        if (_chainKey is null)
+        {
+            if (!plain)
+            {
+                throw new InvalidOperationException(
+                    $"The audit log {Name} is keyed (its newest entry #{last.Id} is not chained with plain SHA-256), and this sink has no chain key: " +
+                    "it refuses to extend the log. Open it with its chain key (SqliteAuditSinkOptions.ChainKey).");
+            }
+
+            return;
+        }
+
+        if (!AuditCanonicalForm.Hash(previous, last.Id, last.Entry, _chainKey).AsSpan().SequenceEqual(last.Hash))
+        {
+            throw new InvalidOperationException(plain
+                ? $"The audit log {Name} is not keyed (its newest entry #{last.Id} is chained with plain SHA-256), and this sink has a chain key: it refuses to extend the log. Start a new log for a keyed chain."
+                : $"The audit log {Name}'s newest entry #{last.Id} does not match this sink's chain key: the log is keyed with another key, or the entry was altered. The sink refuses to extend it.");
+        }
     }
 
     private long PruneCore()
@@ -297,9 +438,33 @@ public abstract class AuditLedger : AuditSink
             return 0;
         }
 
+        // First the chain witnesses the checkpoint (its own transaction), then the entries go: a crash between the two
+        // leaves a witness of a checkpoint not yet taken, which is harmless.
+        AppendWitness(cut, boundary[0].Hash);
         long removed = cut - floor;
         RemoveThrough(cut, new AuditCheckpoint(cut, boundary[0].Hash, (checkpoint?.PrunedCount ?? 0) + removed, _headTime));
         return removed;
+    }
+
+    // Under _chainLock: appends the entry naming the checkpoint that retention is about to leave.
+    private void AppendWitness(long checkpointId, byte[] checkpointHash)
+    {
+        var entry = new AuditEntry(-1, _headTime, PolicyOperation.All, Array.Empty<byte>(), AuditResult.EntriesRemoved, null, null, "retention",
+            RetentionWitness(checkpointId, checkpointHash));
+        long id = _headId + 1;
+        byte[] hash = AuditCanonicalForm.Hash(_headHash, id, entry, _chainKey);
+        try
+        {
+            AppendRecords([new AuditRecord(id, entry, hash)]);
+        }
+        catch
+        {
+            _headKnown = false;
+            throw;
+        }
+
+        _headId = id;
+        _headHash = hash;
     }
 }
 

@@ -12,7 +12,7 @@ public static class AuditNames
 
     private static readonly string[] Results =
     {
-        "allowed", "denied", "modified", "rate_limited", "failed", "would_deny", "approval_required", "entries_dropped",
+        "allowed", "denied", "modified", "rate_limited", "failed", "would_deny", "approval_required", "entries_dropped", "entries_removed",
     };
 
     /// <summary>The name of <paramref name="operation"/>.</summary>

@@ -53,6 +53,19 @@ public sealed class AuditOptions
     /// </summary>
     public byte[]? MaskKey { get; init; }
 
+    /// <summary>
+    /// Where the head of the durable log (the first <see cref="AuditLedger"/> among <see cref="Sinks"/>) is published:
+    /// every <see cref="AnchorEvery"/> entries or <see cref="AnchorInterval"/>, whichever comes first, and when the
+    /// sinks change, audit is disabled or the engine is disposed. Default none. See <see cref="AuditHeadFile"/>.
+    /// </summary>
+    public IAuditAnchor? Anchor { get; init; }
+
+    /// <summary>Entries written between two publications of the head to <see cref="Anchor"/>; default 1,000.</summary>
+    public int AnchorEvery { get; init; } = 1_000;
+
+    /// <summary>The longest a written entry waits for its head to be published to <see cref="Anchor"/>; default 10 s.</summary>
+    public TimeSpan AnchorInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Called on the background writer after a sink throws (the entries stay queued for a durable sink); default none. Must not throw.</summary>
     public Action<AuditSinkFailure>? OnSinkFailure { get; init; }
 
@@ -116,11 +129,42 @@ public sealed class AuditOptions
             throw new ArgumentException($"AuditOptions.MaskKey has {key.Length} bytes; a mask key needs at least 16.", nameof(MaskKey));
         }
 
+        if (AnchorEvery <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AnchorEvery), AnchorEvery, "AuditOptions.AnchorEvery must be positive.");
+        }
+
+        if (AnchorInterval <= TimeSpan.Zero || AnchorInterval > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AnchorInterval), AnchorInterval, "AuditOptions.AnchorInterval must be positive and at most a day.");
+        }
+
+        if (Anchor is not null && !HasLedger())
+        {
+            throw new ArgumentException("AuditOptions.Anchor publishes the head of a durable log, and no sink is one (an AuditLedger such as SqliteAuditSink).", nameof(Anchor));
+        }
+
         if (RingSize == 0 && Sinks.Count == 0)
         {
             throw new ArgumentException("AuditOptions records nowhere: RingSize is 0 and there are no sinks.", nameof(RingSize));
         }
     }
+
+    /// <summary>The first durable log among the sinks, or null.</summary>
+    internal AuditLedger? FirstLedger()
+    {
+        foreach (AuditSink sink in Sinks)
+        {
+            if (sink is AuditLedger ledger)
+            {
+                return ledger;
+            }
+        }
+
+        return null;
+    }
+
+    private bool HasLedger() => FirstLedger() is not null;
 }
 
 /// <summary>What a full audit queue does with a new entry.</summary>

@@ -53,6 +53,10 @@ internal sealed class AuditPipeline
     private readonly long _batchDelayTicks;
     private readonly int _batchTarget; // a full batch, or a full queue if that is smaller
     private readonly Action<AuditSinkFailure>? _onFailure;
+    private readonly IAuditAnchor? _anchor;
+    private readonly AuditLedger? _anchorLedger;
+    private readonly long _anchorEvery;
+    private readonly long _anchorIntervalTicks;
     private readonly PolicyMetrics _metrics;
     private readonly Thread _writer;
     private readonly List<(long Target, long FailuresAtStart, TaskCompletionSource Done)> _flushWaiters = new();
@@ -78,6 +82,10 @@ internal sealed class AuditPipeline
     private bool _lingering;
     private AuditPipeline? _successor;
 
+    // Entries (and gap records) written since the head was last published to the anchor, and since when. Writer thread only.
+    private long _unanchored;
+    private long _unanchoredSince;
+
     public AuditPipeline(AuditOptions options, PolicyMetrics metrics)
     {
         _capacity = options.QueueCapacity;
@@ -96,6 +104,10 @@ internal sealed class AuditPipeline
         _batchTarget = Math.Min(options.MaxBatchSize, options.QueueCapacity);
         _batchDelayTicks = (long)(options.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
         _onFailure = options.OnSinkFailure;
+        _anchor = options.Anchor;
+        _anchorLedger = options.FirstLedger();
+        _anchorEvery = options.AnchorEvery;
+        _anchorIntervalTicks = (long)(options.AnchorInterval.TotalSeconds * Stopwatch.Frequency);
         _metrics = metrics;
         _writer = new Thread(Run) { IsBackground = true, Name = "SochDb.Policy audit writer" };
     }
@@ -332,21 +344,47 @@ internal sealed class AuditPipeline
         while (true)
         {
             int entries;
+            bool anchorDue = false;
             lock (_gate)
             {
                 while (_count == 0 && _gaps.Count == 0 && !_closing)
                 {
+                    // Idle with an unpublished head: wake when it is due, so a quiet log is anchored too.
+                    int wait = AnchorWaitMilliseconds();
+                    if (wait == 0)
+                    {
+                        anchorDue = true;
+                        break;
+                    }
+
                     _idle = true;
-                    Monitor.Wait(_gate);
+                    Monitor.Wait(_gate, wait);
                     _idle = false;
                 }
 
-                LetBatchForm();
+                if (!anchorDue)
+                {
+                    LetBatchForm();
+                }
 
-                if (_count == 0 && _gaps.Count == 0)
+                if (!anchorDue && _count == 0 && _gaps.Count == 0)
                 {
                     CompleteWaiters();
-                    return;
+                }
+            }
+
+            if (anchorDue)
+            {
+                PublishHead();
+                continue;
+            }
+
+            lock (_gate)
+            {
+                if (_count == 0 && _gaps.Count == 0)
+                {
+                    // Closing, and everything is written: the head is published once more before the writer stops.
+                    break;
                 }
 
                 batch.Clear();
@@ -373,6 +411,11 @@ internal sealed class AuditPipeline
                 _count -= entries;
                 _taken += entries;
                 _inFlight = true;
+                if (_unanchored == 0)
+                {
+                    _unanchoredSince = Stopwatch.GetTimestamp();
+                }
+
                 Monitor.PulseAll(_gate);
             }
 
@@ -383,6 +426,7 @@ internal sealed class AuditPipeline
                 if (delivered)
                 {
                     _written += entries;
+                    _unanchored += batch.Count;
                 }
 
                 CompleteWaiters();
@@ -391,6 +435,63 @@ internal sealed class AuditPipeline
                     FlushSinks();
                 }
             }
+
+            if (AnchorWaitMilliseconds() == 0)
+            {
+                PublishHead();
+            }
+        }
+
+        if (_unanchored > 0)
+        {
+            PublishHead();
+        }
+    }
+
+    /// <summary>
+    /// How long until the head is due at the anchor: <see cref="Timeout.Infinite"/> with no anchor or nothing
+    /// unpublished, 0 when due (enough entries, or the interval has passed since the oldest unpublished one was written).
+    /// </summary>
+    private int AnchorWaitMilliseconds()
+    {
+        if (_anchor is null || _unanchored == 0)
+        {
+            return Timeout.Infinite;
+        }
+
+        if (_unanchored >= _anchorEvery)
+        {
+            return 0;
+        }
+
+        long remaining = _unanchoredSince + _anchorIntervalTicks - Stopwatch.GetTimestamp();
+        return remaining <= 0 ? 0 : WaitMilliseconds(remaining, Stopwatch.Frequency);
+    }
+
+    /// <summary>Publishes the durable log's head to the anchor (on the writer thread); a failure is reported and publishing is tried again later.</summary>
+    private void PublishHead()
+    {
+        if (_anchor is null || _anchorLedger?.CurrentHead() is not { } head)
+        {
+            _unanchored = 0;
+            return;
+        }
+
+        try
+        {
+            _anchor.Publish(head);
+            _unanchored = 0;
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                _failures++;
+                _lastFailure = $"audit anchor {_anchor.GetType().Name} failed: {e.GetType().Name}: {e.Message}";
+            }
+
+            // Tried again after another interval, not in a tight loop.
+            _unanchoredSince = Stopwatch.GetTimestamp();
         }
     }
 

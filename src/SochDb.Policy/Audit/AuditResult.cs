@@ -23,4 +23,9 @@ public enum AuditResult
     /// when (<see cref="AuditOverflow.Drop"/>). Its <see cref="AuditEntry.Reason"/> gives the count and the time span.
     /// </summary>
     EntriesDropped = 7,
+    /// <summary>
+    /// Not an operation outcome: retention removed the oldest entries of a durable log. Its <see cref="AuditEntry.Reason"/>
+    /// names the checkpoint it left, so a checkpoint nobody witnessed (entries removed outside retention) shows.
+    /// </summary>
+    EntriesRemoved = 8,
 }

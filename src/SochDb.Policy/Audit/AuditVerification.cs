@@ -38,6 +38,9 @@ public sealed class AuditVerification
     /// </summary>
     public byte[] HeadHash { get; }
 
+    /// <summary>The newest entry checked as a head (<see cref="HeadId"/>, <see cref="HeadHash"/>), to keep elsewhere and pass to <see cref="AuditLedger.Verify(AuditHead)"/> later.</summary>
+    public AuditHead Head => new(HeadId, HeadHash);
+
     /// <summary>The id of the last entry removed by retention (0 when none was): the chain starts after it.</summary>
     public long CheckpointId { get; }
 

@@ -35,8 +35,8 @@ public sealed class SqliteAuditSink : AuditLedger
     private readonly AuditInsertStatement _insert;
     private bool _disposed;
 
-    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention)
-        : base("sqlite:" + System.IO.Path.GetFileName(path), retention)
+    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention, byte[]? chainKey)
+        : base("sqlite:" + System.IO.Path.GetFileName(path), retention, chainKey)
     {
         _path = path;
         _table = table;
@@ -54,9 +54,10 @@ public sealed class SqliteAuditSink : AuditLedger
     /// exist. An existing log continues where it ended (its chain too).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or a directory, or the table name is not a plain identifier.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, a directory or not a regular file (a FIFO, a device), or the table name is not a plain identifier.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a SQLite database, or holds a table of that name with other columns.</exception>
+    /// <exception cref="DatabaseCorruptException">The file is damaged (found while opening; later reads report damage the same way).</exception>
     /// <exception cref="IOException">SQLite could not open the file.</exception>
     public static SqliteAuditSink Open(string path, SqliteAuditSinkOptions? options = null)
     {
@@ -65,6 +66,11 @@ public sealed class SqliteAuditSink : AuditLedger
         options ??= new SqliteAuditSinkOptions();
         string table = AuditSqlQuery.Identifier(options.TableName);
         options.Retention?.Validate();
+        if (options.ChainKey is { Length: < 16 } shortKey)
+        {
+            throw new ArgumentException($"SqliteAuditSinkOptions.ChainKey has {shortKey.Length} bytes; a chain key needs at least 16 (32 random bytes are best).", nameof(options));
+        }
+
         string synchronous = options.Durability switch
         {
             Durability.Full => "FULL",
@@ -84,6 +90,7 @@ public sealed class SqliteAuditSink : AuditLedger
             throw new DirectoryNotFoundException($"Cannot open the audit log '{fullPath}': the directory '{directory}' does not exist.");
         }
 
+        RegularFile.Require(fullPath, "audit log");
         CheckHeader(fullPath);
         string connectionString = new SqliteConnectionStringBuilder
         {
@@ -100,7 +107,7 @@ public sealed class SqliteAuditSink : AuditLedger
             writer = OpenConnection(connectionString, synchronous);
             CreateSchema(writer, table, fullPath);
             reader = OpenConnection(connectionString, synchronous);
-            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention);
+            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention, options.ChainKey);
         }
         catch (SqliteException e)
         {
@@ -108,6 +115,7 @@ public sealed class SqliteAuditSink : AuditLedger
             reader?.Dispose();
             throw e.SqliteErrorCode == 26
                 ? new InvalidDataException($"'{fullPath}' is not a SQLite database (SQLite says: {e.Message}).", e)
+                : SqliteErrors.IsCorruption(e) ? Translate(e, fullPath, table)
                 : new IOException($"Cannot open the audit log '{fullPath}': {e.Message}", e);
         }
         catch
@@ -131,12 +139,15 @@ public sealed class SqliteAuditSink : AuditLedger
         lock (_readLock)
         {
             ThrowIfDisposed();
-            using SqliteCommand command = _reader.CreateCommand();
-            command.CommandText = $"SELECT last_id, last_hash, pruned, pruned_at FROM {_checkpointTable} WHERE one = 1";
-            using SqliteDataReader row = Run(command.ExecuteReader);
-            return row.Read()
-                ? new AuditCheckpoint(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetInt64(2), new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero))
-                : null;
+            return Run(() =>
+            {
+                using SqliteCommand command = _reader.CreateCommand();
+                command.CommandText = $"SELECT last_id, last_hash, pruned, pruned_at FROM {_checkpointTable} WHERE one = 1";
+                using SqliteDataReader row = command.ExecuteReader();
+                return row.Read()
+                    ? new AuditCheckpoint(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetInt64(2), new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero))
+                    : null;
+            });
         }
     }
 
@@ -164,21 +175,25 @@ public sealed class SqliteAuditSink : AuditLedger
         lock (_readLock)
         {
             ThrowIfDisposed();
-            using SqliteCommand command = _reader.CreateCommand();
-            command.CommandText = sql;
-            foreach (KeyValuePair<string, object> parameter in parameters)
+            return Run(() =>
             {
-                command.Parameters.AddWithValue(parameter.Key, parameter.Value);
-            }
+                using SqliteCommand command = _reader.CreateCommand();
+                command.CommandText = sql;
+                foreach (KeyValuePair<string, object> parameter in parameters)
+                {
+                    command.Parameters.AddWithValue(parameter.Key, parameter.Value);
+                }
 
-            var records = new List<AuditRecord>(Math.Min(query.PageSize, 1024));
-            using SqliteDataReader reader = Run(command.ExecuteReader);
-            while (reader.Read())
-            {
-                records.Add(AuditSqlQuery.ReadRecord(reader));
-            }
+                // Rows are read (and damaged pages met) while stepping, so the whole read runs inside Run.
+                var records = new List<AuditRecord>(Math.Min(query.PageSize, 1024));
+                using SqliteDataReader reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    records.Add(AuditSqlQuery.ReadRecord(reader));
+                }
 
-            return records;
+                return records;
+            });
         }
     }
 
@@ -188,10 +203,13 @@ public sealed class SqliteAuditSink : AuditLedger
         lock (_readLock)
         {
             ThrowIfDisposed();
-            using SqliteCommand command = _reader.CreateCommand();
-            command.CommandText = $"SELECT max(id) FROM {_table} WHERE ts < @ts";
-            command.Parameters.AddWithValue("@ts", time.UtcTicks);
-            object? found = Run(command.ExecuteScalar);
+            object? found = Run(() =>
+            {
+                using SqliteCommand command = _reader.CreateCommand();
+                command.CommandText = $"SELECT max(id) FROM {_table} WHERE ts < @ts";
+                command.Parameters.AddWithValue("@ts", time.UtcTicks);
+                return command.ExecuteScalar();
+            });
             return found is long id ? id : null;
         }
     }
@@ -282,7 +300,8 @@ public sealed class SqliteAuditSink : AuditLedger
         });
     }
 
-    // SQLite errors become IOExceptions naming the file and table; SQLite's own messages carry no row content.
+    // SQLite errors become DatabaseCorruptException (a damaged file) or IOException, naming the file and table; SQLite's
+    // own messages carry no row content.
     private T Run<T>(Func<T> action)
     {
         try
@@ -291,9 +310,16 @@ public sealed class SqliteAuditSink : AuditLedger
         }
         catch (SqliteException e)
         {
-            throw new IOException($"The audit log '{_path}' (table {_table}) failed: {e.Message}", e);
+            throw Translate(e, _path, _table);
         }
     }
+
+    private static IOException Translate(SqliteException error, string path, string table) =>
+        SqliteErrors.IsCorruption(error)
+            ? new DatabaseCorruptException(path,
+                $"The audit log '{path}' (table {table}) is corrupt: SQLite found damaged pages ({error.Message}). " +
+                "Restore the file from a backup, or recover what is readable into a new file.", error)
+            : new IOException($"The audit log '{path}' (table {table}) failed: {error.Message}", error);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -381,4 +407,12 @@ public sealed class SqliteAuditSinkOptions
 
     /// <summary>How long entries are kept; null (default) keeps everything.</summary>
     public AuditRetention? Retention { get; init; }
+
+    /// <summary>
+    /// The key of a keyed chain: each entry's hash becomes HMAC-SHA256 under it instead of plain SHA-256, so whoever can
+    /// write the database but does not hold the key cannot produce a chain that verifies. At least 16 bytes (32 random
+    /// bytes are best); keep it outside the log, as a secret. A sink opened without the key (or with another) reads and
+    /// queries a keyed log but refuses to extend it; <see cref="AuditLedger.Verify()"/> needs the key. Default null.
+    /// </summary>
+    public byte[]? ChainKey { get; init; }
 }

@@ -51,6 +51,9 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
                 MaskedKeys = previous.MaskedKeys,
                 MaskKey = previous.MaskKey,
                 OnSinkFailure = previous.OnSinkFailure,
+                Anchor = previous.Anchor,
+                AnchorEvery = previous.AnchorEvery,
+                AnchorInterval = previous.AnchorInterval,
             });
         }
     }
@@ -125,7 +128,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Flushes the audit log, then walks the hash chain of the first durable log among the sinks
-    /// (<see cref="AuditLedger.Verify"/>): the result names the first broken entry, if any.
+    /// (<see cref="AuditLedger.Verify()"/>): the result names the first broken entry, if any.
     /// </summary>
     /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
     public AuditVerification VerifyAuditLog()
@@ -240,7 +243,8 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
         a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.MaxBatchDelay == b.MaxBatchDelay
         && a.MaxBlock == b.MaxBlock && a.Overflow == b.Overflow
-        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure;
+        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure
+        && ReferenceEquals(a.Anchor, b.Anchor) && a.AnchorEvery == b.AnchorEvery && a.AnchorInterval == b.AnchorInterval;
 
     /// <summary>
     /// Admits an operation to the audit log, or refuses it: at once while a durable sink cannot record under

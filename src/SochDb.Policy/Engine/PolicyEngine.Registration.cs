@@ -107,6 +107,8 @@ public sealed partial class PolicyEngine
 
     internal RateLimiting.RateLimiter RateLimiter => _limiter;
 
+    private int _triggerTableBuilds;
+
     internal static PolicyOperation ParseOperation(string operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -117,7 +119,7 @@ public sealed partial class PolicyEngine
 
     private PolicyRegistration Register(PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode)
     {
-        RuntimeRule[] rules = Prepare(new[] { Definition(trigger, pattern, handler, name, mode) }, nameof(pattern));
+        RuntimeRule[] rules = Prepare(new[] { Definition(trigger, pattern, handler, name, mode) }, nameof(pattern), compiled: null);
         return Publish(rules, replacing: null);
     }
 
@@ -155,16 +157,32 @@ public sealed partial class PolicyEngine
             definitions[i] = Definition(rule.Trigger, rule.Pattern, handler, rule.Name, rule.Mode);
         }
 
-        return Publish(Prepare(definitions, nameof(rules)), replacing);
+        // A reload usually keeps most patterns: the rules it replaces lend their compiled patterns.
+        Dictionary<string, RuntimeRule>? compiled = null;
+        if (replacing is not null)
+        {
+            compiled = new Dictionary<string, RuntimeRule>(StringComparer.Ordinal);
+            foreach (RuntimeRule old in replacing.RuntimeRules)
+            {
+                compiled.TryAdd(old.Info.Pattern, old);
+            }
+        }
+
+        return Publish(Prepare(definitions, nameof(rules), compiled), replacing);
     }
 
     private static (PolicyTrigger, string, Delegate, string?, EnforcementMode) Definition(
         PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) => (trigger, pattern, handler, name, mode);
 
-    /// <summary>Checks and compiles every rule before anything changes.</summary>
-    private RuntimeRule[] Prepare((PolicyTrigger Trigger, string Pattern, Delegate Handler, string? Name, EnforcementMode Mode)[] definitions, string paramName)
+    /// <summary>
+    /// Checks and compiles every rule before anything changes (outside the registration lock: only the sequence numbers
+    /// are taken under it). A pattern found in <paramref name="compiled"/> is not compiled again.
+    /// </summary>
+    private RuntimeRule[] Prepare((PolicyTrigger Trigger, string Pattern, Delegate Handler, string? Name, EnforcementMode Mode)[] definitions,
+        string paramName, Dictionary<string, RuntimeRule>? compiled)
     {
-        var matchers = new GlobMatcher[definitions.Length];
+        var matchers = new GlobMatcher?[definitions.Length];
+        var samePattern = new RuntimeRule?[definitions.Length];
         for (int i = 0; i < definitions.Length; i++)
         {
             (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
@@ -186,6 +204,12 @@ public sealed partial class PolicyEngine
                 throw new ArgumentException($"{where}A rule name must not be empty or blank (pass null for a default).", definitions.Length == 1 ? "name" : paramName);
             }
 
+            if (compiled is not null && compiled.TryGetValue(pattern, out RuntimeRule? same))
+            {
+                samePattern[i] = same;
+                continue;
+            }
+
             try
             {
                 matchers[i] = GlobMatcher.Compile(pattern);
@@ -196,43 +220,39 @@ public sealed partial class PolicyEngine
             }
         }
 
-        var rules = new RuntimeRule[definitions.Length];
+        long first;
         lock (_registrationLock)
         {
-            for (int i = 0; i < definitions.Length; i++)
-            {
-                (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
-                long sequence = _nextSequence++;
-                string handlerName = name ?? Policies.NameOf(handler) ?? "runtime#" + (sequence + 1).ToString(CultureInfo.InvariantCulture);
-                var info = new PolicyRuleInfo(trigger, pattern, handlerName, 0, mode);
-                rules[i] = new RuntimeRule(info, matchers[i], handler as PolicyHandler, handler as PolicyObserver, sequence);
-            }
+            first = _nextSequence;
+            _nextSequence += definitions.Length;
+        }
+
+        var rules = new RuntimeRule[definitions.Length];
+        for (int i = 0; i < definitions.Length; i++)
+        {
+            (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
+            long sequence = first + i;
+            string handlerName = name ?? Policies.NameOf(handler) ?? "runtime#" + (sequence + 1).ToString(CultureInfo.InvariantCulture);
+            var info = new PolicyRuleInfo(trigger, pattern, handlerName, 0, mode);
+            rules[i] = samePattern[i] is { } same
+                ? new RuntimeRule(info, same, handler as PolicyHandler, handler as PolicyObserver, sequence)
+                : new RuntimeRule(info, matchers[i]!, handler as PolicyHandler, handler as PolicyObserver, sequence);
         }
 
         return rules;
     }
 
-    /// <summary>Adds <paramref name="rules"/> (and removes <paramref name="replacing"/>'s) in one swap of the table.</summary>
+    /// <summary>
+    /// Adds <paramref name="rules"/> (and removes <paramref name="replacing"/>'s) in one swap of the table, building each
+    /// changed trigger's dispatch tree once. Operations never take the lock: they read the table before or after the swap.
+    /// </summary>
     private PolicyRegistration Publish(RuntimeRule[] rules, PolicyRegistration? replacing)
     {
         var registration = new PolicyRegistration(rules, Unregister);
         lock (_registrationLock)
         {
-            RuleTable table = _rules;
-            if (replacing is not null && replacing.Detach() is { } old)
-            {
-                foreach (RuntimeRule rule in old)
-                {
-                    table = table.Without(rule);
-                }
-            }
-
-            foreach (RuntimeRule rule in rules)
-            {
-                table = table.With(rule);
-            }
-
-            Volatile.Write(ref _rules, table);
+            RuntimeRule[] old = replacing?.Detach() ?? [];
+            Swap(old, rules);
         }
 
         return registration;
@@ -242,13 +262,27 @@ public sealed partial class PolicyEngine
     {
         lock (_registrationLock)
         {
-            RuleTable table = _rules;
-            foreach (RuntimeRule rule in rules)
-            {
-                table = table.Without(rule);
-            }
+            Swap(rules, []);
+        }
+    }
 
-            Volatile.Write(ref _rules, table);
+    /// <summary>Builds the next table and publishes it; the caller holds the registration lock.</summary>
+    private void Swap(IReadOnlyCollection<RuntimeRule> removing, IReadOnlyCollection<RuntimeRule> adding)
+    {
+        RuleTable table = _rules.Replace(removing, adding, out int builds);
+        _triggerTableBuilds += builds;
+        Volatile.Write(ref _rules, table);
+    }
+
+    /// <summary>How many trigger dispatch tables registrations have built so far (one per changed trigger and swap).</summary>
+    internal int TriggerTableBuilds
+    {
+        get
+        {
+            lock (_registrationLock)
+            {
+                return _triggerTableBuilds;
+            }
         }
     }
 }

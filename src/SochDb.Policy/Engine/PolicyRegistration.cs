@@ -38,6 +38,9 @@ public sealed class PolicyRegistration : IDisposable
     /// <summary>Removes the rules; later operations no longer run them. Idempotent.</summary>
     public void Dispose() => Interlocked.Exchange(ref _remove, null)?.Invoke(_rules);
 
+    /// <summary>The registered rules as the engine holds them.</summary>
+    internal Engine.RuntimeRule[] RuntimeRules => _rules;
+
     /// <summary>Marks the registration as removed without removing (the caller removes the rules in its own swap).</summary>
     internal Engine.RuntimeRule[]? Detach() => Interlocked.Exchange(ref _remove, null) is null ? null : _rules;
 

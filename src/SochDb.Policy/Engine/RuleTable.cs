@@ -63,28 +63,61 @@ internal sealed class RuleTable
         return new RuleTable(triggers);
     }
 
-    /// <summary>A new table holding every rule of this one plus <paramref name="rule"/>.</summary>
-    public RuleTable With(RuntimeRule rule)
+    /// <summary>
+    /// A new table without the rules of <paramref name="removing"/> (compared by identity) and with those of
+    /// <paramref name="adding"/>: each trigger that changes gets its dispatch tree built once, whatever the number of
+    /// rules, so replacing a whole configuration costs one build per trigger, not one per rule. This table when nothing
+    /// changes.
+    /// </summary>
+    /// <param name="removing">Rules to remove; those the table does not hold are ignored.</param>
+    /// <param name="adding">Rules to add (each trigger's rules run by <see cref="RuntimeRule.Sequence"/>).</param>
+    /// <param name="builds">How many trigger tables were built (at most one per trigger).</param>
+    public RuleTable Replace(IReadOnlyCollection<RuntimeRule> removing, IReadOnlyCollection<RuntimeRule> adding, out int builds)
     {
-        var triggers = (TriggerRules[])_triggers.Clone();
-        int index = (int)rule.Info.Trigger;
-        triggers[index] = triggers[index].With(rule);
-        return new RuleTable(triggers);
-    }
-
-    /// <summary>A new table without <paramref name="rule"/> (compared by identity); this table when it does not hold it.</summary>
-    public RuleTable Without(RuntimeRule rule)
-    {
-        int index = (int)rule.Info.Trigger;
-        TriggerRules without = _triggers[index].Without(rule);
-        if (ReferenceEquals(without, _triggers[index]))
+        builds = 0;
+        var removed = new HashSet<RuntimeRule>[TriggerCount];
+        foreach (RuntimeRule rule in removing)
         {
-            return this;
+            (removed[(int)rule.Info.Trigger] ??= new HashSet<RuntimeRule>(ReferenceEqualityComparer.Instance)).Add(rule);
         }
 
-        var triggers = (TriggerRules[])_triggers.Clone();
-        triggers[index] = without;
-        return new RuleTable(triggers);
+        var added = new List<RuntimeRule>[TriggerCount];
+        foreach (RuntimeRule rule in adding)
+        {
+            (added[(int)rule.Info.Trigger] ??= new List<RuntimeRule>()).Add(rule);
+        }
+
+        TriggerRules[]? triggers = null;
+        for (int i = 0; i < TriggerCount; i++)
+        {
+            TriggerRules current = _triggers[i];
+            HashSet<RuntimeRule>? leaving = removed[i];
+            List<RuntimeRule>? joining = added[i];
+            var kept = new List<RuntimeRule>(current.Count + (joining?.Count ?? 0));
+            foreach (RuntimeRule rule in current.Rules)
+            {
+                if (leaving is null || !leaving.Contains(rule))
+                {
+                    kept.Add(rule);
+                }
+            }
+
+            if (joining is null && kept.Count == current.Count)
+            {
+                continue;
+            }
+
+            if (joining is not null)
+            {
+                kept.AddRange(joining);
+            }
+
+            triggers ??= (TriggerRules[])_triggers.Clone();
+            triggers[i] = kept.Count == 0 ? TriggerRules.Empty : TriggerRules.Create(kept);
+            builds += kept.Count == 0 ? 0 : 1;
+        }
+
+        return triggers is null ? this : new RuleTable(triggers);
     }
 
     /// <summary>Whether the table holds <paramref name="rule"/> (by identity).</summary>
@@ -138,41 +171,14 @@ internal sealed class TriggerRules
 
     public bool IsEmpty => _rules.Length == 0;
 
+    /// <summary>The rules, in the order they run.</summary>
+    public ReadOnlySpan<RuntimeRule> Rules => _rules;
+
     public static TriggerRules Create(List<RuntimeRule> rules)
     {
         RuntimeRule[] sorted = rules.ToArray();
         Array.Sort(sorted, static (a, b) => a.Sequence.CompareTo(b.Sequence));
         return new TriggerRules(sorted);
-    }
-
-    public TriggerRules With(RuntimeRule rule)
-    {
-        // Registration hands out increasing sequences, so the new rule usually goes last.
-        int at = _rules.Length;
-        while (at > 0 && _rules[at - 1].Sequence > rule.Sequence)
-        {
-            at--;
-        }
-
-        var rules = new RuntimeRule[_rules.Length + 1];
-        Array.Copy(_rules, rules, at);
-        rules[at] = rule;
-        Array.Copy(_rules, at, rules, at + 1, _rules.Length - at);
-        return new TriggerRules(rules);
-    }
-
-    public TriggerRules Without(RuntimeRule rule)
-    {
-        int at = Array.IndexOf(_rules, rule);
-        if (at < 0)
-        {
-            return this;
-        }
-
-        var rules = new RuntimeRule[_rules.Length - 1];
-        Array.Copy(_rules, rules, at);
-        Array.Copy(_rules, at + 1, rules, at, rules.Length - at);
-        return new TriggerRules(rules);
     }
 
     public bool Contains(RuntimeRule rule) => Array.IndexOf(_rules, rule) >= 0;

@@ -20,6 +20,18 @@ internal sealed class RuntimeRule
         Test = new PatternTest(Plan, matcher);
     }
 
+    /// <summary>A rule on the same pattern as <paramref name="samePattern"/>, reusing its compiled matcher and plan (both immutable).</summary>
+    public RuntimeRule(PolicyRuleInfo info, RuntimeRule samePattern, PolicyHandler? handler, PolicyObserver? observer, long sequence)
+    {
+        Info = info;
+        Matcher = samePattern.Matcher;
+        Handler = handler;
+        Observer = observer;
+        Sequence = sequence;
+        Plan = samePattern.Plan;
+        Test = samePattern.Test;
+    }
+
     public PolicyRuleInfo Info { get; }
 
     public GlobMatcher Matcher { get; }

@@ -25,7 +25,7 @@ public abstract class Database : IKeyValueStore
     /// <param name="path">The database file, absolute or relative to the current directory.</param>
     /// <param name="options">Durability and other options; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, white space, not a valid path, or a directory.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, white space, not a valid path, a directory, or not a regular file (a FIFO, a device).</exception>
     /// <exception cref="System.IO.DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="System.IO.InvalidDataException">The file exists and is not a SQLite database, or holds a table of the store's name with another shape.</exception>
     /// <exception cref="DatabaseCorruptException">The file is a damaged SQLite database (found by the checks made while opening; see <see cref="DatabaseOptions.VerifyOnOpen"/>).</exception>

@@ -108,6 +108,7 @@ internal sealed partial class SqliteDatabase : Database
                 $"Cannot open the database '{fullPath}': the directory '{directory}' does not exist (it is not created automatically).");
         }
 
+        RegularFile.Require(fullPath, "database");
         bool fileExisted = File.Exists(fullPath);
         if (fileExisted)
         {

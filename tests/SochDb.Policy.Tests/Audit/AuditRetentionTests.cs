@@ -16,16 +16,21 @@ public sealed class AuditRetentionTests
         kit.Sink.Prune();
         List<AuditRecord> records = kit.Records();
 
-        Assert.Equal(100, records.Count);
-        Assert.Equal(Enumerable.Range(2_401, 100).Select(i => (long)i), records.Select(r => r.Id));
+        // The newest 100 entries, then the entry retention appended to witness its checkpoint.
+        Assert.Equal(101, records.Count);
+        Assert.Equal(Enumerable.Range(2_400, 100).Select(i => "k" + i), records.Take(100).Select(r => r.Entry.Key));
+        Assert.Equal(Enumerable.Range(0, 101).Select(i => records[0].Id + i), records.Select(r => r.Id));
+        AuditRecord witness = records[^1];
+        Assert.Equal((AuditResult.EntriesRemoved, "retention"), (witness.Entry.Result, witness.Entry.Rule));
         AuditVerification verification = kit.Sink.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
-        Assert.Equal(2_400, verification.CheckpointId);
-        Assert.Equal(100, verification.EntriesChecked);
+        Assert.Equal(records[0].Id - 1, verification.CheckpointId);
+        Assert.Contains($"entries up to #{verification.CheckpointId} were removed by retention", witness.Entry.Reason);
+        Assert.Equal(101, verification.EntriesChecked);
 
         // Deleting the first entry after the checkpoint is still caught.
-        kit.Sql("DELETE FROM sochdb_audit WHERE id = 2401");
-        Assert.Equal(2_401, kit.Sink.Verify().FirstBrokenId);
+        kit.Sql($"DELETE FROM sochdb_audit WHERE id = {records[0].Id}");
+        Assert.Equal(records[0].Id, kit.Sink.Verify().FirstBrokenId);
     }
 
     [Fact]
@@ -48,7 +53,7 @@ public sealed class AuditRetentionTests
         Assert.Equal(10, kit.Sink.Prune());
 
         List<AuditRecord> records = kit.Records();
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => "new" + i), records.Select(r => r.Entry.Key));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "new" + i), records.Where(r => r.Entry.Result != AuditResult.EntriesRemoved).Select(r => r.Entry.Key));
         Assert.True(kit.Sink.Verify().IsIntact);
 
         // The chain continues across the pruning and a reopen.
@@ -59,8 +64,8 @@ public sealed class AuditRetentionTests
         kit.Engine.Put("later", "v");
         AuditVerification verification = kit.Engine.VerifyAuditLog();
         Assert.True(verification.IsIntact, verification.ToString());
-        Assert.Equal(6, verification.EntriesChecked);
-        Assert.Equal(16, verification.HeadId);
+        Assert.Equal(7, verification.EntriesChecked); // 5 new, the retention witness, "later"
+        Assert.Equal(17, verification.HeadId);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class RuleTableTests
         RuleTable incremental = RuleTable.Empty;
         foreach (RuntimeRule rule in rules)
         {
-            incremental = incremental.With(rule);
+            incremental = incremental.Replace([], [rule], out _);
         }
 
         Assert.Equal(rules.Count, built.Count);
@@ -43,7 +43,7 @@ public sealed class RuleTableTests
     }
 
     [Fact]
-    public void Without_removes_one_rule_by_identity_and_keeps_the_order_of_the_rest()
+    public void Replace_removes_one_rule_by_identity_and_keeps_the_order_of_the_rest()
     {
         var calls = new List<int>();
         var first = Rule("*.json", 0, calls);
@@ -51,14 +51,15 @@ public sealed class RuleTableTests
         var other = Rule("**/x.json", 2, calls);
         RuleTable table = RuleTable.Build([first, twin, other]);
 
-        RuleTable without = table.Without(twin);
+        RuleTable without = table.Replace([twin], [], out _);
 
         Assert.Equal([0, 1], Run(table, "x.json"u8.ToArray(), calls)[..2]);
         Assert.Equal([0, 2], Run(without, "x.json"u8.ToArray(), calls));
         Assert.Equal(2, without.Count);
-        Assert.Same(without, without.Without(twin));
-        Assert.Equal(0, without.Without(first).Without(other).Count);
-        Assert.Equal(0, without.Without(first).Without(other).TriggerMask);
+        Assert.Same(without, without.Replace([twin], [], out int builds));
+        Assert.Equal(0, builds);
+        Assert.Equal(0, without.Replace([first, other], [], out _).Count);
+        Assert.Equal(0, without.Replace([first, other], [], out _).TriggerMask);
     }
 
     [Fact]

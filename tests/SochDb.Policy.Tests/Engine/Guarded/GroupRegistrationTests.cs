@@ -99,4 +99,51 @@ public sealed class GroupRegistrationTests
         Assert.Equal(0, mixed);
         Assert.Equal(2, kit.Engine.RuntimeRuleCount);
     }
+
+    [Fact]
+    public void Defect4_ReplacingManyRules_BuildsEachChangedTriggerTableOnce_NotOncePerRule()
+    {
+        using var kit = new GuardedKit();
+        // 1,600 rules on two triggers, as a configuration reload loads them.
+        static PolicyRuleDefinition[] Configured(string version) => Enumerable.Range(0, 1600)
+            .Select(i => new PolicyRuleDefinition(
+                i % 2 == 0 ? PolicyTrigger.BeforeWrite : PolicyTrigger.BeforeRead,
+                $"tenant{i}/{{docs,notes}}/*.json",
+                (in PolicyRequest _) => PolicyDecision.Deny(version),
+                Name: $"{version}.rule{i}"))
+            .ToArray();
+
+        int before = kit.Engine.TriggerTableBuilds;
+        PolicyRegistration v1 = kit.Engine.RegisterRules(Configured("v1"));
+        Assert.Equal(before + 2, kit.Engine.TriggerTableBuilds);
+
+        PolicyRegistration v2 = kit.Engine.RegisterRules(Configured("v2"), replacing: v1);
+        Assert.Equal(before + 4, kit.Engine.TriggerTableBuilds);
+        Assert.Equal(1600, kit.Engine.RuntimeRuleCount);
+        Assert.Equal("v2.rule4", Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("tenant4/docs/a.json", "1")).HandlerName);
+
+        v2.Dispose();
+        Assert.Equal(0, kit.Engine.RuntimeRuleCount);
+        Assert.Equal(before + 4, kit.Engine.TriggerTableBuilds);
+        kit.Engine.Put("tenant4/docs/a.json", "1");
+    }
+
+    [Fact]
+    public void RegisterRules_ReplacingOnlyTouchesTheTriggersThatChange()
+    {
+        using var kit = new GuardedKit();
+        PolicyRegistration writes = kit.Engine.RegisterRules(new[] { Deny("w/*", "w1") });
+        var reads = kit.Engine.RegisterRules(new[]
+        {
+            new PolicyRuleDefinition(PolicyTrigger.BeforeRead, "r/*", (in PolicyRequest _) => PolicyDecision.Deny("r1"), Name: "r1"),
+        });
+        int before = kit.Engine.TriggerTableBuilds;
+
+        kit.Engine.RegisterRules(new[] { Deny("w/*", "w2") }, replacing: writes);
+
+        Assert.Equal(before + 1, kit.Engine.TriggerTableBuilds);
+        Assert.True(reads.IsActive);
+        Assert.Equal("w2", Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("w/x", "1")).HandlerName);
+        Assert.Equal("r1", Assert.Throws<PolicyViolationException>(() => kit.Engine.Get("r/x")).HandlerName);
+    }
 }
