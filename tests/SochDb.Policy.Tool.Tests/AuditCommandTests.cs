@@ -7,11 +7,13 @@ namespace SochDb.Policy.Tool.Tests;
 /// <summary><c>sochdb-policy audit verify|query|export</c> run as processes on a real SQLite decision log.</summary>
 public sealed class AuditCommandTests
 {
-    /// <summary>A log of 6 entries: writes by agents a and b (1 denied), and reads.</summary>
-    private static string CreateLog(TempDirectory dir)
+    private static readonly byte[] ChainKey = Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray();
+
+    /// <summary>A log of 6 entries: writes by agents a and b (1 denied), and reads; keyed with <see cref="ChainKey"/> when asked.</summary>
+    private static string CreateLog(TempDirectory dir, bool keyed = false)
     {
         string path = dir.File("audit.db");
-        using (SqliteAuditSink sink = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal }))
+        using (SqliteAuditSink sink = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal, ChainKey = keyed ? ChainKey : null }))
         using (Database store = Database.OpenInMemory())
         using (var engine = new PolicyEngine(store))
         {
@@ -54,6 +56,54 @@ public sealed class AuditCommandTests
 
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("broken at entry #4: ", run.Lines[0]);
+    }
+
+    [Fact]
+    public void Verify_with_an_anchored_head_finds_a_log_cut_short()
+    {
+        using var dir = new TempDirectory();
+        string path = CreateLog(dir);
+        string head = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db").Lines[0].Split("; head ")[1];
+        Assert.Matches("^#6 [0-9a-f]{64}$", head);
+        new AuditHeadFile(dir.File("heads.log")).Publish(AuditHead.Parse(head));
+        Assert.Equal(0, ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--head", head).ExitCode);
+
+        Sql(path, "DELETE FROM sochdb_audit WHERE id >= 5");
+
+        ToolRun alone = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db");
+        ToolRun anchored = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--head", head);
+        ToolRun fromFile = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--head", "heads.log");
+        ToolRun bad = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--head", "#6 beef");
+
+        Assert.Equal(0, alone.ExitCode); // a log cut at its newest end still verifies on its own ...
+        Assert.True(anchored.ExitCode == 1, anchored.ToString()); // ... but no longer reaches its head
+        Assert.StartsWith("broken at entry #", anchored.Lines[0]);
+        Assert.Equal(anchored.Lines, fromFile.Lines);
+        Assert.Equal(3, bad.ExitCode);
+        Assert.Contains("not an audit head", bad.Error);
+    }
+
+    [Fact]
+    public void A_keyed_log_verifies_only_with_its_key_file()
+    {
+        using var dir = new TempDirectory();
+        CreateLog(dir, keyed: true);
+        dir.Write("chain.key", Convert.ToHexStringLower(ChainKey) + "\n");
+        File.WriteAllBytes(dir.File("chain.bin"), ChainKey);
+
+        ToolRun withoutKey = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db");
+        ToolRun hexKey = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--key-file", "chain.key");
+        ToolRun rawKey = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--key-file", "chain.bin");
+        ToolRun export = ToolProcess.Run(dir.Path, "audit", "export", "audit.db", "--key-file", "chain.key");
+        ToolRun missingKey = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--key-file", "nope.key");
+
+        Assert.Equal(1, withoutKey.ExitCode);
+        Assert.Contains("chain key", withoutKey.Output);
+        Assert.True(hexKey.ExitCode == 0, hexKey.ToString());
+        Assert.StartsWith("intact: 6 entries", hexKey.Lines[0]);
+        Assert.Equal(0, rawKey.ExitCode);
+        Assert.Equal(6, export.Lines.Length);
+        Assert.Equal(3, missingKey.ExitCode);
     }
 
     [Fact]

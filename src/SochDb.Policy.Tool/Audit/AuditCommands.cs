@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -44,23 +45,41 @@ internal static class AuditCommands
     {
         var db = DatabaseArgument();
         var table = TableOption();
+        var keyFile = KeyFileOption();
+        var head = new Option<string?>("--head")
+        {
+            Description = "A head kept outside the log, \"#<id> <64 hex digits>\", or a head file (AuditHeadFile; its last head is used): the log must still reach it, so a log cut short, emptied or re-chained up to it is found.",
+        };
         var command = new Command("verify",
             "Walks the hash chain from its checkpoint to the newest entry. Exit code: 0 intact, 1 broken (the first broken entry is named), 3 unreadable.")
         {
-            db, table,
+            db, table, head, keyFile,
         };
-        command.SetAction(parse => WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+        command.SetAction(parse =>
         {
-            AuditVerification result = log.Verify();
-            if (result.IsIntact)
+            AuditHead? expected = null;
+            if (parse.GetValue(head) is { } headText)
             {
-                Console.Out.WriteLine($"intact: {result.EntriesChecked} entries checked after checkpoint #{result.CheckpointId}; head #{result.HeadId} {Convert.ToHexStringLower(result.HeadHash)}");
-                return 0;
+                if (!TryReadHead(headText, out expected, out string? problem))
+                {
+                    return Commands.CannotRunBecause(problem!);
+                }
             }
 
-            Console.Out.WriteLine($"broken at entry #{result.FirstBrokenId}: {result.Problem} ({result.EntriesChecked} entries checked)");
-            return 1;
-        }));
+            return WithLog(parse.GetValue(db)!, parse.GetValue(table)!, parse.GetValue(keyFile), log =>
+            {
+                AuditVerification result = expected is null ? log.Verify() : log.Verify(expected);
+                if (result.IsIntact)
+                {
+                    string reaches = expected is null ? "" : $"; reaches the anchored head {expected}";
+                    Console.Out.WriteLine($"intact: {result.EntriesChecked} entries checked after checkpoint #{result.CheckpointId}; head {result.Head}{reaches}");
+                    return 0;
+                }
+
+                Console.Out.WriteLine($"broken at entry #{result.FirstBrokenId}: {result.Problem} ({result.EntriesChecked} entries checked)");
+                return 1;
+            });
+        });
         return command;
     }
 
@@ -77,9 +96,10 @@ internal static class AuditCommands
         var oldestFirst = new Option<bool>("--oldest-first") { Description = "Oldest first instead of newest first." };
         var format = new Option<string>("--format") { Description = "text (default) or jsonl.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "jsonl");
+        var keyFile = KeyFileOption();
         var command = new Command("query", "Lists the entries of a decision log matching the filters, newest first.")
         {
-            db, table, agent, session, result, rule, since, limit, oldestFirst, format,
+            db, table, agent, session, result, rule, since, limit, oldestFirst, format, keyFile,
         };
         command.SetAction(parse =>
         {
@@ -126,7 +146,7 @@ internal static class AuditCommands
                 PageSize = Math.Min(max, 1024),
             };
             bool jsonl = parse.GetValue(format) == "jsonl";
-            return WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+            return WithLog(parse.GetValue(db)!, parse.GetValue(table)!, parse.GetValue(keyFile), log =>
             {
                 int count = 0;
                 foreach (AuditRecord record in log.Query(query))
@@ -151,11 +171,12 @@ internal static class AuditCommands
         var format = new Option<string>("--format") { Description = "jsonl: one JSON object per entry, oldest first.", DefaultValueFactory = _ => "jsonl" };
         format.AcceptOnlyFromAmong("jsonl");
         var output = new Option<FileInfo?>("--output") { Description = "Write to this file instead of standard output." };
+        var keyFile = KeyFileOption();
         var command = new Command("export", "Writes every entry of a decision log, oldest first, streaming (the log is never loaded whole).")
         {
-            db, table, format, output,
+            db, table, format, output, keyFile,
         };
-        command.SetAction(parse => WithLog(parse.GetValue(db)!, parse.GetValue(table)!, log =>
+        command.SetAction(parse => WithLog(parse.GetValue(db)!, parse.GetValue(table)!, parse.GetValue(keyFile), log =>
         {
             FileInfo? target = parse.GetValue(output);
             using TextWriter writer = target is null ? new StreamWriter(Console.OpenStandardOutput()) : new StreamWriter(target.FullName);
@@ -217,12 +238,80 @@ internal static class AuditCommands
         DefaultValueFactory = _ => SqliteAuditSink.DefaultTableName,
     };
 
+    private static Option<FileInfo?> KeyFileOption() => new("--key-file")
+    {
+        Description = "The log's chain key (SqliteAuditSinkOptions.ChainKey), kept outside the log: a file holding its bytes, or their hex or base64 text.",
+    };
+
+    /// <summary>A head given as text (<c>#id hex</c>) or as the path of a head file (its last complete head).</summary>
+    internal static bool TryReadHead(string text, out AuditHead? head, out string? problem)
+    {
+        head = null;
+        problem = null;
+        try
+        {
+            if (text.TrimStart().StartsWith('#'))
+            {
+                head = AuditHead.Parse(text);
+                return true;
+            }
+
+            if (!File.Exists(text))
+            {
+                problem = $"--head \"{text}\" is neither a head (#<id> <64 hex digits>) nor an existing head file";
+                return false;
+            }
+
+            head = AuditHeadFile.ReadLast(text);
+            if (head is null)
+            {
+                problem = $"the head file {Path.GetFullPath(text)} holds no complete head";
+                return false;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problem = $"--head: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>The key in <paramref name="file"/>: its text when that is hex or base64 (one line), else its bytes.</summary>
+    internal static byte[] ReadKey(FileInfo file)
+    {
+        byte[] bytes = File.ReadAllBytes(file.FullName);
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes).Trim();
+        }
+        catch (ArgumentException)
+        {
+            return bytes;
+        }
+
+        if (text.Length >= 32 && text.Length % 2 == 0 && text.All(Uri.IsHexDigit))
+        {
+            return Convert.FromHexString(text);
+        }
+
+        Span<byte> decoded = new byte[text.Length];
+        return text.Length >= 16 && Convert.TryFromBase64String(text, decoded, out int written) ? decoded[..written].ToArray() : bytes;
+    }
+
     /// <summary>Opens an existing log (never creates one), runs <paramref name="action"/>, and turns an unreadable file into exit code 3.</summary>
-    private static int WithLog(FileInfo db, string table, Func<SqliteAuditSink, int> action)
+    private static int WithLog(FileInfo db, string table, FileInfo? keyFile, Func<SqliteAuditSink, int> action)
     {
         if (!db.Exists)
         {
             return Commands.CannotRunBecause($"no such file: {db.FullName}");
+        }
+
+        if (keyFile is { Exists: false })
+        {
+            return Commands.CannotRunBecause($"no such key file: {keyFile.FullName}");
         }
 
         try
@@ -232,7 +321,8 @@ internal static class AuditCommands
                 return Commands.CannotRunBecause($"{db.FullName} holds no decision log (no table \"{table}\"; give --table if it has another name)");
             }
 
-            using SqliteAuditSink log = SqliteAuditSink.Open(db.FullName, new SqliteAuditSinkOptions { TableName = table });
+            byte[]? key = keyFile is null ? null : ReadKey(keyFile);
+            using SqliteAuditSink log = SqliteAuditSink.Open(db.FullName, new SqliteAuditSinkOptions { TableName = table, ChainKey = key });
             return action(log);
         }
         catch (SqliteException e)
