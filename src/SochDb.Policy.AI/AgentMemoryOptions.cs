@@ -3,7 +3,7 @@ using System;
 namespace SochDb.Policy.AI;
 
 /// <summary>How an agent's memory tools are scoped and named.</summary>
-public sealed class AgentMemoryOptions
+public sealed record AgentMemoryOptions
 {
     /// <summary>
     /// The agent's key prefix, ending with <c>/</c> (for example <c>agents/alice/</c>). Every key a tool takes is

@@ -264,7 +264,7 @@ public sealed class PostgresAuditSink : AuditLedger
 }
 
 /// <summary>Options of <see cref="PostgresAuditSink.Open"/>.</summary>
-public sealed class PostgresAuditSinkOptions
+public sealed record PostgresAuditSinkOptions
 {
     /// <summary>The audit table (optionally <c>schema.table</c>; the checkpoint table is this plus <c>_checkpoint</c>); default <c>sochdb_audit</c>.</summary>
     public string TableName { get; init; } = PostgresAuditSink.DefaultTableName;

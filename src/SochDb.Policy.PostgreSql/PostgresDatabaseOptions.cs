@@ -3,7 +3,7 @@ using System;
 namespace SochDb.Policy.PostgreSql;
 
 /// <summary>Options of <see cref="PostgresDatabase.Open"/>.</summary>
-public sealed class PostgresDatabaseOptions
+public sealed record PostgresDatabaseOptions
 {
     /// <summary>The longest table name PostgreSQL keeps (longer identifiers are truncated, so they are refused here).</summary>
     public const int MaxTableNameLength = 63;

@@ -3,7 +3,7 @@ using System;
 namespace SochDb.Policy.Redis;
 
 /// <summary>Options of <see cref="RedisRateLimitBackend"/>.</summary>
-public sealed class RedisRateLimitOptions
+public sealed record RedisRateLimitOptions
 {
     /// <summary>
     /// Prepended to every bucket key; default <c>sochdb:rl:</c>. Engines share buckets when they use the same Redis,

@@ -16,6 +16,22 @@ public static class Policies
     public static PolicyHandler RequireAgentId { get; } = static (in PolicyRequest request) =>
         string.IsNullOrEmpty(request.Context.AgentId) ? PolicyDecision.Deny("an agent id is required") : PolicyDecision.Allow;
 
+    /// <summary>Denies every matching operation with <paramref name="reason"/> (what violations and audit entries say).</summary>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is null, empty or blank.</exception>
+    public static PolicyHandler Deny(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return new Denier(reason).Handle;
+    }
+
+    /// <summary>Holds every matching operation for approval, with <paramref name="reason"/> (register on a before-trigger).</summary>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is null, empty or blank.</exception>
+    public static PolicyHandler RequireApproval(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return new ApprovalRequirement(reason).Handle;
+    }
+
     /// <summary>
     /// Replaces the value with <paramref name="replacement"/> (register on AfterRead to redact what is returned, or on
     /// BeforeWrite to redact what is stored). The bytes are copied now, so later changes to the array have no effect.
@@ -53,7 +69,54 @@ public static class Policies
             return "Policies.RequireAgentId";
         }
 
-        return handler.Target is Redactor ? "Policies.RedactValue" : null;
+        return handler.Target switch
+        {
+            Redactor => "Policies.RedactValue",
+            Denier => "Policies.Deny",
+            ApprovalRequirement => "Policies.RequireApproval",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// What a handler does, when it is one of these helpers (for the set analysis), and the action it stands for:
+    /// two rules with the same action string do the same thing.
+    /// </summary>
+    internal static (Analysis.RuleEffect Effect, string? Action) EffectOf(PolicyHandler handler)
+    {
+        if (ReferenceEquals(handler, DenyAll) || handler.Target is Denier)
+        {
+            return (Analysis.RuleEffect.AlwaysDenies, "Deny");
+        }
+
+        if (ReferenceEquals(handler, AllowAll))
+        {
+            return (Analysis.RuleEffect.Decides, "Allow");
+        }
+
+        if (ReferenceEquals(handler, RequireAgentId))
+        {
+            return (Analysis.RuleEffect.Decides, "RequireAgentId");
+        }
+
+        return handler.Target switch
+        {
+            Redactor redactor => (Analysis.RuleEffect.Modifies, "Redact:" + Convert.ToHexString(redactor.Replacement)),
+            ApprovalRequirement approval => (Analysis.RuleEffect.RequiresApproval, "RequireApproval:" + approval.Reason),
+            _ => (Analysis.RuleEffect.Decides, null),
+        };
+    }
+
+    private sealed class Denier(string reason)
+    {
+        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.Deny(reason);
+    }
+
+    private sealed class ApprovalRequirement(string reason)
+    {
+        public string Reason { get; } = reason;
+
+        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.RequireApproval(Reason);
     }
 
     private sealed class Redactor
@@ -61,6 +124,8 @@ public static class Policies
         private readonly byte[] _replacement;
 
         public Redactor(byte[] replacement) => _replacement = replacement;
+
+        public byte[] Replacement => _replacement;
 
         // The engine copies a modified value before handing it to a caller, so sharing one array is safe.
         public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.Modify(_replacement);

@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace SochDb.Policy;
 
 /// <summary>Options of a <see cref="PolicyEngine"/>.</summary>
-public sealed class PolicyEngineOptions
+public sealed record PolicyEngineOptions
 {
     /// <summary>
     /// The clock of rate limits and audit timestamps; default <see cref="TimeProvider.System"/>, which the engine reads

@@ -16,7 +16,22 @@ public sealed class PolicyRuleInfo
     /// <summary>Creates a rule description with an enforcement mode.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not defined.</exception>
     public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order, EnforcementMode mode)
+        : this(trigger, pattern, handlerName, order, mode, alwaysDenies: false)
     {
+    }
+
+    /// <summary>Creates a rule description saying whether the rule refuses every operation it matches.</summary>
+    /// <param name="trigger">When the rule runs.</param>
+    /// <param name="pattern">The glob pattern.</param>
+    /// <param name="handlerName">The handler's name.</param>
+    /// <param name="order">Ordering key within a compiled set.</param>
+    /// <param name="mode">Enforce or Shadow.</param>
+    /// <param name="alwaysDenies">Whether the handler returns Deny whatever the request (the source generator sets it
+    /// for handlers whose body is a constant Deny); <see cref="PolicyEngine.Analyze"/> relies on it.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not defined.</exception>
+    public PolicyRuleInfo(PolicyTrigger trigger, string pattern, string handlerName, int order, EnforcementMode mode, bool alwaysDenies)
+    {
+        AlwaysDenies = alwaysDenies;
         if (mode is not (EnforcementMode.Enforce or EnforcementMode.Shadow))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "A rule's mode is Enforce or Shadow.");
@@ -42,6 +57,9 @@ public sealed class PolicyRuleInfo
 
     /// <summary>Whether the rule's verdicts are enforced or only recorded (shadow).</summary>
     public EnforcementMode Mode { get; }
+
+    /// <summary>Whether the rule refuses every operation it matches, whatever the request (a constant Deny).</summary>
+    public bool AlwaysDenies { get; }
 
     /// <summary>Ordering key within a compiled set (lower runs first; ties keep declaration order).</summary>
     public int Order { get; }

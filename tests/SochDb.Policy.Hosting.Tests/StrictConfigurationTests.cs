@@ -151,7 +151,7 @@ public sealed class StrictConfigurationTests
         string pending = Assert.Single(host.Status.PendingRestart);
         Assert.Contains("SochDbPolicy:Mode is Shadow in the configuration but the engine runs in Enforce", pending, StringComparison.Ordinal);
         Assert.Contains("needs a restart", pending, StringComparison.Ordinal);
-        FakeLogRecord warning = Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == 1203);
+        FakeLogRecord warning = Assert.Single(host.Logs.GetSnapshot(), r => r.Id.Id == 1204);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("SochDbPolicy:Mode", warning.Message, StringComparison.Ordinal);
 

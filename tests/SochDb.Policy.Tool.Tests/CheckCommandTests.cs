@@ -135,6 +135,56 @@ public sealed class CheckCommandTests
         Assert.NotEqual(StartLines(before), StartLines(after));
     }
 
+    private const string Analysed = """
+        {
+          "SochDbPolicy": {
+            "Store": { "InMemory": true },
+            "Rules": [
+              { "Name": "no-secrets", "Trigger": "BeforeWrite", "Pattern": "secrets/**", "Action": "Deny" },
+              { "Name": "owner-needs-agent", "Trigger": "BeforeWrite", "Pattern": "secrets/*/owner", "Action": "RequireAgentId" }
+            ]
+          }
+        }
+        """;
+
+    [Fact]
+    public void Analysis_warnings_only_exit_2_each_on_its_rule_pattern()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("appsettings.json", Analysed);
+
+        ToolRun run = ToolProcess.Run(dir.Path, "check", "appsettings.json");
+        ToolRun sarif = ToolProcess.Run(dir.Path, "check", "appsettings.json", "--format", "sarif");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        string[] lines = run.Lines;
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith($"appsettings.json({Position(Analysed, "\"secrets/**\"")}): info SOCH0016: SochDbPolicy:Rules:0: ", lines[0]);
+        Assert.StartsWith($"appsettings.json({Position(Analysed, "\"secrets/*/owner\"")}): warning SOCH0014: SochDbPolicy:Rules:1: ", lines[1]);
+        Assert.Contains("no-secrets", lines[1]);
+        Assert.Equal("appsettings.json: 2 rules, 1 warning, 1 note.", lines[2]);
+        Assert.Equal(2, sarif.ExitCode);
+        using JsonDocument log = JsonDocument.Parse(sarif.Output);
+        Assert.Equal(["note", "warning"], log.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("level").GetString()));
+    }
+
+    [Fact]
+    public void Notes_alone_exit_0()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("appsettings.json", """
+            { "SochDbPolicy": { "Store": { "InMemory": true },
+              "Rules": [ { "Name": "no-secrets", "Trigger": "BeforeWrite", "Pattern": "secrets/**", "Action": "Deny" } ] } }
+            """);
+
+        ToolRun run = ToolProcess.Run(dir.Path, "check", "appsettings.json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("info SOCH0016", run.Lines[0]);
+        Assert.Equal("appsettings.json: 1 rule, 0 warnings, 1 note.", run.Lines[1]);
+    }
+
     [Fact]
     public void A_missing_Rules_is_an_error_on_the_section()
     {

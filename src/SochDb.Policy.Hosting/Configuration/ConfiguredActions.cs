@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 
 namespace SochDb.Policy.Hosting;
 
@@ -24,35 +23,20 @@ internal static class ConfiguredActions
         return null;
     }
 
+    /// <remarks>Deny, Allow, Redact and RequireApproval are the core's helpers, so the engine's analysis knows what they do.</remarks>
     public static PolicyHandler Create(string action, string ruleName, string? reason, string? replacement) => action switch
     {
-        "Deny" => new Denier(reason ?? $"denied by configured rule '{ruleName}'").Handle,
-        "Allow" => static (in PolicyRequest _) => PolicyDecision.Allow,
+        "Deny" => Policies.Deny(reason ?? $"denied by configured rule '{ruleName}'"),
+        "Allow" => Policies.AllowAll,
         "RequireAgentId" => new AgentIdRequirement(reason ?? "an agent id is required").Handle,
-        "Redact" => new Redactor(Encoding.UTF8.GetBytes(replacement ?? DefaultReplacement)).Handle,
-        "RequireApproval" => new ApprovalRequirement(reason ?? $"configured rule '{ruleName}' requires approval").Handle,
+        "Redact" => Policies.RedactValue(replacement ?? DefaultReplacement),
+        "RequireApproval" => Policies.RequireApproval(reason ?? $"configured rule '{ruleName}' requires approval"),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not a configured action."),
     };
-
-    private sealed class Denier(string reason)
-    {
-        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.Deny(reason);
-    }
 
     private sealed class AgentIdRequirement(string reason)
     {
         public PolicyDecision Handle(in PolicyRequest request) =>
             string.IsNullOrEmpty(request.Context.AgentId) ? PolicyDecision.Deny(reason) : PolicyDecision.Allow;
-    }
-
-    private sealed class Redactor(byte[] replacement)
-    {
-        // The engine copies a modified value before handing it to a caller, so one array serves every call.
-        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.Modify(replacement);
-    }
-
-    private sealed class ApprovalRequirement(string reason)
-    {
-        public PolicyDecision Handle(in PolicyRequest request) => PolicyDecision.RequireApproval(reason);
     }
 }

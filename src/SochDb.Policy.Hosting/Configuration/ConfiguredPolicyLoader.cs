@@ -98,7 +98,15 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
 
         SwapLimits(snapshot.RateLimits);
         IReadOnlyList<string> pendingRestart = PendingRestart(options);
-        _status.Applied(snapshot, pendingRestart);
+
+        // The rules in force are analysed as a whole (compiled sets too: they run first); findings warn, never refuse.
+        PolicySetReport analysis = _engine.Analyze();
+        foreach (PolicyFinding finding in analysis.Findings)
+        {
+            HostingLog.AnalysisFinding(_logger, finding.Id, finding.Message);
+        }
+
+        _status.Applied(snapshot, analysis.Findings, pendingRestart);
         _metrics.Applied();
         HostingLog.ConfigurationApplied(_logger, snapshot.Rules.Count, snapshot.RateLimits.Count, _status.AppliedCount);
         if (pendingRestart.Count > 0)

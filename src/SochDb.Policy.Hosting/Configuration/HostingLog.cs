@@ -9,11 +9,15 @@ internal static partial class HostingLog
         Message = "Policy configuration applied: {RuleCount} rules, {LimitCount} rate limits (configuration #{Generation})")]
     public static partial void ConfigurationApplied(ILogger logger, int ruleCount, int limitCount, long generation);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning,
         Message = "Policy configuration applied except for settings read only at start-up, which need a restart: {Settings}")]
     public static partial void ConfigurationNeedsRestart(ILogger logger, string settings);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error,
         Message = "Policy configuration refused; the last good configuration stays in force. {Errors}")]
     public static partial void ConfigurationRefused(ILogger logger, string errors, System.Exception exception);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning,
+        Message = "Policy configuration applied with a finding: {FindingId} {Finding}")]
+    public static partial void AnalysisFinding(ILogger logger, string findingId, string finding);
 }

@@ -10,13 +10,19 @@ namespace SochDb.Policy.Hosting;
 /// </summary>
 public sealed class PolicyConfigurationStatus
 {
-    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<string>());
+    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<PolicyFinding>(), Array.Empty<string>());
 
     /// <summary>The configured rules in force, in the order they run.</summary>
     public IReadOnlyList<PolicyRuleDefinition> Rules => Volatile.Read(ref _state).Rules;
 
     /// <summary>The configured rate limits in force.</summary>
     public IReadOnlyList<RateLimitRule> RateLimits => Volatile.Read(ref _state).RateLimits;
+
+    /// <summary>
+    /// What the analysis of the rules in force found when the configuration was applied (a rule that never runs, a
+    /// duplicate, an open parent key, an approval or redaction never reached); each is also logged as a warning.
+    /// </summary>
+    public IReadOnlyList<PolicyFinding> Findings => Volatile.Read(ref _state).Findings;
 
     /// <summary>How many configurations were applied (1 after start-up; one more per good reload).</summary>
     public long AppliedCount => Volatile.Read(ref _state).Applied;
@@ -34,16 +40,16 @@ public sealed class PolicyConfigurationStatus
     /// <summary>Why the most recent refusal happened; null when none has.</summary>
     public PolicyConfigurationException? LastRefusal => Volatile.Read(ref _state).LastRefusal;
 
-    internal void Applied(PolicyConfigurationSnapshot snapshot, IReadOnlyList<string> pendingRestart)
+    internal void Applied(PolicyConfigurationSnapshot snapshot, IReadOnlyList<PolicyFinding> findings, IReadOnlyList<string> pendingRestart)
     {
         State s = _state;
-        Volatile.Write(ref _state, new State(snapshot.Rules, snapshot.RateLimits, s.Applied + 1, s.Refused, s.LastRefusal, pendingRestart));
+        Volatile.Write(ref _state, new State(snapshot.Rules, snapshot.RateLimits, s.Applied + 1, s.Refused, s.LastRefusal, findings, pendingRestart));
     }
 
     internal void Refused(PolicyConfigurationException refusal)
     {
         State s = _state;
-        Volatile.Write(ref _state, new State(s.Rules, s.RateLimits, s.Applied, s.Refused + 1, refusal, s.PendingRestart));
+        Volatile.Write(ref _state, new State(s.Rules, s.RateLimits, s.Applied, s.Refused + 1, refusal, s.Findings, s.PendingRestart));
     }
 
     // One immutable record, so a reader never sees the rules of one configuration with the counts of another.
@@ -53,5 +59,6 @@ public sealed class PolicyConfigurationStatus
         long Applied,
         long Refused,
         PolicyConfigurationException? LastRefusal,
+        IReadOnlyList<PolicyFinding> Findings,
         IReadOnlyList<string> PendingRestart);
 }

@@ -3,14 +3,22 @@ using System.Collections.Generic;
 
 namespace SochDb.Policy;
 
-/// <summary>What <see cref="PolicyEngine.EnableAudit(AuditOptions)"/> records, where, and what happens when it cannot.</summary>
-public sealed class AuditOptions
+/// <summary>
+/// What <see cref="PolicyEngine.EnableAudit(AuditOptions)"/> records, where, and what happens when it cannot. Immutable;
+/// derive a variant with <c>with</c>. Two options are equal when every field is (lists and the mask key element by
+/// element, sinks by identity).
+/// </summary>
+public sealed record AuditOptions
 {
+    private readonly ValueList<AuditSink>? _sinks = ValueList<AuditSink>.Empty;
+    private readonly ValueList<string>? _maskedKeys = ValueList<string>.Empty;
+    private readonly ValueList<byte>? _maskKey;
+
     /// <summary>Entries kept by the in-memory ring that <see cref="PolicyEngine.GetAuditLog"/> reads; default 10,000; 0 turns the ring off.</summary>
     public int RingSize { get; init; } = 10_000;
 
     /// <summary>Sinks that receive every entry through the background writer (a durable <see cref="AuditLedger"/>, an exporter); default none.</summary>
-    public IReadOnlyList<AuditSink> Sinks { get; init; } = Array.Empty<AuditSink>();
+    public IReadOnlyList<AuditSink> Sinks { get => _sinks!; init => _sinks = ValueList<AuditSink>.CopyOf(value); }
 
     /// <summary>Entries the queue in front of the sinks holds; default 65,536.</summary>
     public int QueueCapacity { get; init; } = 65_536;
@@ -45,13 +53,14 @@ public sealed class AuditOptions
     /// Glob patterns (the policy grammar) of keys recorded as a keyed hash (<c>masked:</c> and 32 hex digits) instead
     /// of their text, in the ring and in every sink; default none.
     /// </summary>
-    public IReadOnlyList<string> MaskedKeys { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> MaskedKeys { get => _maskedKeys!; init => _maskedKeys = ValueList<string>.CopyOf(value); }
 
     /// <summary>
     /// The secret of the keyed hash (HMAC-SHA256) of masked keys, at least 16 bytes. Keep it to correlate masks across
     /// restarts and engines; default null: a random key per engine, so masks correlate within one engine's life only.
     /// </summary>
-    public byte[]? MaskKey { get; init; }
+    /// <remarks>The options keep their own copy; reading the property returns a copy of it.</remarks>
+    public byte[]? MaskKey { get => _maskKey?.ToArray(); init => _maskKey = ValueList<byte>.CopyOf(value); }
 
     /// <summary>
     /// Where the head of the durable log (the first <see cref="AuditLedger"/> among <see cref="Sinks"/>) is published:
@@ -124,9 +133,9 @@ public sealed class AuditOptions
             throw new ArgumentNullException(nameof(MaskedKeys), "AuditOptions.MaskedKeys must not be null (leave it empty for none).");
         }
 
-        if (MaskKey is { Length: < 16 } key)
+        if (_maskKey is { Count: < 16 } key)
         {
-            throw new ArgumentException($"AuditOptions.MaskKey has {key.Length} bytes; a mask key needs at least 16.", nameof(MaskKey));
+            throw new ArgumentException($"AuditOptions.MaskKey has {key.Count} bytes; a mask key needs at least 16.", nameof(MaskKey));
         }
 
         if (AnchorEvery <= 0)

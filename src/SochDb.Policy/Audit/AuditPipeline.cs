@@ -88,6 +88,7 @@ internal sealed class AuditPipeline
 
     public AuditPipeline(AuditOptions options, PolicyMetrics metrics)
     {
+        Options = options;
         _capacity = options.QueueCapacity;
         _queue = new AuditEntry?[options.QueueCapacity];
         _maxBlock = options.MaxBlock;
@@ -111,6 +112,9 @@ internal sealed class AuditPipeline
         _metrics = metrics;
         _writer = new Thread(Run) { IsBackground = true, Name = "SochDb.Policy audit writer" };
     }
+
+    /// <summary>The options the writer was started with.</summary>
+    public AuditOptions Options { get; }
 
     /// <summary>True while a durable sink fails and the options say to refuse operations meanwhile.</summary>
     public bool RefusesOperations => _failing && _failClosed && _hasDurableSink;

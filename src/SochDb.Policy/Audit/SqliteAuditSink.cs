@@ -397,7 +397,7 @@ public sealed class SqliteAuditSink : AuditLedger
 }
 
 /// <summary>Options of <see cref="SqliteAuditSink.Open"/>.</summary>
-public sealed class SqliteAuditSinkOptions
+public sealed record SqliteAuditSinkOptions
 {
     /// <summary>The audit table's name (the checkpoint table is this plus <c>_checkpoint</c>); default <c>sochdb_audit</c>.</summary>
     public string TableName { get; init; } = SqliteAuditSink.DefaultTableName;

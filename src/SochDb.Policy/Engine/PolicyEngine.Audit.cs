@@ -16,6 +16,9 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     private AuditOptions _auditOptions = new();
     private bool _disposed;
 
+    /// <summary>The background writer in front of the sinks; null while audit is off or has no sink.</summary>
+    internal AuditPipeline? AuditWriter => Volatile.Read(ref _recorder)?.Pipeline;
+
     /// <summary>Whether outcomes are being recorded.</summary>
     public bool IsAuditEnabled => Volatile.Read(ref _recorder) is not null;
 
@@ -37,24 +40,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
         lock (_registrationLock)
         {
-            AuditOptions previous = _auditOptions;
-            EnableAuditLocked(new AuditOptions
-            {
-                RingSize = maxEntries,
-                Sinks = previous.Sinks,
-                QueueCapacity = previous.QueueCapacity,
-                MaxBatchSize = previous.MaxBatchSize,
-                MaxBatchDelay = previous.MaxBatchDelay,
-                MaxBlock = previous.MaxBlock,
-                Overflow = previous.Overflow,
-                SinkFailure = previous.SinkFailure,
-                MaskedKeys = previous.MaskedKeys,
-                MaskKey = previous.MaskKey,
-                OnSinkFailure = previous.OnSinkFailure,
-                Anchor = previous.Anchor,
-                AnchorEvery = previous.AnchorEvery,
-                AnchorInterval = previous.AnchorInterval,
-            });
+            EnableAuditLocked(_auditOptions with { RingSize = maxEntries });
         }
     }
 
@@ -202,8 +188,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         AuditRecorder? old = Volatile.Read(ref _recorder);
         AuditPipeline? oldPipeline = old?.Pipeline;
         AuditPipeline? pipeline;
-        bool sameSinks = oldPipeline is not null && SameSinks(oldPipeline.Sinks, options) && SamePipelineOptions(_auditOptions, options);
-        if (sameSinks)
+        if (oldPipeline is not null && PipelinePart(_auditOptions) == PipelinePart(options))
         {
             pipeline = oldPipeline;
         }
@@ -222,29 +207,12 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         Volatile.Write(ref _recorder, new AuditRecorder(ring, pipeline, mask));
     }
 
-    private static bool SameSinks(IReadOnlyList<AuditSink> current, AuditOptions options)
-    {
-        if (current.Count != options.Sinks.Count)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < current.Count; i++)
-        {
-            if (!ReferenceEquals(current[i], options.Sinks[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool SamePipelineOptions(AuditOptions a, AuditOptions b) =>
-        a.QueueCapacity == b.QueueCapacity && a.MaxBatchSize == b.MaxBatchSize && a.MaxBatchDelay == b.MaxBatchDelay
-        && a.MaxBlock == b.MaxBlock && a.Overflow == b.Overflow
-        && a.SinkFailure == b.SinkFailure && a.OnSinkFailure == b.OnSinkFailure
-        && ReferenceEquals(a.Anchor, b.Anchor) && a.AnchorEvery == b.AnchorEvery && a.AnchorInterval == b.AnchorInterval;
+    /// <summary>
+    /// The options with what the background writer does not read (the ring, the key masks) set aside: when these are equal
+    /// the writer and its sinks are kept; any other difference, in any field present or future, starts a new writer.
+    /// </summary>
+    private static AuditOptions PipelinePart(AuditOptions options) =>
+        options with { RingSize = 0, MaskedKeys = ValueList<string>.Empty, MaskKey = null };
 
     /// <summary>
     /// Admits an operation to the audit log, or refuses it: at once while a durable sink cannot record under

@@ -118,7 +118,7 @@ public enum Durability
 }
 
 /// <summary>Options of <see cref="Database.Open"/>.</summary>
-public sealed class DatabaseOptions
+public sealed record DatabaseOptions
 {
     /// <summary>Durability of each commit; default <see cref="Durability.Full"/>.</summary>
     public Durability Durability { get; init; } = Durability.Full;

@@ -50,7 +50,7 @@ internal static class GlobCaseGenerators
         public override string ToString() => Text;
     }
 
-    public static readonly Gen<Pattern> Patterns = BuildPatternGen();
+    public static readonly Gen<Pattern> Patterns = PatternsOver(PatternChars);
 
     public static readonly Gen<byte[]> FreeKeys =
         Gen.Int[0, KeyPieces.Length - 1].Array[0, 7].Select(indexes => indexes.SelectMany(i => KeyPieces[i]).ToArray());
@@ -60,9 +60,10 @@ internal static class GlobCaseGenerators
         (20, Gen.Char["*?[]{},!-\\/a.é\uD83D\uDE00\uD800\uDC00"].Array[0, 14].Select(chars => new string(chars))),
         (1, Gen.Int[1020, 1030].Select(length => new string('a', length))));
 
-    private static Gen<Pattern> BuildPatternGen()
+    /// <summary>Random valid patterns whose literals and class bounds come from <paramref name="chars"/>.</summary>
+    public static Gen<Pattern> PatternsOver(int[] chars)
     {
-        Gen<int> scalar = Gen.OneOf(PatternChars);
+        Gen<int> scalar = Gen.OneOf(chars);
         Gen<Element> literal = Gen.Select(scalar, Gen.Int[0, 4], (c, e) => (Element)new Literal(c, e == 0));
         Gen<Element> star = Gen.Const((Element)new Star());
         Gen<Element> any = Gen.Const((Element)new AnyChar());
