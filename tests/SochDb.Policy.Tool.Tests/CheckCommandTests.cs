@@ -10,6 +10,7 @@ public sealed class CheckCommandTests
           "SochDbPolicy": {
             "Store": { "Path": "memory.db" },
             "Rules": [
+              { "Name": "no-system-root", "Trigger": "BeforeWrite", "Pattern": "system", "Action": "Deny", "Reason": "operators only" },
               { "Name": "no-system", "Trigger": "BeforeWrite", "Pattern": "system/**", "Action": "Deny", "Reason": "operators only" },
               { "Name": "agents-identify", "Trigger": "BeforeWrite", "Pattern": "memory/**", "Action": "RequireAgentId" }
             ],
@@ -41,7 +42,7 @@ public sealed class CheckCommandTests
         ToolRun run = ToolProcess.Run(dir.Path, "check", "appsettings.json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal("appsettings.json: 2 rules, 0 warnings, 0 notes.", Assert.Single(run.Lines));
+        Assert.Equal("appsettings.json: 3 rules, 0 warnings, 0 notes.", Assert.Single(run.Lines));
         Assert.Equal(["appsettings.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName)); // no store was opened
     }
 

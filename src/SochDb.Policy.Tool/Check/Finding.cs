@@ -73,19 +73,19 @@ internal static class CheckRules
         new("SOCH0014", "UnreachableRule", FindingLevel.Warning,
             "Rule is unreachable",
             "Every key this rule matches is refused first by an unconditional Deny on the same trigger that runs before it, so the rule never runs.",
-            "Remove the rule, narrow the earlier Deny, or move the rule before it (docs/diagnostics/SOCH0014.md)."),
+            "Remove the rule, narrow the earlier Deny, or move the rule before it."),
         new("SOCH0015", "DuplicateRule", FindingLevel.Warning,
             "Rule duplicates another",
             "Two rules have the same trigger, equivalent patterns and the same action: the second adds nothing.",
-            "Remove one of them (docs/diagnostics/SOCH0015.md)."),
+            "Remove one of them."),
         new("SOCH0016", "OpenParentKey", FindingLevel.Note,
             "A denial leaves its parent key open",
             "A Deny on x/** or x/* does not match the key x itself, and no rule of that trigger does.",
-            "Write the pattern as {x,x/**} to cover both, or add a rule for x (docs/diagnostics/SOCH0016.md)."),
+            "Add a rule of that trigger for the key x itself (a Deny on x beside the Deny on x/**), or leave x open on purpose."),
         new("SOCH0017", "ApprovalOrRedactionNeverReached", FindingLevel.Warning,
             "Approval or redaction is never reached",
             "Every key of this RequireApproval or Redact rule is refused first by an unconditional Deny, so the approval is never asked for or the value never redacted.",
-            "Narrow the Deny or remove the rule (docs/diagnostics/SOCH0017.md)."),
+            "Narrow the Deny or remove the rule."),
     ];
 
     public static CheckRule Get(string id) => All.FirstOrDefault(r => r.Id == id)
