@@ -11,9 +11,46 @@
 // Audit mode: a guarded engine over the database, auditing into a SQLite audit table in the same file, two threads
 // doing Puts of "audit/<thread>/<n>"; after every 10 Puts a thread calls FlushAudit and prints "flushed <thread> <n>":
 // every entry of that thread up to n is durable. The crash test kills it and checks those entries and the chain.
+//
+// Usage: dotnet SochDb.Policy.CrashWriter.dll <database path> audit-async
+//
+// Like audit mode, with the store's default durability (an fsync per write), but nobody flushes: two threads Put "audit/<thread>/<n>" and print "put <thread> <n>" after each
+// Put returns (a write the store committed). The crash test kills it and counts committed writes without an entry.
 using System.Text;
 using SochDb;
 using SochDb.Policy;
+
+if (args.Length == 2 && args[1] == "audit-async")
+{
+    using Database store = Database.Open(args[0]);
+    using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
+    using var engine = new PolicyEngine(store);
+    engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+    var outputLock = new object();
+    output.WriteLine("ready");
+    var threads = new Thread[2];
+    for (int t = 0; t < threads.Length; t++)
+    {
+        int thread = t;
+        threads[t] = new Thread(() =>
+        {
+            var context = new PolicyContext { AgentId = "writer-" + thread };
+            for (long n = 0; ; n++)
+            {
+                engine.Put($"audit/{thread}/{n:D8}", "v", context);
+                lock (outputLock)
+                {
+                    output.WriteLine($"put {thread} {n}");
+                }
+            }
+        });
+        threads[t].Start();
+    }
+
+    threads[0].Join();
+    return 0;
+}
 
 if (args.Length == 2 && args[1] == "audit")
 {

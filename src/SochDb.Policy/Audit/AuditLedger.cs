@@ -22,6 +22,9 @@ public abstract class AuditLedger : AuditSink
     // Retention runs after this many appended entries (and on Prune()), so its cost is spread thin.
     private const int PruneEvery = 1024;
 
+    // Verification lists at most this many gap records.
+    private const int MaxGapIds = 10_000;
+
     private readonly Lock _chainLock = new();
     private readonly AuditRetention? _retention;
     private readonly byte[]? _chainKey;
@@ -30,6 +33,11 @@ public abstract class AuditLedger : AuditSink
     private byte[] _headHash = AuditCanonicalForm.Genesis;
     private DateTimeOffset _headTime;
     private long _appendedSincePrune;
+
+    // Whether this ledger has marked the log as open for writing, and whether the previous writer left it open (it
+    // stopped without closing: a crash, a kill) so a gap record is still to be appended.
+    private bool _writing;
+    private bool _uncleanGapPending;
 
     // The last batch whose append threw, and where the head would be had it been committed. A store can fail after
     // the commit (a lost connection reply, an I/O error while finishing), so when the same batch comes again (the
@@ -83,7 +91,7 @@ public abstract class AuditLedger : AuditSink
 
         lock (_chainLock)
         {
-            EnsureHead();
+            StartWriting();
             if (WasCommittedBefore(batch))
             {
                 return;
@@ -129,6 +137,43 @@ public abstract class AuditLedger : AuditSink
                     _appendedSincePrune = PruneEvery;
                 }
             }
+        }
+    }
+
+    /// <summary>Whether this ledger has written to the log (and marked it open for writing).</summary>
+    internal bool HasWritten
+    {
+        get
+        {
+            lock (_chainLock)
+            {
+                return _writing;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks the log as open for writing and returns whether it already was: its previous writer stopped without
+    /// closing it, so entries it had not yet appended may be missing. Default: false (the ledger keeps no such mark).
+    /// </summary>
+    private protected virtual bool OpenForWriting() => false;
+
+    // Under _chainLock, before anything is appended: the first write of this ledger marks the log open, and after an
+    // unclean shutdown of the previous writer appends the gap record that says so.
+    private void StartWriting()
+    {
+        if (!_writing)
+        {
+            _uncleanGapPending |= OpenForWriting();
+            _writing = true;
+        }
+
+        EnsureHead();
+        if (_uncleanGapPending)
+        {
+            AppendOwnEntry(new AuditEntry(-1, DateTimeOffset.UtcNow, PolicyOperation.All, Array.Empty<byte>(), AuditResult.EntriesDropped, null, null,
+                "audit log", $"entries after #{_headId} may be missing: the process writing this log stopped without closing it, and entries still queued then were lost"));
+            _uncleanGapPending = false;
         }
     }
 
@@ -232,6 +277,7 @@ public abstract class AuditLedger : AuditSink
         string? witness = checkpoint is null ? null : RetentionWitness(checkpoint.Id, checkpoint.Hash);
         bool witnessed = checkpoint is null;
         long checkedCount = 0;
+        var gaps = new List<long>();
         if (anchored is not null && checkpoint is not null && anchored.Id == checkpointId && !anchored.Hash.AsSpan().SequenceEqual(checkpoint.Hash))
         {
             return new AuditVerification(0, checkpointId,
@@ -267,6 +313,11 @@ public abstract class AuditLedger : AuditSink
             }
 
             witnessed |= record.Entry.Result == AuditResult.EntriesRemoved && record.Entry.Reason == witness;
+            if (record.Entry.Result == AuditResult.EntriesDropped && gaps.Count < MaxGapIds)
+            {
+                gaps.Add(record.Id);
+            }
+
             previous = record.Hash;
             expected++;
         }
@@ -286,7 +337,7 @@ public abstract class AuditLedger : AuditSink
                 $"the log ends at #{head} but its anchored head is {anchored}: {removed}", head, previous, checkpointId);
         }
 
-        return new AuditVerification(checkedCount, null, null, head, previous, checkpointId);
+        return new AuditVerification(checkedCount, null, null, head, previous, checkpointId) { GapIds = gaps };
     }
 
     /// <summary>The reason of the entry retention appends when it leaves a checkpoint at <paramref name="id"/>.</summary>
@@ -447,10 +498,13 @@ public abstract class AuditLedger : AuditSink
     }
 
     // Under _chainLock: appends the entry naming the checkpoint that retention is about to leave.
-    private void AppendWitness(long checkpointId, byte[] checkpointHash)
+    private void AppendWitness(long checkpointId, byte[] checkpointHash) =>
+        AppendOwnEntry(new AuditEntry(-1, _headTime, PolicyOperation.All, Array.Empty<byte>(), AuditResult.EntriesRemoved, null, null, "retention",
+            RetentionWitness(checkpointId, checkpointHash)));
+
+    // Under _chainLock, the head known: appends one entry of the ledger's own (a witness, a gap record) in its own transaction.
+    private void AppendOwnEntry(AuditEntry entry)
     {
-        var entry = new AuditEntry(-1, _headTime, PolicyOperation.All, Array.Empty<byte>(), AuditResult.EntriesRemoved, null, null, "retention",
-            RetentionWitness(checkpointId, checkpointHash));
         long id = _headId + 1;
         byte[] hash = AuditCanonicalForm.Hash(_headHash, id, entry, _chainKey);
         try

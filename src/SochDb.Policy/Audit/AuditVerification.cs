@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace SochDb.Policy;
 
@@ -41,12 +42,20 @@ public sealed class AuditVerification
     /// <summary>The newest entry checked as a head (<see cref="HeadId"/>, <see cref="HeadHash"/>), to keep elsewhere and pass to <see cref="AuditLedger.Verify(AuditHead)"/> later.</summary>
     public AuditHead Head => new(HeadId, HeadHash);
 
+    /// <summary>
+    /// The ids of the gap records met (at most 10,000): entries the log says it does not hold, because the queue
+    /// dropped them or because the process writing the log stopped without closing it. Empty when none (or when the
+    /// chain broke before the walk ended).
+    /// </summary>
+    public IReadOnlyList<long> GapIds { get; internal init; } = Array.Empty<long>();
+
     /// <summary>The id of the last entry removed by retention (0 when none was): the chain starts after it.</summary>
     public long CheckpointId { get; }
 
     /// <inheritdoc />
     public override string ToString() => IsIntact
         ? $"intact: {EntriesChecked} entries after checkpoint {CheckpointId}, head #{HeadId} {Convert.ToHexStringLower(HeadHash)}"
+            + (GapIds.Count > 0 ? $"; {GapIds.Count} gap record(s), the first #{GapIds[0]}" : string.Empty)
         : $"broken at entry #{FirstBrokenId}: {Problem}";
 }
 

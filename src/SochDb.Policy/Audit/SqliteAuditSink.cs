@@ -28,7 +28,8 @@ public sealed class SqliteAuditSink : AuditLedger
     private readonly string _path;
     private readonly string _table;
     private readonly string _checkpointTable;
-    private readonly Lock _writeLock = new();
+    private readonly SqliteWriteGate _writeGate;
+    private readonly string _stateTable;
     private readonly Lock _readLock = new();
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
@@ -41,6 +42,9 @@ public sealed class SqliteAuditSink : AuditLedger
         _path = path;
         _table = table;
         _checkpointTable = table + "_checkpoint";
+        _stateTable = table + "_state";
+        // The store on the same file writes through the same first-come, first-served gate (see SqliteWriteGate).
+        _writeGate = SqliteWriteGate.For(path);
         _writer = writer;
         _reader = reader;
         _insert = new AuditInsertStatement(writer, AuditSqlQuery.Insert(table));
@@ -154,7 +158,7 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <inheritdoc />
     protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
     {
-        lock (_writeLock)
+        using (_writeGate.Enter())
         {
             ThrowIfDisposed();
             InTransaction(() =>
@@ -217,7 +221,7 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <inheritdoc />
     protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
     {
-        lock (_writeLock)
+        using (_writeGate.Enter())
         {
             ThrowIfDisposed();
             InTransaction(() =>
@@ -239,6 +243,25 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
+    private protected override bool OpenForWriting()
+    {
+        using (_writeGate.Enter())
+        {
+            ThrowIfDisposed();
+            bool wasOpen = false;
+            InTransaction(() =>
+            {
+                using SqliteCommand command = _writer.CreateCommand();
+                command.CommandText = $"SELECT open FROM {_stateTable} WHERE one = 1";
+                wasOpen = command.ExecuteScalar() is long open && open != 0;
+                command.CommandText = $"INSERT INTO {_stateTable} (one, open) VALUES (1, 1) ON CONFLICT (one) DO UPDATE SET open = 1";
+                command.ExecuteNonQuery();
+            });
+            return wasOpen;
+        }
+    }
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (!disposing)
@@ -246,7 +269,9 @@ public sealed class SqliteAuditSink : AuditLedger
             return;
         }
 
-        lock (_writeLock)
+        // Read before taking the write lock: a write takes the chain lock first, then the write lock.
+        bool hasWritten = HasWritten;
+        using (_writeGate.Enter())
         {
             lock (_readLock)
             {
@@ -255,11 +280,31 @@ public sealed class SqliteAuditSink : AuditLedger
                     return;
                 }
 
+                if (hasWritten)
+                {
+                    CloseForWriting();
+                }
+
                 _disposed = true;
                 _insert.Dispose();
                 _reader.Dispose();
                 _writer.Dispose();
             }
+        }
+    }
+
+    // The writer closes the log: the next one to open it finds it closed cleanly. A failure here only means the next
+    // writer appends a gap record it did not need.
+    private void CloseForWriting()
+    {
+        try
+        {
+            using SqliteCommand command = _writer.CreateCommand();
+            command.CommandText = $"UPDATE {_stateTable} SET open = 0 WHERE one = 1";
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
         }
     }
 
@@ -391,7 +436,8 @@ public sealed class SqliteAuditSink : AuditLedger
             $"CREATE INDEX IF NOT EXISTS {table}_session ON {table} (session_id, id);" +
             $"CREATE INDEX IF NOT EXISTS {table}_ts ON {table} (ts);" +
             $"CREATE TABLE IF NOT EXISTS {table}_checkpoint (one INTEGER PRIMARY KEY CHECK (one = 1), last_id INTEGER NOT NULL, " +
-            "last_hash BLOB NOT NULL, pruned INTEGER NOT NULL, pruned_at INTEGER NOT NULL);";
+            "last_hash BLOB NOT NULL, pruned INTEGER NOT NULL, pruned_at INTEGER NOT NULL);" +
+            $"CREATE TABLE IF NOT EXISTS {table}_state (one INTEGER PRIMARY KEY CHECK (one = 1), open INTEGER NOT NULL);";
         command.ExecuteNonQuery();
     }
 }

@@ -15,7 +15,7 @@ namespace SochDb;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Concurrency: one writer connection, used under a lock, carries every <see cref="Put"/>, <see cref="Delete"/>
+/// Concurrency: one writer connection, used under the file's write gate (<see cref="SqliteWriteGate"/>), carries every <see cref="Put"/>, <see cref="Delete"/>
 /// and <see cref="Write"/> (SQLite admits one writer at a time anyway, so more would only queue inside SQLite).
 /// Reads use a pool of reader connections, each used by one thread at a time; in WAL mode they read the last
 /// committed state without blocking the writer or each other. Measured on two cores with <see cref="Durability.Full"/>
@@ -48,7 +48,7 @@ internal sealed partial class SqliteDatabase : Database
     private readonly string _connectionString;
     private readonly string _synchronous;
     private readonly ReaderWriterLockSlim _lifetime = new(LockRecursionPolicy.NoRecursion);
-    private readonly Lock _writeLock = new();
+    private readonly SqliteWriteGate _writeGate;
     private readonly WriterConnection _writer;
     private readonly ConcurrentBag<ReaderConnection> _readers = new();
     private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
@@ -57,6 +57,9 @@ internal sealed partial class SqliteDatabase : Database
     private SqliteDatabase(string path, string connectionString, string synchronous, WriterConnection writer)
     {
         _path = path;
+        // One first-come, first-served gate per file, shared with an audit log on the same file: SQLite's own lock
+        // would make the two writers poll for it, and a busy store could starve the log for seconds (see SqliteWriteGate).
+        _writeGate = SqliteWriteGate.For(path);
         _connectionString = connectionString;
         _synchronous = synchronous;
         _writer = writer;
@@ -162,7 +165,7 @@ internal sealed partial class SqliteDatabase : Database
         EnterOperation();
         try
         {
-            lock (_writeLock)
+            using (_writeGate.Enter())
             {
                 _writer.Put(keyCopy, valueCopy);
             }
@@ -215,7 +218,7 @@ internal sealed partial class SqliteDatabase : Database
         EnterOperation();
         try
         {
-            lock (_writeLock)
+            using (_writeGate.Enter())
             {
                 return _writer.Delete(keyCopy);
             }
@@ -253,7 +256,7 @@ internal sealed partial class SqliteDatabase : Database
         EnterOperation();
         try
         {
-            lock (_writeLock)
+            using (_writeGate.Enter())
             {
                 _writer.Write(operations);
             }
@@ -301,7 +304,7 @@ internal sealed partial class SqliteDatabase : Database
     /// </summary>
     internal long RunOnWriter(string sql)
     {
-        lock (_writeLock)
+        using (_writeGate.Enter())
         {
             using SqliteCommand command = _writer.Connection.CreateCommand();
             command.CommandText = sql;

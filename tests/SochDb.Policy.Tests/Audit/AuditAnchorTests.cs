@@ -121,6 +121,8 @@ public sealed class AuditAnchorTests : IDisposable
     {
         using AuditTestKit kit = AnchoredLog(5);
         AuditHead head = AuditHeadFile.ReadLast(HeadsPath)!;
+        kit.Sink.Dispose(); // closed cleanly: the next writer has nothing to report
+        kit.Sink = SqliteAuditSink.Open(kit.Path);
         using (SqliteAuditSink later = SqliteAuditSink.Open(kit.Path))
         {
             later.Write([new AuditEntry(0, DateTimeOffset.UnixEpoch, PolicyOperation.Read, "k"u8.ToArray(), AuditResult.Allowed, null, null, null, null)]);

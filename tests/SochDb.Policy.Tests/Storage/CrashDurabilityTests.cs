@@ -154,11 +154,11 @@ public sealed class CrashDurabilityTests : IDisposable
         Assert.Equal(18 + (2 * 5), db.Scan("").Count());
     }
 
-    private static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
+    internal static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
         await child.StandardOutput.ReadLineAsync(cancellationToken)
         ?? throw new InvalidOperationException($"the writer exited early: {await child.StandardError.ReadToEndAsync(cancellationToken)}");
 
-    private static Process StartWriter(string dbPath, params string[] extra)
+    internal static Process StartWriter(string dbPath, params string[] extra)
     {
         string writer = typeof(CrashDurabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "CrashWriterPath").Value!;
