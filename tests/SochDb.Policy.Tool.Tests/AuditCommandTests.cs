@@ -118,7 +118,7 @@ public sealed class AuditCommandTests
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("no table \"sochdb_audit\"", run.Error);
-        Assert.Equal(0L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'sochdb_audit'"));
+        Assert.Equal(0L, Sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'sochdb_audit'"));
         Assert.Equal(3, missing.ExitCode);
         Assert.False(File.Exists(dir.File("missing.db")));
     }
@@ -181,21 +181,13 @@ public sealed class AuditCommandTests
         Assert.Equal(run.Lines, File.ReadAllLines(dir.File("log.jsonl")));
     }
 
-    private static void Sql(string path, string sql)
+    /// <summary>Runs SQL against the file from outside the tool (as an attacker or an auditor would); returns the first value.</summary>
+    private static object? Sql(string path, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static long Scalar(string path, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
+        return command.ExecuteScalar();
     }
 }
