@@ -62,7 +62,7 @@ public ref struct PolicyEvaluation
     /// <summary>A shadow rule's handler threw: recorded as a would-be denial, and evaluation goes on.</summary>
     internal void NoteShadowFailure(Exception exception)
     {
-        string reason = $"the handler threw {exception.GetType().Name}: {exception.Message}";
+        string reason = $"the handler threw {exception.GetType().Name}"; // its type, not its message (which can quote keys or values)
         _recorder?.Outcome(CurrentRule, RuleOutcome.Failed, reason, shadow: true);
         NoteWouldDeny(reason);
     }

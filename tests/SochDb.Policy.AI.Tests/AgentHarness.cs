@@ -14,11 +14,12 @@ internal sealed class AgentHarness : IDisposable
     public const string Prefix = "agents/alice/";
     public const string SecretValue = "hunter2-the-launch-code";
 
-    public AgentHarness(IKeyValueStore? store = null, Action<PolicyEngine>? configure = null, AgentMemoryOptions? options = null)
+    public AgentHarness(IKeyValueStore? store = null, Action<PolicyEngine>? configure = null, AgentMemoryOptions? options = null,
+        IRateLimitBackend? limitBackend = null)
     {
         Store = store ?? Database.OpenInMemory();
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-        Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Clock });
+        Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Clock, RateLimitBackend = limitBackend });
         Engine.EnableAudit();
         (configure ?? StandardPolicies)(Engine);
         Tools = new AgentMemoryTools(Engine, options ?? new AgentMemoryOptions

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using SochDb;
 
 namespace SochDb.Policy.AI.Tests;
 
@@ -50,6 +51,44 @@ public sealed class ApprovalFlowTests
         agent.Model.ThenSay("you're welcome");
         await agent.ApprovingClient.GetResponseAsync(history, agent.Options);
         Assert.Equal(3, agent.AuditOf(SharedKey).Count);
+    }
+
+    [Fact]
+    public async Task ApprovalRoundTrip_OverADatabaseFile_TheHostRestartsBetweenAskAndAnswer_TheCallRunsOnce()
+    {
+        string directory = Directory.CreateTempSubdirectory("sochdb-ai-approvals-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "memory.db");
+            List<ChatMessage> history = [new(ChatRole.User, "share the plan")];
+            ToolApprovalRequestContent request;
+            using (var before = new AgentHarness(Database.Open(path)))
+            {
+                before.Model.ThenCall("c1", "memory_write", """{"key":"shared/plan","value":"launch on Friday"}""");
+                ChatResponse asked = await before.ApprovingClient.GetResponseAsync(history, before.Options);
+                request = Assert.Single(asked.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>());
+                history.AddRange(asked.Messages);
+            }
+
+            // A new process: a new engine over the same file finds the request and runs it when the host approves.
+            using var after = new AgentHarness(Database.Open(path));
+            ApprovalRequest pending = Assert.Single(after.Engine.Approvals.Pending);
+            Assert.Equal(PolicyApprovalChatClient.RequestIdPrefix + pending.Id, request.RequestId);
+            history.Add(new ChatMessage(ChatRole.User, [request.CreateResponse(approved: true)]));
+            after.Model.ThenSay("shared");
+
+            await after.ApprovingClient.GetResponseAsync(history, after.Options);
+
+            Assert.Equal("""{"status":"ok","key":"shared/plan"}""", after.Model.ResultSentToModel("c1"));
+            Assert.Equal("launch on Friday", after.StoredValue(SharedKey));
+            Assert.True(after.Engine.Approvals.TryGet(pending.Id, out ApprovalRequest? decided));
+            Assert.Equal((ApprovalState.Executed, "dana"), (decided.State, decided.DecidedBy));
+            Assert.Empty(after.Engine.Approvals.Pending);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using McpMemoryServer;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using SochDb;
 
 namespace SochDb.Policy.AI.Tests;
 
@@ -62,6 +63,61 @@ public sealed class McpServerTests
         catch (OperationCanceledException)
         {
             // The server stops when its token is cancelled.
+        }
+    }
+
+    [Fact]
+    public async Task McpWriteNeedingApproval_WaitsInTheDatabaseFile_AndAnotherProcessApprovesIt()
+    {
+        string directory = Directory.CreateTempSubdirectory("sochdb-mcp-approvals-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "memory.db");
+            using var agent = new AgentHarness(Database.Open(path), engine =>
+            {
+                MemoryPolicies.Apply(engine);
+                engine.BeforeWrite("agents/*/shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees shared notes"), "ApproveSharing");
+            });
+            var clientToServer = new Pipe();
+            var serverToClient = new Pipe();
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await using McpServer server = MemoryServer.Create(
+                new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream(), "test-server"), agent.Tools);
+            Task serving = server.RunAsync(stop.Token);
+            string approvalId;
+            await using (McpClient client = await McpClient.CreateAsync(
+                new StreamClientTransport(clientToServer.Writer.AsStream(), serverToClient.Reader.AsStream()), cancellationToken: stop.Token))
+            {
+                CallToolResult pending = await client.CallToolAsync("memory_write",
+                    new Dictionary<string, object?> { ["key"] = "shared/plan", ["value"] = "launch" }, cancellationToken: stop.Token);
+                Assert.True(pending.IsError);
+                Assert.Equal("approval_required", pending.StructuredContent!.Value.GetProperty("status").GetString());
+                approvalId = pending.StructuredContent!.Value.GetProperty("approval_id").GetString()!;
+            }
+
+            // Another process (a person's dashboard) over the same file sees the request and approves it.
+            using (Database shared = Database.Open(path))
+            using (var desk = new PolicyEngine(shared, new PolicyEngineOptions { TimeProvider = agent.Clock }))
+            {
+                Assert.Equal(approvalId, Assert.Single(desk.Approvals.Pending).Id);
+                desk.Approvals.Approve(approvalId, "dana");
+            }
+
+            Assert.Equal("launch", agent.StoredValue("agents/alice/shared/plan"));
+            await stop.CancelAsync();
+            clientToServer.Writer.Complete();
+            try
+            {
+                await serving;
+            }
+            catch (OperationCanceledException)
+            {
+                // The server stops when its token is cancelled.
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -67,7 +67,7 @@ internal static class Commands
     }
 
     /// <summary>
-    /// Installs <paramref name="package"/> with apt-get (after apt-get update). One install at a time across processes:
+    /// Installs <paramref name="package"/> (one name, or several separated by spaces) with apt-get (after apt-get update). One install at a time across processes:
     /// test projects run in parallel and dpkg admits one installer.
     /// </summary>
     public static void AptInstall(string package, string whatIsMissing)
@@ -90,7 +90,7 @@ internal static class Commands
             try
             {
                 Run("apt-get", ["update"], TimeSpan.FromMinutes(5));
-                Run("apt-get", ["install", "-y", "--no-install-recommends", package], TimeSpan.FromMinutes(10));
+                Run("apt-get", ["install", "-y", "--no-install-recommends", .. package.Split(' ', StringSplitOptions.RemoveEmptyEntries)], TimeSpan.FromMinutes(10));
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {

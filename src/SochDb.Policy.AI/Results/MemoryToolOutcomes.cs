@@ -43,21 +43,7 @@ internal static class MemoryToolOutcomes
             Rule = limited.Limit.ToString(),
             RetryAfterSeconds = RetryAfterSeconds(limited.RetryAfter),
         },
-        PolicyViolationException { InnerException: not null } failed => new MemoryToolResult
-        {
-            Status = MemoryToolStatus.Failed,
-            Key = key,
-            Committed = false,
-            Reason = "a policy rule failed while judging this request, so it was refused; nothing was changed",
-            Rule = failed.Rule?.ToString(),
-        },
-        PolicyViolationException denied => new MemoryToolResult
-        {
-            Status = MemoryToolStatus.Denied,
-            Key = key,
-            Reason = string.IsNullOrEmpty(denied.Reason) ? "denied by policy" : denied.Reason,
-            Rule = denied.Rule?.ToString(),
-        },
+        PolicyViolationException refused => FromRefusal(refused, key),
         PolicyHandlerException observer => new MemoryToolResult
         {
             Status = MemoryToolStatus.Failed,
@@ -78,6 +64,42 @@ internal static class MemoryToolOutcomes
             Status = MemoryToolStatus.Failed,
             Key = key,
             Reason = "the memory store failed to complete the operation; try again later",
+        },
+    };
+
+    /// <summary>A refusal, told by its cause (never by its message, which is not written for the model).</summary>
+    private static MemoryToolResult FromRefusal(PolicyViolationException refused, string? key) => refused.Cause switch
+    {
+        PolicyRefusalCause.AuditUnavailable or PolicyRefusalCause.LimitBackendUnavailable => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Unavailable,
+            Key = key,
+            Retryable = true,
+            Reason = refused.Cause == PolicyRefusalCause.AuditUnavailable
+                ? "the decision log cannot record operations right now, so nothing was read or changed; try again later"
+                : "the shared rate-limit service is unavailable, so nothing was read or changed; try again later",
+        },
+        PolicyRefusalCause.HandlerFailed or PolicyRefusalCause.UndefinedVerdict => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Committed = false,
+            Reason = "a policy rule failed while judging this request, so it was refused; nothing was changed",
+            Rule = refused.Rule?.ToString(),
+        },
+        PolicyRefusalCause.NestingTooDeep => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Failed,
+            Key = key,
+            Committed = false,
+            Reason = "policy rules called the memory store inside each other too deeply, so it was refused; nothing was changed",
+        },
+        _ => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.Denied,
+            Key = key,
+            Reason = string.IsNullOrEmpty(refused.Reason) ? "denied by policy" : refused.Reason,
+            Rule = refused.Rule?.ToString(),
         },
     };
 

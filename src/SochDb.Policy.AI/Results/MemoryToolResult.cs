@@ -36,6 +36,8 @@ internal sealed class MemoryToolResult
 
     public long? RetryAfterSeconds { get; init; }
 
+    public bool? Retryable { get; init; }
+
     public string? ApprovalId { get; init; }
 
     public string? ExpiresAt { get; init; }

@@ -15,6 +15,12 @@ public static class MemoryToolStatus
     /// <summary>A policy rule or the store failed; the result says whether anything was committed.</summary>
     public const string Failed = "failed";
 
+    /// <summary>
+    /// Something the policy depends on (the decision log, the shared rate-limit store) is unavailable for now, so the
+    /// operation was refused and nothing changed; <c>retryable</c> is true: the same call may succeed later.
+    /// </summary>
+    public const string Unavailable = "unavailable";
+
     /// <summary>A rule requires a person to approve the operation first; it has not run.</summary>
     public const string ApprovalRequired = "approval_required";
 

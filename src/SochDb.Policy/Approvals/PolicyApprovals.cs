@@ -82,6 +82,16 @@ public sealed class PolicyApprovals
         }
     }
 
+    /// <summary>
+    /// The request's key as the decision log shows it: masked (<c>masked:</c> and an HMAC) when it matches
+    /// <see cref="AuditOptions.MaskedKeys"/>, else its text. What a page or a message shown to people should use.
+    /// </summary>
+    public string KeyForDisplay(ApprovalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _engine.KeyAsLogged(request.KeySpan);
+    }
+
     /// <summary>The request with this id, in whatever state, while the store remembers it.</summary>
     /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it).</exception>
     public bool TryGet(string approvalId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ApprovalRequest? request)

@@ -20,18 +20,6 @@ internal static class PolicyTracing
     public static Activity? Start(PolicyOperation operation) =>
         Source.HasListeners() ? Source.StartActivity(SpanNames[(int)operation], ActivityKind.Internal) : null;
 
-    /// <summary>
-    /// An operation goes on asynchronously after its synchronous part returned: its span stays open (the continuation
-    /// ends it), but the caller's context gets its own current span back.
-    /// </summary>
-    public static void LeaveRunning(Activity? activity)
-    {
-        if (activity is not null && ReferenceEquals(Activity.Current, activity))
-        {
-            Activity.Current = activity.Parent;
-        }
-    }
-
     /// <summary>Tags the current operation's span with its outcome (the last outcome wins for a batch's items).</summary>
     public static void Tag(PolicyOperation operation, AuditResult result, string? rule, string? reason)
     {

@@ -68,23 +68,26 @@ public sealed partial class PolicyEngine
 
     /// <summary>
     /// A scan cannot stop for a person: a scanned key that needs approval is skipped like a denied one (audited);
-    /// reading the key on its own raises the request. Returns false (the key is not yielded).
+    /// reading the key on its own raises the request. Returns null (the key is not yielded).
     /// </summary>
-    private bool SkipScannedForApproval(ref PolicyEvaluation evaluation)
+    private byte[]? SkipScannedForApproval(ref PolicyEvaluation evaluation)
     {
         Record(PolicyOperation.Read, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
             $"approval required ({evaluation.ApprovalReason}); skipped by the scan: read the key on its own to request approval");
-        return false;
+        return null;
     }
 
-    /// <summary>Approvals are per single operation: a batch item that needs one refuses the whole batch (audited).</summary>
-    private PolicyViolationException RefuseBatchForApproval(ref PolicyEvaluation evaluation, int index, int count)
+    /// <summary>The key as the decision log shows it: its mask when it matches <see cref="AuditOptions.MaskedKeys"/>, else its text.</summary>
+    internal string KeyAsLogged(ReadOnlySpan<byte> key)
     {
-        string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"batch item {index} of {count} ({evaluation.Trigger}) requires approval ({evaluation.ApprovalReason}); approvals cover single operations, so the batch was refused and nothing was written: write that item on its own");
-        Record(PolicyOperation.Write, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule, reason);
-        return new PolicyViolationException(PolicyOperation.Write, evaluation.Key, evaluation.Trigger, evaluation.ApprovalRule, reason,
-            evaluation.Context.AgentId);
+        if (Volatile.Read(ref _recorder)?.Mask is { } mask && mask.Matches(key))
+        {
+            Span<byte> masked = stackalloc byte[Audit.AuditKeyMask.Length];
+            mask.Write(key, masked);
+            return System.Text.Encoding.ASCII.GetString(masked);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(key);
     }
 
     internal DateTimeOffset ApprovalNow() => new(_clock.GetUtcTicks(), TimeSpan.Zero);

@@ -7,14 +7,13 @@ using SochDb.Policy.Diagnostics;
 
 namespace SochDb.Policy;
 
-public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
+public sealed partial class PolicyEngine
 {
     // What operations record into (null while audit is off), the ring GetAuditLog reads (kept after DisableAudit),
     // and the options of the last EnableAudit (EnableAudit(int) keeps its sinks).
     private AuditRecorder? _recorder;
     private AuditLog? _audit;
     private AuditOptions _auditOptions = new();
-    private bool _disposed;
 
     /// <summary>The background writer in front of the sinks; null while audit is off or has no sink.</summary>
     internal AuditPipeline? AuditWriter => Volatile.Read(ref _recorder)?.Pipeline;
@@ -134,31 +133,6 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         return Ledger().Query(query);
     }
 
-    /// <summary>Stops the audit writer after writing every queued entry. The store and the sinks are not disposed (the caller owns them).</summary>
-    /// <exception cref="System.IO.IOException">A durable sink kept failing, so queued entries could not be written.</exception>
-    public void Dispose()
-    {
-        lock (_registrationLock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            AuditRecorder? old = Volatile.Read(ref _recorder);
-            Volatile.Write(ref _recorder, null);
-            old?.Pipeline?.Close(successor: null);
-        }
-    }
-
-    /// <inheritdoc cref="Dispose"/>
-    public ValueTask DisposeAsync()
-    {
-        // The writer drains on its own thread; waiting for it here keeps the rule "disposed means written" simple.
-        return new ValueTask(Task.Run(Dispose));
-    }
-
     private AuditLedger Ledger()
     {
         AuditOptions options = Volatile.Read(ref _auditOptions);
@@ -175,7 +149,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
 
     private void EnableAuditLocked(AuditOptions options)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closing) != 0, this);
         AuditKeyMask? mask = AuditKeyMask.Create(options.MaskedKeys, options.MaskKey);
         AuditLog? ring = null;
         if (options.RingSize > 0)
@@ -213,25 +187,4 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     /// </summary>
     private static AuditOptions PipelinePart(AuditOptions options) =>
         options with { RingSize = 0, MaskedKeys = ValueList<string>.Empty, MaskKey = null };
-
-    /// <summary>
-    /// Admits an operation to the audit log, or refuses it: at once while a durable sink cannot record under
-    /// <see cref="AuditSinkFailureMode.FailClosed"/>, and after <see cref="AuditOptions.MaxBlock"/> while the queue
-    /// stays full under <see cref="AuditOverflow.Block"/>. A refusal is audited (and counted) as failed, thrown as
-    /// <see cref="PolicyViolationException"/>. The common path is two reads.
-    /// </summary>
-    private void ThrowIfAuditRefuses(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
-    {
-        AuditRecorder? recorder = Volatile.Read(ref _recorder);
-        if (recorder?.Pipeline is not { } pipeline || pipeline.AdmitsAtOnce || pipeline.Admit() is not { } reason)
-        {
-            return;
-        }
-
-        _metrics.RecordDecision(operation, AuditResult.Failed);
-        PolicyTracing.Tag(operation, AuditResult.Failed, "audit", reason);
-        recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Failed, "audit", reason, admitted: false);
-        throw PolicyViolationException.Create(PolicyRefusalCause.AuditUnavailable, operation, key.ToArray(), null, null, reason, context.AgentId, null,
-            $"{PolicyViolationException.Verb(operation)} refused: {reason}.");
-    }
 }

@@ -30,28 +30,8 @@ public sealed partial class PolicyEngine
     /// <exception cref="PolicyViolationException">An item was denied or its handler failed
     /// (<see cref="PolicyViolationException.BatchItemIndex"/> names it); nothing was written.</exception>
     /// <exception cref="PolicyHandlerException">An after-handler threw; the batch was committed.</exception>
-    public void Write(WriteBatch batch, PolicyContext? context = null)
-    {
-        BatchItem[] items = Snapshot(batch);
-        PolicyContext ctx = context ?? PolicyContext.Empty;
-        using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
-        CheckAdmission(PolicyOperation.Write, items[0].Key, ctx);
-        (int puts, int deletes) = Count(items);
-        string? note = AcquireOrThrow(LimitDemand.Batch(puts, deletes), items[0].Key, ctx);
-        RuleTable rules = Volatile.Read(ref _rules);
-        WriteBatch admitted = DecideBatch(items, ctx, rules);
-        try
-        {
-            _store.Write(admitted);
-        }
-        catch (Exception exception)
-        {
-            RecordStoreFailure(PolicyOperation.Write, items[0].Key, ctx, exception, DescribeFailedBatch(items.Length));
-            throw;
-        }
-
-        CompleteBatch(items, ctx, rules, note);
-    }
+    public void Write(WriteBatch batch, PolicyContext? context = null) =>
+        CompletedSynchronously(RunBatch(Snapshot(batch), context ?? PolicyContext.Empty, async: false, CancellationToken.None));
 
     /// <summary>The asynchronous twin of <see cref="Write(WriteBatch, PolicyContext?)"/>.</summary>
     /// <inheritdoc cref="Write(WriteBatch, PolicyContext?)"/>
@@ -65,29 +45,50 @@ public sealed partial class PolicyEngine
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return WriteAsyncCore(items, context ?? PolicyContext.Empty, cancellationToken);
+        return RunBatch(items, context ?? PolicyContext.Empty, async: true, cancellationToken);
     }
 
-    private async ValueTask WriteAsyncCore(BatchItem[] items, PolicyContext ctx, CancellationToken cancellationToken)
+    /// <summary>
+    /// The batch pipeline, for both entry points (see <see cref="RunOperation"/>): admit, limits (the tokens of the whole
+    /// batch at once), decide (every item), store (one transaction), observe and record (every item).
+    /// </summary>
+    private async ValueTask RunBatch(BatchItem[] items, PolicyContext context, bool async, CancellationToken cancellationToken)
     {
-        using System.Diagnostics.Activity? activity = PolicyTracing.Start(PolicyOperation.Write);
-        CheckAdmission(PolicyOperation.Write, items[0].Key, ctx);
-        (int puts, int deletes) = Count(items);
-        string? note = await AcquireOrThrowAsync(LimitDemand.Batch(puts, deletes), items[0].Key, ctx, cancellationToken).ConfigureAwait(false);
-        RuleTable rules = Volatile.Read(ref _rules);
-        WriteBatch admitted = DecideBatch(items, ctx, rules);
-        ThrowIfCancelledBeforeStore(PolicyOperation.Write, items[0].Key, ctx, cancellationToken);
+        using System.Diagnostics.Activity? span = PolicyTracing.Start(PolicyOperation.Write);
+        Admit(PolicyOperation.Write, items[0].Key, context);
         try
         {
-            await _store.WriteAsync(admitted, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            RecordStoreFailure(PolicyOperation.Write, items[0].Key, ctx, exception, DescribeFailedBatch(items.Length));
-            throw;
-        }
+            (int puts, int deletes) = Count(items);
+            LimitDemand demand = LimitDemand.Batch(puts, deletes);
+            string? note = async && _limitBackend is not null
+                ? await AcquireOrThrowAsync(demand, items[0].Key, context, cancellationToken).ConfigureAwait(false)
+                : AcquireOrThrow(demand, items[0].Key, context);
+            RuleTable rules = Volatile.Read(ref _rules);
+            WriteBatch admitted = DecideBatch(items, context, rules, note);
+            ThrowIfCancelledBeforeStore(PolicyOperation.Write, items[0].Key, context, cancellationToken);
+            try
+            {
+                if (async)
+                {
+                    await _store.WriteAsync(admitted, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    _store.Write(admitted);
+                }
+            }
+            catch (Exception exception)
+            {
+                RecordStoreFailure(PolicyOperation.Write, items[0].Key, context, exception, DescribeFailedBatch(items.Length));
+                throw;
+            }
 
-        CompleteBatch(items, ctx, rules, note);
+            CompleteBatch(items, context, rules);
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     /// <summary>One put or delete of a batch, in the engine's own copy.</summary>
@@ -106,9 +107,8 @@ public sealed partial class PolicyEngine
 
         public bool IsDelete => Value is null;
 
-        public PolicyRuleInfo? ModifyingRule { get; set; }
-
-        public ShadowNote Shadow { get; set; }
+        /// <summary>What the item's before-handlers decided (set when the batch is admitted).</summary>
+        public DecisionOutcome Outcome { get; set; }
     }
 
     private static BatchItem[] Snapshot(WriteBatch batch)
@@ -146,7 +146,7 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>Runs every item's before-handlers; refuses the whole batch at the first denial or failure.</summary>
-    private WriteBatch DecideBatch(BatchItem[] items, PolicyContext context, RuleTable rules)
+    private WriteBatch DecideBatch(BatchItem[] items, PolicyContext context, RuleTable rules, string? limitNote)
     {
         int triggers = _compiledTriggers | rules.TriggerMask;
         var admitted = new WriteBatch();
@@ -154,59 +154,52 @@ public sealed partial class PolicyEngine
         {
             BatchItem item = items[i];
             PolicyTrigger trigger = item.IsDelete ? PolicyTrigger.BeforeDelete : PolicyTrigger.BeforeWrite;
+            DecisionOutcome outcome = DecisionOutcome.Allowed(limitNote);
             if (Runs(triggers, trigger))
             {
                 var before = new PolicyEvaluation(trigger, item.Key, item.Value, context);
                 Exception? failure = RunDecisions(ref before, rules);
-                if (failure is not null || before.IsDenied)
+                outcome = DecisionOutcome.Of(ref before, failure, default, limitNote);
+                if (outcome.IsRefusal || outcome.Result == AuditResult.ApprovalRequired)
                 {
-                    throw RefuseBatch(ref before, failure, i, items.Length);
+                    throw RefuseBatch(item.Key, context, in outcome, i, items.Length);
                 }
 
-                item.Shadow = ShadowNote.Of(before);
-                if (before.RequiresApproval)
-                {
-                    throw RefuseBatchForApproval(ref before, i, items.Length);
-                }
-
-                if (before.ModifiedValue is { } modified)
+                if (outcome.ModifiedValue is { } modified)
                 {
                     item.Value = (byte[])modified.Clone(); // the handler's array may be shared; the batch owns what it writes
-                    item.ModifyingRule = before.ModifyingRule;
                 }
             }
 
+            item.Outcome = outcome;
             admitted.AddOwned(item.Key, item.Value); // the engine's own copies, judged: written as they are
         }
 
         return admitted;
     }
 
-    /// <summary>Records the refusal of a batch at item <paramref name="index"/> and returns the exception to throw.</summary>
-    private PolicyViolationException RefuseBatch(ref PolicyEvaluation evaluation, Exception? failure, int index, int count)
+    /// <summary>
+    /// Records the refusal of a batch at item <paramref name="index"/> and returns the exception to throw. Approvals cover
+    /// single operations, so an item that needs one refuses the batch too.
+    /// </summary>
+    private PolicyViolationException RefuseBatch(byte[] key, PolicyContext context, in DecisionOutcome outcome, int index, int count)
     {
-        PolicyOperation operation = PolicyOperation.Write;
-        PolicyRuleInfo? rule = failure is null ? evaluation.DecidingRule : evaluation.CurrentRule;
-        string what = failure is not null ? $"its handler threw {failure.GetType().Name}: {failure.Message}"
-            : evaluation.IsFaulted ? $"its handler failed: {evaluation.Reason}"
-            : evaluation.Reason is null ? "denied" : $"denied: {evaluation.Reason}";
+        string what = outcome.Result == AuditResult.ApprovalRequired
+                ? $"requires approval ({outcome.Reason}); approvals cover single operations, so write that item on its own"
+            : outcome.Cause == PolicyRefusalCause.HandlerFailed ? $"its handler threw {outcome.Failure?.GetType().Name}"
+            : outcome.Cause == PolicyRefusalCause.UndefinedVerdict ? $"its handler failed: {outcome.Reason}"
+            : outcome.Reason is null ? "denied" : $"denied: {outcome.Reason}";
         string itemText = string.Create(CultureInfo.InvariantCulture, $"batch item {index} of {count}");
-        string reason = $"{itemText} ({evaluation.Trigger}) {what}; the batch was refused and nothing was written";
-        AuditResult result = failure is not null || evaluation.IsFaulted ? AuditResult.Failed : AuditResult.Denied;
-        Record(operation, evaluation.Key, evaluation.Context, result, rule, reason);
-
-        string by = rule is null ? "the policy" : rule.ToString();
-        string message = $"Batch refused at item {index} of {count} ({evaluation.Trigger} of \"{Encoding.UTF8.GetString(evaluation.Key)}\"): " +
+        DecisionOutcome refusal = outcome.WithReason($"{itemText} ({outcome.Trigger}) {what}; the batch was refused and nothing was written");
+        string by = outcome.Rule is null ? "the policy" : outcome.Rule.ToString();
+        string message = $"Batch refused at item {index} of {count} ({outcome.Trigger} of \"{KeyText(key)}\"): " +
             $"{by} {what}. Nothing of the batch was written.";
-        PolicyRefusalCause cause = failure is not null ? PolicyRefusalCause.HandlerFailed
-            : evaluation.IsFaulted ? PolicyRefusalCause.UndefinedVerdict : PolicyRefusalCause.Denied;
-        return PolicyViolationException.Create(cause, operation, evaluation.Key.ToArray(), evaluation.Trigger, rule,
-            failure is null ? evaluation.Reason : "the handler threw " + failure.GetType().Name,
-            evaluation.Context.AgentId, failure, message, index);
+        PolicyViolationException exception = Refuse(PolicyOperation.Write, key, context, in refusal, index, message);
+        return exception;
     }
 
     /// <summary>After the batch is durable: each item's after-handlers and audit entry. The first observer failure is thrown at the end.</summary>
-    private void CompleteBatch(BatchItem[] items, PolicyContext context, RuleTable rules, string? note)
+    private void CompleteBatch(BatchItem[] items, PolicyContext context, RuleTable rules)
     {
         int triggers = _compiledTriggers | rules.TriggerMask;
         PolicyHandlerException? firstFailure = null;
@@ -218,8 +211,7 @@ public sealed partial class PolicyEngine
             {
                 try
                 {
-                    var after = new PolicyEvaluation(trigger, item.Key, item.Value, context);
-                    Observe(ref after, rules, operation);
+                    Observe(trigger, item.Key, item.Value, context, rules);
                 }
                 catch (PolicyHandlerException failure)
                 {
@@ -228,7 +220,8 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            RecordOutcome(operation, item.Key, context, item.ModifyingRule, item.Shadow, note);
+            DecisionOutcome outcome = item.Outcome;
+            Record(operation, item.Key, context, in outcome);
         }
 
         if (firstFailure is not null)
@@ -239,14 +232,4 @@ public sealed partial class PolicyEngine
 
     private static string DescribeFailedBatch(int count) =>
         string.Create(CultureInfo.InvariantCulture, $" (batch of {count}; the transaction rolled back, nothing was written)");
-
-    /// <summary>Cancellation after the decision and before the store call: nothing changed; recorded as failed.</summary>
-    private void ThrowIfCancelledBeforeStore(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            Record(operation, key, context, AuditResult.Failed, null, "cancelled before the store was called; nothing changed");
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
 }

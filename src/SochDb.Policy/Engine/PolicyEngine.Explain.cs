@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using SochDb.Policy.Audit;
 using SochDb.Policy.Engine;
 using SochDb.Policy.Explaining;
 
@@ -44,20 +45,18 @@ public sealed partial class PolicyEngine
         };
         var before = new PolicyEvaluation(trigger, ownKey, operation == PolicyOperation.Write ? value : default, ctx);
         before.RecordInto(recorder);
-        Exception? failure = RunDecisions(ref before, rules);
-        Verdict verdict = Judge(ref before, failure);
-        byte[]? resulting = before.ModifiedValue;
+        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules), default, null);
+        bool goesOn = !outcome.IsRefusal && outcome.Result != AuditResult.ApprovalRequired;
 
-        if (verdict.Result is null && operation == PolicyOperation.Read)
+        if (goesOn && operation == PolicyOperation.Read)
         {
             byte[]? read = value ?? (_store.TryGet(ownKey, out byte[]? stored) ? stored : null);
             if (read is not null)
             {
                 var after = new PolicyEvaluation(PolicyTrigger.AfterRead, ownKey, read, ctx);
                 after.RecordInto(recorder);
-                failure = RunDecisions(ref after, rules);
-                verdict = Judge(ref after, failure, verdict.Shadow);
-                resulting = after.ModifiedValue;
+                outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules), outcome.Shadow, null);
+                goesOn = !outcome.IsRefusal;
             }
         }
 
@@ -78,51 +77,20 @@ public sealed partial class PolicyEngine
                 recorder.Rules, limits, null);
         }
 
-        if (verdict.Result is { } refused)
+        // The same outcome an operation would record, reported instead of applied.
+        return outcome.Result switch
         {
-            return new PolicyExplanation(operation, ownKey, refused, verdict.Rule, verdict.Reason, recorder.Rules, limits, null);
-        }
-
-        if (verdict.Shadow is { } shadowRule)
-        {
-            return new PolicyExplanation(operation, ownKey, AuditResult.WouldDeny, shadowRule, verdict.ShadowReason, recorder.Rules, limits, resulting);
-        }
-
-        return resulting is not null
-            ? new PolicyExplanation(operation, ownKey, AuditResult.Modified, verdict.ModifyingRule, null, recorder.Rules, limits, resulting)
-            : new PolicyExplanation(operation, ownKey, AuditResult.Allowed, null, null, recorder.Rules, limits, null);
+            _ when !goesOn => new PolicyExplanation(operation, ownKey, outcome.Result, outcome.Rule, outcome.Reason, recorder.Rules, limits, null),
+            AuditResult.WouldDeny => new PolicyExplanation(operation, ownKey, AuditResult.WouldDeny, outcome.Rule, outcome.Shadow.Reason,
+                recorder.Rules, limits, outcome.ModifiedValue),
+            AuditResult.Modified => new PolicyExplanation(operation, ownKey, AuditResult.Modified, outcome.Rule, null, recorder.Rules, limits,
+                outcome.ModifiedValue),
+            _ => new PolicyExplanation(operation, ownKey, AuditResult.Allowed, null, null, recorder.Rules, limits, null),
+        };
     }
 
     /// <summary>Explains an operation on the UTF-8 <paramref name="key"/>.</summary>
     /// <inheritdoc cref="Explain(PolicyOperation, ReadOnlySpan{byte}, PolicyContext?, byte[])"/>
     public PolicyExplanation Explain(PolicyOperation operation, string key, PolicyContext? context = null, byte[]? value = null) =>
         Explain(operation, KeyRules.Encode(key), context, value);
-
-    /// <summary>An evaluation's verdict as Explain reports it.</summary>
-    private readonly record struct Verdict(AuditResult? Result, PolicyRuleInfo? Rule, string? Reason, PolicyRuleInfo? Shadow,
-        string? ShadowReason, PolicyRuleInfo? ModifyingRule);
-
-    private static Verdict Judge(ref PolicyEvaluation evaluation, Exception? failure, PolicyRuleInfo? earlierShadow = null)
-    {
-        PolicyRuleInfo? shadow = earlierShadow ?? evaluation.WouldDenyRule;
-        string? shadowReason = earlierShadow is null ? evaluation.WouldDenyReason : null;
-        if (failure is not null)
-        {
-            return new Verdict(AuditResult.Failed, evaluation.CurrentRule, $"the handler threw {failure.GetType().Name}: {failure.Message}",
-                shadow, shadowReason, null);
-        }
-
-        if (evaluation.IsDenied)
-        {
-            return new Verdict(evaluation.IsFaulted ? AuditResult.Failed : AuditResult.Denied, evaluation.DecidingRule, evaluation.Reason,
-                shadow, shadowReason, null);
-        }
-
-        if (evaluation.RequiresApproval)
-        {
-            return new Verdict(AuditResult.ApprovalRequired, evaluation.ApprovalRule, evaluation.ApprovalReason, shadow, shadowReason, null);
-        }
-
-        return new Verdict(null, null, null, shadow, shadowReason, evaluation.ModifyingRule);
-    }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
+using SochDb.Policy.Engine;
 using SochDb.Policy.RateLimiting;
 
 namespace SochDb.Policy;
@@ -87,6 +88,9 @@ public sealed partial class PolicyEngine
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Nothing was judged or written; whether the backend spent a token is unknown, so the outcome is recorded.
+            Record(demand.Operation, key.Span, context, AuditResult.Failed, null,
+                "cancelled while the rate-limit backend was asked; nothing changed");
             throw;
         }
         catch (Exception exception)
@@ -171,8 +175,9 @@ public sealed partial class PolicyEngine
     private RateLimitExceededException RefuseByLimit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, RateLimitRefusal refusal)
     {
         string detail = RateLimitExceededException.DescribeLimit(refusal.Rule, refusal.ScopeValue, refusal.RetryAfter);
-        Record(operation, key, context, AuditResult.RateLimited, null, detail, refusal.Rule.ToString());
-        return new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId);
+        DecisionOutcome outcome = DecisionOutcome.Refused(AuditResult.RateLimited, PolicyRefusalCause.Denied, null, null, refusal.Rule.ToString(), detail);
+        Record(operation, key, context, in outcome);
+        return new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId, KeyText(key));
     }
 
     /// <summary>
@@ -183,7 +188,9 @@ public sealed partial class PolicyEngine
     private string? OnBackendFailure(in LimitDemand demand, ReadOnlySpan<byte> key, PolicyContext context, Exception exception)
     {
         _metrics.RecordLimitBackendFailure(_limitBackendFailure);
-        string unavailable = $"rate-limit backend unavailable ({exception.GetType().Name}: {exception.Message})";
+        // The backend's exception type, not its message (which can quote keys or connection strings); the exception
+        // itself is the refusal's inner exception.
+        string unavailable = $"rate-limit backend unavailable ({exception.GetType().Name})";
         PolicyOperation operation = demand.Operation;
         switch (_limitBackendFailure)
         {
@@ -194,11 +201,8 @@ public sealed partial class PolicyEngine
                     ? unavailable + "; checked against this process's buckets (LocalFallback)"
                     : throw RefuseByLimit(operation, key, context, refusal);
             default:
-                string reason = unavailable + "; refused (FailClosed)";
-                Record(operation, key, context, AuditResult.Failed, null, reason);
-                throw PolicyViolationException.Create(PolicyRefusalCause.LimitBackendUnavailable, operation, key.ToArray(), null, null, reason,
-                    context.AgentId, exception,
-                    $"{PolicyViolationException.Verb(operation)} of \"{System.Text.Encoding.UTF8.GetString(key)}\" refused: {reason}.");
+                throw Refuse(operation, key, context, DecisionOutcome.Refused(AuditResult.Failed, PolicyRefusalCause.LimitBackendUnavailable,
+                    null, null, null, unavailable + "; refused (FailClosed)", exception));
         }
     }
 }

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using System.Threading.Tasks;
 using SochDb.Policy.Audit;
 using SochDb.Policy.Engine;
 
@@ -20,8 +22,9 @@ public sealed partial class PolicyEngine
     /// </summary>
     /// <exception cref="RateLimitExceededException">During enumeration: a read limit has no token.</exception>
     /// <exception cref="PolicyViolationException">During enumeration: a handler failed.</exception>
+    /// <exception cref="ObjectDisposedException">During enumeration: the engine was disposed.</exception>
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix, PolicyContext? context = null) =>
-        ScanCore(prefix.ToArray(), context ?? PolicyContext.Empty);
+        Blocking(RunScan(prefix.ToArray(), context ?? PolicyContext.Empty, async: false, CancellationToken.None));
 
     /// <summary>Every entry whose key starts with the UTF-8 <paramref name="prefix"/> that the policies let the caller see.</summary>
     /// <inheritdoc cref="Scan(ReadOnlySpan{byte}, PolicyContext?)"/>
@@ -29,14 +32,14 @@ public sealed partial class PolicyEngine
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(string prefix, PolicyContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        return ScanCore(System.Text.Encoding.UTF8.GetBytes(prefix), context ?? PolicyContext.Empty);
+        return Scan(System.Text.Encoding.UTF8.GetBytes(prefix), context);
     }
 
     /// <summary>The asynchronous twin of <see cref="Scan(ReadOnlySpan{byte}, PolicyContext?)"/>, streamed from the store.</summary>
     /// <inheritdoc cref="Scan(ReadOnlySpan{byte}, PolicyContext?)"/>
     public IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, PolicyContext? context = null,
         CancellationToken cancellationToken = default) =>
-        ScanAsyncCore(prefix.ToArray(), context ?? PolicyContext.Empty, cancellationToken);
+        RunScan(prefix.ToArray(), context ?? PolicyContext.Empty, async: true, cancellationToken);
 
     /// <summary>The asynchronous twin of <see cref="Scan(string, PolicyContext?)"/>.</summary>
     /// <inheritdoc cref="Scan(string, PolicyContext?)"/>
@@ -44,90 +47,63 @@ public sealed partial class PolicyEngine
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        return ScanAsyncCore(System.Text.Encoding.UTF8.GetBytes(prefix), context ?? PolicyContext.Empty, cancellationToken);
+        return ScanAsync(System.Text.Encoding.UTF8.GetBytes(prefix), context, cancellationToken);
     }
 
-    private IEnumerable<KeyValuePair<byte[], byte[]>> ScanCore(byte[] prefix, PolicyContext context)
-    {
-        CheckAdmission(PolicyOperation.Read, prefix, context);
-        string? note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), prefix, context);
-        bool holdsToken = true;
-        IEnumerator<KeyValuePair<byte[], byte[]>> entries;
-        try
-        {
-            entries = _store.Scan(prefix).GetEnumerator();
-        }
-        catch (Exception exception)
-        {
-            RecordStoreFailure(PolicyOperation.Read, prefix, context, exception, " (scan)");
-            throw;
-        }
-
-        using (entries)
-        {
-            while (true)
-            {
-                KeyValuePair<byte[], byte[]> entry;
-                try
-                {
-                    if (!entries.MoveNext())
-                    {
-                        yield break;
-                    }
-
-                    entry = entries.Current;
-                }
-                catch (Exception exception)
-                {
-                    RecordStoreFailure(PolicyOperation.Read, prefix, context, exception, " (scan)");
-                    throw;
-                }
-
-                if (!holdsToken)
-                {
-                    note = AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), entry.Key, context);
-                }
-
-                holdsToken = false;
-                if (TryAdmit(entry.Key, entry.Value, context, note, out byte[] visible))
-                {
-                    yield return new KeyValuePair<byte[], byte[]>(entry.Key, visible);
-                }
-            }
-        }
-    }
-
-    private async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsyncCore(byte[] prefix, PolicyContext context,
+    /// <summary>
+    /// The scan pipeline, for both entry points (see <see cref="RunOperation"/>): admit and limits once for the scan,
+    /// then, for each entry the store yields, admit (the engine may have been disposed meanwhile), limits (its own token
+    /// after the first), decide (BeforeRead, AfterRead) and record.
+    /// </summary>
+    private async IAsyncEnumerable<KeyValuePair<byte[], byte[]>> RunScan(byte[] prefix, PolicyContext context, bool async,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        CheckAdmission(PolicyOperation.Read, prefix, context);
-        string? note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), prefix, context, cancellationToken).ConfigureAwait(false);
-        bool holdsToken = true;
-        IAsyncEnumerator<KeyValuePair<byte[], byte[]>> entries;
+        Admit(PolicyOperation.Read, prefix, context);
+        string? note;
+        IEnumerator<KeyValuePair<byte[], byte[]>>? entries = null;
+        IAsyncEnumerator<KeyValuePair<byte[], byte[]>>? asyncEntries = null;
         try
         {
-            entries = _store.ScanAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            note = async && _limitBackend is not null
+                ? await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), prefix, context, cancellationToken).ConfigureAwait(false)
+                : AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), prefix, context);
+            try
+            {
+                if (async)
+                {
+                    asyncEntries = _store.ScanAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                }
+                else
+                {
+                    entries = _store.Scan(prefix).GetEnumerator();
+                }
+            }
+            catch (Exception exception)
+            {
+                RecordStoreFailure(PolicyOperation.Read, prefix, context, exception, " (scan)");
+                throw;
+            }
         }
-        catch (Exception exception)
+        finally
         {
-            RecordStoreFailure(PolicyOperation.Read, prefix, context, exception, " (scan)");
-            throw;
+            Leave();
         }
 
         try
         {
+            bool holdsToken = true;
             while (true)
             {
                 KeyValuePair<byte[], byte[]> entry;
                 try
                 {
-                    if (!await entries.MoveNextAsync().ConfigureAwait(false))
+                    if (!(async ? await asyncEntries!.MoveNextAsync().ConfigureAwait(false) : entries!.MoveNext()))
                     {
                         yield break;
                     }
 
-                    entry = entries.Current;
+                    entry = async ? asyncEntries!.Current : entries!.Current;
                 }
                 catch (Exception exception)
                 {
@@ -135,13 +111,26 @@ public sealed partial class PolicyEngine
                     throw;
                 }
 
-                if (!holdsToken)
+                Enter();
+                byte[]? visible;
+                try
                 {
-                    note = await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), entry.Key, context, cancellationToken).ConfigureAwait(false);
+                    if (!holdsToken)
+                    {
+                        note = async && _limitBackend is not null
+                            ? await AcquireOrThrowAsync(LimitDemand.Single(PolicyOperation.Read), entry.Key, context, cancellationToken).ConfigureAwait(false)
+                            : AcquireOrThrow(LimitDemand.Single(PolicyOperation.Read), entry.Key, context);
+                    }
+
+                    holdsToken = false;
+                    visible = DecideScanned(entry.Key, entry.Value, context, note);
+                }
+                finally
+                {
+                    Leave();
                 }
 
-                holdsToken = false;
-                if (TryAdmit(entry.Key, entry.Value, context, note, out byte[] visible))
+                if (visible is not null)
                 {
                     yield return new KeyValuePair<byte[], byte[]>(entry.Key, visible);
                 }
@@ -149,52 +138,59 @@ public sealed partial class PolicyEngine
         }
         finally
         {
-            await entries.DisposeAsync().ConfigureAwait(false);
+            if (asyncEntries is not null)
+            {
+                await asyncEntries.DisposeAsync().ConfigureAwait(false);
+            }
+
+            entries?.Dispose();
         }
     }
 
-    /// <summary>One scanned item through BeforeRead and AfterRead (its token already taken). False: denied (and audited).</summary>
-    private bool TryAdmit(byte[] key, byte[] value, PolicyContext context, string? limitNote, out byte[] visible)
+    /// <summary>
+    /// One scanned entry through BeforeRead and AfterRead (its token already taken), recorded: the value to yield, or null
+    /// when a handler denied it or it needs approval (skipped, audited). A failing handler stops the scan.
+    /// </summary>
+    private byte[]? DecideScanned(byte[] key, byte[] value, PolicyContext context, string? limitNote)
     {
-        visible = value;
         RuleTable rules = Volatile.Read(ref _rules);
-
         var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, context);
-        if (!DecideScanned(ref before, rules))
+        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules), default, limitNote);
+        if (outcome.Result == AuditResult.Allowed || outcome.Result == AuditResult.WouldDeny || outcome.Result == AuditResult.Modified)
         {
-            return false;
+            var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, context);
+            outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules), outcome.Shadow, limitNote);
         }
 
-        var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, context);
-        if (!DecideScanned(ref after, rules))
+        if (outcome.Result == AuditResult.ApprovalRequired)
         {
-            return false;
+            return SkipScannedForApproval(ref before);
         }
 
-        if (after.IsModified)
+        if (outcome.IsRefusal)
         {
-            visible = after.Value.ToArray();
+            PolicyViolationException refusal = Refuse(PolicyOperation.Read, key, context, in outcome);
+            return outcome.Cause == PolicyRefusalCause.Denied ? null : throw refusal;
         }
 
-        RecordOutcome(PolicyOperation.Read, key, context, after.ModifyingRule, ShadowNote.Of(before).Then(after), limitNote);
-        return true;
+        Record(PolicyOperation.Read, key, context, in outcome);
+        return outcome.ModifiedValue is { } modified ? (byte[])modified.Clone() : value;
     }
 
-    /// <summary>A scanned key's decision: a denial skips the key (audited); a failure stops the scan.</summary>
-    private bool DecideScanned(ref PolicyEvaluation evaluation, RuleTable rules)
+    /// <summary>The synchronous face of a pipeline run with <c>async: false</c>, whose every step has completed when it returns.</summary>
+    private static IEnumerable<T> Blocking<T>(IAsyncEnumerable<T> run)
     {
-        Exception? failure = RunDecisions(ref evaluation, rules);
-        if (failure is null && !evaluation.IsDenied)
+        IAsyncEnumerator<T> items = run.GetAsyncEnumerator();
+        try
         {
-            return !evaluation.RequiresApproval || SkipScannedForApproval(ref evaluation);
+            while (CompletedSynchronously(items.MoveNextAsync()))
+            {
+                yield return items.Current;
+            }
         }
-
-        PolicyViolationException refusal = Refuse(ref evaluation, PolicyOperation.Read, failure);
-        if (failure is not null || evaluation.IsFaulted)
+        finally
         {
-            throw refusal;
+            CompletedSynchronously(items.DisposeAsync());
         }
-
-        return false;
     }
 }

@@ -16,7 +16,13 @@ public sealed class PolicyHandlerException : Exception
     /// <param name="agentId">The caller's agent id.</param>
     /// <param name="innerException">What the handler threw.</param>
     public PolicyHandlerException(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, string? agentId, Exception innerException)
-        : base(Describe(operation, key, rule, innerException), innerException)
+        : this(operation, key, rule, agentId, innerException, Encoding.UTF8.GetString(key))
+    {
+    }
+
+    private PolicyHandlerException(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, string? agentId, Exception innerException,
+        string keyText)
+        : base(Describe(operation, keyText, rule, innerException), innerException)
     {
         ArgumentNullException.ThrowIfNull(innerException);
         Operation = operation;
@@ -53,7 +59,13 @@ public sealed class PolicyHandlerException : Exception
     /// <summary>Always true: the change was made durable before the handler ran.</summary>
     public bool Committed => true;
 
-    private static string Describe(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, Exception? inner) =>
-        $"{PolicyViolationException.Verb(operation)} of \"{Encoding.UTF8.GetString(key)}\" was committed, but "
-        + $"{(rule is null ? "an after-handler" : rule.ToString())} threw {inner?.GetType().Name}: {inner?.Message}";
+    /// <summary>The engine's report, whose message shows the key as <paramref name="keyText"/> (masked where the decision log masks it).</summary>
+    internal static PolicyHandlerException Create(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyRuleInfo? rule, string? agentId,
+        Exception innerException, string keyText) =>
+        new(operation, key, rule, agentId, innerException, keyText);
+
+    // The handler's exception type, not its message (it can quote keys or values); the exception is the inner exception.
+    private static string Describe(PolicyOperation operation, string keyText, PolicyRuleInfo? rule, Exception? inner) =>
+        $"{PolicyViolationException.Verb(operation)} of \"{keyText}\" was committed, but "
+        + $"{(rule is null ? "an after-handler" : rule.ToString())} threw {inner?.GetType().Name}.";
 }

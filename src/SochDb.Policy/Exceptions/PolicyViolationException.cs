@@ -110,8 +110,9 @@ public class PolicyViolationException : Exception
         string by = rule is null ? "the policy" : rule.ToString();
         if (inner is not null)
         {
+            // The handler's exception type, not its message (it can quote keys or values); the exception is the inner exception.
             text.Append(" refused because ").Append(by).Append(" threw ").Append(inner.GetType().Name)
-                .Append(": ").Append(inner.Message).Append(" (a failing handler refuses the operation)");
+                .Append(" (a failing handler refuses the operation)");
         }
         else
         {

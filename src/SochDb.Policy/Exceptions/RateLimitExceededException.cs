@@ -21,8 +21,21 @@ public sealed class RateLimitExceededException : PolicyViolationException
         string? scopeValue,
         TimeSpan retryAfter,
         string? agentId)
+        : this(operation, key, limit, scopeValue, retryAfter, agentId, Encoding.UTF8.GetString(key))
+    {
+    }
+
+    /// <summary>The engine's refusal, whose message shows the key as <paramref name="keyText"/> (masked where the decision log masks it).</summary>
+    internal RateLimitExceededException(
+        PolicyOperation operation,
+        ReadOnlySpan<byte> key,
+        RateLimitRule limit,
+        string? scopeValue,
+        TimeSpan retryAfter,
+        string? agentId,
+        string keyText)
         : base(operation, key.ToArray(), null, null, DescribeLimit(limit, scopeValue, retryAfter), agentId, null,
-            Describe(operation, key, limit, scopeValue, retryAfter))
+            Describe(operation, keyText, limit, scopeValue, retryAfter))
     {
         ArgumentNullException.ThrowIfNull(limit);
         Limit = limit;
@@ -58,9 +71,9 @@ public sealed class RateLimitExceededException : PolicyViolationException
         return text.ToString();
     }
 
-    private static string Describe(PolicyOperation operation, ReadOnlySpan<byte> key, RateLimitRule limit, string? scopeValue, TimeSpan retryAfter)
+    private static string Describe(PolicyOperation operation, string keyText, RateLimitRule limit, string? scopeValue, TimeSpan retryAfter)
     {
         ArgumentNullException.ThrowIfNull(limit);
-        return $"{Verb(operation)} of \"{Encoding.UTF8.GetString(key)}\" refused: {DescribeLimit(limit, scopeValue, retryAfter)}.";
+        return $"{Verb(operation)} of \"{keyText}\" refused: {DescribeLimit(limit, scopeValue, retryAfter)}.";
     }
 }

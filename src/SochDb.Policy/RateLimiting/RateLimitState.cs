@@ -55,6 +55,16 @@ internal sealed class RateLimitState
 
     public int BucketCount => _perValue?.Count ?? 0;
 
+    /// <summary>The shared bucket, then each per-value bucket (under the limiter's lock).</summary>
+    public IEnumerable<TokenBucket> Buckets()
+    {
+        yield return _shared;
+        foreach (TokenBucket bucket in _sweepList)
+        {
+            yield return bucket;
+        }
+    }
+
     public int BucketCapacity => _perValue?.EnsureCapacity(0) ?? 0;
 
     public string? ScopeValue(PolicyContext context) => Kind switch

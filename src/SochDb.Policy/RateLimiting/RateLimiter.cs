@@ -280,6 +280,43 @@ internal sealed class RateLimiter
         return result;
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> buckets with the fewest tokens left now, across every limit (ties: the limit added
+    /// first, then ordinal scope value); takes nothing. Costs one pass over the buckets held, under the lock.
+    /// </summary>
+    public System.Collections.Generic.List<LimitExplanation> Busiest(int count)
+    {
+        var all = new System.Collections.Generic.List<(long Tokens, int Order, LimitExplanation Limit)>();
+        long now = _clock.GetTimestamp();
+        using (_lock.Hold())
+        {
+            int order = 0;
+            foreach (RateLimitState limit in AllLimits())
+            {
+                order++;
+                foreach (TokenBucket bucket in limit.Buckets())
+                {
+                    (long tokens, long wait) = bucket.Peek(now, limit.Shape);
+                    if (tokens < limit.Rule.MaxPerMinute)
+                    {
+                        all.Add((tokens, order, new LimitExplanation(limit.Rule, bucket.ScopeValue, tokens, wait == 0 ? TimeSpan.Zero : ToTimeSpan(wait))));
+                    }
+                }
+            }
+        }
+
+        all.Sort(static (a, b) => a.Tokens != b.Tokens ? a.Tokens.CompareTo(b.Tokens)
+            : a.Order != b.Order ? a.Order.CompareTo(b.Order)
+            : string.CompareOrdinal(a.Limit.ScopeValue, b.Limit.ScopeValue));
+        var busiest = new System.Collections.Generic.List<LimitExplanation>(Math.Min(count, all.Count));
+        for (int i = 0; i < all.Count && i < count; i++)
+        {
+            busiest.Add(all[i].Limit);
+        }
+
+        return busiest;
+    }
+
     /// <summary>Number of per-value buckets held (the shared ones excluded); for tests of the memory bound.</summary>
     internal int BucketCount
     {

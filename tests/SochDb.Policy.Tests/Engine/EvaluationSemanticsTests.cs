@@ -228,7 +228,8 @@ public sealed class EvaluationSemanticsTests
         Assert.Same(boom, delete.InnerException);
         Assert.Same(boom, read.InnerException);
         Assert.Equal("Cfg.Check", write.HandlerName);
-        Assert.Contains("threw InvalidOperationException: lookup service down", write.Message);
+        Assert.Contains("threw InvalidOperationException", write.Message);
+        Assert.DoesNotContain("lookup service down", write.Message); // the type, never the message: it can quote keys
         Assert.Equal("old", kit.Stored("cfg/a"));
         Assert.All(kit.Audit(), e => Assert.Equal(AuditResult.Failed, e.Result));
         Assert.Equal(3, kit.Audit().Count);
@@ -278,7 +279,7 @@ public sealed class EvaluationSemanticsTests
         var delete = Assert.Throws<PolicyHandlerException>(() => kit.Engine.Delete("k"));
         Assert.Null(kit.Stored("k"));
 
-        Assert.Equal("Write of \"k\" was committed, but [AfterWrite(\"**\")] Notify threw IOException: webhook unreachable", write.Message);
+        Assert.Equal("Write of \"k\" was committed, but [AfterWrite(\"**\")] Notify threw IOException.", write.Message);
         Assert.Contains("was committed", delete.Message);
         Assert.True(write.Committed);
         Assert.IsType<IOException>(write.InnerException);
@@ -319,7 +320,7 @@ public sealed class EvaluationSemanticsTests
             audit.Select(e => (e.Result, e.Key, e.Rule)).ToArray());
         Assert.All(audit, e => Assert.Equal("a1", e.AgentId));
         Assert.Equal("[REDACTED]", kit.Stored("pii/a"));
-        Assert.Equal("InvalidOperationException: bug", audit[3].Reason);
+        Assert.Equal("the handler threw InvalidOperationException", audit[3].Reason);
         Assert.Equal(kit.Time.GetUtcNow(), audit[0].Timestamp);
     }
 

@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using SochDb.Policy.Benchmarks.RuleSets;
+
+namespace SochDb.Policy.Benchmarks;
+
+/// <summary>
+/// Where the nanoseconds of the guarded layer go (targets T1 restated, T3, T4 in docs/benchmarks.md). The whole layer is
+/// engine Put minus bare-store Put over the in-memory store with a reused context; each engine configuration adds one
+/// stage to the one before (no rules → 16 compiled rules → a per-agent limit → the audit ring), and the engine's fixed
+/// steps, which no configuration removes, are measured one by one as prototypes that do exactly that step's work
+/// (the engine's own types are internal). The seed-shaped regex scan of the same 16 patterns is T1's yardstick, and a raw
+/// <see cref="ConcurrentDictionary{TKey, TValue}"/> put T3's.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineStageBenchmarks
+{
+    private static readonly PolicyContext Context = new() { AgentId = "agent_001", SessionId = "s1" };
+    private static readonly byte[] Value = "hello"u8.ToArray();
+    private static readonly string KeyText = RulePatterns.Key(KeyKind.One);
+    private static readonly byte[] Key = Encoding.UTF8.GetBytes(KeyText);
+
+    // The fixed steps' prototypes: the same shapes as the engine's (an in-flight count, a thread-static nesting counter,
+    // an activity source and a counter nobody listens to).
+    [ThreadStatic]
+    private static int t_nesting;
+
+    private static readonly ActivitySource Source = new("SochDb.Policy.Benchmarks.Prototype");
+    private static readonly Meter Meter = new("SochDb.Policy.Benchmarks.Prototype");
+    private static readonly Counter<long> Decisions = Meter.CreateCounter<long>("decisions");
+
+    private readonly ConcurrentDictionary<string, byte[]> _raw = new();
+    private int _inFlight;
+    private object? _recorder;
+    private Database _bare = null!;
+    private PolicyEngine _noRules = null!;
+    private PolicyEngine _rules = null!;
+    private PolicyEngine _rulesLimit = null!;
+    private PolicyEngine _rulesLimitAudit = null!;
+    private SeedShapedEngine _seed = null!;
+    private Dictionary<string, string> _seedContext = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        t_nesting = 0; // as outside any handler
+        _recorder = null; // audit off, as in the engine configurations without audit
+        _bare = Database.OpenInMemory();
+        _bare.Put(Key, Value);
+        _raw[KeyText] = Value;
+        _noRules = new PolicyEngine(_bare);
+        _rules = new PolicyEngine(_bare, Rules16.Compiled);
+        _rulesLimit = new PolicyEngine(_bare, Rules16.Compiled);
+        _rulesLimit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
+        _rulesLimitAudit = new PolicyEngine(_bare, Rules16.Compiled);
+        _rulesLimitAudit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
+        _rulesLimitAudit.EnableAudit(10_000);
+        _seed = new SeedShapedEngine(RulePatterns.First(16));
+        _seedContext = new Dictionary<string, string> { ["agent_id"] = "agent_001" };
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _bare.Dispose();
+
+    [Benchmark(Baseline = true, Description = "bare in-memory store Put")]
+    public void BarePut() => _bare.Put(Key, Value);
+
+    [Benchmark(Description = "raw ConcurrentDictionary put (T3 yardstick)")]
+    public void RawPut() => _raw[KeyText] = Value;
+
+    [Benchmark(Description = "seed: Regex scan of the 16 patterns (T1 yardstick)")]
+    public bool SeedRegex() => _seed.Decide(KeyText, _seedContext);
+
+    [Benchmark(Description = "engine Put: no rules")]
+    public void EngineNoRules() => _noRules.Put(Key, Value, Context);
+
+    [Benchmark(Description = "engine Put: 16 rules")]
+    public void EngineRules() => _rules.Put(Key, Value, Context);
+
+    [Benchmark(Description = "engine Put: 16 rules + agent limit")]
+    public void EngineRulesLimit() => _rulesLimit.Put(Key, Value, Context);
+
+    [Benchmark(Description = "engine Put: 16 rules + agent limit + audit")]
+    public void EngineRulesLimitAudit() => _rulesLimitAudit.Put(Key, Value, Context);
+
+    [Benchmark(Description = "step: copies (key and value into the thread's scratch, cleared after)")]
+    public int Copies()
+    {
+        var key = SochDb.Policy.Engine.OwnedBytes.ForSyncCall(Key);
+        var value = SochDb.Policy.Engine.OwnedBytes.ForSyncCall(Value);
+        int length = key.Length + value.Length;
+        value.Release();
+        key.Release();
+        return length;
+    }
+
+    [Benchmark(Description = "step: admission (in-flight count in and out, nesting, audit check)")]
+    public bool Admission()
+    {
+        Interlocked.Increment(ref _inFlight);
+        bool refused = t_nesting >= 8 || Volatile.Read(ref _recorder) is not null;
+        Interlocked.Decrement(ref _inFlight);
+        return refused;
+    }
+
+    [Benchmark(Description = "step: tracing and metric checks (nobody listens)")]
+    public bool TracingAndMetrics()
+    {
+        Activity? span = Source.HasListeners() ? Source.StartActivity("put") : null;
+        bool tagged = Source.HasListeners();
+        if (Decisions.Enabled)
+        {
+            Decisions.Add(1);
+        }
+
+        span?.Dispose();
+        return tagged;
+    }
+
+    [Benchmark(Description = "step: dispatch (16 compiled rules, BeforeWrite, one matching)")]
+    public bool Dispatch()
+    {
+        var evaluation = new PolicyEvaluation(PolicyTrigger.BeforeWrite, Key, Value, Context);
+        Rules16.Compiled.Evaluate(ref evaluation);
+        return evaluation.RequiresApproval;
+    }
+
+    [Benchmark(Description = "step: the one routine (bool-async state machine, completes synchronously)")]
+    public int Routine() => Run(async: false).GetAwaiter().GetResult();
+
+    private static async ValueTask<int> Run(bool async)
+    {
+        if (async)
+        {
+            await Task.Yield();
+        }
+
+        return 1;
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+
+namespace SochDb.Policy.Dashboard;
+
+/// <summary>Options of <see cref="PolicyDashboardEndpoints.MapPolicyDashboard"/>.</summary>
+public sealed class PolicyDashboardOptions
+{
+    /// <summary>
+    /// The authorization policy every page and form requires (<c>RequireAuthorization(policy)</c>). Mapping refuses to
+    /// start without one unless <see cref="AllowAnonymousLocalRequests"/> is set.
+    /// </summary>
+    public string? AuthorizationPolicy { get; set; }
+
+    /// <summary>
+    /// Serve people who are not signed in, but only on requests from the loopback interface (127.0.0.1, ::1); any other
+    /// request gets 403. For a desk on the same machine; ignored when <see cref="AuthorizationPolicy"/> is set.
+    /// </summary>
+    public bool AllowAnonymousLocalRequests { get; set; }
+
+    /// <summary>
+    /// The durable decision log the log page pages through and verifies (a <c>SqliteAuditSink</c> or the PostgreSQL
+    /// sink); null: the engine's in-memory ring of recent entries, without verification.
+    /// </summary>
+    public AuditLedger? DecisionLog { get; set; }
+
+    /// <summary>Entries per page of the decision log; default 50, between 1 and 500.</summary>
+    public int PageSize { get; set; } = 50;
+
+    /// <summary>
+    /// How many bytes of a pending write's value the approvals page shows (the only place a value is shown); default
+    /// 256, 0 to show none. Values of masked keys are never shown.
+    /// </summary>
+    public int PreviewBytes { get; set; } = 256;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(AuthorizationPolicy) && !AllowAnonymousLocalRequests)
+        {
+            throw new InvalidOperationException(
+                "The policy dashboard lets people approve operations, so it needs an authorization policy: set PolicyDashboardOptions.AuthorizationPolicy, "
+                + "or AllowAnonymousLocalRequests = true to serve only requests from this machine.");
+        }
+
+        if (PageSize is < 1 or > 500)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "PolicyDashboardOptions.PageSize is between 1 and 500.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(PreviewBytes, nameof(PreviewBytes));
+    }
+}
