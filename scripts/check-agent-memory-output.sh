@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the output of samples/AgentMemory: a denial the model reacted to, a redacted read, an approval requested,
-# granted and run once (a replay refused), and a rate limit with retry-after.
+# granted and run once (a replay refused), and a rate limit with retry-after that the story explains: the earlier write
+# calls (refused and approval-held ones included) left one token of five, so one to-do item of three is saved.
 set -euo pipefail
 log="$1"
 for expected in \
@@ -13,7 +14,8 @@ for expected in \
   'was already used; nothing was executed.' \
   '"status":"rate_limited"' \
   '"retry_after_seconds":' \
-  "I'm writing too fast; I'll retry in"; do
+  "host: 1 of alice's 5 writes a minute left: the earlier write calls took the rest" \
+  'I saved 1 of the 3 items before the write limit ran out; I'"'"'ll retry the rest in'; do
   if ! grep -qF -- "$expected" "$log"; then
     echo "agent-memory: the sample's output lacks '$expected'" >&2
     exit 1

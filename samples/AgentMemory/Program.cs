@@ -13,10 +13,11 @@ var engine = new PolicyEngine(store, MemoryPolicies.Compiled);
 engine.EnableAudit();
 store.Put("agents/alice/contacts/bob/email", "bob@example.com");
 
+var alice = new PolicyContext { AgentId = "alice", SessionId = "demo" };
 var memory = new AgentMemoryTools(engine, new AgentMemoryOptions
 {
     KeyPrefix = "agents/alice/",
-    Context = new PolicyContext { AgentId = "alice", SessionId = "demo" },
+    Context = alice,
 });
 var model = new ScriptedModel();
 IChatClient agent = new ChatClientBuilder(model)
@@ -69,12 +70,26 @@ catch (ApprovalNotPendingException replay)
 }
 
 // 3. A rate limit (5 writes a minute per agent) with retry-after: the model stops and says when it will retry.
+// Every write call so far took a token when it was made, the refused one and the one held for approval too (limits
+// are taken before any rule runs), so only part of the to-do list fits in this minute. Explain shows what is left
+// without taking a token.
+LimitExplanation writes = engine.Explain(PolicyOperation.Write, "agents/alice/notes/todo1", alice, "item 1"u8.ToArray()).Limits.Single();
+Console.WriteLine($"host: {writes.TokensLeft} of alice's {writes.Limit.MaxPerMinute} writes a minute left: the earlier write calls "
+    + "took the rest, the refused system write and the shared plan's approval request and approved write included "
+    + "(limits are taken before the rules run)");
 int next = 1;
+int saved = 0;
 ChatResponse WriteTodos(IReadOnlyList<ChatMessage> sent)
 {
-    if (next > 1 && ScriptedModel.LastResult(sent) is { } result && result.GetProperty("status").GetString() == "rate_limited")
+    if (next > 1 && ScriptedModel.LastResult(sent) is { } result)
     {
-        return ScriptedModel.Say($"I'm writing too fast; I'll retry in {result.GetProperty("retry_after_seconds").GetInt64()} s.");
+        if (result.GetProperty("status").GetString() == "rate_limited")
+        {
+            return ScriptedModel.Say($"I saved {saved} of the 3 items before the write limit ran out; "
+                + $"I'll retry the rest in {result.GetProperty("retry_after_seconds").GetInt64()} s.");
+        }
+
+        saved++;
     }
 
     if (next > 3)

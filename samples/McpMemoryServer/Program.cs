@@ -19,5 +19,11 @@ var tools = new AgentMemoryTools(engine, new AgentMemoryOptions
     Context = new PolicyContext { AgentId = agentId },
 });
 
+// stdout carries the protocol, so the one human-readable line goes to stderr (MCP clients show it in their server log).
+Console.Error.WriteLine(
+    $"sochdb-memory: MCP server on stdio (JSON-RPC, one message a line, on stdin/stdout) for agent '{agentId}', memory in "
+    + $"{Path.GetFullPath(path)}; tools memory_read, memory_write, memory_delete, memory_list. It waits for a client: "
+    + "configure one as in samples/McpMemoryServer/README.md, or pipe in the three lines shown there. End of input stops it.");
+
 await using McpServer server = MemoryServer.Create(new StdioServerTransport("sochdb-memory"), tools);
 await server.RunAsync();

@@ -49,6 +49,8 @@ try
     Console.WriteLine("explain: " + why);
 
     // 4. A broken edit of the file (the shadowed rule promoted, with a typo in its action) is refused whole.
+    Console.WriteLine("next, on purpose: a broken edit of appsettings.json (action \"RequireAgentID!\"); "
+        + "the host logs its refusal and keeps the last good rules");
     JsonNode settings = JsonNode.Parse(File.ReadAllText(settingsPath))!;
     JsonNode shadowRule = settings["SochDbPolicy"]!["Rules"]![1]!;
     shadowRule["Mode"] = "Enforce";

@@ -7,7 +7,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 public sealed class CodeFixTests
 {
     [Fact]
-    public Task Add_static_after_the_accessibility() =>
+    public Task AddStaticAfterTheAccessibility() =>
         PolicyCodeFixTest<MakeHandlerStaticCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -29,7 +29,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Add_static_without_modifiers_keeps_comments_and_indentation() =>
+    public Task AddStaticWithoutModifiersKeepsCommentsAndIndentation() =>
         PolicyCodeFixTest<MakeHandlerStaticCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -53,7 +53,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Fix_all_makes_every_handler_static() =>
+    public Task FixAllMakesEveryHandlerStatic() =>
         PolicyCodeFixTest<MakeHandlerStaticCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -87,7 +87,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Add_partial_to_the_type_and_its_containing_types() =>
+    public Task AddPartialToTheTypeAndItsContainingTypes() =>
         PolicyCodeFixTest<MakeTypePartialCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -127,7 +127,7 @@ public sealed class CodeFixTests
                 .WithArguments("Outer.Middle.Policies", "'Outer.Middle.Policies', 'Outer.Middle', 'Outer'"));
 
     [Fact]
-    public Task Add_partial_moves_leading_trivia_when_there_are_no_modifiers() =>
+    public Task AddPartialMovesLeadingTriviaWhenThereAreNoModifiers() =>
         PolicyCodeFixTest<MakeTypePartialCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -150,7 +150,7 @@ public sealed class CodeFixTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
 
     [Fact]
-    public Task Fix_all_shares_a_containing_type_between_two_diagnostics() =>
+    public Task FixAllSharesAContainingTypeBetweenTwoDiagnostics() =>
         PolicyCodeFixTest<MakeTypePartialCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;
@@ -192,7 +192,7 @@ public sealed class CodeFixTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(1).WithLocation(1).WithLocation(2).WithArguments("Outer.Writes", "'Outer.Writes', 'Outer'"));
 
     [Fact]
-    public Task Rewrite_the_parameter_list_to_the_canonical_one() =>
+    public Task RewriteTheParameterListToTheCanonicalOne() =>
         PolicyCodeFixTest<HandlerParameterListCodeFixProvider>.VerifyAsync(
             """
             using System;
@@ -216,7 +216,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Parameter_list_fix_qualifies_the_type_when_the_namespace_is_not_imported() =>
+    public Task ParameterListFixQualifiesTheTypeWhenTheNamespaceIsNotImported() =>
         PolicyCodeFixTest<HandlerParameterListCodeFixProvider>.VerifyAsync(
             """
             public static partial class Policies
@@ -234,7 +234,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Fix_all_rewrites_every_parameter_list() =>
+    public Task FixAllRewritesEveryParameterList() =>
         PolicyCodeFixTest<HandlerParameterListCodeFixProvider>.VerifyAsync(
             """
             using System;
@@ -264,7 +264,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task Fix_all_rewrites_each_return_type_to_what_its_triggers_accept() =>
+    public Task FixAllRewritesEachReturnTypeToWhatItsTriggersAccept() =>
         PolicyCodeFixTest<HandlerReturnTypeCodeFixProvider>.VerifyAsync(
             """
             using System;
@@ -302,7 +302,7 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
-    public Task No_return_type_fix_when_the_triggers_disagree() =>
+    public Task NoReturnTypeFixWhenTheTriggersDisagree() =>
         PolicyCodeFixTest<HandlerReturnTypeCodeFixProvider>.VerifyAsync(
             """
             using SochDb.Policy;

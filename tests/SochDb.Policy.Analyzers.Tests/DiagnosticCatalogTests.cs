@@ -20,7 +20,7 @@ public sealed class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void Every_id_has_descriptors_and_every_descriptor_an_id()
+    public void EveryIdHasDescriptorsAndEveryDescriptorAnId()
     {
         Assert.Equal(13, Ids.Length);
         Assert.Equal(Ids.Order(), Descriptors.Select(d => d.Id).Distinct().Order());
@@ -28,7 +28,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void Message_variants_of_one_id_share_title_severity_category_and_page()
+    public void MessageVariantsOfOneIdShareTitleSeverityCategoryAndPage()
     {
         foreach (IGrouping<string, DiagnosticDescriptor> variants in Descriptors.GroupBy(d => d.Id))
         {
@@ -46,7 +46,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void Every_id_has_a_docs_page_with_meaning_example_and_fix()
+    public void EveryIdHasADocsPageWithMeaningExampleAndFix()
     {
         string docs = Path.Combine(RepositoryRoot(), "docs", "diagnostics");
         foreach (DiagnosticDescriptor descriptor in Descriptors)
@@ -62,7 +62,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void Every_help_link_is_absolute_and_points_to_the_ids_docs_page_in_the_packages_repository()
+    public void EveryHelpLinkIsAbsoluteAndPointsToTheIdsDocsPageInThePackagesRepository()
     {
         // One source of truth for the repository: the runtime package's RepositoryUrl, which the analyzers' const repeats.
         string project = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "SochDb.Policy", "SochDb.Policy.csproj"));
@@ -81,7 +81,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void Every_id_is_tracked_in_the_release_files_with_its_severity()
+    public void EveryIdIsTrackedInTheReleaseFilesWithItsSeverity()
     {
         string unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "SochDb.Policy.Analyzers", "AnalyzerReleases.Unshipped.md"));
         foreach (DiagnosticDescriptor descriptor in Descriptors)
@@ -91,7 +91,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void Every_descriptor_is_supported_by_exactly_one_analyzer()
+    public void EveryDescriptorIsSupportedByExactlyOneAnalyzer()
     {
         var supported = PolicyAnalyzerTest.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
         Assert.Equal(Descriptors.Length, supported.Count);
@@ -102,7 +102,7 @@ public sealed class DiagnosticCatalogTests
     }
 
     [Fact]
-    public void The_diagnostics_index_lists_every_id_with_its_severity_title_and_whether_it_has_a_code_fix()
+    public void TheDiagnosticsIndexListsEveryIdWithItsSeverityTitleAndWhetherItHasACodeFix()
     {
         string index = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics", "README.md"));
         var rows = index.Split('\n')

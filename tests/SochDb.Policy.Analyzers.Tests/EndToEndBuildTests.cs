@@ -7,6 +7,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 /// What IDE and CI users see: `dotnet build` of a small project with bad rules fails with
 /// `File.cs(line,col): error SOCHxxxx` on the offending characters, and `.editorconfig` can raise a severity.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class EndToEndBuildTests
 {
     private const string BadSource = """
@@ -28,7 +29,7 @@ public sealed class EndToEndBuildTests
         """;
 
     [Fact]
-    public void Dotnet_build_reports_each_error_at_its_file_line_and_column()
+    public void DotnetBuildReportsEachErrorAtItsFileLineAndColumn()
     {
         string directory = CreateProject(
             "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n", BadSource, withGenerator: false);

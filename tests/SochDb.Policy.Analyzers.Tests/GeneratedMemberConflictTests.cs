@@ -14,7 +14,7 @@ public sealed class GeneratedMemberConflictTests
         """;
 
     [Fact]
-    public Task Declared_Compiled_property_is_reported_on_its_name() =>
+    public Task DeclaredCompiledPropertyIsReportedOnItsName() =>
         PolicyAnalyzerTest.VerifyAsync(
             $$"""
             using SochDb.Policy;
@@ -30,7 +30,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("AgentPolicies", "Compiled", "it already declares a member named 'Compiled'"));
 
     [Fact]
-    public Task Member_of_any_kind_named_like_the_generated_class_is_reported() =>
+    public Task MemberOfAnyKindNamedLikeTheGeneratedClassIsReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             $$"""
             using SochDb.Policy;
@@ -46,7 +46,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("AgentPolicies", "CompiledPolicies", "it already declares a member named 'CompiledPolicies'"));
 
     [Fact]
-    public Task Class_level_rules_alone_make_the_name_clash_count() =>
+    public Task ClassLevelRulesAloneMakeTheNameClashCount() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -61,7 +61,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("AgentPolicies", "Compiled", "it already declares a member named 'Compiled'"));
 
     [Fact]
-    public Task Inherited_member_is_reported_on_the_type() =>
+    public Task InheritedMemberIsReportedOnTheType() =>
         PolicyAnalyzerTest.VerifyAsync(
             $$"""
             using SochDb.Policy;
@@ -80,7 +80,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("AgentPolicies", "Compiled", "it inherits a member named 'Compiled' from 'Base'"));
 
     [Fact]
-    public Task Private_member_of_a_base_type_hides_nothing() =>
+    public Task PrivateMemberOfABaseTypeHidesNothing() =>
         PolicyAnalyzerTest.VerifyAsync($$"""
             using SochDb.Policy;
 
@@ -96,7 +96,7 @@ public sealed class GeneratedMemberConflictTests
             """);
 
     [Fact]
-    public Task Type_named_like_a_generated_member_is_reported() =>
+    public Task TypeNamedLikeAGeneratedMemberIsReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             $$"""
             using SochDb.Policy;
@@ -110,7 +110,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("Compiled", "Compiled", "the type itself is named 'Compiled'"));
 
     [Fact]
-    public Task Members_the_generator_added_are_not_a_clash() =>
+    public Task MembersTheGeneratorAddedAreNotAClash() =>
         PolicyAnalyzerTest.VerifyAsync($$"""
             using SochDb.Policy;
 
@@ -133,7 +133,7 @@ public sealed class GeneratedMemberConflictTests
             """);
 
     [Fact]
-    public Task Member_marked_as_generated_by_another_tool_still_clashes() =>
+    public Task MemberMarkedAsGeneratedByAnotherToolStillClashes() =>
         PolicyAnalyzerTest.VerifyAsync(
             $$"""
             using SochDb.Policy;
@@ -151,7 +151,7 @@ public sealed class GeneratedMemberConflictTests
                 .WithArguments("AgentPolicies", "Compiled", "it already declares a member named 'Compiled'"));
 
     [Fact]
-    public Task Type_without_rules_may_use_the_names() =>
+    public Task TypeWithoutRulesMayUseTheNames() =>
         PolicyAnalyzerTest.VerifyAsync("""
             public static class Settings
             {

@@ -35,20 +35,20 @@ public sealed class GlobPatternSpanTests
         PolicyAnalyzerTest.VerifyAsync(Handler(argument));
 
     [Fact]
-    public Task Unclosed_brace_squiggles_the_brace() =>
+    public Task UnclosedBraceSquigglesTheBrace() =>
         // '{|' is markup, so the span is given by position: the '{' after "config/" on line 5.
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"config/{json\""),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 26, 5, 27).WithArguments("config/{json", "unclosed '{' at 7"));
 
     [Fact]
-    public Task Nested_brace_squiggles_the_inner_brace() =>
+    public Task NestedBraceSquigglesTheInnerBrace() =>
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"a.{x,{y}}\""),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern).WithSpan(5, 24, 5, 25).WithArguments("a.{x,{y}}", "nested '{' at 5: braces cannot be nested"));
 
     [Fact]
-    public Task Too_long_pattern_squiggles_the_characters_past_the_limit()
+    public Task TooLongPatternSquigglesTheCharactersPastTheLimit()
     {
         string allowed = new('a', 1024);
         return PolicyAnalyzerTest.VerifyAsync(Handler("\"" + allowed + "{|SOCH0001:bcdef|}\""));
@@ -74,7 +74,7 @@ public sealed class GlobPatternSpanTests
         PolicyAnalyzerTest.VerifyAsync(Handler(argument));
 
     [Fact]
-    public Task Multi_line_raw_literal_maps_offsets_past_the_removed_indentation() =>
+    public Task MultiLineRawLiteralMapsOffsetsPastTheRemovedIndentation() =>
         PolicyAnalyzerTest.VerifyAsync(""""
             using SochDb.Policy;
 
@@ -89,7 +89,7 @@ public sealed class GlobPatternSpanTests
             """");
 
     [Fact]
-    public Task Const_reference_squiggles_the_whole_argument() =>
+    public Task ConstReferenceSquigglesTheWholeArgument() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -103,7 +103,7 @@ public sealed class GlobPatternSpanTests
             """);
 
     [Fact]
-    public Task Constant_expression_squiggles_the_whole_expression() =>
+    public Task ConstantExpressionSquigglesTheWholeExpression() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -115,7 +115,7 @@ public sealed class GlobPatternSpanTests
             """);
 
     [Fact]
-    public Task Named_constructor_argument_is_found() =>
+    public Task NamedConstructorArgumentIsFound() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -127,7 +127,7 @@ public sealed class GlobPatternSpanTests
             """);
 
     [Fact]
-    public Task Message_says_what_is_wrong_and_what_is_accepted() =>
+    public Task MessageSaysWhatIsWrongAndWhatIsAccepted() =>
         PolicyAnalyzerTest.VerifyAsync(
             Handler("\"a/sys[tem\""),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidGlobPattern)
@@ -135,7 +135,7 @@ public sealed class GlobPatternSpanTests
                 .WithMessage("Invalid glob pattern \"a/sys[tem\": unclosed '[' at 5; patterns accept literal characters, '*', '?', '[a-z]', '[!a-z]', '{a,b}', '\\x' escapes and '**' as a whole segment"));
 
     [Fact]
-    public Task Valid_patterns_report_nothing() =>
+    public Task ValidPatternsReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync(""""
             using SochDb.Policy;
 
@@ -153,7 +153,7 @@ public sealed class GlobPatternSpanTests
             """");
 
     [Fact]
-    public Task Class_level_rules_patterns_are_checked() =>
+    public Task ClassLevelRulesPatternsAreChecked() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 

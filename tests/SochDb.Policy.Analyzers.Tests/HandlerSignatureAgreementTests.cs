@@ -70,9 +70,10 @@ public sealed class HandlerSignatureAgreementTests
 
     public static TheoryData<string> Triggers { get; } = new(AllTriggers);
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(Triggers))]
-    public void Generator_calls_a_handler_exactly_when_the_analyzers_accept_it(string trigger)
+    public void GeneratorCallsAHandlerExactlyWhenTheAnalyzersAcceptIt(string trigger)
     {
         var shapes = new List<Shape>();
         foreach (bool isStatic in new[] { true, false })
@@ -125,7 +126,7 @@ public sealed class HandlerSignatureAgreementTests
     /// trigger exactly when no trigger-independent error is reported and SOCH0004 does not name that trigger.
     /// </summary>
     [Fact]
-    public void Generator_and_analyzers_agree_trigger_by_trigger_on_a_handler_with_several_triggers()
+    public void GeneratorAndAnalyzersAgreeTriggerByTriggerOnAHandlerWithSeveralTriggers()
     {
         string[] triggers = AllTriggers;
         var shapes = new List<Shape>();

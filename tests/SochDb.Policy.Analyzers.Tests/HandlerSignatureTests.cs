@@ -17,7 +17,7 @@ public sealed class HandlerSignatureTests
         """;
 
     [Fact]
-    public Task Accepted_shapes_report_nothing() =>
+    public Task AcceptedShapesReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("a/*")]
                 static PolicyAction Canonical(in PolicyRequest request) => PolicyAction.Allow;
@@ -41,7 +41,7 @@ public sealed class HandlerSignatureTests
             """));
 
     [Fact]
-    public Task Instance_handler_is_reported_on_its_name() =>
+    public Task InstanceHandlerIsReportedOnItsName() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("a/*")]
                 PolicyAction {|SOCH0002:Check|}(in PolicyRequest request) => PolicyAction.Allow;
@@ -62,7 +62,7 @@ public sealed class HandlerSignatureTests
             """));
 
     [Fact]
-    public Task Parameter_list_message_names_the_list_and_the_accepted_ones() =>
+    public Task ParameterListMessageNamesTheListAndTheAcceptedOnes() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     [BeforeWrite("a/*")]
@@ -80,14 +80,14 @@ public sealed class HandlerSignatureTests
     [InlineData("AfterRead", "int")]
     [InlineData("AfterWrite", "PolicyAction")]
     [InlineData("AfterDelete", "PolicyDecision")]
-    public Task Return_type_the_trigger_rejects_is_reported_on_the_type(string trigger, string returnType) =>
+    public Task ReturnTypeTheTriggerRejectsIsReportedOnTheType(string trigger, string returnType) =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies($$"""
                 [{{trigger}}("a/*")]
                 static {|SOCH0004:{{returnType}}|} Check(in PolicyRequest request) => throw new InvalidOperationException();
             """));
 
     [Fact]
-    public Task Return_type_message_says_what_the_trigger_accepts() =>
+    public Task ReturnTypeMessageSaysWhatTheTriggerAccepts() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     [BeforeRead("a/*")]
@@ -99,7 +99,7 @@ public sealed class HandlerSignatureTests
                     "return PolicyAction (PolicyDecision is accepted on BeforeWrite and AfterRead only, where Modify is meaningful)"));
 
     [Fact]
-    public Task Triggers_that_want_different_return_types_are_named_together() =>
+    public Task TriggersThatWantDifferentReturnTypesAreNamedTogether() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     [BeforeRead("a/*")]
@@ -113,7 +113,7 @@ public sealed class HandlerSignatureTests
 
     // An async method cannot take a ref struct (PolicyRequest, ReadOnlySpan), so its parameter list is wrong too.
     [Fact]
-    public Task Async_handler_is_reported_on_the_async_keyword_not_the_return_type() =>
+    public Task AsyncHandlerIsReportedOnTheAsyncKeywordNotTheReturnType() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("a/*")]
                 static {|SOCH0005:async|} Task<PolicyAction> Check{|SOCH0003:(string key)|}
@@ -128,14 +128,14 @@ public sealed class HandlerSignatureTests
     [InlineData("ValueTask<PolicyAction>", "new ValueTask<PolicyAction>(PolicyAction.Deny)")]
     [InlineData("Task", "Task.CompletedTask")]
     [InlineData("ValueTask", "default(ValueTask)")]
-    public Task Task_returning_handler_is_reported_on_the_return_type(string returnType, string body) =>
+    public Task TaskReturningHandlerIsReportedOnTheReturnType(string returnType, string body) =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies($$"""
                 [BeforeWrite("a/*")]
                 static {|SOCH0005:{{returnType}}|} Check(in PolicyRequest request) => {{body}};
             """));
 
     [Fact]
-    public Task Task_message_names_the_task_type() =>
+    public Task TaskMessageNamesTheTaskType() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     [AfterWrite("a/*")]
@@ -146,21 +146,21 @@ public sealed class HandlerSignatureTests
                 .WithArguments("Check", "returns 'Task', a task the dispatch cannot wait for"));
 
     [Fact]
-    public Task Generic_handler_is_reported_on_its_type_parameters() =>
+    public Task GenericHandlerIsReportedOnItsTypeParameters() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("a/*")]
                 static PolicyAction Check{|SOCH0005:<T>|}(in PolicyRequest request) => PolicyAction.Allow;
             """));
 
     [Fact]
-    public Task Several_problems_on_one_handler_are_each_reported() =>
+    public Task SeveralProblemsOnOneHandlerAreEachReported() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("a/*")]
                 {|SOCH0004:bool|} {|SOCH0002:Check|}{|SOCH0003:(int x)|} => true;
             """));
 
     [Fact]
-    public Task Methods_without_handler_attributes_are_ignored() =>
+    public Task MethodsWithoutHandlerAttributesAreIgnored() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [Obsolete]
                 bool Check(int x) => true;

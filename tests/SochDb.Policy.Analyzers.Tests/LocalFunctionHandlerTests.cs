@@ -17,7 +17,7 @@ public sealed class LocalFunctionHandlerTests
         """;
 
     [Fact]
-    public Task Handler_attribute_on_a_local_function_is_reported_on_its_name() =>
+    public Task HandlerAttributeOnALocalFunctionIsReportedOnItsName() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     public static void Register()
@@ -31,7 +31,7 @@ public sealed class LocalFunctionHandlerTests
                 .WithArguments("BlockSystem", "its [BeforeWrite] rule", "runs"));
 
     [Fact]
-    public Task Several_attributes_give_one_diagnostic_naming_each_trigger_once() =>
+    public Task SeveralAttributesGiveOneDiagnosticNamingEachTriggerOnce() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     public static void Register()
@@ -47,7 +47,7 @@ public sealed class LocalFunctionHandlerTests
                 .WithArguments("Check", "its [BeforeWrite] and [AfterRead] rules", "run"));
 
     [Fact]
-    public Task Local_functions_nested_in_accessors_lambdas_and_local_functions_are_reported() =>
+    public Task LocalFunctionsNestedInAccessorsLambdasAndLocalFunctionsAreReported() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 public static int Property
                 {
@@ -76,7 +76,7 @@ public sealed class LocalFunctionHandlerTests
             """));
 
     [Fact]
-    public Task Invalid_glob_on_a_local_function_is_still_reported() =>
+    public Task InvalidGlobOnALocalFunctionIsStillReported() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 public static void Register()
                 {
@@ -86,7 +86,7 @@ public sealed class LocalFunctionHandlerTests
             """));
 
     [Fact]
-    public Task Handler_methods_report_nothing() =>
+    public Task HandlerMethodsReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 [BeforeWrite("system/*")]
                 static PolicyAction BlockSystem(in PolicyRequest request) => PolicyAction.Deny;
@@ -100,7 +100,7 @@ public sealed class LocalFunctionHandlerTests
             """));
 
     [Fact]
-    public Task Local_functions_with_other_attributes_report_nothing() =>
+    public Task LocalFunctionsWithOtherAttributesReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 public static void Register()
                 {
@@ -111,7 +111,7 @@ public sealed class LocalFunctionHandlerTests
             """));
 
     [Fact]
-    public Task Handler_attribute_on_a_lambda_is_reported_on_its_parameter_list() =>
+    public Task HandlerAttributeOnALambdaIsReportedOnItsParameterList() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     public static PolicyHandler Create() =>
@@ -122,7 +122,7 @@ public sealed class LocalFunctionHandlerTests
                 .WithArguments("its [BeforeWrite] rule", "runs"));
 
     [Fact]
-    public Task Lambda_message_names_each_trigger_once_and_is_the_same_id_as_for_local_functions() =>
+    public Task LambdaMessageNamesEachTriggerOnceAndIsTheSameIdAsForLocalFunctions() =>
         PolicyAnalyzerTest.VerifyAsync(
             InPolicies("""
                     public static void Register()
@@ -140,7 +140,7 @@ public sealed class LocalFunctionHandlerTests
                 .WithMessage("Policy attribute on a lambda is ignored: its [AfterDelete] rule never runs, because handlers must be static methods declared in a partial class or struct; move the lambda's body into a static method of the containing type and put the attribute there"));
 
     [Fact]
-    public Task Lambdas_passed_to_the_engine_and_nested_in_local_functions_are_reported() =>
+    public Task LambdasPassedToTheEngineAndNestedInLocalFunctionsAreReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb;
@@ -160,14 +160,14 @@ public sealed class LocalFunctionHandlerTests
             """);
 
     [Fact]
-    public Task Invalid_glob_on_a_lambda_is_still_reported() =>
+    public Task InvalidGlobOnALambdaIsStillReported() =>
         PolicyAnalyzerTest.VerifyAsync(InPolicies("""
                 public static PolicyHandler Create() =>
                     [BeforeWrite("bad/[{|SOCH0001:z-a|}]")] static {|SOCH0012:(in PolicyRequest r)|} => PolicyAction.Allow;
             """));
 
     [Fact]
-    public Task Lambdas_without_policy_attributes_report_nothing() =>
+    public Task LambdasWithoutPolicyAttributesReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using System;
@@ -190,7 +190,7 @@ public sealed class LocalFunctionHandlerTests
             """);
 
     [Fact]
-    public Task Without_a_SochDb_Policy_reference_same_named_attributes_are_not_policy_attributes()
+    public Task WithoutASochDbPolicyReferenceSameNamedAttributesAreNotPolicyAttributes()
     {
         const string source = """
             using System;
@@ -215,7 +215,7 @@ public sealed class LocalFunctionHandlerTests
     }
 
     [Fact]
-    public Task Generated_code_is_not_analyzed()
+    public Task GeneratedCodeIsNotAnalyzed()
     {
         const string source = """
             // <auto-generated/>

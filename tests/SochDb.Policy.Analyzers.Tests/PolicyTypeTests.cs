@@ -6,7 +6,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 public sealed class PolicyTypeTests
 {
     [Fact]
-    public Task Type_without_partial_is_reported_on_its_name() =>
+    public Task TypeWithoutPartialIsReportedOnItsName() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -20,7 +20,7 @@ public sealed class PolicyTypeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Policies", "'Policies'"));
 
     [Fact]
-    public Task Containing_type_without_partial_is_listed_as_an_additional_location() =>
+    public Task ContainingTypeWithoutPartialIsListedAsAnAdditionalLocation() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -37,7 +37,7 @@ public sealed class PolicyTypeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(1).WithArguments("Outer.Inner", "'Outer'"));
 
     [Fact]
-    public Task Class_level_rules_alone_make_a_type_hold_rules() =>
+    public Task ClassLevelRulesAloneMakeATypeHoldRules() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -50,7 +50,7 @@ public sealed class PolicyTypeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.TypeNotPartial).WithLocation(0).WithLocation(0).WithArguments("Limits", "'Limits'"));
 
     [Fact]
-    public Task Partial_struct_and_record_hold_rules() =>
+    public Task PartialStructAndRecordHoldRules() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -71,7 +71,7 @@ public sealed class PolicyTypeTests
             """);
 
     [Fact]
-    public Task Generic_type_is_reported() =>
+    public Task GenericTypeIsReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -85,7 +85,7 @@ public sealed class PolicyTypeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
 
     [Fact]
-    public Task Type_nested_in_a_generic_type_is_reported() =>
+    public Task TypeNestedInAGenericTypeIsReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -103,7 +103,7 @@ public sealed class PolicyTypeTests
                 .WithArguments("Outer<T>.Policies", "it is nested in the generic type 'Outer<T>'"));
 
     [Fact]
-    public Task Interface_is_reported() =>
+    public Task InterfaceIsReported() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -115,7 +115,7 @@ public sealed class PolicyTypeTests
             """);
 
     [Fact]
-    public Task Generic_and_not_partial_are_both_reported() =>
+    public Task GenericAndNotPartialAreBothReported() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -130,7 +130,7 @@ public sealed class PolicyTypeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.UnsupportedContainingType).WithLocation(0).WithArguments("Policies<T>", "it is generic"));
 
     [Fact]
-    public Task Types_without_rules_are_ignored() =>
+    public Task TypesWithoutRulesAreIgnored() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 

@@ -64,7 +64,7 @@ public sealed class RejectedRuleTests
 
     [Theory]
     [MemberData(nameof(Rejections))]
-    public void Handler_the_generator_cannot_compile_is_an_error_no_setting_can_silence(string member, string attributeAndTarget, string reason)
+    public void HandlerTheGeneratorCannotCompileIsAnErrorNoSettingCanSilence(string member, string attributeAndTarget, string reason)
     {
         (string rejected, ImmutableArray<Diagnostic> errors) = Generate($$"""
             using SochDb.Policy;
@@ -83,7 +83,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Rules_of_a_type_that_is_not_partial_are_each_an_error()
+    public void RulesOfATypeThatIsNotPartialAreEachAnError()
     {
         (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
             using SochDb.Policy;
@@ -102,7 +102,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Rules_of_a_generic_type_are_each_an_error()
+    public void RulesOfAGenericTypeAreEachAnError()
     {
         (string rejected, _) = Generate("""
             using SochDb.Policy;
@@ -121,7 +121,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Invalid_class_level_rules_are_each_an_error()
+    public void InvalidClassLevelRulesAreEachAnError()
     {
         (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
             using SochDb.Policy;
@@ -145,7 +145,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Name_clash_with_a_generated_member_emits_no_conflicting_file_and_fails_the_build()
+    public void NameClashWithAGeneratedMemberEmitsNoConflictingFileAndFailsTheBuild()
     {
         (string rejected, ImmutableArray<Diagnostic> errors, string[] files) = GenerateWithFiles("""
             using SochDb.Policy;
@@ -168,7 +168,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Valid_rules_produce_no_error_file()
+    public void ValidRulesProduceNoErrorFile()
     {
         (string rejected, ImmutableArray<Diagnostic> errors, string[] files) = GenerateWithFiles("""
             using SochDb.Policy;
@@ -187,7 +187,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Generated_type_declares_exactly_the_members_the_clash_check_knows()
+    public void GeneratedTypeDeclaresExactlyTheMembersTheClashCheckKnows()
     {
         // The analyzers' SOCH0013 and the generator's own check read one list of names; the emitted code must add no other.
         (_, _, string[] _, Compilation output) = Run("""
@@ -212,7 +212,7 @@ public sealed class RejectedRuleTests
     }
 
     [Fact]
-    public void Attribute_text_with_a_line_break_stays_on_its_error_line()
+    public void AttributeTextWithALineBreakStaysOnItsErrorLine()
     {
         (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
             using SochDb.Policy;

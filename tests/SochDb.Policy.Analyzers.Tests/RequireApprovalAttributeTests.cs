@@ -6,7 +6,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 public sealed class RequireApprovalAttributeTests
 {
     [Fact]
-    public Task Before_triggers_with_valid_patterns_are_accepted() =>
+    public Task BeforeTriggersWithValidPatternsAreAccepted() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 
@@ -19,7 +19,7 @@ public sealed class RequireApprovalAttributeTests
             """);
 
     [Fact]
-    public Task An_after_trigger_cannot_hold_an_operation_for_approval() =>
+    public Task AnAfterTriggerCannotHoldAnOperationForApproval() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy;
@@ -34,7 +34,7 @@ public sealed class RequireApprovalAttributeTests
                 .WithMessage("[RequireApproval] on AfterRead can never take effect: AfterRead rules run after the operation and cannot hold it for approval; use BeforeWrite, BeforeRead or BeforeDelete"));
 
     [Fact]
-    public Task A_bad_pattern_and_a_duplicate_are_reported() =>
+    public Task ABadPatternAndADuplicateAreReported() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy;
 

@@ -6,7 +6,7 @@ namespace SochDb.Policy.Analyzers.Tests;
 public sealed class RuntimePatternTests
 {
     [Fact]
-    public Task Invalid_literal_given_to_GlobMatcher_Compile_is_reported_on_the_offending_characters() =>
+    public Task InvalidLiteralGivenToGlobMatcherCompileIsReportedOnTheOffendingCharacters() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy.Matching;
 
@@ -21,7 +21,7 @@ public sealed class RuntimePatternTests
             """);
 
     [Fact]
-    public Task Message_names_the_method_and_the_run_time_failure() =>
+    public Task MessageNamesTheMethodAndTheRunTimeFailure() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
             using SochDb.Policy.Matching;
@@ -36,7 +36,7 @@ public sealed class RuntimePatternTests
                     "'**' at 1 must be a whole segment ('a/**/b', '**/x', 'a/**'); use '*' to match within a segment"));
 
     [Fact]
-    public Task Const_reference_is_reported_on_the_whole_argument() =>
+    public Task ConstReferenceIsReportedOnTheWholeArgument() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb.Policy.Matching;
 
@@ -49,7 +49,7 @@ public sealed class RuntimePatternTests
             """);
 
     [Fact]
-    public Task Valid_and_non_constant_patterns_report_nothing() =>
+    public Task ValidAndNonConstantPatternsReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using System;
             using SochDb.Policy.Matching;
@@ -66,7 +66,7 @@ public sealed class RuntimePatternTests
             """);
 
     [Fact]
-    public Task Invalid_literal_given_to_engine_registration_is_reported() =>
+    public Task InvalidLiteralGivenToEngineRegistrationIsReported() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using SochDb;
             using SochDb.Policy;

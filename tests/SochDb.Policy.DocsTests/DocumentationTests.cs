@@ -25,7 +25,7 @@ public sealed class DocumentationTests
 
     [Theory]
     [MemberData(nameof(Documents))]
-    public void Every_csharp_block_compiles_as_shown(string path)
+    public void EveryCsharpBlockCompilesAsShown(string path)
     {
         MarkdownDocument document = MarkdownDocument.Load(RepositoryLayout.Root, path);
         var problems = new List<string>();
@@ -44,7 +44,7 @@ public sealed class DocumentationTests
 
     [Theory]
     [MemberData(nameof(Documents))]
-    public void Every_relative_link_and_anchor_resolves(string path)
+    public void EveryRelativeLinkAndAnchorResolves(string path)
     {
         MarkdownDocument document = MarkdownDocument.Load(RepositoryLayout.Root, path);
         var problems = new List<string>();
@@ -90,7 +90,7 @@ public sealed class DocumentationTests
     }
 
     [Fact]
-    public void The_checks_see_the_readme_and_its_csharp_blocks()
+    public void TheChecksSeeTheReadmeAndItsCsharpBlocks()
     {
         Assert.Contains("README.md", DocumentPaths());
         MarkdownDocument readme = MarkdownDocument.Load(RepositoryLayout.Root, "README.md");
@@ -99,7 +99,7 @@ public sealed class DocumentationTests
     }
 
     [Fact]
-    public void A_block_that_does_not_compile_is_reported_with_its_file_line_and_error()
+    public void ABlockThatDoesNotCompileIsReportedWithItsFileLineAndError()
     {
         MarkdownDocument document = MarkdownDocument.Parse("docs/example.md", """
             # Example
@@ -119,7 +119,7 @@ public sealed class DocumentationTests
     }
 
     [Fact]
-    public void A_fragment_uses_the_assumed_names_and_the_packages_namespaces()
+    public void AFragmentUsesTheAssumedNamesAndThePackagesNamespaces()
     {
         MarkdownDocument document = MarkdownDocument.Parse("docs/example.md", """
             ```csharp
@@ -132,7 +132,7 @@ public sealed class DocumentationTests
     }
 
     [Fact]
-    public void An_expected_diagnostic_must_be_reported_on_its_line()
+    public void AnExpectedDiagnosticMustBeReportedOnItsLine()
     {
         MarkdownDocument reported = MarkdownDocument.Parse("docs/example.md", """
             ```csharp
@@ -168,7 +168,7 @@ public sealed class DocumentationTests
         Assert.Equal(anchor, MarkdownDocument.Slug(heading));
 
     [Fact]
-    public void A_repeated_heading_gets_a_numbered_anchor_and_a_missing_anchor_is_reported()
+    public void ARepeatedHeadingGetsANumberedAnchorAndAMissingAnchorIsReported()
     {
         MarkdownDocument document = MarkdownDocument.Parse("docs/example.md", "# Notes\n\n## Notes\n\nSee [below](#notes-2).\n");
 

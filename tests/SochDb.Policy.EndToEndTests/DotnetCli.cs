@@ -6,7 +6,11 @@ namespace SochDb.Policy.EndToEndTests;
 /// <summary>Runs the dotnet CLI for end-to-end tests and returns everything it printed.</summary>
 internal static class DotnetCli
 {
-    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments) =>
+        Run(workingDirectory, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs dotnet with extra environment variables (for example a private NUGET_PACKAGES folder).</summary>
+    public static (int ExitCode, string Output) Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,6 +29,10 @@ internal static class DotnetCli
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["MSBUILDTERMINALLOGGER"] = "off";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         using Process process = Process.Start(start)!;
         var output = new StringBuilder();

@@ -6,10 +6,24 @@ namespace SochDb.Policy.EndToEndTests;
 /// Packs SochDb.Policy into a local folder and restores a consumer project from it, the way a user would:
 /// the generator must run (the consumer's policies work), and a bad handler must fail the build with SOCH errors.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PackageConsumerTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sochdb-pack-").FullName;
     private readonly string _version = "0.0.0-e2e." + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// The consumers restore into a packages folder of their own, deleted with the work folder, so no test package is
+    /// left in the user's NuGet cache; that cache is only read, as a fallback folder, for the packages' dependencies.
+    /// </summary>
+    private string PrivatePackages => Path.Combine(_work, "packages");
+
+    private static string UserPackages =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private Dictionary<string, string> ConsumerEnvironment => new() { ["NUGET_PACKAGES"] = PrivatePackages };
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
@@ -34,16 +48,20 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("<readme>README.md</readme>", nuspec);
 
         string consumer = WriteConsumer(feed, bad: false);
-        (int exit, string output) = DotnetCli.Run(consumer, "run", "--disable-build-servers");
+        (int exit, string output) = DotnetCli.Run(consumer, ConsumerEnvironment, "run", "--disable-build-servers");
         Assert.True(exit == 0, output);
         Assert.Contains("system write denied: True", output);
         Assert.Contains("email read: [REDACTED]", output);
 
         string badConsumer = WriteConsumer(feed, bad: true);
-        (int badExit, string badOutput) = DotnetCli.Run(badConsumer, "build", "--disable-build-servers");
+        (int badExit, string badOutput) = DotnetCli.Run(badConsumer, ConsumerEnvironment, "build", "--disable-build-servers");
         Assert.NotEqual(0, badExit);
         Assert.True(Regex.IsMatch(badOutput, @"Policies\.cs\(5,26\): error SOCH0001"), badOutput);
         Assert.True(Regex.IsMatch(badOutput, @"Policies\.cs\(9,18\): error SOCH0002"), badOutput);
+
+        // The test package went to the private folder only.
+        Assert.True(Directory.Exists(Path.Combine(PrivatePackages, "sochdb.policy", _version)), "the consumer did not restore into its private packages folder");
+        Assert.False(Directory.Exists(Path.Combine(UserPackages, "sochdb.policy", _version)), "the test package was left in the user's NuGet cache");
     }
 
     private string Pack()
@@ -69,6 +87,9 @@ public sealed class PackageConsumerTests : IDisposable
               <packageSources>
                 <add key="local" value="{feed}" />
               </packageSources>
+              <fallbackPackageFolders>
+                <add key="user-cache" value="{UserPackages}" />
+              </fallbackPackageFolders>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""

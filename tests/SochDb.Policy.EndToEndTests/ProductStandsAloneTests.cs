@@ -14,7 +14,7 @@ public sealed class ProductStandsAloneTests
     private static readonly string[] Extensions = [".cs", ".md", ".csproj", ".props", ".targets", ".txt", ".json", ".sh"];
 
     [Fact]
-    public void No_file_cites_an_outside_specification()
+    public void NoFileCitesAnOutsideSpecification()
     {
         var files = Roots
             .Select(root => Path.Combine(RepositoryLayout.Root, root))

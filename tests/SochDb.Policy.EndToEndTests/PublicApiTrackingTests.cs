@@ -32,7 +32,7 @@ public sealed class PublicApiTrackingTests : IDisposable
 
     [Theory]
     [MemberData(nameof(ShippedLibraries))]
-    public void Shipped_library_tracks_its_public_api(string project)
+    public void ShippedLibraryTracksItsPublicApi(string project)
     {
         string path = Path.Combine(RepositoryLayout.Root, project);
         Assert.Equal("true", Property(XDocument.Load(path), "TrackPublicApi"));
@@ -47,7 +47,7 @@ public sealed class PublicApiTrackingTests : IDisposable
     }
 
     [Fact]
-    public void Runtime_surface_lists_the_engine_and_none_of_the_internals()
+    public void RuntimeSurfaceListsTheEngineAndNoneOfTheInternals()
     {
         string[] lines = File.ReadAllLines(Path.Combine(RepositoryLayout.Root, "src", "SochDb.Policy", "PublicAPI.Unshipped.txt"));
         Assert.Contains("SochDb.Policy.PolicyEngine", lines);
@@ -59,8 +59,9 @@ public sealed class PublicApiTrackingTests : IDisposable
         }
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
-    public void Unannounced_change_to_the_surface_fails_the_build()
+    public void UnannouncedChangeToTheSurfaceFailsTheBuild()
     {
         // A library opted in exactly as the repository's libraries are: the repository's build files and one property.
         foreach (string file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })

@@ -8,7 +8,7 @@ namespace SochDb.Policy.Generators.Tests;
 public class GeneratorBehaviourTests
 {
     [Fact]
-    public void Invalid_handlers_and_patterns_are_left_out_and_fail_the_build()
+    public void InvalidHandlersAndPatternsAreLeftOutAndFailTheBuild()
     {
         const string source = """
             using System;
@@ -73,7 +73,7 @@ public class GeneratorBehaviourTests
     }
 
     [Fact]
-    public void Handler_attributes_on_local_functions_are_left_out_and_fail_the_build()
+    public void HandlerAttributesOnLocalFunctionsAreLeftOutAndFailTheBuild()
     {
         // The analyzers report these as SOCH0012; the generator sees only the methods a type declares.
         const string source = """
@@ -111,7 +111,7 @@ public class GeneratorBehaviourTests
     }
 
     [Fact]
-    public void Partial_declarations_structs_and_records_are_supported_and_ordered_by_declaration()
+    public void PartialDeclarationsStructsAndRecordsAreSupportedAndOrderedByDeclaration()
     {
         const string first = """
             using SochDb.Policy;
@@ -149,7 +149,7 @@ public class GeneratorBehaviourTests
     }
 
     [Fact]
-    public void Patterns_that_need_escaping_compile_and_match_like_the_runtime()
+    public void PatternsThatNeedEscapingCompileAndMatchLikeTheRuntime()
     {
         string[] patterns = ["quo\"te/*", "back\\\\slash/*", "line\u2028sep/*", "\u00e9t\u00e9/{a,\u00fc}*", "emoji\U0001F600/[!a]", "star\\*/x", "*/\\{b\\}"];
         var source = new StringBuilder("using SochDb.Policy;\npublic static partial class Escapes\n{\n");

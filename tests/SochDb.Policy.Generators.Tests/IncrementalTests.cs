@@ -12,14 +12,14 @@ public class IncrementalTests
         """;
 
     [Fact]
-    public void Unrelated_edit_leaves_every_step_cached_or_unchanged()
+    public void UnrelatedEditLeavesEveryStepCachedOrUnchanged()
     {
         (GeneratorRunResult result, _) = RunTwice(Unrelated, Unrelated.Replace("41", "42"));
         AssertAllSteps(result, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
     }
 
     [Fact]
-    public void Handler_body_edit_leaves_every_step_cached_or_unchanged()
+    public void HandlerBodyEditLeavesEveryStepCachedOrUnchanged()
     {
         string edited = TestSources.DesignSample.Replace("AgentId is null ?", "AgentId is not null ?");
         Assert.NotEqual(TestSources.DesignSample, edited);
@@ -28,7 +28,7 @@ public class IncrementalTests
     }
 
     [Fact]
-    public void Pattern_edit_regenerates()
+    public void PatternEditRegenerates()
     {
         string edited = TestSources.DesignSample.Replace("\"system/*\"", "\"system/**\"");
         (GeneratorRunResult result, string text) = RunTwice(TestSources.DesignSample, edited);
@@ -39,7 +39,7 @@ public class IncrementalTests
     }
 
     [Fact]
-    public void New_handler_regenerates()
+    public void NewHandlerRegenerates()
     {
         string edited = TestSources.DesignSample.Replace(
             "static readonly byte[] Redacted",

@@ -9,8 +9,9 @@ namespace SochDb.Policy.Generators.Tests;
 /// <summary>Benchmark target T6 (docs/benchmarks.md): a 1,000-handler class generates and compiles; the time is recorded, never asserted.</summary>
 public class LargeClassTests(ITestOutputHelper output)
 {
+    [Trait("Category", "Slow")]
     [Fact]
-    public void Thousand_handler_class_generates_compiles_and_dispatches()
+    public void ThousandHandlerClassGeneratesCompilesAndDispatches()
     {
         var source = new StringBuilder("using SochDb.Policy;\nnamespace Big;\npublic static partial class ThousandPolicies\n{\n");
         source.Append("    public static readonly System.Collections.Generic.List<int> Calls = new();\n");

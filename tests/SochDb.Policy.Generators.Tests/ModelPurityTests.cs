@@ -12,7 +12,7 @@ public class ModelPurityTests
         [typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Location), typeof(Compilation), typeof(SemanticModel), typeof(AttributeData), typeof(SyntaxReference)];
 
     [Fact]
-    public void Model_types_declare_no_roslyn_object()
+    public void ModelTypesDeclareNoRoslynObject()
     {
         var seen = new HashSet<Type>();
         Type[] models = typeof(PolicySetSpec).Assembly.GetTypes().Where(t => t.Namespace == typeof(PolicySetSpec).Namespace).ToArray();
@@ -27,7 +27,7 @@ public class ModelPurityTests
     }
 
     [Fact]
-    public void Every_tracked_step_output_is_a_roslyn_free_value()
+    public void EveryTrackedStepOutputIsARoslynFreeValue()
     {
         GeneratorResult result = GeneratorHarness.Run(TestSources.ClassLevelAndOrdering, TestSources.DesignSample);
         GeneratorRunResult run = result.RunResult.Results.Single();

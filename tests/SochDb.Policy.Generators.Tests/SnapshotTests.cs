@@ -16,7 +16,7 @@ public class SnapshotTests
     [InlineData(nameof(TestSources.ManyTenants), "TenantPolicies.Policies.g.cs")]
     [InlineData(nameof(TestSources.MixedShapes), "Shapes.MixedPolicies.Policies.g.cs")]
     [InlineData(nameof(TestSources.CrowdedAnchors), "Shapes.CrowdedPolicies.Policies.g.cs")]
-    public void Generated_file_matches_snapshot(string sourceName, string hintName)
+    public void GeneratedFileMatchesSnapshot(string sourceName, string hintName)
     {
         string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;
         GeneratorResult result = GeneratorHarness.Run(source);
@@ -33,7 +33,7 @@ public class SnapshotTests
     }
 
     [Fact]
-    public void Output_is_deterministic_and_types_come_in_ordinal_order()
+    public void OutputIsDeterministicAndTypesComeInOrdinalOrder()
     {
         // Same sources in two different orders: same files, same text, in ordinal order of type name.
         GeneratorResult first = GeneratorHarness.Run(TestSources.ManyTenants, TestSources.DesignSample, TestSources.ClassLevelAndOrdering);

@@ -8,7 +8,7 @@ namespace SochDb.Policy.Hosting.Tests;
 public sealed class AuditHostingTests
 {
     [Fact]
-    public void A_registered_sink_receives_every_outcome_with_masked_keys_and_is_disposed_after_the_engine()
+    public void ARegisteredSinkReceivesEveryOutcomeWithMaskedKeysAndIsDisposedAfterTheEngine()
     {
         var sink = new CollectingSink();
         var host = new PolicyHost(
@@ -29,7 +29,7 @@ public sealed class AuditHostingTests
     }
 
     [Fact]
-    public void A_ledger_path_in_configuration_keeps_a_durable_audit()
+    public void ALedgerPathInConfigurationKeepsADurableAudit()
     {
         string dir = Directory.CreateTempSubdirectory("sochdb-ledger-").FullName;
         try
@@ -52,7 +52,7 @@ public sealed class AuditHostingTests
     }
 
     [Fact]
-    public void A_sink_that_throws_is_logged_as_an_error_naming_the_sink_and_the_failure()
+    public void ASinkThatThrowsIsLoggedAsAnErrorNamingTheSinkAndTheFailure()
     {
         using var host = new PolicyHost(Config.Rules(), builder => builder.AddAuditSink(_ => new ThrowingSink()));
 

@@ -10,7 +10,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void An_invalid_glob_is_refused_with_its_entry_and_position()
+    public void AnInvalidGlobIsRefusedWithItsEntryAndPosition()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "ok/*", "Deny"), ("BeforeWrite", "users/[abc", "Deny")));
 
@@ -23,7 +23,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void An_unknown_action_is_refused_naming_the_rule()
+    public void AnUnknownActionIsRefusedNamingTheRule()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "a/*", "Deny")).With("Rules:0:Action", "Forbid").With("Rules:0:Name", "no-a"));
 
@@ -37,7 +37,7 @@ public sealed class ConfigurationRefusalTests
     [InlineData("BeforeSave", "unknown trigger \"BeforeSave\"")]
     [InlineData("AfterWrite", "cannot decide")]
     [InlineData(null, "the trigger is missing")]
-    public void A_bad_trigger_is_refused(string? trigger, string expected)
+    public void ABadTriggerIsRefused(string? trigger, string expected)
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "a/*", "Deny")).With("Rules:0:Trigger", trigger));
 
@@ -47,7 +47,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void A_duplicate_rule_is_refused_naming_both_entries()
+    public void ADuplicateRuleIsRefusedNamingBothEntries()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "a/*", "Deny"), ("BeforeWrite", "a/*", "Allow")));
 
@@ -57,7 +57,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void A_duplicate_rule_name_is_refused()
+    public void ADuplicateRuleNameIsRefused()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "a/*", "Deny"), ("BeforeRead", "b/*", "Deny"))
             .With("Rules:0:Name", "same").With("Rules:1:Name", "same"));
@@ -70,7 +70,7 @@ public sealed class ConfigurationRefusalTests
     [InlineData("-5", "maxPerMinute must be at least 1")]
     [InlineData("ten", "\"ten\" is not a whole number")]
     [InlineData(null, "maxPerMinute is missing")]
-    public void A_bad_rate_limit_is_refused(string? maxPerMinute, string expected)
+    public void ABadRateLimitIsRefused(string? maxPerMinute, string expected)
     {
         PolicyConfigurationException e = Refusal(Config.Rules()
             .With("RateLimits:0:Operation", "Write").With("RateLimits:0:MaxPerMinute", maxPerMinute));
@@ -81,7 +81,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void An_unknown_scope_is_refused()
+    public void AnUnknownScopeIsRefused()
     {
         PolicyConfigurationException e = Refusal(Config.Rules()
             .With("RateLimits:0:Operation", "Write").With("RateLimits:0:MaxPerMinute", "10").With("RateLimits:0:Scope", "agentid"));
@@ -92,7 +92,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void A_duplicate_rate_limit_is_refused()
+    public void ADuplicateRateLimitIsRefused()
     {
         PolicyConfigurationException e = Refusal(Config.Rules()
             .With("RateLimits:0:Operation", "Write").With("RateLimits:0:MaxPerMinute", "10")
@@ -102,7 +102,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void Redact_on_a_trigger_that_cannot_modify_is_refused()
+    public void RedactOnATriggerThatCannotModifyIsRefused()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeRead", "a/*", "Redact")));
 
@@ -110,7 +110,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void A_missing_section_is_refused()
+    public void AMissingSectionIsRefused()
     {
         using var host = new PolicyHost(new Dictionary<string, string?>(), b => b.UseStore(_ => Database.OpenInMemory()));
         host.Configuration.Replace(new Dictionary<string, string?>(), raise: false);
@@ -122,7 +122,7 @@ public sealed class ConfigurationRefusalTests
     }
 
     [Fact]
-    public void Every_error_of_a_configuration_is_reported_at_once()
+    public void EveryErrorOfAConfigurationIsReportedAtOnce()
     {
         PolicyConfigurationException e = Refusal(Config.Rules(("BeforeWrite", "a/**b", "Deny"), ("Before", "b/*", "Nope"))
             .With("RateLimits:0:Operation", "Everything").With("RateLimits:0:MaxPerMinute", "0"));
@@ -137,7 +137,7 @@ public sealed class ConfigurationRefusalTests
 public sealed class ApprovalActionTests
 {
     [Fact]
-    public void A_configured_approval_requirement_stops_the_operation_until_approved()
+    public void AConfiguredApprovalRequirementStopsTheOperationUntilApproved()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeDelete", "memory/**", "RequireApproval")).With("Rules:0:Reason", "a person deletes memory"));
         PolicyEngine engine = host.Engine;
@@ -149,7 +149,7 @@ public sealed class ApprovalActionTests
     }
 
     [Fact]
-    public void RequireApproval_on_an_after_trigger_is_refused()
+    public void RequireApprovalOnAnAfterTriggerIsRefused()
     {
         using var host = new PolicyHost(Config.Rules(("AfterRead", "memory/**", "RequireApproval")));
 

@@ -8,7 +8,7 @@ namespace SochDb.Policy.Hosting.Tests;
 public sealed class ShadowAndSwapTests
 {
     [Fact]
-    public void A_shadow_rule_lets_the_operation_proceed_and_records_would_deny()
+    public void AShadowRuleLetsTheOperationProceedAndRecordsWouldDeny()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeWrite", "secrets/**", "Deny"), ("BeforeWrite", "pii/*", "Redact"))
             .With("Rules:0:Mode", "Shadow").With("Rules:0:Reason", "secrets move to the vault").With("Rules:1:Mode", "shadow"));
@@ -26,7 +26,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public void An_unknown_mode_is_refused()
+    public void AnUnknownModeIsRefused()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeWrite", "a/*", "Deny")).With("Rules:0:Mode", "DryRun"));
 
@@ -35,7 +35,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public void The_engine_wide_mode_comes_from_configuration()
+    public void TheEngineWideModeComesFromConfiguration()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeWrite", "a/*", "Deny")).With("Mode", "Shadow"));
         PolicyEngine engine = host.Engine;
@@ -46,7 +46,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public void A_compiled_set_added_in_shadow_records_without_enforcing()
+    public void ACompiledSetAddedInShadowRecordsWithoutEnforcing()
     {
         using var host = new PolicyHost(Config.Rules(), b => b.AddCompiledSet(new DenyEverythingSet(), EnforcementMode.Shadow));
         PolicyEngine engine = host.Engine;
@@ -58,7 +58,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public void Explain_agrees_with_the_configured_rules()
+    public void ExplainAgreesWithTheConfiguredRules()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeWrite", "secrets/**", "Deny"), ("BeforeWrite", "secrets/public/*", "Allow"))
             .With("Rules:0:Name", "no-secrets"));
@@ -72,7 +72,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public async Task No_operation_sees_half_of_a_reloaded_rule_set()
+    public async Task NoOperationSeesHalfOfAReloadedRuleSet()
     {
         Dictionary<string, string?> Set(string prefix) => Config.Rules(("BeforeWrite", "x/**", "Allow"), ("BeforeWrite", "x/*", "Allow"), ("BeforeWrite", "*/k", "Allow"))
             .With("Rules:0:Name", prefix + "1").With("Rules:1:Name", prefix + "2").With("Rules:2:Name", prefix + "3");
@@ -103,7 +103,7 @@ public sealed class ShadowAndSwapTests
     }
 
     [Fact]
-    public void Explain_records_no_metric_for_configured_rules()
+    public void ExplainRecordsNoMetricForConfiguredRules()
     {
         using var host = new PolicyHost(Config.Rules(("BeforeWrite", "a/*", "Deny")));
         using var operations = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "SochDb.Policy", "sochdb.policy.decisions");

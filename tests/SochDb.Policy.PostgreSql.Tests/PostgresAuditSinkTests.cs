@@ -3,6 +3,7 @@ using SochDb.Policy.PostgreSql;
 namespace SochDb.Policy.PostgreSql.Tests;
 
 /// <summary>The decision log in PostgreSQL: what reaches the table, a reopened log continuing its chain, tampering found.</summary>
+[Trait("Category", "Slow")]
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
 {

@@ -5,6 +5,7 @@ using SochDb.Policy.PostgreSql;
 namespace SochDb.Policy.PostgreSql.Tests;
 
 /// <summary>What the contract does not cover: the size limits, byte-exact order against SQLite, paging, async, opening.</summary>
+[Trait("Category", "Slow")]
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
 {

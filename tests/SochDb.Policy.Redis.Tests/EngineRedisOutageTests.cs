@@ -3,6 +3,7 @@ using SochDb.Policy.TestServers;
 namespace SochDb.Policy.Redis.Tests;
 
 /// <summary>Redis killed under a running engine: each declared failure policy applies from the next operation.</summary>
+[Trait("Category", "Slow")]
 public sealed class EngineRedisOutageTests : IDisposable
 {
     private readonly RedisServer _server = RedisServer.Start();

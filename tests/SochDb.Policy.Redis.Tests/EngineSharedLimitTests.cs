@@ -1,6 +1,7 @@
 namespace SochDb.Policy.Redis.Tests;
 
 /// <summary>Policy engines sharing limits through the Redis backend.</summary>
+[Trait("Category", "Slow")]
 [Collection(RedisCollection.Name)]
 public sealed class EngineSharedLimitTests(RedisFixture redis)
 {
@@ -71,7 +72,7 @@ public sealed class EngineSharedLimitTests(RedisFixture redis)
                     await Task.Delay(100);
                 }
             });
-            await Task.WhenAll([.. hammers, other]);
+            await Task.WhenAll([.. hammers, other]).WaitAsync(TimeSpan.FromMinutes(2));
             long elapsed = redis.ServerTimeMs() - start;
 
             Assert.Empty(unexpected);

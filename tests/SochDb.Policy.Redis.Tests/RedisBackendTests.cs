@@ -3,6 +3,7 @@ using StackExchange.Redis;
 namespace SochDb.Policy.Redis.Tests;
 
 /// <summary>The token-bucket semantics of the Redis backend, checked through the backend interface against a real Redis.</summary>
+[Trait("Category", "Slow")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisBackendTests(RedisFixture redis)
 {
@@ -116,7 +117,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
                         Interlocked.Increment(ref pairs);
                     }
                 }
-            })));
+            }))).WaitAsync(TimeSpan.FromMinutes(2));
 
             int alone = 0;
             while (backends[0].TryAcquire([Take(wide, "agent")]).IsAcquired)
@@ -151,7 +152,8 @@ public sealed class RedisBackendTests(RedisFixture redis)
         for (int batch = 0; batch < Agents; batch += 100)
         {
             await Task.WhenAll(Enumerable.Range(batch, 100).Select(async agent =>
-                Assert.True((await backend.TryAcquireAsync(new[] { Take(limit, $"agent-{agent:D5}-with-a-longer-name", 300) })).IsAcquired)));
+                Assert.True((await backend.TryAcquireAsync(new[] { Take(limit, $"agent-{agent:D5}-with-a-longer-name", 300) })).IsAcquired)))
+                .WaitAsync(TimeSpan.FromMinutes(2));
         }
 
         long start = redis.ServerTimeMs();

@@ -3,6 +3,7 @@ using SochDb.Policy.TestServers;
 namespace SochDb.Policy.Redis.Tests;
 
 /// <summary>Redis killed in the middle of a run, on a server of its own.</summary>
+[Trait("Category", "Slow")]
 public sealed class RedisOutageTests : IDisposable
 {
     private readonly RedisServer _server = RedisServer.Start();

@@ -4,6 +4,7 @@ using SochDb.Policy.TestServers;
 namespace SochDb.Policy.Redis.Tests;
 
 /// <summary>A test run killed before it stops its servers does not leave them running.</summary>
+[Trait("Category", "Slow")]
 public sealed class TestServerCleanupTests
 {
     private static Process Sleep() => Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;

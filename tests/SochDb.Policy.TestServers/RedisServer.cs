@@ -63,7 +63,10 @@ public sealed class RedisServer : IDisposable
         if (process is { HasExited: false })
         {
             process.Kill();
-            process.WaitForExit();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("redis-server did not exit within 30 s of SIGKILL.");
+            }
         }
     }
 

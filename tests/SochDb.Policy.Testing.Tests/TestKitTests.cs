@@ -14,14 +14,14 @@ public sealed class TestKitTests : IDisposable
     public void Dispose() => _policies.Dispose();
 
     [Fact]
-    public void Agents_cannot_write_system_keys_but_the_host_can()
+    public void AgentsCannotWriteSystemKeysButTheHostCan()
     {
         _policies.AssertDenied(PolicyOperation.Write, "system/config", Agent, value: "x", byRule: "system/*");
         _policies.AssertAllowed(PolicyOperation.Write, "system/config", value: "x");
     }
 
     [Fact]
-    public void Emails_are_redacted_for_callers_asking_for_it()
+    public void EmailsAreRedactedForCallersAskingForIt()
     {
         _policies.Seed("users/42/email", "a@example.com");
 
@@ -30,7 +30,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void Writes_are_rate_limited_per_agent_and_refill_with_time()
+    public void WritesAreRateLimitedPerAgentAndRefillWithTime()
     {
         for (int i = 0; i < 3; i++)
         {
@@ -46,7 +46,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void Asserting_changes_nothing()
+    public void AssertingChangesNothing()
     {
         _policies.AssertAllowed(PolicyOperation.Write, "notes/a", Agent, "v");
         _policies.AssertDenied(PolicyOperation.Write, "system/a", Agent, "v");
@@ -60,7 +60,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void A_failed_denial_assertion_says_what_happened_instead()
+    public void AFailedDenialAssertionSaysWhatHappenedInstead()
     {
         PolicyAssertionException e = Assert.Throws<PolicyAssertionException>(
             () => _policies.AssertDenied(PolicyOperation.Write, "notes/a", Agent, "v"));
@@ -70,7 +70,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void A_failed_allow_assertion_names_the_rule_and_its_reason()
+    public void AFailedAllowAssertionNamesTheRuleAndItsReason()
     {
         PolicyAssertionException e = Assert.Throws<PolicyAssertionException>(
             () => _policies.AssertAllowed(PolicyOperation.Write, "system/a", Agent, "v"));
@@ -81,7 +81,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void A_denial_by_another_rule_than_expected_fails()
+    public void ADenialByAnotherRuleThanExpectedFails()
     {
         PolicyAssertionException e = Assert.Throws<PolicyAssertionException>(
             () => _policies.AssertDenied(PolicyOperation.Write, "system/a", Agent, "v", byRule: "secrets/**"));
@@ -90,7 +90,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void A_wrong_redaction_fails_with_the_actual_value()
+    public void AWrongRedactionFailsWithTheActualValue()
     {
         _policies.Seed("users/1/email", "a@example.com");
 
@@ -101,7 +101,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void A_rate_limit_assertion_fails_while_tokens_remain()
+    public void ARateLimitAssertionFailsWhileTokensRemain()
     {
         PolicyAssertionException e = Assert.Throws<PolicyAssertionException>(
             () => _policies.AssertRateLimited(PolicyOperation.Write, "notes/a", Agent));
@@ -110,7 +110,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void Run_time_rules_are_tested_the_same_way()
+    public void RunTimeRulesAreTestedTheSameWay()
     {
         _policies.Engine.BeforeDelete("archive/**", Policies.DenyAll, name: "keep-archive");
 
@@ -119,7 +119,7 @@ public sealed class TestKitTests : IDisposable
     }
 
     [Fact]
-    public void Rules_from_an_appsettings_file_are_tested_without_a_host()
+    public void RulesFromAnAppsettingsFileAreTestedWithoutAHost()
     {
         IConfiguration configuration = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)

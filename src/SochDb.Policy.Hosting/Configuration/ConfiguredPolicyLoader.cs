@@ -150,7 +150,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     {
         _status.Refused(refusal);
         _metrics.Refused();
-        HostingLog.ConfigurationRefused(_logger, refusal.Message, refusal);
+        HostingLog.ConfigurationRefused(_logger, string.Join("; ", refusal.Errors));
     }
 
     public void Dispose()

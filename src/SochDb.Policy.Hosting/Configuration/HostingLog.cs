@@ -9,9 +9,11 @@ internal static partial class HostingLog
         Message = "Policy configuration applied: {RuleCount} rules, {LimitCount} rate limits (configuration #{Generation})")]
     public static partial void ConfigurationApplied(ILogger logger, int ruleCount, int limitCount, long generation);
 
+    // Logged without the exception: a refusal is the operator's edit, not a fault in the code, so its stack trace says
+    // nothing; the message names every wrong entry (and PolicyConfigurationStatus.LastRefusal keeps the details).
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error,
         Message = "Policy configuration refused; the last good configuration stays in force. {Errors}")]
-    public static partial void ConfigurationRefused(ILogger logger, string errors, System.Exception exception);
+    public static partial void ConfigurationRefused(ILogger logger, string errors);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning,
         Message = "Policy configuration applied with a finding: {FindingId} {Finding}")]

@@ -25,11 +25,12 @@ public class DifferentialTests(ITestOutputHelper output)
         new PolicyContext { AgentId = "agent-1", SessionId = "s" },
     ];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Generated_dispatch_agrees_with_the_reference_path(int seed)
+    public void GeneratedDispatchAgreesWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random);
@@ -49,10 +50,11 @@ public class DifferentialTests(ITestOutputHelper output)
     /// byte), over 32 rules at one node (tested in parts, collected and run directly), over 64 collected rules (a rule
     /// switch in chunks). Keys are drawn from the same literals, so they walk deep into the trie.
     /// </summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(4)]
     [InlineData(5)]
-    public void Large_sets_split_into_small_methods_agree_with_the_reference_path(int seed)
+    public void LargeSetsSplitIntoSmallMethodsAgreeWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         string[] tenants = [.. Enumerable.Range(0, 150).Select(i => i < 80 ? $"tenant{i:D3}" : $"t{i}"), .. RandomPolicyModel.LiteralSegments];
@@ -70,11 +72,12 @@ public class DifferentialTests(ITestOutputHelper output)
     /// Rule sets dominated by wildcard-first shapes: most rules are found through anchors (what a segment must be,
     /// end or start with, counted from the front or from the end), at the root and under literal prefixes.
     /// </summary>
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(21)]
     [InlineData(22)]
     [InlineData(23)]
-    public void Wildcard_first_sets_found_through_anchors_agree_with_the_reference_path(int seed)
+    public void WildcardFirstSetsFoundThroughAnchorsAgreeWithTheReferencePath(int seed)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random, ["a", "b", "k", "x.json"], wildcardFirst: true);

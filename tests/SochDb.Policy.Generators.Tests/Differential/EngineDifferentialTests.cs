@@ -17,13 +17,14 @@ public class EngineDifferentialTests
     private static readonly PolicyContext[] Contexts =
         [PolicyContext.Empty, new PolicyContext { AgentId = "agent-1" }, new PolicyContext { AgentId = "" }];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(11, false, false)]
     [InlineData(12, false, false)]
     [InlineData(13, true, false)]
     [InlineData(14, true, false)]
     [InlineData(15, true, true)]
-    public void Compiled_and_run_time_rules_behave_the_same_through_the_engine(int seed, bool wildcardFirst, bool crowded)
+    public void CompiledAndRunTimeRulesBehaveTheSameThroughTheEngine(int seed, bool wildcardFirst, bool crowded)
     {
         var random = new Random(seed);
         var model = new RandomPolicyModel(random, wildcardFirst: wildcardFirst, crowded: crowded);

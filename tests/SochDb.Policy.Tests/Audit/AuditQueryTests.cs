@@ -81,6 +81,7 @@ public sealed class AuditQueryTests
         Assert.Contains("AuditLedger", Assert.Throws<InvalidOperationException>(() => engine.VerifyAuditLog()).Message);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void StreamingOverOneHundredThousandEntries_PagesInBoundedMemory()
     {

@@ -8,6 +8,7 @@ namespace SochDb.Policy.Tests.Audit;
 /// </summary>
 public sealed class AuditResizeRegressionTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task ResizingTheAuditLogWhileOperationsRunLosesNoEntry()
     {

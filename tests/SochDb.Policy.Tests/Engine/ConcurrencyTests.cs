@@ -5,6 +5,7 @@ namespace SochDb.Policy.Tests.Engine;
 /// <summary>Registration while operations run on other threads.</summary>
 public sealed class ConcurrencyTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void RulesRegisteredWhileOperationsRun_AreNeverSeenHalfRegistered_AndTheAuditCountIsExact()
     {
@@ -23,7 +24,7 @@ public sealed class ConcurrencyTests
             threads.Add(new Thread(() =>
             {
                 var context = Agent("worker" + worker);
-                start.SignalAndWait();
+                Waits.Meet(start);
                 try
                 {
                     for (int i = 0; i < operationsPerWorker; i++)
@@ -46,7 +47,7 @@ public sealed class ConcurrencyTests
 
         threads.Add(new Thread(() =>
         {
-            start.SignalAndWait();
+            Waits.Meet(start);
             for (int r = 0; r < rulesToRegister; r++)
             {
                 int rule = r;
@@ -62,7 +63,7 @@ public sealed class ConcurrencyTests
         }));
 
         threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        Waits.Join([.. threads]);
 
         Assert.Empty(failures);
         Assert.Equal(rulesToRegister, kit.Engine.RuntimeRuleCount);

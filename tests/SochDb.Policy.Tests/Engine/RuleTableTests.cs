@@ -15,11 +15,12 @@ public sealed class RuleTableTests
     private static readonly string[] Shapes =
         ["*.{0}", "*-{0}", "{0}*", "*/{0}/*", "**/{0}", "**/*.{0}", "{{a,b}}{0}/*", "[a-c]{0}*", "t/*.{0}", "t/{0}/**", "*", "**", "t/**", "?{0}/**/{0}"];
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void A_table_built_from_a_list_runs_the_matching_rules_in_registration_order(int seed)
+    public void ATableBuiltFromAListRunsTheMatchingRulesInRegistrationOrder(int seed)
     {
         var random = new Random(seed);
         var calls = new List<int>();
@@ -43,7 +44,7 @@ public sealed class RuleTableTests
     }
 
     [Fact]
-    public void Replace_removes_one_rule_by_identity_and_keeps_the_order_of_the_rest()
+    public void ReplaceRemovesOneRuleByIdentityAndKeepsTheOrderOfTheRest()
     {
         var calls = new List<int>();
         var first = Rule("*.json", 0, calls);
@@ -63,7 +64,7 @@ public sealed class RuleTableTests
     }
 
     [Fact]
-    public void Many_wildcard_first_rules_are_filed_by_anchor_and_still_all_found()
+    public void ManyWildcardFirstRulesAreFiledByAnchorAndStillAllFound()
     {
         // 1,000 '*.extN' rules: each key meets the one rule of its suffix, never a scan of the thousand.
         var calls = new List<int>();
@@ -78,7 +79,7 @@ public sealed class RuleTableTests
     }
 
     [Fact]
-    public void Rules_found_through_a_cut_anchor_are_still_tested_in_full()
+    public void RulesFoundThroughACutAnchorAreStillTestedInFull()
     {
         // Prefix and suffix anchors compare at most four bytes: '*.config' and '*Xonfig' share a case ("nfig"), so
         // does '日本*' (cut inside its second character) with '日\u672d*'; '*.k' keeps its own two bytes.
@@ -106,7 +107,7 @@ public sealed class RuleTableTests
     }
 
     [Fact]
-    public void Rules_crowded_under_one_cut_anchor_are_told_apart_by_their_next_bytes()
+    public void RulesCrowdedUnderOneCutAnchorAreToldApartByTheirNextBytes()
     {
         // 300 rules end in '.json' after a number (all share "json"), some in '.config' after one: each key still meets
         // exactly its rules, through the level below the crowded case.

@@ -78,6 +78,7 @@ public sealed class GlobDesignExamplesTests
         Assert.False(GlobMatcher.Compile("u/[a-z]*/e").IsMatch(key));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void PathologicalPatternReturnsAtOnce()
     {

@@ -17,7 +17,7 @@ public sealed class AnchorPlanTests
     [InlineData("report-*", "prefix", "repo")]
     [InlineData("ab*", "prefix", "ab")]
     [InlineData("*/cache/*", "whole", "cache")]
-    public void Prefix_and_suffix_anchors_compare_at_most_four_bytes(string pattern, string partName, string literal)
+    public void PrefixAndSuffixAnchorsCompareAtMostFourBytes(string pattern, string partName, string literal)
     {
         AnchorPart part = Enum.Parse<AnchorPart>(partName, ignoreCase: true);
         AnchorEntry entry = Assert.Single(Anchor(pattern));
@@ -29,7 +29,7 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void A_cut_inside_a_UTF8_character_keeps_the_bytes_and_says_so_in_its_text()
+    public void ACutInsideAUTF8CharacterKeepsTheBytesAndSaysSoInItsText()
     {
         // 日本 is E6 97 A5 E6 9C AC: its first four bytes end inside 本.
         AnchorEntry prefix = Assert.Single(Anchor("\u65e5\u672c*"));
@@ -43,7 +43,7 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void Alternatives_that_cut_alike_are_filed_once_per_case()
+    public void AlternativesThatCutAlikeAreFiledOncePerCase()
     {
         AnchorEntry[] entries = Anchor("*.{config,xonfig,yml}");
         Assert.Equal(["nfig", "nfig", ".yml"], entries.Select(e => e.Literal));
@@ -56,7 +56,7 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void A_crowded_case_files_the_longer_literals_one_level_down_by_their_next_bytes()
+    public void ACrowdedCaseFilesTheLongerLiteralsOneLevelDownByTheirNextBytes()
     {
         // 100 rules end in 'json' after a number; "plain.json" and "*json" end there; each key meets its own rule.
         var patterns = Enumerable.Range(0, 100).Select(i => "*-" + i + ".json").Append("*json").Append("*.yaml").ToArray();
@@ -73,7 +73,7 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void A_crowded_prefix_case_goes_on_from_the_front_and_a_case_of_few_rules_stays_flat()
+    public void ACrowdedPrefixCaseGoesOnFromTheFrontAndACaseOfFewRulesStaysFlat()
     {
         var patterns = Enumerable.Range(0, 20).Select(i => "report-" + i + "*").Append("repo*").ToArray();
         PlanNode<Planned> root = DispatchTree.Build(Rules(patterns));
@@ -90,7 +90,7 @@ public sealed class AnchorPlanTests
     }
 
     [Fact]
-    public void A_whole_segment_still_beats_a_cut_suffix_and_a_suffix_of_four_beats_a_shorter_prefix()
+    public void AWholeSegmentStillBeatsACutSuffixAndASuffixOfFourBeatsAShorterPrefix()
     {
         Assert.Equal(AnchorPart.Whole, Assert.Single(Anchor("*.json/x")).Kind.Part);
         AnchorEntry entry = Assert.Single(Anchor("ab*.json"));

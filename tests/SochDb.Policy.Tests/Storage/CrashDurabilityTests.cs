@@ -7,6 +7,7 @@ namespace SochDb.Policy.Tests.Storage;
 /// Kills a writer process with SIGKILL in the middle of a stream of durable writes, then checks that every write
 /// it acknowledged (printed after Put/Write returned) is in the file, and that no batch was applied in part.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CrashDurabilityTests : IDisposable
 {
     private const int AcknowledgedBeforeKill = 200;

@@ -92,7 +92,7 @@ public abstract partial class KeyValueStoreContractTests
         }
 
         done.Cancel();
-        reader.Join();
+        Waits.Join(reader);
         Assert.Empty(observed);
         Assert.All(store.Scan("batch/"), e => Assert.Equal("100", Encoding.UTF8.GetString(e.Value)));
     }

@@ -183,7 +183,7 @@ public abstract partial class KeyValueStoreContractTests : IDisposable
         using var start = new Barrier(Threads);
         Thread[] threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
-            start.SignalAndWait();
+            Waits.Meet(start);
             for (int i = 0; i < OpsPerThread; i++)
             {
                 string key = $"t{t}/k{i:D4}";
@@ -215,10 +215,7 @@ public abstract partial class KeyValueStoreContractTests : IDisposable
             thread.Start();
         }
 
-        foreach (Thread thread in threads)
-        {
-            thread.Join();
-        }
+        Waits.Join(threads);
 
         Assert.Empty(errors);
         for (int t = 0; t < Threads; t++)

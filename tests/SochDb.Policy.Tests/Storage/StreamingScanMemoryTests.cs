@@ -12,6 +12,7 @@ public sealed class HeapMeasurementCollection
 /// all at once) go by, the live managed heap stays within 1 MiB of what it was before Scan was called (measured: about
 /// 50-70 KB, one page).
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(HeapMeasurementCollection.Name)]
 public sealed class StreamingScanMemoryTests : IDisposable
 {

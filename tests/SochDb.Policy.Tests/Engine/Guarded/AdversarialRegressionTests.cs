@@ -36,7 +36,7 @@ public sealed class AdversarialRegressionTests
         }
 
         stop.Cancel();
-        flipper.Join();
+        Waits.Join(flipper);
 
         Assert.Null(kit.Stored("system/config"));
     }

@@ -94,7 +94,7 @@ public sealed class GroupRegistrationTests
         }
 
         stop.Cancel();
-        worker.Join();
+        Waits.Join(worker);
 
         Assert.Equal(0, mixed);
         Assert.Equal(2, kit.Engine.RuntimeRuleCount);

@@ -119,14 +119,14 @@ public sealed class RegistrationHandleTests
         })).ToArray();
         Array.ForEach(workers, t => t.Start());
 
-        SpinWait.SpinUntil(() => Volatile.Read(ref denied) > 100);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref denied) > 100, Waits.Timeout), "the workers never saw the rule deny");
         deny.Dispose();
-        SpinWait.SpinUntil(() => Volatile.Read(ref allowed) > 100);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref allowed) > 100, Waits.Timeout), "the workers never saw the rule gone");
         check.Dispose(); // first the check, then the stamp: every table in between still allows "raw"
         stamp.Dispose();
         Thread.Sleep(50);
         stop.Cancel();
-        Array.ForEach(workers, t => t.Join());
+        Waits.Join(workers);
 
         Assert.True(denied > 100 && allowed > 100);
         kit.Engine.Put("guarded/after", "x");
