@@ -40,6 +40,7 @@ internal static partial class SnippetCompiler
     private static readonly string[] FragmentUsings =
     [
         "System.Text",
+        "Microsoft.AspNetCore.Builder",
         "Microsoft.Extensions.AI",
         "Microsoft.Extensions.Configuration",
         "Microsoft.Extensions.DependencyInjection",

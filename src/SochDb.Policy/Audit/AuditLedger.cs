@@ -140,6 +140,47 @@ public abstract class AuditLedger : AuditSink
         }
     }
 
+    /// <summary>
+    /// Chains <paramref name="entries"/> onto the log and hands the records to <paramref name="commitWithData"/>, which
+    /// inserts them in the same transaction as a store's write (see <see cref="Audit.ITransactionalAuditStore"/>). The
+    /// head moves only once that commits; when it throws, the head is read back before the next append.
+    /// </summary>
+    internal void AppendWithWrite(IReadOnlyList<AuditEntry> entries, Action<IReadOnlyList<AuditRecord>> commitWithData)
+    {
+        lock (_chainLock)
+        {
+            StartWriting();
+            var records = new AuditRecord[entries.Count];
+            long id = _headId;
+            byte[] previous = _headHash;
+            for (int i = 0; i < records.Length; i++)
+            {
+                id++;
+                previous = AuditCanonicalForm.Hash(previous, id, entries[i], _chainKey);
+                records[i] = new AuditRecord(id, entries[i], previous);
+            }
+
+            try
+            {
+                commitWithData(records);
+            }
+            catch
+            {
+                // Committed or not, the store says which: read the head again.
+                _headKnown = false;
+                throw;
+            }
+
+            if (records.Length > 0)
+            {
+                _headId = id;
+                _headHash = previous;
+                _headTime = records[^1].Entry.Timestamp;
+                _appendedSincePrune += records.Length;
+            }
+        }
+    }
+
     /// <summary>Whether this ledger has written to the log (and marked it open for writing).</summary>
     internal bool HasWritten
     {

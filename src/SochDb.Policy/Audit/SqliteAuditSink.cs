@@ -53,6 +53,9 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <summary>The full path of the file.</summary>
     public string Path => _path;
 
+    /// <summary>The audit table (a store writing entries in its own transaction inserts into it).</summary>
+    internal string TableName => _table;
+
     /// <summary>
     /// Opens (creating if needed) the audit table in the SQLite file at <paramref name="path"/>; the directory must
     /// exist. An existing log continues where it ended (its chain too).

@@ -96,8 +96,15 @@ internal sealed partial class SqliteDatabase
             return _delete.ExecuteNonQuery() > 0;
         }
 
-        public void Write(IReadOnlyList<(byte[] Key, byte[]? Value)> operations)
+        public void Write(IReadOnlyList<(byte[] Key, byte[]? Value)> operations) => WriteWithRecords(operations, auditTable: null, records: null);
+
+        /// <summary>
+        /// Applies <paramref name="operations"/> and inserts <paramref name="records"/> into <paramref name="auditTable"/>
+        /// in one transaction: both commit or neither does. Returns how many rows the deletes removed.
+        /// </summary>
+        public int WriteWithRecords(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, string? auditTable, IReadOnlyList<SochDb.Policy.AuditRecord>? records)
         {
+            int removed = 0;
             _begin.ExecuteNonQuery();
             try
             {
@@ -105,7 +112,7 @@ internal sealed partial class SqliteDatabase
                 {
                     if (value is null)
                     {
-                        Delete(key);
+                        removed += Delete(key) ? 1 : 0;
                     }
                     else
                     {
@@ -113,7 +120,17 @@ internal sealed partial class SqliteDatabase
                     }
                 }
 
+                if (records is not null && auditTable is not null)
+                {
+                    SochDb.Policy.Audit.AuditInsertStatement insert = InsertInto(auditTable);
+                    foreach (SochDb.Policy.AuditRecord record in records)
+                    {
+                        insert.Execute(record);
+                    }
+                }
+
                 _commit.ExecuteNonQuery();
+                return removed;
             }
             catch
             {
@@ -130,8 +147,27 @@ internal sealed partial class SqliteDatabase
             }
         }
 
+        // The audit INSERT of each table this connection has written entries into, prepared once.
+        private readonly Dictionary<string, SochDb.Policy.Audit.AuditInsertStatement> _inserts = new(StringComparer.Ordinal);
+
+        private SochDb.Policy.Audit.AuditInsertStatement InsertInto(string table)
+        {
+            if (!_inserts.TryGetValue(table, out SochDb.Policy.Audit.AuditInsertStatement? insert))
+            {
+                insert = new SochDb.Policy.Audit.AuditInsertStatement(_connection, SochDb.Policy.AuditSqlQuery.Insert(table));
+                _inserts[table] = insert;
+            }
+
+            return insert;
+        }
+
         public void Dispose()
         {
+            foreach (SochDb.Policy.Audit.AuditInsertStatement insert in _inserts.Values)
+            {
+                insert.Dispose();
+            }
+
             _put.Dispose();
             _delete.Dispose();
             _begin.Dispose();

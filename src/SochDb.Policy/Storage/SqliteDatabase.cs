@@ -39,7 +39,7 @@ namespace SochDb;
 /// the file.
 /// </para>
 /// </remarks>
-internal sealed partial class SqliteDatabase : Database
+internal sealed partial class SqliteDatabase : Database, SochDb.Policy.Audit.ITransactionalAuditStore
 {
     // Every SQLite 3 database file starts with these 16 bytes ("SQLite format 3" and a NUL).
     private static ReadOnlySpan<byte> FileHeader => "SQLite format 3\0"u8;
@@ -260,6 +260,73 @@ internal sealed partial class SqliteDatabase : Database
             {
                 _writer.Write(operations);
             }
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.Translate(e, _path, "write to");
+        }
+        finally
+        {
+            _lifetime.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc />
+    bool SochDb.Policy.Audit.ITransactionalAuditStore.SharesDatabaseWith(SochDb.Policy.AuditLedger ledger) => HoldsLog(ledger);
+
+    /// <inheritdoc />
+    void SochDb.Policy.Audit.ITransactionalAuditStore.Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SochDb.Policy.AuditLedger ledger, SochDb.Policy.AuditEntry entry)
+    {
+        KeyRules.Validate(key);
+        (byte[] Key, byte[]? Value)[] operations = [(key.ToArray(), value.ToArray())];
+        WriteAudited(operations, ledger, [entry]);
+    }
+
+    /// <inheritdoc />
+    bool SochDb.Policy.Audit.ITransactionalAuditStore.Delete(ReadOnlySpan<byte> key, SochDb.Policy.AuditLedger ledger, SochDb.Policy.AuditEntry entry)
+    {
+        KeyRules.Validate(key);
+        (byte[] Key, byte[]? Value)[] operations = [(key.ToArray(), null)];
+        return WriteAudited(operations, ledger, [entry]) > 0;
+    }
+
+    /// <inheritdoc />
+    void SochDb.Policy.Audit.ITransactionalAuditStore.Write(WriteBatch batch, SochDb.Policy.AuditLedger ledger, IReadOnlyList<SochDb.Policy.AuditEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        IReadOnlyList<(byte[] Key, byte[]? Value)> operations = batch.Operations;
+        for (int i = 0; i < operations.Count; i++)
+        {
+            KeyRules.Validate(operations[i].Key, nameof(batch));
+        }
+
+        WriteAudited(operations, ledger, entries);
+    }
+
+    private bool HoldsLog(SochDb.Policy.AuditLedger ledger) =>
+        ledger is SochDb.Policy.SqliteAuditSink sink && string.Equals(sink.Path, _path, StringComparison.Ordinal);
+
+    // The data and the ledger's records in one transaction on the writer connection; returns the rows the deletes removed.
+    private int WriteAudited(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, SochDb.Policy.AuditLedger ledger, IReadOnlyList<SochDb.Policy.AuditEntry> entries)
+    {
+        if (!HoldsLog(ledger))
+        {
+            throw new InvalidOperationException($"The audit log {ledger.Name} is not in the database '{_path}': one transaction cannot cover both.");
+        }
+
+        string table = ((SochDb.Policy.SqliteAuditSink)ledger).TableName;
+        int removed = 0;
+        EnterOperation();
+        try
+        {
+            ledger.AppendWithWrite(entries, records =>
+            {
+                using (_writeGate.Enter())
+                {
+                    removed = _writer.WriteWithRecords(operations, table, records);
+                }
+            });
+            return removed;
         }
         catch (SqliteException e)
         {
