@@ -170,14 +170,18 @@ internal static partial class PolicyEmitter
             }
         }
 
-        w.Line()
-         .Line("/// <summary>The end of the segment starting at <paramref name=\"start\"/>: the next '/', or the key's end.</summary>")
-         .Line("private static int SegmentEnd(" + Span + " key, int start)")
-         .Open()
-         .Line("int slash = global::System.MemoryExtensions.IndexOf(key.Slice(start), (byte)'/');")
-         .Line("return slash < 0 ? key.Length : start + slash;")
-         .Close()
-         .Line();
+        w.Line();
+        if (Calls(w.ToString(), "SegmentEnd"))
+        {
+            w.Line("/// <summary>The end of the segment starting at <paramref name=\"start\"/>: the next '/', or the key's end.</summary>")
+             .Line("private static int SegmentEnd(" + Span + " key, int start)")
+             .Open()
+             .Line("int slash = global::System.MemoryExtensions.IndexOf(key.Slice(start), (byte)'/');")
+             .Line("return slash < 0 ? key.Length : start + slash;")
+             .Close()
+             .Line();
+        }
+
         if (plan.UsesSegmentAt)
         {
             w.Line("/// <summary>Where segment <paramref name=\"index\"/> (counted from 0 at <paramref name=\"start\"/>) starts; -1 when the key has fewer segments.</summary>")
@@ -234,16 +238,64 @@ internal static partial class PolicyEmitter
              .Line();
         }
 
-        w.Line("// Span comparisons, spelled out so the file depends on no using directive.")
-         .Line("private static bool Equal(" + Span + " segment, " + Span + " literal) =>")
-         .Line("    global::System.MemoryExtensions.SequenceEqual(segment, literal);")
-         .Line()
-         .Line("private static bool StartsWith(" + Span + " segment, " + Span + " prefix) =>")
-         .Line("    global::System.MemoryExtensions.StartsWith(segment, prefix);")
-         .Line()
-         .Line("private static bool EndsWith(" + Span + " segment, " + Span + " suffix) =>")
-         .Line("    global::System.MemoryExtensions.EndsWith(segment, suffix);");
+        WriteSpanComparisons(w);
         w.Close();
+    }
+
+    /// <summary>
+    /// The span comparisons the code written so far calls (and only those: a generated file carries no dead helper), spelled
+    /// out so the file depends on no using directive.
+    /// </summary>
+    private static void WriteSpanComparisons(IndentedWriter w)
+    {
+        string body = w.ToString();
+        var helpers = new List<(string Name, string Parameter, string Call)>(3);
+        if (Calls(body, "Equal"))
+        {
+            helpers.Add(("Equal", "literal", "SequenceEqual"));
+        }
+
+        if (Calls(body, "StartsWith"))
+        {
+            helpers.Add(("StartsWith", "prefix", "StartsWith"));
+        }
+
+        if (Calls(body, "EndsWith"))
+        {
+            helpers.Add(("EndsWith", "suffix", "EndsWith"));
+        }
+
+        for (int i = 0; i < helpers.Count; i++)
+        {
+            (string name, string parameter, string call) = helpers[i];
+            if (i == 0)
+            {
+                w.Line("// Span comparisons, spelled out so the file depends on no using directive.");
+            }
+            else
+            {
+                w.Line();
+            }
+
+            w.Line("private static bool " + name + "(" + Span + " segment, " + Span + " " + parameter + ") =>")
+             .Line("    global::System.MemoryExtensions." + call + "(segment, " + parameter + ");");
+        }
+    }
+
+    /// <summary>Whether <paramref name="code"/> calls the file's own <paramref name="helper"/> (a bare call, not a member of something else).</summary>
+    private static bool Calls(string code, string helper)
+    {
+        string call = helper + "(";
+        for (int at = code.IndexOf(call, System.StringComparison.Ordinal); at >= 0; at = code.IndexOf(call, at + 1, System.StringComparison.Ordinal))
+        {
+            char before = at == 0 ? ' ' : code[at - 1];
+            if (before != '.' && before != '_' && !char.IsLetterOrDigit(before))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

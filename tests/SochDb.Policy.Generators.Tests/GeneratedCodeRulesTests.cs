@@ -114,6 +114,49 @@ public class GeneratedCodeRulesTests
     }
 
     /// <summary>A class with more than 64 literal first segments on one trigger, so the split literal descent is covered.</summary>
+    [Fact]
+    public void Defect6_EveryPrivateMethodOfAGeneratedFileIsCalled_NoDeadHelpers()
+    {
+        const string deepOnly = """
+            using SochDb.Policy;
+
+            namespace Deep;
+
+            public static partial class DeepPolicies
+            {
+                [BeforeWrite("**/secret")]
+                static PolicyAction Secrets(in PolicyRequest request) => PolicyAction.Deny;
+            }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(
+            TestSources.DesignSample, TestSources.ClassLevelAndOrdering, TestSources.ManyTenants, TestSources.MixedShapes,
+            TestSources.CrowdedAnchors, deepOnly);
+        SyntaxTree[] generated = result.Output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".Policies.g.cs", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, generated.Length);
+        foreach (SyntaxTree tree in generated)
+        {
+            SyntaxNode root = tree.GetRoot();
+            var called = root.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                .Select(call => call.Expression switch
+                {
+                    IdentifierNameSyntax name => name.Identifier.Text,
+                    GenericNameSyntax name => name.Identifier.Text,
+                    _ => null,
+                })
+                .Where(name => name is not null)
+                .ToHashSet();
+            foreach (MethodDeclarationSyntax method in root.DescendantNodes().OfType<MethodDeclarationSyntax>()
+                .Where(m => m.Modifiers.Any(SyntaxKind.PrivateKeyword)))
+            {
+                Assert.True(called.Contains(method.Identifier.Text), $"{Path.GetFileName(tree.FilePath)} declares {method.Identifier.Text} and never calls it");
+            }
+        }
+
+        string deep = result.Source("Deep.DeepPolicies.Policies.g.cs");
+        Assert.DoesNotContain("StartsWith(", deep);
+        Assert.DoesNotContain("EndsWith(", deep);
+    }
+
     internal static string WideClass(int count)
     {
         var text = new System.Text.StringBuilder("using SochDb.Policy;\npublic static partial class Wide\n{\n");

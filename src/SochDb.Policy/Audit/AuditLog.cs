@@ -41,16 +41,6 @@ internal sealed class AuditLog
 
     public int Capacity => _slots.Length;
 
-    /// <summary>Number of entries ever reserved in this log's lineage (the next sequence number).</summary>
-    public long TotalRecorded
-    {
-        get
-        {
-            long next = Volatile.Read(ref _next);
-            return next >= SealedOffset ? AwaitSuccessor().TotalRecorded : next;
-        }
-    }
-
     /// <summary>The newest log of this lineage: this one, or the successor of a resize.</summary>
     public AuditLog Current
     {

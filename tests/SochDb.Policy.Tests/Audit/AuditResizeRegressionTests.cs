@@ -123,4 +123,13 @@ public sealed class AuditResizeRegressionTests
         Assert.Equal(entries.Count, entries.Select(e => e.Key).Distinct().Count());
         Assert.Equal(100, entries.Count(e => e.Key.StartsWith("after/", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void Defect6_TheRingKeepsNoCounterNobodyReads()
+    {
+        // TotalRecorded was computed, never read: a member kept alive only by the resize path it had to follow.
+        var members = typeof(SochDb.Policy.Audit.AuditLog).GetMembers(
+            System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        Assert.DoesNotContain(members, m => m.Name.Contains("TotalRecorded", StringComparison.Ordinal));
+    }
 }
