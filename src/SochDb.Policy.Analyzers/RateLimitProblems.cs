@@ -1,3 +1,5 @@
+using SochDb.Policy.Roslyn;
+
 namespace SochDb.Policy.Analyzers;
 
 /// <summary>
@@ -46,6 +48,8 @@ internal static class RateLimitProblems
     /// <summary><paramref name="name"/> is how the argument is spelled: <c>Scope</c> on the attribute, <c>scope</c> at run time.</summary>
     public static string? Scope(string name, bool isNull, string? scope) =>
         isNull || string.IsNullOrWhiteSpace(scope)
-            ? $"{name} is {(isNull ? "null" : "empty")}; use \"global\", \"agent_id\", \"session_id\" or the name of a context item"
-            : null;
+            ? $"{name} is {(isNull ? "null" : "empty")}; {RateLimitScopeSyntax.Expected}"
+            : !RateLimitScopeSyntax.IsScope(scope!)
+                ? $"{name} \"{PatternDisplay.Shorten(scope!)}\" is not a scope; {RateLimitScopeSyntax.Expected}"
+                : null;
 }

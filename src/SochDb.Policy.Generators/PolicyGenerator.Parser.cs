@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using SochDb.Policy.Generators.Model;
 using SochDb.Policy.Glob;
+using SochDb.Policy.Roslyn;
 
 namespace SochDb.Policy.Generators;
 
@@ -305,6 +306,11 @@ public sealed partial class PolicyGenerator
                     if (named.Value.Value is not string text || string.IsNullOrWhiteSpace(text))
                     {
                         return "its Scope is null, empty or blank (SOCH0010)";
+                    }
+
+                    if (!RateLimitScopeSyntax.IsScope(text))
+                    {
+                        return "its Scope is not global, agent_id, session_id or item:NAME (SOCH0010)";
                     }
 
                     scope = text;

@@ -32,6 +32,12 @@ public static class SochDbPolicyServiceCollectionExtensions
         {
             options.SectionFound = section is not IConfigurationSection s || s.Exists();
             options.SectionPath = path;
+            if (options.SectionFound)
+            {
+                options.ShapeErrors = ConfigurationShapeCheck.Check(section, path.Length == 0 ? SochDbPolicyOptions.SectionName : path);
+                options.StartupSettings = ConfigurationShapeCheck.StartupSettings(section);
+            }
+
             section.Bind(options);
         });
         services.AddSingleton<IOptionsChangeTokenSource<PolicyRulesOptions>>(

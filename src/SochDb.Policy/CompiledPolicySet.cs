@@ -123,7 +123,7 @@ public sealed class RateLimitRule
 {
     /// <summary>Creates a rate-limit description.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not a defined operation, or <paramref name="maxPerMinute"/> is not positive.</exception>
-    /// <exception cref="ArgumentException"><paramref name="scope"/> is null, empty or blank.</exception>
+    /// <exception cref="ArgumentException"><paramref name="scope"/> is not <c>global</c>, <c>agent_id</c>, <c>session_id</c> or <c>item:NAME</c> (the message names the valid ones).</exception>
     public RateLimitRule(PolicyOperation operation, int maxPerMinute, string scope = "global")
     {
         if (operation is < PolicyOperation.Read or > PolicyOperation.All)
@@ -138,11 +138,9 @@ public sealed class RateLimitRule
                 "A rate limit allows at least 1 operation a minute; maxPerMinute must be positive.");
         }
 
-        if (string.IsNullOrWhiteSpace(scope))
+        if (RateLimitScopes.Problem(scope) is { } problem)
         {
-            throw new ArgumentException(
-                "A rate-limit scope is \"global\", \"agent_id\", \"session_id\" or the name of a context item; it must not be null, empty or blank.",
-                nameof(scope));
+            throw new ArgumentException(problem, nameof(scope));
         }
 
         Operation = operation;
@@ -156,7 +154,7 @@ public sealed class RateLimitRule
     /// <summary>Capacity of the bucket and tokens refilled per minute.</summary>
     public int MaxPerMinute { get; }
 
-    /// <summary><c>global</c>, <c>agent_id</c>, <c>session_id</c> or a custom context item name.</summary>
+    /// <summary><c>global</c>, <c>agent_id</c>, <c>session_id</c> or <c>item:NAME</c> for a custom context item.</summary>
     public string Scope { get; }
 
     /// <inheritdoc />

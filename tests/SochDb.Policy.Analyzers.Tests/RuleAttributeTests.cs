@@ -76,7 +76,7 @@ public sealed class RuleAttributeTests
 
             [RateLimit(PolicyOperation.All, 1)]
             [RateLimit(PolicyOperation.Read, 600, Scope = "session_id")]
-            [RateLimit(PolicyOperation.Delete, 5, Scope = "tenant")]
+            [RateLimit(PolicyOperation.Delete, 5, Scope = "item:tenant")]
             public static partial class Policies
             {
             }
@@ -93,6 +93,9 @@ public sealed class RuleAttributeTests
             [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:""|})]
             [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:null|})]
             [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:"  "|})]
+            [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:"agentid"|})]
+            [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:"tenant"|})]
+            [RateLimit(PolicyOperation.Read, 10, Scope = {|SOCH0010:"item: "|})]
             public static partial class Policies
             {
             }
@@ -114,7 +117,7 @@ public sealed class RuleAttributeTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(1)
                 .WithArguments("maxPerMinute is 0; it must be at least 1 (it is both the bucket's capacity and its refill per minute)"),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRateLimit).WithLocation(2)
-                .WithArguments("Scope is empty; use \"global\", \"agent_id\", \"session_id\" or the name of a context item"));
+                .WithArguments("Scope is empty; use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\" for a custom context item"));
 
     [Fact]
     public Task Deny_rules_on_after_write_or_after_delete_are_reported_on_the_trigger() =>

@@ -60,6 +60,17 @@ public sealed class RuntimeRateLimitTests
             """));
 
     [Fact]
+    public Task An_unknown_scope_is_reported_on_the_argument() =>
+        PolicyAnalyzerTest.VerifyAsync(
+            InMain("""
+                    engine.AddRateLimit(PolicyOperation.Read, 10, {|#0:"agentid"|});
+                    engine.AddRateLimit(PolicyOperation.Read, 10, "item:tenant");
+                    engine.AddRateLimit(PolicyOperation.Read, 10, RateLimitScopes.SessionId);
+            """),
+            ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeRateLimit).WithLocation(0)
+                .WithArguments("PolicyEngine.AddRateLimit", "scope \"agentid\" is not a scope; use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\" for a custom context item"));
+
+    [Fact]
     public Task Every_bad_argument_of_one_call_is_reported_with_its_message() =>
         PolicyAnalyzerTest.VerifyAsync(
             InMain("""
@@ -71,11 +82,11 @@ public sealed class RuntimeRateLimitTests
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeRateLimit).WithLocation(1)
                 .WithArguments("PolicyEngine.AddRateLimit", "maxPerMinute is 0; it must be at least 1 (it is both the bucket's capacity and its refill per minute)"),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeRateLimit).WithLocation(2)
-                .WithArguments("PolicyEngine.AddRateLimit", "scope is empty; use \"global\", \"agent_id\", \"session_id\" or the name of a context item"),
+                .WithArguments("PolicyEngine.AddRateLimit", "scope is empty; use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\" for a custom context item"),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeRateLimit).WithLocation(3)
                 .WithArguments("RateLimitRule", "operation 9 is not a PolicyOperation; use Read, Write, Delete or All"),
             new DiagnosticResult("SOCH0010", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(4)
-                .WithMessage("Invalid rate limit passed to 'RateLimitRule': scope is null; use \"global\", \"agent_id\", \"session_id\" or the name of a context item; the call throws at run time"));
+                .WithMessage("Invalid rate limit passed to 'RateLimitRule': scope is null; use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\" for a custom context item; the call throws at run time"));
 
     [Fact]
     public Task Valid_constants_report_nothing() =>
@@ -84,10 +95,10 @@ public sealed class RuntimeRateLimitTests
                     engine.AddRateLimit(PolicyOperation.All, 600, "session_id");
                     engine.AddRateLimit("READ", 10);
                     engine.AddRateLimit("Write", 10, "agent_id");
-                    engine.AddRateLimit("delete", int.MaxValue, scope: "tenant");
+                    engine.AddRateLimit("delete", int.MaxValue, scope: "item:tenant");
                     engine.AddRateLimit("all", 1);
                     engine.AddRateLimit(new RateLimitRule(PolicyOperation.Read, 100));
-                    _ = new RateLimitRule(PolicyOperation.Delete, 5, "tenant");
+                    _ = new RateLimitRule(PolicyOperation.Delete, 5, "item:tenant");
             """));
 
     [Fact]

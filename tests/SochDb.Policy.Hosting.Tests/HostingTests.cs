@@ -62,7 +62,7 @@ public sealed class HostingTests
             .With("RateLimits:0:Operation", "All").With("RateLimits:0:MaxPerMinute", "1").With("RateLimits:0:Scope", "item:tenant"));
         PolicyEngine engine = host.Engine;
 
-        Assert.Equal("tenant", Assert.Single(host.Status.RateLimits).Scope);
+        Assert.Equal("item:tenant", Assert.Single(host.Status.RateLimits).Scope);
         engine.Put("k", "1", PolicyContext.Empty.With("tenant", "t1"));
         Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "2", PolicyContext.Empty.With("tenant", "t1")));
         engine.Put("k", "3", PolicyContext.Empty.With("tenant", "t2"));
@@ -96,6 +96,7 @@ public sealed class HostingTests
             {
                 ["SochDbPolicy:Store:Path"] = path,
                 ["SochDbPolicy:Store:Durability"] = "Normal",
+                ["SochDbPolicy:Rules"] = "",
             }).Build();
             var services = new ServiceCollection();
             services.AddSochDbPolicy(config.GetSection("SochDbPolicy"));

@@ -49,7 +49,13 @@ internal static class Config
 {
     public static Dictionary<string, string?> Rules(params (string Trigger, string Pattern, string Action)[] rules)
     {
+        // An empty list is written as configuration reads "Rules": [] from JSON: the key with an empty value.
         var data = new Dictionary<string, string?> { ["SochDbPolicy:Mode"] = "Enforce" };
+        if (rules.Length == 0)
+        {
+            data["SochDbPolicy:Rules"] = "";
+        }
+
         for (int i = 0; i < rules.Length; i++)
         {
             data[$"SochDbPolicy:Rules:{i}:Trigger"] = rules[i].Trigger;

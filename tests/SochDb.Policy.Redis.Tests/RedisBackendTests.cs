@@ -184,7 +184,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
     {
         using RedisRateLimitBackend backend = redis.NewBackend("p:");
         var agent = new RateLimitRule(PolicyOperation.Write, 10, RateLimitScopes.AgentId);
-        var odd = new RateLimitRule(PolicyOperation.Write, 10, "agent_id:5");
+        var odd = new RateLimitRule(PolicyOperation.Write, 10, "item:agent_id:5");
         Assert.Equal("p:write:10:8:agent_id:-", backend.KeyOf(Take(agent, null)));
         Assert.Equal("p:write:10:8:agent_id:0:", backend.KeyOf(Take(agent, "")));
         Assert.Equal("p:write:10:8:agent_id:3:a:b", backend.KeyOf(Take(agent, "a:b")));

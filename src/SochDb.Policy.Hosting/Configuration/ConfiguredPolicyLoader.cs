@@ -21,6 +21,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     private readonly object _gate = new();
     private readonly List<RateLimitRegistration> _limits = new();
     private PolicyRegistration? _rules;
+    private IReadOnlyDictionary<string, string?>? _startup;
     private IDisposable? _subscription;
     private bool _disposed;
 
@@ -44,7 +45,9 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     {
         lock (_gate)
         {
-            if (!TryApply(_monitor.CurrentValue, out PolicyConfigurationException? refusal))
+            PolicyRulesOptions options = _monitor.CurrentValue;
+            _startup = options.StartupSettings;
+            if (!TryApply(options, out PolicyConfigurationException? refusal))
             {
                 throw refusal!;
             }
@@ -94,6 +97,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
         }
 
         SwapLimits(snapshot.RateLimits);
+        IReadOnlyList<string> pendingRestart = PendingRestart(options);
 
         // The rules in force are analysed as a whole (compiled sets too: they run first); findings warn, never refuse.
         PolicySetReport analysis = _engine.Analyze();
@@ -102,11 +106,46 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
             HostingLog.AnalysisFinding(_logger, finding.Id, finding.Message);
         }
 
-        _status.Applied(snapshot, analysis.Findings);
+        _status.Applied(snapshot, analysis.Findings, pendingRestart);
         _metrics.Applied();
         HostingLog.ConfigurationApplied(_logger, snapshot.Rules.Count, snapshot.RateLimits.Count, _status.AppliedCount);
+        if (pendingRestart.Count > 0)
+        {
+            HostingLog.ConfigurationNeedsRestart(_logger, string.Join("; ", pendingRestart));
+        }
         refusal = null;
         return true;
+    }
+
+    /// <summary>
+    /// The settings read only at start-up (everything but Rules and RateLimits) that <paramref name="options"/> changes
+    /// from the configuration the engine was built with: the engine keeps running with the old ones until a restart.
+    /// </summary>
+    private IReadOnlyList<string> PendingRestart(PolicyRulesOptions options)
+    {
+        IReadOnlyDictionary<string, string?> startup = _startup ?? options.StartupSettings;
+        string section = options.SectionPath.Length == 0 ? SochDbPolicyOptions.SectionName : options.SectionPath;
+        var changed = new List<string>();
+        foreach (string key in startup.Keys.Union(options.StartupSettings.Keys, StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
+        {
+            startup.TryGetValue(key, out string? before);
+            options.StartupSettings.TryGetValue(key, out string? now);
+            if (key.Equals("Mode", StringComparison.OrdinalIgnoreCase))
+            {
+                string inForce = string.IsNullOrEmpty(before) ? "Enforce" : before;
+                string configured = string.IsNullOrEmpty(now) ? "Enforce" : now;
+                if (!inForce.Equals(configured, StringComparison.OrdinalIgnoreCase))
+                {
+                    changed.Add($"{section}:Mode is {configured} in the configuration but the engine runs in {inForce}: the engine-wide mode is read at start-up, so the change needs a restart");
+                }
+            }
+            else if (!string.Equals(before, now, StringComparison.Ordinal))
+            {
+                changed.Add($"{section}:{key} changed: it is read at start-up, so the change needs a restart");
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>

@@ -9,6 +9,10 @@ internal static partial class HostingLog
         Message = "Policy configuration applied: {RuleCount} rules, {LimitCount} rate limits (configuration #{Generation})")]
     public static partial void ConfigurationApplied(ILogger logger, int ruleCount, int limitCount, long generation);
 
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning,
+        Message = "Policy configuration applied except for settings read only at start-up, which need a restart: {Settings}")]
+    public static partial void ConfigurationNeedsRestart(ILogger logger, string settings);
+
     // Logged without the exception: a refusal is the operator's edit, not a fault in the code, so its stack trace says
     // nothing; the message names every wrong entry (and PolicyConfigurationStatus.LastRefusal keeps the details).
     [LoggerMessage(EventId = 1202, Level = LogLevel.Error,

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace SochDb.Policy.Hosting;
 
@@ -29,9 +30,20 @@ internal static class PolicyConfigurationCompiler
             throw new PolicyConfigurationException(errors);
         }
 
+        // The shape first (unknown keys, Rules missing or not an array): a list that is not one is not compiled, so its
+        // error is not followed by others about what the binder made of it.
+        errors.AddRange(options.ShapeErrors);
+        bool rulesMisshapen = options.ShapeErrors.Any(e => string.Equals(e.Path, section + ":Rules", StringComparison.OrdinalIgnoreCase));
+        bool limitsMisshapen = options.ShapeErrors.Any(e => string.Equals(e.Path, section + ":RateLimits", StringComparison.OrdinalIgnoreCase));
+        if (options.StartupSettings.TryGetValue("Mode", out string? engineMode) && engineMode is not null
+            && !engineMode.Equals("Enforce", StringComparison.OrdinalIgnoreCase) && !engineMode.Equals("Shadow", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(new PolicyConfigurationError(section, "Mode", $"unknown mode \"{engineMode}\" (expected Enforce or Shadow)"));
+        }
+
         var rules = new List<PolicyRuleDefinition>(options.Rules.Count);
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < options.Rules.Count; i++)
+        for (int i = 0; i < (rulesMisshapen ? 0 : options.Rules.Count); i++)
         {
             PolicyRuleDefinition? rule = CompileRule(options.Rules[i], $"{section}:Rules:{i}", names, errors);
             if (rule is not null)
@@ -42,7 +54,7 @@ internal static class PolicyConfigurationCompiler
 
         var limits = new List<RateLimitRule>(options.RateLimits.Count);
         var limitKeys = new Dictionary<(PolicyOperation, string), string>();
-        for (int i = 0; i < options.RateLimits.Count; i++)
+        for (int i = 0; i < (limitsMisshapen ? 0 : options.RateLimits.Count); i++)
         {
             RateLimitRule? limit = CompileLimit(options.RateLimits[i], $"{section}:RateLimits:{i}", limitKeys, errors);
             if (limit is not null)
@@ -68,11 +80,23 @@ internal static class PolicyConfigurationCompiler
             return null;
         }
 
-        if (rule.Name is not null)
+        int first = errors.Count;
+        try
         {
-            entry += $" (\"{rule.Name}\")";
+            return CompileNamedRule(rule, rule.Name is null ? entry : entry + $" (\"{rule.Name}\")", names, errors);
         }
+        finally
+        {
+            for (int i = first; i < errors.Count; i++)
+            {
+                errors[i] = errors[i].AtEntryPath(entry);
+            }
+        }
+    }
 
+    private static PolicyRuleDefinition? CompileNamedRule(
+        ConfiguredRuleOptions rule, string entry, Dictionary<string, string> names, List<PolicyConfigurationError> errors)
+    {
         int before = errors.Count;
         PolicyTrigger? trigger = ParseTrigger(rule.Trigger, entry, errors);
         string? pattern = CheckPattern(rule.Pattern, entry, errors);
@@ -264,7 +288,7 @@ internal static class PolicyConfigurationCompiler
 
         if (text.StartsWith(ItemScopePrefix, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(text[ItemScopePrefix.Length..]))
         {
-            return text[ItemScopePrefix.Length..];
+            return RateLimitScopes.Item(text[ItemScopePrefix.Length..]);
         }
 
         errors.Add(new PolicyConfigurationError(entry, "Scope",

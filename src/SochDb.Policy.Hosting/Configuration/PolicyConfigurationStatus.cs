@@ -10,7 +10,7 @@ namespace SochDb.Policy.Hosting;
 /// </summary>
 public sealed class PolicyConfigurationStatus
 {
-    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<PolicyFinding>());
+    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<PolicyFinding>(), Array.Empty<string>());
 
     /// <summary>The configured rules in force, in the order they run.</summary>
     public IReadOnlyList<PolicyRuleDefinition> Rules => Volatile.Read(ref _state).Rules;
@@ -30,19 +30,26 @@ public sealed class PolicyConfigurationStatus
     /// <summary>How many configurations were refused since start-up.</summary>
     public long RefusedCount => Volatile.Read(ref _state).Refused;
 
+    /// <summary>
+    /// Settings of the configuration in force that are read only at start-up — the engine-wide <c>Mode</c>, the store,
+    /// the audit, <c>MaxNestingDepth</c> — and that differ from what the engine runs with: each path, saying what it
+    /// needs (a restart). Empty when none does. The rules and rate limits of that configuration are applied.
+    /// </summary>
+    public IReadOnlyList<string> PendingRestart => Volatile.Read(ref _state).PendingRestart;
+
     /// <summary>Why the most recent refusal happened; null when none has.</summary>
     public PolicyConfigurationException? LastRefusal => Volatile.Read(ref _state).LastRefusal;
 
-    internal void Applied(PolicyConfigurationSnapshot snapshot, IReadOnlyList<PolicyFinding> findings)
+    internal void Applied(PolicyConfigurationSnapshot snapshot, IReadOnlyList<PolicyFinding> findings, IReadOnlyList<string> pendingRestart)
     {
         State s = _state;
-        Volatile.Write(ref _state, new State(snapshot.Rules, snapshot.RateLimits, s.Applied + 1, s.Refused, s.LastRefusal, findings));
+        Volatile.Write(ref _state, new State(snapshot.Rules, snapshot.RateLimits, s.Applied + 1, s.Refused, s.LastRefusal, findings, pendingRestart));
     }
 
     internal void Refused(PolicyConfigurationException refusal)
     {
         State s = _state;
-        Volatile.Write(ref _state, new State(s.Rules, s.RateLimits, s.Applied, s.Refused + 1, refusal, s.Findings));
+        Volatile.Write(ref _state, new State(s.Rules, s.RateLimits, s.Applied, s.Refused + 1, refusal, s.Findings, s.PendingRestart));
     }
 
     // One immutable record, so a reader never sees the rules of one configuration with the counts of another.
@@ -52,5 +59,6 @@ public sealed class PolicyConfigurationStatus
         long Applied,
         long Refused,
         PolicyConfigurationException? LastRefusal,
-        IReadOnlyList<PolicyFinding> Findings);
+        IReadOnlyList<PolicyFinding> Findings,
+        IReadOnlyList<string> PendingRestart);
 }

@@ -20,6 +20,15 @@ public sealed class PolicyRulesOptions
 
     /// <summary>The path of the section, for messages.</summary>
     internal string SectionPath { get; set; } = string.Empty;
+
+    /// <summary>What is wrong with the shape of the section (unknown keys, a list that is not an array), found before binding.</summary>
+    internal IReadOnlyList<PolicyConfigurationError> ShapeErrors { get; set; } = System.Array.Empty<PolicyConfigurationError>();
+
+    /// <summary>
+    /// The settings of the section read only at start-up (everything but Rules and RateLimits), flattened to
+    /// relative paths: a reload that changes one reports that it needs a restart.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string?> StartupSettings { get; set; } = new Dictionary<string, string?>();
 }
 
 /// <summary>One configured rule.</summary>

@@ -80,10 +80,10 @@ public sealed partial class PolicyEngine
     /// </summary>
     /// <param name="operation">Read, Write, Delete or All.</param>
     /// <param name="maxPerMinute">Capacity and refill per minute; positive.</param>
-    /// <param name="scope"><c>global</c>, <c>agent_id</c>, <c>session_id</c> or a custom context item name. Callers lacking the item share one bucket.</param>
+    /// <param name="scope"><c>global</c>, <c>agent_id</c>, <c>session_id</c> or <c>item:NAME</c> for a custom context item (<see cref="RateLimitScopes"/>). Callers lacking the item share one bucket.</param>
     /// <returns>The registration; dispose it to remove the limit.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not defined, or <paramref name="maxPerMinute"/> is not positive.</exception>
-    /// <exception cref="ArgumentException"><paramref name="scope"/> is null, empty or blank.</exception>
+    /// <exception cref="ArgumentException"><paramref name="scope"/> is not one of those (the message names the scope and the valid ones).</exception>
     public RateLimitRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
         AddRateLimit(new RateLimitRule(operation, maxPerMinute, scope));
 

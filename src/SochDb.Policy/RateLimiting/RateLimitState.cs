@@ -10,6 +10,9 @@ internal sealed class RateLimitState
     private readonly TokenBucket _shared;
     private readonly BucketShape _shape;
 
+    // For an item:NAME scope: NAME, the context item read.
+    private readonly string? _item;
+
     // The bucket most recently used for a scope value: consecutive acquires by one caller skip the string hash and
     // dictionary probe. Always an entry of _perValue (cleared when that entry is dropped); guarded by the limiter's lock.
     private TokenBucket? _last;
@@ -32,6 +35,7 @@ internal sealed class RateLimitState
             PolicyContext.SessionIdItem => ScopeKind.SessionId,
             _ => ScopeKind.Custom,
         };
+        _item = Kind == ScopeKind.Custom ? rule.Scope[RateLimitScopes.ItemPrefix.Length..] : null;
         _shared = new TokenBucket(rule.MaxPerMinute, now, scopeValue: null);
         if (Kind != ScopeKind.Global)
         {
@@ -68,7 +72,7 @@ internal sealed class RateLimitState
         ScopeKind.Global => null,
         ScopeKind.AgentId => context.AgentId,
         ScopeKind.SessionId => context.SessionId,
-        _ => context.Get(Rule.Scope),
+        _ => context.Get(_item!),
     };
 
     public TokenBucket BucketFor(string? value, long now)

@@ -119,7 +119,7 @@ internal sealed class RandomPolicyModel(Random random, string[]? literals = null
 
         if (random.Next(3) == 0)
         {
-            model.RateLimits.Add((random.Next(4), random.Next(1, 500), Pick(["global", "agent_id", "tenant"])));
+            model.RateLimits.Add((random.Next(4), random.Next(1, 500), Pick(["global", "agent_id", "item:tenant"])));
         }
 
         for (int i = 0; i < handlers; i++)

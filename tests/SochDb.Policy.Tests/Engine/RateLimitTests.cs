@@ -106,11 +106,34 @@ public sealed class RateLimitTests
         Assert.Equal(TimeSpan.FromSeconds(10), refused.RetryAfter);
     }
 
+    [Theory]
+    [InlineData("agentid", "did you mean \"agent_id\"")]
+    [InlineData("Session_Id", "did you mean \"session_id\"")]
+    [InlineData("tenant", "did you mean \"item:tenant\"")]
+    [InlineData("item: ", "names no context item")]
+    public void AnUnknownScopeIsRefusedNamingItAndTheValidOnes(string scope, string hint)
+    {
+        using var kit = new EngineTestKit();
+
+        var e = Assert.Throws<ArgumentException>(() => kit.Engine.AddRateLimit(PolicyOperation.Write, 5, scope));
+
+        Assert.Equal("scope", e.ParamName);
+        Assert.Contains($"\"{scope}\"", e.Message);
+        Assert.Contains(hint, e.Message);
+        if (!scope.StartsWith("item:", StringComparison.Ordinal))
+        {
+            Assert.Contains("use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\"", e.Message);
+        }
+
+        Assert.Equal("item:tenant", RateLimitScopes.Item("tenant"));
+        Assert.Throws<ArgumentException>(() => new RateLimitRule(PolicyOperation.Read, 1, "agentid"));
+    }
+
     [Fact]
     public void CallersLackingTheScopeItemShareOneAbsentBucket()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.AddRateLimit(PolicyOperation.Write, 2, "tenant");
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 2, "item:tenant");
         var noTenant1 = new PolicyContext { AgentId = "x" };
         var noTenant2 = new PolicyContext { SessionId = "y" };
         var tenant = PolicyContext.Empty.With("tenant", "acme");
@@ -121,9 +144,9 @@ public sealed class RateLimitTests
         kit.Engine.Put("k", "v", tenant);
         kit.Engine.Put("k", "v", tenant);
 
-        Assert.Equal("tenant", refused.Scope);
+        Assert.Equal("item:tenant", refused.Scope);
         Assert.Null(refused.ScopeValue);
-        Assert.Contains("per tenant (absent)", refused.Message);
+        Assert.Contains("per item:tenant (absent)", refused.Message);
         Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", tenant));
     }
 
@@ -310,7 +333,7 @@ public sealed class RateLimitTests
         using var kit = new EngineTestKit();
         kit.Engine.AddRateLimit(PolicyOperation.All, int.MaxValue);
         kit.Engine.AddRateLimit(PolicyOperation.Read, int.MaxValue, "agent_id");
-        kit.Engine.AddRateLimit(PolicyOperation.Read, int.MaxValue, "tenant");
+        kit.Engine.AddRateLimit(PolicyOperation.Read, int.MaxValue, "item:tenant");
         var limiter = kit.Engine.RateLimiter;
         var context = new PolicyContext { AgentId = "a" }.With("tenant", "t");
         for (int i = 0; i < 100; i++)
