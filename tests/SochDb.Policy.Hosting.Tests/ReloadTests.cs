@@ -122,20 +122,17 @@ public sealed class ReloadTests
             PolicyConfigurationStatus status = sp.GetRequiredService<PolicyConfigurationStatus>();
             Assert.Throws<PolicyViolationException>(() => engine.Put("secrets/a", "v"));
 
-            await File.WriteAllTextAsync(file, Json("private/**"));
-            await Eventually(() => status.AppliedCount == 2, "the changed file to be applied");
+            await WriteUntil(status, file, Json("private/**"), () => status.AppliedCount == 2, "the changed file to be applied");
             engine.Put("secrets/a", "v");
             Assert.Throws<PolicyViolationException>(() => engine.Put("private/a", "v"));
 
             string full = Json("cut/**");
-            await File.WriteAllTextAsync(file, full[..(full.Length / 2)]);
-            await Eventually(() => status.RefusedCount >= 1, "the partial file to be refused");
+            await WriteUntil(status, file, full[..(full.Length / 2)], () => status.RefusedCount >= 1, "the partial file to be refused");
             Assert.Throws<PolicyViolationException>(() => engine.Put("private/a", "v"));
             engine.Put("cut/a", "v");
             Assert.Equal(2, status.AppliedCount);
 
-            await File.WriteAllTextAsync(file, full);
-            await Eventually(() => status.AppliedCount == 3, "the completed file to be applied");
+            await WriteUntil(status, file, full, () => status.AppliedCount == 3, "the completed file to be applied");
             Assert.Throws<PolicyViolationException>(() => engine.Put("cut/b", "v"));
             engine.Put("private/a", "v");
         }
@@ -158,13 +155,24 @@ public sealed class ReloadTests
         }
         """;
 
-    /// <summary>Polls until <paramref name="condition"/> holds; file watchers are asynchronous, so the bound is generous.</summary>
-    private static async Task Eventually(Func<bool> condition, string what)
+    /// <summary>
+    /// Writes <paramref name="content"/> and polls until <paramref name="condition"/> holds, writing it again every three seconds:
+    /// the configuration file provider watches again only after a reload's callbacks have run, so a write that lands in
+    /// between raises no change (the provider's behaviour, not the engine's).
+    /// </summary>
+    private static async Task WriteUntil(PolicyConfigurationStatus status, string file, string content, Func<bool> condition, string what)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        DateTime nextWrite = DateTime.MinValue;
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after 30 s waiting for {what}.");
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after 30 s waiting for {what} ({status.AppliedCount} applied, {status.RefusedCount} refused, last refusal: {status.LastRefusal?.Message}).");
+            if (DateTime.UtcNow >= nextWrite)
+            {
+                await File.WriteAllTextAsync(file, content);
+                nextWrite = DateTime.UtcNow.AddSeconds(3);
+            }
+
             await Task.Delay(50);
         }
     }

@@ -67,8 +67,19 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
         {
             if (!_disposed)
             {
-                // A refusal is logged and counted inside; nothing escapes into the configuration system's thread.
-                TryApply(options, out _);
+                // A refusal is logged and counted inside; nothing escapes into the configuration system's thread (an
+                // exception there would end its change subscription, and no later edit would ever be applied).
+                try
+                {
+                    TryApply(options, out _);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Refuse(new PolicyConfigurationException(new[]
+                    {
+                        new PolicyConfigurationError(options.SectionPath, null, "the configuration could not be applied: " + e.GetType().Name, null),
+                    }));
+                }
             }
         }
     }
