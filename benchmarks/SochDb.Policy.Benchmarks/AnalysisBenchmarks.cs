@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using SochDb.Policy.Glob;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Benchmarks;
 
@@ -39,7 +40,7 @@ public class AnalysisBenchmarks
         int matching = 0;
         foreach (string pattern in _patterns)
         {
-            matching += Matching.GlobMatcher.Compile(pattern).IsMatch("t1/users/alice/secret1") ? 1 : 0;
+            matching += CompilerServices.GlobMatcher.Compile(pattern).IsMatch("t1/users/alice/secret1") ? 1 : 0;
         }
 
         return matching;

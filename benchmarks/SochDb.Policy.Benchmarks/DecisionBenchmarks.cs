@@ -2,6 +2,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using DotNetGlob = DotNet.Globbing.Glob;
 using SochDb.Policy.Benchmarks.RuleSets;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using SochDb.Policy.Benchmarks.RuleSets;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Benchmarks;
 

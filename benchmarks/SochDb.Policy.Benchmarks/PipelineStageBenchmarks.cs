@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using SochDb.Policy.Benchmarks.RuleSets;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Benchmarks;
 

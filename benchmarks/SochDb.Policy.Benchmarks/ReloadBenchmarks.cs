@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Benchmarks;
 
@@ -49,7 +50,7 @@ public class ReloadBenchmarks
         int matching = 0;
         foreach (string pattern in _patterns)
         {
-            matching += Matching.GlobMatcher.Compile(pattern).IsMatch("t1/users/alice/secret1") ? 1 : 0;
+            matching += CompilerServices.GlobMatcher.Compile(pattern).IsMatch("t1/users/alice/secret1") ? 1 : 0;
         }
 
         return matching;

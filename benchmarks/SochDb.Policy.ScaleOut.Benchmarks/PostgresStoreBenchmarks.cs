@@ -20,7 +20,7 @@ public class PostgresStoreBenchmarks
 {
     private const int Keys = 1000;
 
-    private PostgresDatabase _store = null!;
+    private PostgresStore _store = null!;
     private NpgsqlDataSource _bare = null!;
     private PostgresSchema _schema = null!;
     private byte[][] _keys = null!;
@@ -32,7 +32,7 @@ public class PostgresStoreBenchmarks
     {
         string connectionString = Servers.Postgres.ConnectionString + ";Max Auto Prepare=16;Auto Prepare Min Usages=1";
         string table = "bench_" + Guid.NewGuid().ToString("N")[..8];
-        _store = PostgresDatabase.Open(connectionString, new PostgresDatabaseOptions { TableName = table });
+        _store = PostgresStore.Open(connectionString, new PostgresStoreOptions { TableName = table });
         _schema = new PostgresSchema(table);
         _bare = NpgsqlDataSource.Create(connectionString);
         _keys = Enumerable.Range(0, Keys).Select(i => System.Text.Encoding.UTF8.GetBytes($"agents/agent-{i % 7}/memory/{i:D5}")).ToArray();

@@ -39,7 +39,7 @@ try
         (postgresConnection, redisConfiguration) = (postgres.ConnectionString, redis.Configuration);
     }
 
-    await using (PostgresDatabase store = await PostgresDatabase.OpenAsync(postgresConnection, new PostgresDatabaseOptions { TableName = Table }))
+    await using (PostgresStore store = await PostgresStore.OpenAsync(postgresConnection, new PostgresStoreOptions { TableName = Table }))
     {
         await store.WriteAsync(store.Scan("agents/").Aggregate(new WriteBatch(), (batch, entry) => batch.Delete(entry.Key)));
     }
@@ -65,7 +65,7 @@ try
     // The workers wrote for at most this long; the bucket refills 2 tokens a second on top of its 120.
     double elapsed = (DateTime.UtcNow - start).TotalSeconds;
     int ceiling = LimitPerMinute + (int)Math.Ceiling(elapsed * LimitPerMinute / 60) + 1;
-    await using PostgresDatabase check = await PostgresDatabase.OpenAsync(postgresConnection, new PostgresDatabaseOptions { TableName = Table });
+    await using PostgresStore check = await PostgresStore.OpenAsync(postgresConnection, new PostgresStoreOptions { TableName = Table });
     int stored = check.Scan("agents/agent-1/").Count();
     Console.WriteLine($"agent-1: {agent1} writes admitted by the two workers together, {stored} in PostgreSQL; " +
         $"the shared limit allows {LimitPerMinute} + refill, at most {ceiling} in {elapsed:0.0} s.");
@@ -100,7 +100,7 @@ internal static class Worker
 {
     public static async Task<int> RunAsync(string id, string postgresConnection, string redisConfiguration, DateTime start)
     {
-        await using PostgresDatabase store = await PostgresDatabase.OpenAsync(postgresConnection, new PostgresDatabaseOptions { TableName = "scaleout_sample" });
+        await using PostgresStore store = await PostgresStore.OpenAsync(postgresConnection, new PostgresStoreOptions { TableName = "scaleout_sample" });
         await using RedisRateLimitBackend limits = RedisRateLimitBackend.Connect(redisConfiguration);
         var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = limits });
         engine.AddRateLimit(PolicyOperation.Write, 120, RateLimitScopes.AgentId);

@@ -22,7 +22,7 @@ public sealed class RuntimePatternAnalyzer : DiagnosticAnalyzer
     private static readonly (string Type, string[] Methods)[] Targets =
     {
         ("SochDb.Policy.PolicyEngine", new[] { "BeforeWrite", "AfterWrite", "BeforeRead", "AfterRead", "BeforeDelete", "AfterDelete", "On" }),
-        ("SochDb.Policy.Matching.GlobMatcher", new[] { "Compile" }),
+        ("SochDb.Policy.CompilerServices.GlobMatcher", new[] { "Compile" }),
     };
 
     /// <inheritdoc />

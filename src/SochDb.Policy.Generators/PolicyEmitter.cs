@@ -17,7 +17,7 @@ internal static partial class PolicyEmitter
     internal const string ClassName = GeneratedMembers.SetClass;
 
     private const string Policy = "global::SochDb.Policy.";
-    private const string Evaluation = "ref global::SochDb.Policy.PolicyEvaluation e";
+    private const string Evaluation = "ref global::SochDb.Policy.CompilerServices.PolicyEvaluation e";
     private const string Span = "global::System.ReadOnlySpan<byte>";
 
     private static readonly string Version = typeof(PolicyEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
@@ -129,14 +129,14 @@ internal static partial class PolicyEmitter
 
         for (int i = 0; i < plan.SegmentMatchers.Count; i++)
         {
-            w.Line().Line("private static readonly " + Policy + "Matching.GlobSegmentMatcher s_segment" + Int(i) + " = "
-                + Policy + "Matching.GlobSegmentMatcher.Compile(" + Literal(plan.SegmentMatchers[i]) + ");");
+            w.Line().Line("private static readonly " + Policy + "CompilerServices.GlobSegmentMatcher s_segment" + Int(i) + " = "
+                + Policy + "CompilerServices.GlobSegmentMatcher.Compile(" + Literal(plan.SegmentMatchers[i]) + ");");
         }
 
         for (int i = 0; i < plan.PatternMatchers.Count; i++)
         {
-            w.Line().Line("private static readonly " + Policy + "Matching.GlobMatcher s_pattern" + Int(i) + " = "
-                + Policy + "Matching.GlobMatcher.Compile(" + Literal(plan.PatternMatchers[i]) + ");");
+            w.Line().Line("private static readonly " + Policy + "CompilerServices.GlobMatcher s_pattern" + Int(i) + " = "
+                + Policy + "CompilerServices.GlobMatcher.Compile(" + Literal(plan.PatternMatchers[i]) + ");");
         }
 
         w.Line()

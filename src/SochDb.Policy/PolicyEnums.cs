@@ -52,26 +52,6 @@ public enum PolicyDecisionKind
     RequireApproval = 3,
 }
 
-/// <summary>Extensions over the policy enums.</summary>
-public static class PolicyTriggerExtensions
-{
-    /// <summary>The operation a trigger belongs to.</summary>
-    public static PolicyOperation Operation(this PolicyTrigger trigger) => trigger switch
-    {
-        PolicyTrigger.BeforeWrite or PolicyTrigger.AfterWrite => PolicyOperation.Write,
-        PolicyTrigger.BeforeRead or PolicyTrigger.AfterRead => PolicyOperation.Read,
-        _ => PolicyOperation.Delete,
-    };
-
-    /// <summary>Whether a handler on this trigger may return <see cref="PolicyDecisionKind.Modify"/>.</summary>
-    public static bool CanModify(this PolicyTrigger trigger) =>
-        trigger is PolicyTrigger.BeforeWrite or PolicyTrigger.AfterRead;
-
-    /// <summary>Whether handlers on this trigger run before the store operation (and so may deny it).</summary>
-    public static bool IsBefore(this PolicyTrigger trigger) =>
-        trigger is PolicyTrigger.BeforeWrite or PolicyTrigger.BeforeRead or PolicyTrigger.BeforeDelete;
-}
-
 /// <summary>Whether a rule's verdicts are enforced or only recorded.</summary>
 public enum EnforcementMode
 {

@@ -1,7 +1,7 @@
 using System;
 using System.ComponentModel;
 
-namespace SochDb.Policy;
+namespace SochDb.Policy.CompilerServices;
 
 /// <summary>
 /// The state of one trigger's evaluation, threaded by reference through every compiled set and run-time

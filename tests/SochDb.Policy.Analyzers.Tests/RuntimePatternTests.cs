@@ -1,4 +1,5 @@
 using SochDb.Policy.Analyzers.Tests.Infrastructure;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Analyzers.Tests;
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

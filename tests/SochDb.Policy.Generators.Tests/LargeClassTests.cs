@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Xunit.Abstractions;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Hosting.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Hosting.Tests;
 

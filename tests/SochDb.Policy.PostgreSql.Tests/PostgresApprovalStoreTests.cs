@@ -19,9 +19,9 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     }
 
     /// <summary>One instance of the app: its own data-store and approval-store connections to the shared tables.</summary>
-    private (PostgresDatabase Store, PolicyEngine Engine, PostgresApprovalStore Approvals) OpenApp(string data, string approvalsTable, bool approvalRule = true)
+    private (PostgresStore Store, PolicyEngine Engine, PostgresApprovalStore Approvals) OpenApp(string data, string approvalsTable, bool approvalRule = true)
     {
-        PostgresDatabase store = PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { TableName = data });
+        PostgresStore store = PostgresStore.Open(postgres.ConnectionString, new PostgresStoreOptions { TableName = data });
         PostgresApprovalStore approvals = PostgresApprovalStore.Open(postgres.ConnectionString, approvalsTable);
         var engine = new PolicyEngine(store, new PolicyEngineOptions { ApprovalStore = approvals });
         engine.Audit.Enable();
@@ -36,7 +36,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         return (store, engine, approvals);
     }
 
-    private static string? Read(PostgresDatabase store, string key) =>
+    private static string? Read(PostgresStore store, string key) =>
         store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
 
     private string Request(PolicyEngine engine) =>
@@ -46,13 +46,13 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     public void PendingRequest_SurvivesARestart_AndAnotherInstanceRunsItOnce()
     {
         string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
-        (PostgresDatabase firstStore, PolicyEngine requester, PostgresApprovalStore firstApprovals) = OpenApp(data, table);
+        (PostgresStore firstStore, PolicyEngine requester, PostgresApprovalStore firstApprovals) = OpenApp(data, table);
         string id = Request(requester);
         requester.Dispose();
         firstApprovals.Dispose();
         firstStore.Dispose();
 
-        (PostgresDatabase store, PolicyEngine approver, _) = OpenApp(data, table);
+        (PostgresStore store, PolicyEngine approver, _) = OpenApp(data, table);
         ApprovalRequest pending = Assert.Single(approver.Approvals.Pending);
         Assert.Equal((id, "shared/plan", "alice", "blue", "launch"), (pending.Id, pending.Key, pending.AgentId, pending.Context.Get("team"), pending.PreviewValue()));
 
@@ -95,7 +95,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     public void RejectExpireAndForgedIds_RunNothing()
     {
         string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
-        (PostgresDatabase store, PolicyEngine engine, PostgresApprovalStore approvals) = OpenApp(data, table);
+        (PostgresStore store, PolicyEngine engine, PostgresApprovalStore approvals) = OpenApp(data, table);
         string rejected = Request(engine);
         engine.Approvals.Reject(rejected, "not today", "erin");
 
@@ -120,7 +120,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     public void StoreUnavailableWhileApproving_ClearError_NothingRuns_RequestKept()
     {
         string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
-        (PostgresDatabase store, PolicyEngine engine, _) = OpenApp(data, table);
+        (PostgresStore store, PolicyEngine engine, _) = OpenApp(data, table);
         string id = Request(engine);
         postgres.Sql($"ALTER TABLE {table} RENAME TO {table}_away");
 

@@ -12,7 +12,7 @@ public sealed class PostgresContractTests(PostgresFixture postgres) : KeyValueSt
     protected override void FailWritesOf(IKeyValueStore store, byte[] key)
     {
         // A trigger on the table, created from a connection of its own: the store meets it like any other server error.
-        string table = ((PostgresDatabase)store).TableName;
+        string table = ((PostgresStore)store).TableName;
         string hex = Convert.ToHexString(key);
         postgres.Sql(
             "CREATE OR REPLACE FUNCTION sochdb_test_fail() RETURNS trigger LANGUAGE plpgsql AS " +

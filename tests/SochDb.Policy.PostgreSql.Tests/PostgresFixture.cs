@@ -21,8 +21,8 @@ public sealed class PostgresFixture : IDisposable
     /// <summary>A table name no other test uses.</summary>
     public string NewTableName(string purpose) => $"{purpose}_{Interlocked.Increment(ref _tables)}";
 
-    public PostgresDatabase OpenNew(string purpose, int scanPageSize = 128) =>
-        PostgresDatabase.Open(ConnectionString, new PostgresDatabaseOptions { TableName = NewTableName(purpose), ScanPageSize = scanPageSize });
+    public PostgresStore OpenNew(string purpose, int scanPageSize = 128) =>
+        PostgresStore.Open(ConnectionString, new PostgresStoreOptions { TableName = NewTableName(purpose), ScanPageSize = scanPageSize });
 
     /// <summary>Runs one SQL statement on a connection of its own (not the store's pool) and returns the first column of the first row.</summary>
     public object? Sql(string sql)

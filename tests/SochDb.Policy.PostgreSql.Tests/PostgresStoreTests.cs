@@ -52,7 +52,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public void LongNonUtf8KeysAndLargeValuesAreStoredAndScannedByteExactInSqliteOrder()
     {
-        using PostgresDatabase pg = postgres.OpenNew("awkward", scanPageSize: 3);
+        using PostgresStore pg = postgres.OpenNew("awkward", scanPageSize: 3);
         using Database sqlite = Database.Open(Path.Combine(_sqliteDirectory, "same.db"), new DatabaseOptions { Durability = Durability.Normal });
         List<byte[]> keys = AwkwardKeys();
         byte[] mebibyte = new byte[1024 * 1024];
@@ -92,7 +92,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task AsyncMembersAreTheSameStore()
     {
-        using PostgresDatabase store = postgres.OpenNew("async", scanPageSize: 2);
+        using PostgresStore store = postgres.OpenNew("async", scanPageSize: 2);
         await store.PutAsync("a/1"u8.ToArray(), "one"u8.ToArray());
         await store.WriteAsync(new WriteBatch().Put("a/2", "two").Put("a/3", "three").Put("b/1", "x").Delete("a/1"));
         Assert.Null(await store.GetAsync("a/1"u8.ToArray()));
@@ -112,7 +112,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task CancelledOperationsThrowAndWriteNothing()
     {
-        using PostgresDatabase store = postgres.OpenNew("cancel");
+        using PostgresStore store = postgres.OpenNew("cancel");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await store.PutAsync("k"u8.ToArray(), "v"u8.ToArray(), cancelled.Token));
@@ -129,7 +129,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public void ScanReadsPageByPageAsTheCallerAdvances()
     {
-        using PostgresDatabase store = postgres.OpenNew("paging", scanPageSize: 4);
+        using PostgresStore store = postgres.OpenNew("paging", scanPageSize: 4);
         for (int i = 0; i < 10; i++)
         {
             store.Put($"p/{i:D2}", $"{i}");
@@ -157,7 +157,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task ConnectionLostMidBatchWritesNothingSaysSoAndIsAuditedFailed()
     {
-        using PostgresDatabase store = postgres.OpenNew("midbatch");
+        using PostgresStore store = postgres.OpenNew("midbatch");
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable();
         store.Put("existing", "before");
@@ -211,7 +211,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public void ServerErrorsNameTheOperationTableAndKey()
     {
-        using PostgresDatabase store = postgres.OpenNew("dropped");
+        using PostgresStore store = postgres.OpenNew("dropped");
         store.Put("k", "v");
         postgres.Sql($"DROP TABLE \"{store.TableName}\"");
         PostgresStoreException put = Assert.Throws<PostgresStoreException>(() => store.Put("users/alice", "v"));
@@ -229,7 +229,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     {
         int port = TestServers.FreePort.Next();
         PostgresStoreException error = Assert.Throws<PostgresStoreException>(() =>
-            PostgresDatabase.Open($"Host=127.0.0.1;Port={port};Username=postgres;Timeout=3"));
+            PostgresStore.Open($"Host=127.0.0.1;Port={port};Username=postgres;Timeout=3"));
         Assert.Contains($"127.0.0.1:{port}", error.Message);
         Assert.Contains("sochdb_entries", error.Message);
     }
@@ -237,18 +237,18 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public void BadConnectionStringsAndOptionsAreRefusedClearly()
     {
-        Assert.Equal("connectionString", Assert.Throws<ArgumentNullException>(() => PostgresDatabase.Open(null!)).ParamName);
-        ArgumentException keyword = Assert.Throws<ArgumentException>(() => PostgresDatabase.Open("Hots=127.0.0.1"));
+        Assert.Equal("connectionString", Assert.Throws<ArgumentNullException>(() => PostgresStore.Open(null!)).ParamName);
+        ArgumentException keyword = Assert.Throws<ArgumentException>(() => PostgresStore.Open("Hots=127.0.0.1"));
         Assert.Equal("connectionString", keyword.ParamName);
         foreach (string name in new[] { "", "1table", "bad-name", "x\"; DROP TABLE y; --", new string('t', 64) })
         {
             ArgumentException table = Assert.Throws<ArgumentException>(() =>
-                PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { TableName = name }));
+                PostgresStore.Open(postgres.ConnectionString, new PostgresStoreOptions { TableName = name }));
             Assert.Contains("table name", table.Message);
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { ScanPageSize = 0 }));
+            PostgresStore.Open(postgres.ConnectionString, new PostgresStoreOptions { ScanPageSize = 0 }));
     }
 
     [Fact]
@@ -257,7 +257,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         string table = postgres.NewTableName("foreign");
         postgres.Sql($"CREATE TABLE \"{table}\" (id int PRIMARY KEY, name text); INSERT INTO \"{table}\" VALUES (42, 'kept')");
         var error = Assert.Throws<InvalidDataException>(() =>
-            PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { TableName = table }));
+            PostgresStore.Open(postgres.ConnectionString, new PostgresStoreOptions { TableName = table }));
         Assert.Contains("not a SochDB store", error.Message);
         Assert.Equal("kept", postgres.Sql($"SELECT name FROM \"{table}\" WHERE id = 42"));
     }
@@ -266,9 +266,9 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     public void InstancesStartingTogetherShareOneTable()
     {
         string table = postgres.NewTableName("shared");
-        var options = new PostgresDatabaseOptions { TableName = table };
-        PostgresDatabase[] instances = Enumerable.Range(0, 4).AsParallel()
-            .Select(_ => PostgresDatabase.Open(postgres.ConnectionString, options)).ToArray();
+        var options = new PostgresStoreOptions { TableName = table };
+        PostgresStore[] instances = Enumerable.Range(0, 4).AsParallel()
+            .Select(_ => PostgresStore.Open(postgres.ConnectionString, options)).ToArray();
         try
         {
             for (int i = 0; i < instances.Length; i++)
@@ -276,14 +276,14 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
                 instances[i].Put($"from/{i}", $"{i}");
             }
 
-            foreach (PostgresDatabase instance in instances)
+            foreach (PostgresStore instance in instances)
             {
                 Assert.Equal(["from/0", "from/1", "from/2", "from/3"], instance.Scan("from/").Select(e => Encoding.UTF8.GetString(e.Key)).ToArray());
             }
         }
         finally
         {
-            foreach (PostgresDatabase instance in instances)
+            foreach (PostgresStore instance in instances)
             {
                 instance.Dispose();
             }

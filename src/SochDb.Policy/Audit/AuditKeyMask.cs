@@ -1,6 +1,7 @@
 using System;
 using System.Security.Cryptography;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Audit;
 

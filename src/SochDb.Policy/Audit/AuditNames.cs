@@ -6,7 +6,7 @@ namespace SochDb.Policy;
 /// The stable lower-case names of operations and results, as durable logs store them and metrics tag them
 /// (<c>write</c>, <c>rate_limited</c>, ...), and back.
 /// </summary>
-public static class AuditNames
+internal static class AuditNames
 {
     private static readonly string[] Operations = { "read", "write", "delete", "all" };
 

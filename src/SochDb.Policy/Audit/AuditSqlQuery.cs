@@ -17,7 +17,7 @@ namespace SochDb.Policy;
 /// <c>key_masked</c> (0 or 1), <c>rule</c>, <c>reason</c>, <c>agent_id</c>, <c>session_id</c>, <c>trace_id</c>,
 /// <c>span_id</c> (text, nullable), <c>hash</c> (32 bytes).
 /// </remarks>
-public static class AuditSqlQuery
+internal static class AuditSqlQuery
 {
     /// <summary>The columns of the audit table, in the order <see cref="ReadRecord"/> expects them.</summary>
     public const string Columns = "id, ts, operation, key, key_masked, result, rule, reason, agent_id, session_id, trace_id, span_id, hash";

@@ -1,5 +1,6 @@
 using System;
 using SochDb.Policy.Audit;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Engine;
 

@@ -4,6 +4,7 @@ using System.Threading;
 using SochDb.Policy.Audit;
 using SochDb.Policy.Engine;
 using SochDb.Policy.Explaining;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy;
 

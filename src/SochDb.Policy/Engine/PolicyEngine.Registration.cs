@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading;
 using SochDb.Policy.Engine;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy;
 

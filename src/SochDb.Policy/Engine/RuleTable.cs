@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using SochDb.Policy.Matching;
 using SochDb.Policy.Matching.Planning;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Engine;
 

@@ -1,5 +1,6 @@
 using SochDb.Policy.Matching;
 using SochDb.Policy.Matching.Planning;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Engine;
 

@@ -3,7 +3,9 @@ using System.ComponentModel;
 using System.Text;
 using SochDb.Policy.Glob;
 
-namespace SochDb.Policy.Matching;
+using SochDb.Policy.Matching;
+
+namespace SochDb.Policy.CompilerServices;
 
 /// <summary>
 /// Matches keys (raw bytes, ordinal, no normalization of any kind) against one glob pattern. This is the

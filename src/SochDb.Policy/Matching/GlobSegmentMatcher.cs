@@ -2,7 +2,9 @@ using System;
 using System.ComponentModel;
 using SochDb.Policy.Glob;
 
-namespace SochDb.Policy.Matching;
+using SochDb.Policy.Matching;
+
+namespace SochDb.Policy.CompilerServices;
 
 /// <summary>
 /// Matches one key segment (the bytes between two <c>/</c>) against one segment of a glob pattern, with the

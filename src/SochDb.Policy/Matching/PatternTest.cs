@@ -1,5 +1,6 @@
 using System;
 using SochDb.Policy.Matching.Planning;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Matching;
 

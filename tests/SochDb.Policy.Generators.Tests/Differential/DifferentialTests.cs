@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Xunit.Abstractions;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests.Differential;
 

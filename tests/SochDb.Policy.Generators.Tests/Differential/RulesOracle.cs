@@ -1,5 +1,6 @@
 using System.Text;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests.Differential;
 

@@ -1,3 +1,4 @@
+using SochDb.Policy.CompilerServices;
 namespace SochDb.Policy.Tests.Engine;
 
 /// <summary><see cref="PolicyEngine.Analyze"/>: findings over compiled, configured-style and run-time rules, in engine order.</summary>

@@ -1,4 +1,5 @@
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Engine;
 

@@ -1,3 +1,4 @@
+using SochDb.Policy.CompilerServices;
 namespace SochDb.Policy.Tests.Engine;
 
 /// <summary>

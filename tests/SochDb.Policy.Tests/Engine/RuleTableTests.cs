@@ -1,6 +1,7 @@
 using System.Text;
 using SochDb.Policy.Engine;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Engine;
 

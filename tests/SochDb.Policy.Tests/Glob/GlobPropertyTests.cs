@@ -2,6 +2,7 @@ using CsCheck;
 using SochDb.Policy.Glob;
 using SochDb.Policy.Matching;
 using static SochDb.Policy.Tests.Glob.GlobCaseGenerators;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Glob;
 

@@ -1,5 +1,6 @@
 using SochDb.Policy.Glob;
 using SochDb.Policy.Matching;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Glob;
 

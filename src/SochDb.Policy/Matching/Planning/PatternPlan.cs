@@ -39,7 +39,7 @@ internal sealed class PatternPlan
 
     /// <summary>
     /// Whether a <c>**</c> sits before the last segment (<c>**/x</c>, <c>a/**/b</c>): then the whole pattern is tested by
-    /// <see cref="GlobMatcher"/>, which backtracks over it, and <see cref="Remainder"/> is empty.
+    /// <see cref="CompilerServices.GlobMatcher"/>, which backtracks over it, and <see cref="Remainder"/> is empty.
     /// </summary>
     public bool NeedsPatternMatcher { get; }
 

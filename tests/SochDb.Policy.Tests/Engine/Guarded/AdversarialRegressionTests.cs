@@ -1,4 +1,5 @@
 using static SochDb.Policy.Tests.Engine.Guarded.GuardedKit;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Engine.Guarded;
 

@@ -2,8 +2,8 @@ using System;
 
 namespace SochDb.Policy.PostgreSql;
 
-/// <summary>Options of <see cref="PostgresDatabase.Open"/>.</summary>
-public sealed record PostgresDatabaseOptions
+/// <summary>Options of <see cref="PostgresStore.Open"/>.</summary>
+public sealed record PostgresStoreOptions
 {
     /// <summary>The longest table name PostgreSQL keeps (longer identifiers are truncated, so they are refused here).</summary>
     public const int MaxTableNameLength = 63;

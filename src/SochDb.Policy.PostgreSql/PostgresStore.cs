@@ -16,7 +16,7 @@ namespace SochDb.Policy.PostgreSql;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A scan reads <see cref="PostgresDatabaseOptions.ScanPageSize"/> entries per statement, the first when enumeration
+/// A scan reads <see cref="PostgresStoreOptions.ScanPageSize"/> entries per statement, the first when enumeration
 /// starts and each next one when the caller has consumed the previous one; no connection is held between pages, so an
 /// abandoned scan holds nothing. Each page is one consistent read; a scan spanning pages yields keys in strictly
 /// increasing order, never one twice, and may see writes committed between its pages.
@@ -27,14 +27,14 @@ namespace SochDb.Policy.PostgreSql;
 /// (<see cref="PostgresStoreException.OutcomeUnknown"/>). Cancellation surfaces as <see cref="OperationCanceledException"/>.
 /// </para>
 /// </remarks>
-public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
+public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresSchema _schema;
     private readonly int _pageSize;
     private int _disposed;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, PostgresSchema schema, int pageSize)
+    private PostgresStore(NpgsqlDataSource dataSource, PostgresSchema schema, int pageSize)
     {
         _dataSource = dataSource;
         _schema = schema;
@@ -55,7 +55,7 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
     /// <exception cref="ArgumentException">The connection string or an option is not valid.</exception>
     /// <exception cref="PostgresStoreException">The server cannot be reached or refused the connection or the table set-up.</exception>
     /// <exception cref="System.IO.InvalidDataException">A table of that name exists with other columns.</exception>
-    public static PostgresDatabase Open(string connectionString, PostgresDatabaseOptions? options = null) =>
+    public static PostgresStore Open(string connectionString, PostgresStoreOptions? options = null) =>
         OpenCore(connectionString, options, async: false, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Asynchronous <see cref="Open"/>: connects and opens the store, creating its table and index when missing.</summary>
@@ -63,7 +63,7 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
     /// <param name="options">Table name and scan page size; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels connecting.</param>
     /// <inheritdoc cref="Open" path="/exception"/>
-    public static Task<PostgresDatabase> OpenAsync(string connectionString, PostgresDatabaseOptions? options = null, CancellationToken cancellationToken = default) =>
+    public static Task<PostgresStore> OpenAsync(string connectionString, PostgresStoreOptions? options = null, CancellationToken cancellationToken = default) =>
         OpenCore(connectionString, options, async: true, cancellationToken).AsTask();
 
     /// <inheritdoc />
@@ -160,10 +160,10 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
         }
     }
 
-    private static async ValueTask<PostgresDatabase> OpenCore(string connectionString, PostgresDatabaseOptions? options, bool async, CancellationToken cancellationToken)
+    private static async ValueTask<PostgresStore> OpenCore(string connectionString, PostgresStoreOptions? options, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
-        options ??= new PostgresDatabaseOptions();
+        options ??= new PostgresStoreOptions();
         options.Validate();
 
         var builder = new NpgsqlSlimDataSourceBuilder();
@@ -189,7 +189,7 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
         try
         {
             await EnsureTable(dataSource, schema, where, async, cancellationToken).ConfigureAwait(false);
-            return new PostgresDatabase(dataSource, schema, options.ScanPageSize);
+            return new PostgresStore(dataSource, schema, options.ScanPageSize);
         }
         catch (Exception e)
         {
