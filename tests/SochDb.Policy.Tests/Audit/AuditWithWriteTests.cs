@@ -22,7 +22,7 @@ public sealed class AuditWithWriteTests : IDisposable
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         var stuck = new ControllableSink("exporter", durable: false);
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [stuck, log], Durability = AuditDurability.WithWrite });
+        engine.Audit.Enable(new AuditOptions { Sinks = [stuck, log], Durability = AuditDurability.WithWrite });
         stuck.Open.Reset(); // the background writer blocks in the first sink: nothing reaches the log through the queue
 
         engine.Put("a", "1");
@@ -43,11 +43,11 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.True(early.IsIntact, early.ToString());
 
         stuck.Open.Set();
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(["write a", "write b", "delete a", "delete b", "write c", "delete zz", "write d", "read c"], Logged(log));
         Assert.Equal(Logged(log), stuck.Entries.Select(Describe));
-        Assert.Equal(Logged(log), engine.GetAuditLog(100).Select(Describe));
-        AuditVerification verification = engine.VerifyAuditLog();
+        Assert.Equal(Logged(log), engine.Audit.Recent(100).Select(Describe));
+        AuditVerification verification = engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(8, verification.HeadId);
     }
@@ -61,7 +61,7 @@ public sealed class AuditWithWriteTests : IDisposable
         var stuck = new ControllableSink("exporter", durable: false);
         using var engine = new PolicyEngine(store);
         engine.BeforeWrite("system/*", Policies.DenyAll, name: "no-system");
-        engine.EnableAudit(new AuditOptions { Sinks = [stuck, log], Durability = AuditDurability.WithWrite });
+        engine.Audit.Enable(new AuditOptions { Sinks = [stuck, log], Durability = AuditDurability.WithWrite });
         stuck.Open.Reset();
 
         engine.Put("k", "v");
@@ -74,12 +74,12 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.Equal(["write k"], Logged(log));
 
         stuck.Open.Set();
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(["write k", "read k", "write system/x", "write system/y"], Logged(log));
         Assert.Equal([AuditResult.Allowed, AuditResult.Allowed, AuditResult.Denied, AuditResult.Denied],
             log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Result));
         Assert.Null(store.Get("ok"));
-        Assert.True(engine.VerifyAuditLog().IsIntact);
+        Assert.True(engine.Audit.Verify().IsIntact);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class AuditWithWriteTests : IDisposable
         using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
         SqliteFaults.FailWritesOf(store, "bad"u8.ToArray());
 
         Assert.ThrowsAny<IOException>(() => engine.Put("bad", "v"));
@@ -101,7 +101,7 @@ public sealed class AuditWithWriteTests : IDisposable
 
         List<AuditRecord> records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
         Assert.Equal(["write after"], records.Select(r => Describe(r.Entry)));
-        engine.FlushAudit();
+        engine.Audit.Flush();
         records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
         Assert.Equal(3, records.Count);
         Assert.Single(records, r => r.Entry.Key == "after" && r.Entry.Result == AuditResult.Allowed);
@@ -109,7 +109,7 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.Equal(["bad", "good"], records.Where(r => r.Entry.Result == AuditResult.Failed).Select(r => r.Entry.Key).Order());
         Assert.DoesNotContain(records, r => r.Entry.Key != "after" && r.Entry.Result == AuditResult.Allowed);
         Assert.Null(store.Get("good"));
-        Assert.True(engine.VerifyAuditLog().IsIntact);
+        Assert.True(engine.Audit.Verify().IsIntact);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class AuditWithWriteTests : IDisposable
         using var store = Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, MaxBatchDelay = TimeSpan.Zero });
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, MaxBatchDelay = TimeSpan.Zero });
         const int Threads = 4;
         const int PerThread = 150;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
@@ -149,12 +149,12 @@ public sealed class AuditWithWriteTests : IDisposable
 
         Waits.Join(threads);
         Assert.Empty(errors);
-        engine.FlushAudit();
+        engine.Audit.Flush();
         List<AuditRecord> records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
         Assert.Equal(Threads * PerThread * 2 + (Threads * PerThread / 10), records.Count);
         Assert.Equal(Threads * PerThread, records.Count(r => r.Entry.Operation == PolicyOperation.Write));
         Assert.Equal(Threads * PerThread, records.Select(r => r.Entry).Where(e => e.Operation == PolicyOperation.Write).Select(e => e.Key).Distinct().Count());
-        AuditVerification verification = engine.VerifyAuditLog();
+        AuditVerification verification = engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
     }
 
@@ -166,12 +166,12 @@ public sealed class AuditWithWriteTests : IDisposable
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         using var engine = new PolicyEngine(store);
         engine.AfterWrite("watched/*", (in PolicyRequest _) => throw new InvalidOperationException("observer broke"), name: "observer");
-        engine.EnableAudit(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
 
         Assert.Throws<PolicyHandlerException>(() => engine.Put("watched/a", "v"));
 
         Assert.Equal("v"u8.ToArray(), engine.Get("watched/a"));
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal([AuditResult.Allowed, AuditResult.Failed, AuditResult.Allowed],
             log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Result));
     }
@@ -183,28 +183,28 @@ public sealed class AuditWithWriteTests : IDisposable
         using SqliteAuditSink elsewhere = SqliteAuditSink.Open(_directory.File("log.db"));
         using var engine = new PolicyEngine(fileStore);
         var error = Assert.Throws<InvalidOperationException>(() =>
-            engine.EnableAudit(new AuditOptions { Sinks = [elsewhere], Durability = AuditDurability.WithWrite }));
+            engine.Audit.Enable(new AuditOptions { Sinks = [elsewhere], Durability = AuditDurability.WithWrite }));
         Assert.Contains("not in the engine's store's database", error.Message);
         Assert.Contains(elsewhere.Name, error.Message);
-        Assert.False(engine.IsAuditEnabled);
+        Assert.False(engine.Audit.IsEnabled);
 
         using Database memory = Database.OpenInMemory();
         using var memoryEngine = new PolicyEngine(memory);
         error = Assert.Throws<InvalidOperationException>(() =>
-            memoryEngine.EnableAudit(new AuditOptions { Sinks = [elsewhere], Durability = AuditDurability.WithWrite }));
+            memoryEngine.Audit.Enable(new AuditOptions { Sinks = [elsewhere], Durability = AuditDurability.WithWrite }));
         Assert.Contains("cannot write decision entries in its own transactions", error.Message);
 
         var noLedger = Assert.Throws<ArgumentException>(() =>
-            engine.EnableAudit(new AuditOptions { Sinks = [new ControllableSink(durable: false)], Durability = AuditDurability.WithWrite }));
+            engine.Audit.Enable(new AuditOptions { Sinks = [new ControllableSink(durable: false)], Durability = AuditDurability.WithWrite }));
         Assert.Equal("Durability", noLedger.ParamName);
 
         // The first ledger is the one written with the data: a log on the store's file placed second is not used.
         using SqliteAuditSink onStore = SqliteAuditSink.Open(_directory.File("data.db"));
         Assert.Throws<InvalidOperationException>(() =>
-            engine.EnableAudit(new AuditOptions { Sinks = [elsewhere, onStore], Durability = AuditDurability.WithWrite }));
-        engine.EnableAudit(new AuditOptions { Sinks = [onStore, elsewhere], Durability = AuditDurability.WithWrite });
+            engine.Audit.Enable(new AuditOptions { Sinks = [elsewhere, onStore], Durability = AuditDurability.WithWrite }));
+        engine.Audit.Enable(new AuditOptions { Sinks = [onStore, elsewhere], Durability = AuditDurability.WithWrite });
         engine.Put("k", "v");
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(["write k"], Logged(onStore));
         Assert.Equal(["write k"], Logged(elsewhere));
     }
