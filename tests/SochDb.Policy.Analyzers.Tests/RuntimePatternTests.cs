@@ -9,7 +9,7 @@ public sealed class RuntimePatternTests
     [Fact]
     public Task InvalidLiteralGivenToGlobMatcherCompileIsReportedOnTheOffendingCharacters() =>
         PolicyAnalyzerTest.VerifyAsync("""
-            using SochDb.Policy.Matching;
+            using SochDb.Policy.CompilerServices;
 
             static class Program
             {
@@ -25,7 +25,7 @@ public sealed class RuntimePatternTests
     public Task MessageNamesTheMethodAndTheRunTimeFailure() =>
         PolicyAnalyzerTest.VerifyAsync(
             """
-            using SochDb.Policy.Matching;
+            using SochDb.Policy.CompilerServices;
 
             static class Program
             {
@@ -39,7 +39,7 @@ public sealed class RuntimePatternTests
     [Fact]
     public Task ConstReferenceIsReportedOnTheWholeArgument() =>
         PolicyAnalyzerTest.VerifyAsync("""
-            using SochDb.Policy.Matching;
+            using SochDb.Policy.CompilerServices;
 
             static class Program
             {
@@ -53,7 +53,7 @@ public sealed class RuntimePatternTests
     public Task ValidAndNonConstantPatternsReportNothing() =>
         PolicyAnalyzerTest.VerifyAsync("""
             using System;
-            using SochDb.Policy.Matching;
+            using SochDb.Policy.CompilerServices;
 
             static class Program
             {

@@ -12,7 +12,13 @@ public sealed class PolicyApprovalRequiredException : PolicyViolationException
 {
     /// <summary>Creates the exception for <paramref name="request"/>.</summary>
     public PolicyApprovalRequiredException(ApprovalRequest request, PolicyTrigger trigger)
-        : base(Checked(request).Operation, request.KeyBytes, trigger, request.Rule, request.Reason, request.AgentId, null, Describe(request))
+        : this(request, trigger, Checked(request).Key)
+    {
+    }
+
+    /// <summary>The engine's own: the message shows the key as the decision log does (its mask, where one applies).</summary>
+    internal PolicyApprovalRequiredException(ApprovalRequest request, PolicyTrigger trigger, string keyText)
+        : base(Checked(request).Operation, request.KeyBytes, trigger, request.Rule, request.Reason, request.AgentId, null, Describe(request, keyText))
     {
         Request = request;
     }
@@ -26,11 +32,11 @@ public sealed class PolicyApprovalRequiredException : PolicyViolationException
         return request;
     }
 
-    private static string Describe(ApprovalRequest request)
+    private static string Describe(ApprovalRequest request, string keyText)
     {
         string by = request.Rule is null ? "the policy" : request.Rule.ToString();
         string why = string.IsNullOrEmpty(request.Reason) ? "" : ": " + request.Reason;
-        return $"{Verb(request.Operation)} of \"{request.Key}\" requires approval by {by}{why} "
+        return $"{Verb(request.Operation)} of \"{keyText}\" requires approval by {by}{why} "
             + $"(approval {request.Id}, pending until {request.ExpiresAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}).";
     }
 }

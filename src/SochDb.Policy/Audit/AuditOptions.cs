@@ -287,6 +287,9 @@ public sealed record AuditStatus
     /// <summary>Whether a durable sink's last attempt failed (and, under <see cref="AuditSinkFailureMode.FailClosed"/>, operations are refused).</summary>
     public bool IsFailing { get; init; }
 
-    /// <summary>The last sink failure's message, if any.</summary>
+    /// <summary>
+    /// The last sink or anchor failure, in the engine's words: which sink failed and the exception's type (never its
+    /// message, which can quote a key or a path; <see cref="AuditOptions.OnSinkFailure"/> receives the exception itself).
+    /// </summary>
     public string? LastFailure { get; init; }
 }

@@ -497,7 +497,7 @@ internal sealed class AuditPipeline
             lock (_gate)
             {
                 _failures++;
-                _lastFailure = $"audit anchor {_anchor.GetType().Name} failed: {e.GetType().Name}: {e.Message}";
+                _lastFailure = $"audit anchor {_anchor.GetType().Name} failed: {e.GetType().Name}";
             }
 
             // Tried again after another interval, not in a tight loop.
@@ -646,7 +646,7 @@ internal sealed class AuditPipeline
         lock (_gate)
         {
             failures = ++_failures;
-            _lastFailure = $"audit sink '{sink.Name}' failed: {exception.GetType().Name}: {exception.Message}";
+            _lastFailure = $"audit sink '{sink.Name}' failed: {exception.GetType().Name}";
         }
 
         _metrics.RecordAuditSinkFailure(sink.Name);

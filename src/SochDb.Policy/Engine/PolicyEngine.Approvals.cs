@@ -64,7 +64,7 @@ public sealed partial class PolicyEngine
 
         Record(operation, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
             $"approval {request.Id} requested{(string.IsNullOrEmpty(request.Reason) ? "" : ": " + request.Reason)}");
-        throw new PolicyApprovalRequiredException(request, evaluation.Trigger);
+        throw new PolicyApprovalRequiredException(request, evaluation.Trigger, KeyAsLogged(evaluation.Key));
     }
 
     /// <summary>

@@ -218,7 +218,7 @@ public sealed partial class PolicyEngine
         string itemText = string.Create(CultureInfo.InvariantCulture, $"batch item {index} of {count}");
         DecisionOutcome refusal = outcome.WithReason($"{itemText} ({outcome.Trigger}) {what}; the batch was refused and nothing was written");
         string by = outcome.Rule is null ? "the policy" : outcome.Rule.ToString();
-        string message = $"Batch refused at item {index} of {count} ({outcome.Trigger} of \"{KeyText(key)}\"): " +
+        string message = $"Batch refused at item {index} of {count} ({outcome.Trigger} of \"{KeyAsLogged(key)}\"): " +
             $"{by} {what}. Nothing of the batch was written.";
         PolicyViolationException exception = Refuse(PolicyOperation.Write, key, context, in refusal, index, message);
         return exception;

@@ -227,7 +227,7 @@ public sealed partial class PolicyEngine
         PolicyTracing.Tag(operation, AuditResult.Failed, "audit", reason);
         recorder.Record(_clock.GetUtcTicks(), operation, key, context, AuditResult.Failed, "audit", reason, admitted: false);
         throw PolicyViolationException.Create(outcome.Cause, operation, key.ToArray(), null, null, reason, context.AgentId, null,
-            DescribeRefusal(operation, KeyText(key), in outcome));
+            DescribeRefusal(operation, KeyAsLogged(key), in outcome));
     }
 
     /// <summary>Counts the call in flight; refuses it once disposal has begun.</summary>
@@ -356,7 +356,7 @@ public sealed partial class PolicyEngine
             PolicyOperation operation = trigger.Operation();
             PolicyRuleInfo? culprit = evaluation.CurrentRule;
             Record(operation, key, context, AuditResult.Failed, culprit, $"committed, then the handler threw {exception.GetType().Name}");
-            throw PolicyHandlerException.Create(operation, key, culprit, context.AgentId, exception, KeyText(key));
+            throw PolicyHandlerException.Create(operation, key, culprit, context.AgentId, exception, KeyAsLogged(key));
         }
         finally
         {
@@ -369,7 +369,7 @@ public sealed partial class PolicyEngine
         int? batchItemIndex = null, string? message = null)
     {
         Record(operation, key, context, in outcome);
-        message ??= DescribeRefusal(operation, KeyText(key), in outcome);
+        message ??= DescribeRefusal(operation, KeyAsLogged(key), in outcome);
         return PolicyViolationException.Create(outcome.Cause, operation, key.ToArray(), outcome.Trigger, outcome.Rule, outcome.Reason,
             context.AgentId, outcome.Failure, message, batchItemIndex);
     }
@@ -387,22 +387,6 @@ public sealed partial class PolicyEngine
                 $"{what} denied by {by}{(string.IsNullOrEmpty(outcome.Reason) ? "" : ": " + outcome.Reason)}.",
             _ => $"{what} refused: {outcome.Reason}.",
         };
-    }
-
-    /// <summary>
-    /// The key as free text may show it: masked (as the decision log records it) when a mask of the decision log covers
-    /// it, else as UTF-8 text.
-    /// </summary>
-    private string KeyText(ReadOnlySpan<byte> key)
-    {
-        if (Volatile.Read(ref _recorder)?.Mask is { } mask && mask.Matches(key))
-        {
-            Span<byte> masked = stackalloc byte[AuditKeyMask.Length];
-            mask.Write(key, masked);
-            return System.Text.Encoding.ASCII.GetString(masked);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(key);
     }
 
     /// <summary>

@@ -177,7 +177,7 @@ public sealed partial class PolicyEngine
         string detail = RateLimitExceededException.DescribeLimit(refusal.Rule, refusal.ScopeValue, refusal.RetryAfter);
         DecisionOutcome outcome = DecisionOutcome.Refused(AuditResult.RateLimited, PolicyRefusalCause.Denied, null, null, refusal.Rule.ToString(), detail);
         Record(operation, key, context, in outcome);
-        return new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId, KeyText(key));
+        return new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId, KeyAsLogged(key));
     }
 
     /// <summary>

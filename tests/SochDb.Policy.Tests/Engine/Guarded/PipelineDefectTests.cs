@@ -81,6 +81,52 @@ public sealed class PipelineDefectTests
         }
     }
 
+    [Fact]
+    public void Defect1_FailingDurableSink_StatusNamesTheSinkAndTheExceptionType_NotItsMessage()
+    {
+        using var store = Database.OpenInMemory();
+        var sink = new ControllableSink("ledger") { Failure = new IOException("disk full under /mnt/secret/1/token") };
+        using var engine = new PolicyEngine(store);
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailClosed });
+        engine.Put("a", "1");
+        Assert.Throws<IOException>(engine.Audit.Flush);
+
+        AuditStatus status = engine.Audit.Status;
+
+        Assert.True(status.IsFailing);
+        Assert.Equal("audit sink 'ledger' failed: IOException", status.LastFailure);
+        sink.Failure = null;
+    }
+
+    [Theory]
+    [InlineData("put")]
+    [InlineData("get")]
+    [InlineData("delete")]
+    [InlineData("write")]
+    [InlineData("putAsync")]
+    [InlineData("getAsync")]
+    [InlineData("deleteAsync")]
+    [InlineData("writeAsync")]
+    public async Task Defect2_ApprovalRequiredForAMaskedKey_ShowsTheMaskInItsMessage(string entryPoint)
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.Audit.Enable(new AuditOptions { RingSize = 1000, MaskedKeys = ["secret/**"] });
+        kit.Engine.BeforeWrite("secret/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("reviewed"));
+        kit.Engine.BeforeRead("secret/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("reviewed"));
+        kit.Engine.BeforeDelete("secret/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("reviewed"));
+
+        // A single operation becomes a pending request; a batch is refused whole (it cannot wait for one item).
+        var refused = await Assert.ThrowsAnyAsync<PolicyViolationException>(() => RunAsync(kit.Engine, entryPoint, SecretKey));
+
+        Assert.Contains("masked:", refused.Message);
+        Assert.DoesNotContain("secret/1", refused.Message);
+        if (!entryPoint.StartsWith("write", StringComparison.Ordinal))
+        {
+            var pending = Assert.IsType<PolicyApprovalRequiredException>(refused);
+            Assert.Equal(SecretKey, pending.Request.Key); // the request itself holds exactly what will run
+        }
+    }
+
     [Theory]
     [MemberData(nameof(EntryPoints))]
     public async Task Defect2_RefusalsOfAMaskedKey_ShowTheMaskInTheirMessage_AndNoHandlerText(string entryPoint)
