@@ -16,9 +16,71 @@
 //
 // Like audit mode, with the store's default durability (an fsync per write), but nobody flushes: two threads Put "audit/<thread>/<n>" and print "put <thread> <n>" after each
 // Put returns (a write the store committed). The crash test kills it and counts committed writes without an entry.
+//
+// Usage: dotnet SochDb.Policy.CrashWriter.dll <database path> audit-withwrite <run>
+//
+// WithWrite durability, store and log in the one file: two threads Put "ww/<run>/<thread>/<n>" (every tenth a batch of
+// three more, "…/<n>b<i>") and Get each key back (a read, whose entry goes through the queue); after each write returns
+// they print "put <key>" for each key written. The crash test kills it at random moments and checks that every
+// committed write has its entry.
 using System.Text;
 using SochDb;
 using SochDb.Policy;
+
+if (args.Length == 3 && args[1] == "audit-withwrite")
+{
+    string run = args[2];
+    using Database store = Database.Open(args[0], new DatabaseOptions { Durability = Durability.Normal });
+    using SqliteAuditSink sink = SqliteAuditSink.Open(args[0], new SqliteAuditSinkOptions { Durability = Durability.Normal });
+    using var engine = new PolicyEngine(store);
+    engine.Audit.Enable(new AuditOptions { Sinks = [sink], Durability = AuditDurability.WithWrite });
+    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+    var outputLock = new object();
+    output.WriteLine("ready");
+    var threads = new Thread[2];
+    for (int t = 0; t < threads.Length; t++)
+    {
+        int thread = t;
+        threads[t] = new Thread(() =>
+        {
+            var context = new PolicyContext { AgentId = "writer-" + thread };
+            for (long n = 0; ; n++)
+            {
+                string key = $"ww/{run}/{thread}/{n:D8}";
+                string[] written;
+                if (n % 10 == 9)
+                {
+                    var batch = new WriteBatch();
+                    written = [key + "b0", key + "b1", key + "b2"];
+                    foreach (string item in written)
+                    {
+                        batch.Put(item, "v");
+                    }
+
+                    engine.Write(batch, context);
+                }
+                else
+                {
+                    engine.Put(key, "v", context);
+                    written = [key];
+                }
+
+                engine.Get(written[0], context);
+                lock (outputLock)
+                {
+                    foreach (string item in written)
+                    {
+                        output.WriteLine("put " + item);
+                    }
+                }
+            }
+        });
+        threads[t].Start();
+    }
+
+    threads[0].Join();
+    return 0;
+}
 
 if (args.Length == 2 && args[1] == "audit-async")
 {
