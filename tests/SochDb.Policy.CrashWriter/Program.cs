@@ -34,52 +34,28 @@ if (args.Length == 3 && args[1] == "audit-withwrite")
     using SqliteAuditSink sink = SqliteAuditSink.Open(args[0], new SqliteAuditSinkOptions { Durability = Durability.Normal });
     using var engine = new PolicyEngine(store);
     engine.Audit.Enable(new AuditOptions { Sinks = [sink], Durability = AuditDurability.WithWrite });
-    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
-    var outputLock = new object();
-    output.WriteLine("ready");
-    var threads = new Thread[2];
-    for (int t = 0; t < threads.Length; t++)
+    return RunWriters((thread, n, context, print) =>
     {
-        int thread = t;
-        threads[t] = new Thread(() =>
+        string key = $"ww/{run}/{thread}/{n:D8}";
+        string[] written = n % 10 == 9 ? [key + "b0", key + "b1", key + "b2"] : [key];
+        if (written.Length > 1)
         {
-            var context = new PolicyContext { AgentId = "writer-" + thread };
-            for (long n = 0; ; n++)
+            var batch = new WriteBatch();
+            foreach (string item in written)
             {
-                string key = $"ww/{run}/{thread}/{n:D8}";
-                string[] written;
-                if (n % 10 == 9)
-                {
-                    var batch = new WriteBatch();
-                    written = [key + "b0", key + "b1", key + "b2"];
-                    foreach (string item in written)
-                    {
-                        batch.Put(item, "v");
-                    }
-
-                    engine.Write(batch, context);
-                }
-                else
-                {
-                    engine.Put(key, "v", context);
-                    written = [key];
-                }
-
-                engine.Get(written[0], context);
-                lock (outputLock)
-                {
-                    foreach (string item in written)
-                    {
-                        output.WriteLine("put " + item);
-                    }
-                }
+                batch.Put(item, "v");
             }
-        });
-        threads[t].Start();
-    }
 
-    threads[0].Join();
-    return 0;
+            engine.Write(batch, context);
+        }
+        else
+        {
+            engine.Put(key, "v", context);
+        }
+
+        engine.Get(written[0], context);
+        print(string.Join('\n', written.Select(item => "put " + item)));
+    });
 }
 
 if (args.Length == 2 && args[1] == "audit-async")
@@ -88,30 +64,11 @@ if (args.Length == 2 && args[1] == "audit-async")
     using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
     using var engine = new PolicyEngine(store);
     engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
-    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
-    var outputLock = new object();
-    output.WriteLine("ready");
-    var threads = new Thread[2];
-    for (int t = 0; t < threads.Length; t++)
+    return RunWriters((thread, n, context, print) =>
     {
-        int thread = t;
-        threads[t] = new Thread(() =>
-        {
-            var context = new PolicyContext { AgentId = "writer-" + thread };
-            for (long n = 0; ; n++)
-            {
-                engine.Put($"audit/{thread}/{n:D8}", "v", context);
-                lock (outputLock)
-                {
-                    output.WriteLine($"put {thread} {n}");
-                }
-            }
-        });
-        threads[t].Start();
-    }
-
-    threads[0].Join();
-    return 0;
+        engine.Put($"audit/{thread}/{n:D8}", "v", context);
+        print($"put {thread} {n}");
+    });
 }
 
 if (args.Length == 2 && args[1] == "audit")
@@ -120,34 +77,15 @@ if (args.Length == 2 && args[1] == "audit")
     using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
     using var engine = new PolicyEngine(store);
     engine.Audit.Enable(new AuditOptions { Sinks = [sink], MaxBatchSize = 7 });
-    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
-    var outputLock = new object();
-    output.WriteLine("ready");
-    var threads = new Thread[2];
-    for (int t = 0; t < threads.Length; t++)
+    return RunWriters((thread, n, context, print) =>
     {
-        int thread = t;
-        threads[t] = new Thread(() =>
+        engine.Put($"audit/{thread}/{n:D8}", "v", context);
+        if (n % 10 == 9)
         {
-            var context = new PolicyContext { AgentId = "writer-" + thread };
-            for (long n = 0; ; n++)
-            {
-                engine.Put($"audit/{thread}/{n:D8}", "v", context);
-                if (n % 10 == 9)
-                {
-                    engine.Audit.Flush();
-                    lock (outputLock)
-                    {
-                        output.WriteLine($"flushed {thread} {n}");
-                    }
-                }
-            }
-        });
-        threads[t].Start();
-    }
-
-    threads[0].Join();
-    return 0;
+            engine.Audit.Flush();
+            print($"flushed {thread} {n}");
+        }
+    });
 }
 
 if (args.Length is < 1 or > 2)
@@ -184,3 +122,37 @@ for (long n = 0; n < maxWrites; n++)
 }
 
 return 0;
+
+// Prints "ready", then runs step(thread, n, context, print) for n = 0, 1, 2, ... on two threads (agents "writer-0" and
+// "writer-1") until the process is killed; print writes whole lines to stdout, one caller at a time.
+static int RunWriters(Action<int, long, PolicyContext, Action<string>> step)
+{
+    using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+    var outputLock = new object();
+    void Print(string lines)
+    {
+        lock (outputLock)
+        {
+            output.WriteLine(lines);
+        }
+    }
+
+    output.WriteLine("ready");
+    var threads = new Thread[2];
+    for (int t = 0; t < threads.Length; t++)
+    {
+        int thread = t;
+        threads[t] = new Thread(() =>
+        {
+            var context = new PolicyContext { AgentId = "writer-" + thread };
+            for (long n = 0; ; n++)
+            {
+                step(thread, n, context, Print);
+            }
+        });
+        threads[t].Start();
+    }
+
+    threads[0].Join();
+    return 0;
+}
