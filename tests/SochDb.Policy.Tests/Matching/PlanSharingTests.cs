@@ -1,3 +1,4 @@
+using SochDb.Policy.CompilerServices;
 using SochDb.Policy.Engine;
 using SochDb.Policy.Glob;
 using SochDb.Policy.Matching;

@@ -40,7 +40,7 @@ public sealed class PublicSurfaceTests
     [Fact]
     public void SiblingPackageHelpers_AreNotPublic()
     {
-        // Shared with the hosting and PostgreSQL packages as linked source, not as API.
+        // The hosting package compiles these in as source; the PostgreSQL package is a friend assembly of the core.
         foreach (string name in new[] { "SochDb.Policy.AuditNames", "SochDb.Policy.AuditSqlQuery", "SochDb.Policy.PolicyTriggerExtensions", "SochDb.Policy.Matching.GlobMatcher" })
         {
             Assert.DoesNotContain(s_exported, t => t.FullName == name);
