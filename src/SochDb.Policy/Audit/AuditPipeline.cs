@@ -71,6 +71,7 @@ internal sealed class AuditPipeline
     private long _dropped;
     private long _failures;
     private string? _lastFailure;
+    private Exception? _lastException; // the failure itself: the inner exception of what Flush and Close throw
     private volatile bool _failing;
     private bool _closing;
     private bool _started;
@@ -264,7 +265,7 @@ internal sealed class AuditPipeline
             long lost = _accepted - _written;
             if (lost > 0)
             {
-                throw new IOException($"The audit log could not record {lost} entries before closing: {_lastFailure}");
+                throw new IOException($"The audit log could not record {lost} entries before closing: {_lastFailure}", _lastException);
             }
         }
     }
@@ -498,6 +499,7 @@ internal sealed class AuditPipeline
             {
                 _failures++;
                 _lastFailure = $"audit anchor {_anchor.GetType().Name} failed: {e.GetType().Name}";
+                _lastException = e;
             }
 
             // Tried again after another interval, not in a tight loop.
@@ -647,6 +649,7 @@ internal sealed class AuditPipeline
         {
             failures = ++_failures;
             _lastFailure = $"audit sink '{sink.Name}' failed: {exception.GetType().Name}";
+            _lastException = exception;
         }
 
         _metrics.RecordAuditSinkFailure(sink.Name);
@@ -706,7 +709,7 @@ internal sealed class AuditPipeline
             if (_failures > failuresAtStart)
             {
                 done.TrySetException(new IOException(
-                    $"The audit log could not record every entry: {_lastFailure} (the entries stay queued and are retried)."));
+                    $"The audit log could not record every entry: {_lastFailure} (the entries stay queued and are retried).", _lastException));
                 _flushWaiters.RemoveAt(i);
             }
         }
