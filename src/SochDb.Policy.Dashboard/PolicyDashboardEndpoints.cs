@@ -47,7 +47,12 @@ public static class PolicyDashboardEndpoints
             ?? throw new InvalidOperationException("MapPolicyDashboard needs an engine: pass one, or register a PolicyEngine as a service.");
 
         string root = prefix.TrimEnd('/');
-        var decisions = new DecisionSource(engine, options.DecisionLog);
+        var decisions = new DecisionSource(engine, options.DecisionLog) 
+        {
+            ViewBudget = options.ViewBudget,
+            SliceEntries = options.SliceEntries,
+            SearchWindow = options.SearchWindow,
+        };
         decisions.StartTally();
         var pages = new DashboardPages(engine, options, decisions, root);
 
