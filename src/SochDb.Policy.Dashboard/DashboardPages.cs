@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading.Tasks;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 
@@ -22,7 +23,7 @@ internal sealed class DashboardPages
         _prefix = prefix;
     }
 
-    public string Approvals(HttpContext context, IAntiforgery antiforgery, string? outcome, string? id)
+    public async Task<string> Approvals(HttpContext context, IAntiforgery antiforgery, string? outcome, string? id)
     {
         HtmlWriter html = Begin("Pending approvals", "approvals");
         if (Outcomes.Describe(outcome) is { } said)
@@ -36,7 +37,7 @@ internal sealed class DashboardPages
             html.Markup("</p>");
         }
 
-        IReadOnlyList<ApprovalRequest> pending = _engine.Approvals.Pending;
+        IReadOnlyList<ApprovalRequest> pending = await _engine.Approvals.ListPendingAsync(context.RequestAborted).ConfigureAwait(false);
         if (pending.Count == 0)
         {
             return End(html.Markup("<p class=\"empty\" id=\"no-pending\">Nothing is waiting for approval.</p>"));

@@ -78,8 +78,8 @@ public static class PolicyDashboardEndpoints
             return await next(invocation).ConfigureAwait(false);
         });
 
-        group.MapGet("/", (HttpContext context, IAntiforgery antiforgery, string? outcome, string? id) =>
-            Results.Content(pages.Approvals(context, antiforgery, outcome, id), Html));
+        group.MapGet("/", async (HttpContext context, IAntiforgery antiforgery, string? outcome, string? id) =>
+            Results.Content(await pages.Approvals(context, antiforgery, outcome, id).ConfigureAwait(false), Html));
         group.MapPost("/approvals/decide", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             // Checked here, whatever middleware the host runs: a form without a valid token is a 400 and decides nothing.
@@ -120,7 +120,7 @@ public static class PolicyDashboardEndpoints
                 }
                 else
                 {
-                    engine.Approvals.Reject(id, reason, who);
+                    await engine.Approvals.RejectAsync(id, reason, who, context.RequestAborted).ConfigureAwait(false);
                     outcome = Outcomes.Rejected;
                 }
             }
