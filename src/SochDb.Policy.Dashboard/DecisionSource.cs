@@ -34,17 +34,17 @@ internal sealed class DecisionSource
     }
 
     /// <summary>How long one page view may spend reading the log for the rule counts or the verification (then it stops at a page boundary).</summary>
-    public TimeSpan ViewBudget { get; init; } = TimeSpan.FromMilliseconds(50);
+    public required TimeSpan ViewBudget { get; init; }
 
     /// <summary>Entries read per step of the tally or the verification, between looks at the clock.</summary>
-    public int SliceEntries { get; init; } = 2048;
+    public required int SliceEntries { get; init; }
 
     public bool IsDurable => _ledger is not null;
 
     public DateTimeOffset Started { get; }
 
     /// <summary>Ids one filtered page of the durable log searches at most (newest first), so a filter that matches little stays cheap.</summary>
-    public long SearchWindow { get; init; } = 100_000;
+    public required long SearchWindow { get; init; }
 
     /// <summary>
     /// One page, newest first, continuing below <paramref name="before"/>. From the durable log a filter other than the
@@ -75,7 +75,7 @@ internal sealed class DecisionSource
 
         // The ring: entries have a sequence but no chain; shown as records with an empty hash.
         var matches = new List<AuditRecord>();
-        IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(int.MaxValue, filters.AgentId);
+        IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(int.MaxValue, filters.AgentId);
         for (int i = ring.Count - 1; i >= 0 && matches.Count <= pageSize; i--)
         {
             AuditEntry entry = ring[i];
@@ -167,7 +167,7 @@ internal sealed class DecisionSource
             }
             else
             {
-                IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(1);
+                IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(1);
                 _tallied = ring.Count == 0 ? -1 : ring[0].Sequence;
             }
         }
@@ -196,7 +196,7 @@ internal sealed class DecisionSource
 
     private bool TallyRing()
     {
-        IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(int.MaxValue);
         foreach (AuditEntry entry in ring)
         {
             if (entry.Sequence > _tallied)

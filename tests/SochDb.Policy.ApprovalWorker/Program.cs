@@ -30,7 +30,7 @@ using IKeyValueStore store = postgres is null
 using PostgresApprovalStore? approvals = postgres is null ? null : PostgresApprovalStore.Open(postgres, Environment.GetEnvironmentVariable("SOCHDB_APPROVALS_TABLE")!);
 using SqliteAuditSink sink = SqliteAuditSink.Open($"{args[1]}.{(args[0] == "request" ? "requester" : args[3])}.audit");
 using var engine = new PolicyEngine(store, new PolicyEngineOptions { ApprovalStore = approvals });
-engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
 engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
 using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
 
@@ -55,13 +55,13 @@ _ = Console.ReadLine();
 try
 {
     await engine.Approvals.ApproveAsync(args[2], args[3]);
-    engine.FlushAudit();
+    engine.Audit.Flush();
     output.WriteLine("approved");
     return 0;
 }
 catch (ApprovalNotPendingException refused)
 {
-    engine.FlushAudit();
+    engine.Audit.Flush();
     output.WriteLine("not-pending " + refused.State);
     return 3;
 }

@@ -28,7 +28,7 @@ public sealed class DashboardBoundedViewTests : IAsyncLifetime
             _host.Engine.Put(prefix + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture), "v", DashboardHost.Agent);
         }
 
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
     }
 
     private void Sql(string sql)

@@ -19,7 +19,7 @@ public sealed class AsyncApprovalTests : IDisposable
     public AsyncApprovalTests()
     {
         _engine = new PolicyEngine(_store, new PolicyEngineOptions { ApprovalStore = _approvals });
-        _engine.EnableAudit();
+        _engine.Audit.Enable();
         _engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
         _engine.BeforeDelete("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharingDeletes");
     }
@@ -76,7 +76,7 @@ public sealed class AsyncApprovalTests : IDisposable
         Assert.Equal(["ExpireOverdueAsync", "ListPendingAsync", "ExpireOverdueAsync", "TryDecideAsync"], _approvals.Calls);
         Assert.Empty(_store.Calls);
         Assert.Equal(second, Assert.Single(await _engine.Approvals.ListPendingAsync()).Id);
-        Assert.Contains(_engine.GetAuditLog(), e => e.Reason == $"approval {first} rejected by erin: not today; nothing was executed");
+        Assert.Contains(_engine.Audit.Recent(), e => e.Reason == $"approval {first} rejected by erin: not today; nothing was executed");
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class AsyncApprovalTests : IDisposable
 
         Assert.Equal("Cannot decide an approval in the test store: it is down.", error.Message);
         Assert.Empty(_store.Calls);
-        Assert.Contains(_engine.GetAuditLog(), e => e.Result == AuditResult.Failed
+        Assert.Contains(_engine.Audit.Recent(), e => e.Result == AuditResult.Failed
             && e.Reason == $"approval {id} could not be decided: the approval store failed (IOException); nothing was executed");
         _approvals.Failure = null;
         Assert.Equal(id, Assert.Single(await _engine.Approvals.ListPendingAsync()).Id);

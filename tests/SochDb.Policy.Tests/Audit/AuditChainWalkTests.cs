@@ -14,7 +14,7 @@ public sealed class AuditChainWalkTests
             kit.Engine.Put("k" + i, "v");
         }
 
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
     }
 
     [Fact]
