@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace SochDb.Policy.TestSupport;
 
 /// <summary>
@@ -12,60 +9,54 @@ internal static class ApprovalWorkers
 {
     /// <summary>
     /// Raises a request for <paramref name="key"/> in a worker, kills it once the id is printed, checks the request
-    /// with <paramref name="afterKill"/>, then lets eight workers approve it at once; returns the id and their outcomes.
+    /// with <paramref name="afterKill"/>, then lets eight workers approve it at once; returns the id, their outcomes and
+    /// their exit codes (sorted).
     /// </summary>
     public static async Task<(string Id, List<string> Outcomes, List<int> ExitCodes)> KillRequesterThenRace(string store, string key,
         IReadOnlyDictionary<string, string>? environment, Action<string> afterKill, CancellationToken cancellationToken)
     {
         string id;
-        using (Process requester = Start(environment, "request", store, key))
+        using (ChildProcess requester = ChildProcess.Start("ApprovalWorkerPath", environment, "request", store, key))
         {
-            string line = await ReadLine(requester, cancellationToken);
+            string line = await requester.ReadLine(cancellationToken);
             Assert.StartsWith("requested ", line);
             id = line["requested ".Length..];
-            requester.Kill(entireProcessTree: true);
-            await requester.WaitForExitAsync(cancellationToken);
+            await requester.KillAndDrain(cancellationToken);
         }
 
         afterKill(id);
 
-        var approvers = new List<Process>();
+        var approvers = new List<ChildProcess>();
         try
         {
             for (int i = 0; i < 8; i++)
             {
-                approvers.Add(Start(environment, "approve", store, id, "approver-" + i));
+                approvers.Add(ChildProcess.Start("ApprovalWorkerPath", environment, "approve", store, id, "approver-" + i));
             }
 
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                Assert.Equal("ready", await ReadLine(approver, cancellationToken));
+                Assert.Equal("ready", await approver.ReadLine(cancellationToken));
             }
 
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                await approver.StandardInput.WriteLineAsync("go".AsMemory(), cancellationToken);
-                await approver.StandardInput.FlushAsync(cancellationToken);
+                await approver.WriteLine("go", cancellationToken);
             }
 
             var outcomes = new List<string>();
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                outcomes.Add(await ReadLine(approver, cancellationToken));
-                await approver.WaitForExitAsync(cancellationToken);
+                outcomes.Add(await approver.ReadLine(cancellationToken));
+                await approver.Process.WaitForExitAsync(cancellationToken);
             }
 
-            return (id, outcomes, approvers.Select(p => p.ExitCode).Order().ToList());
+            return (id, outcomes, approvers.Select(p => p.Process.ExitCode).Order().ToList());
         }
         finally
         {
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                if (!approver.HasExited)
-                {
-                    approver.Kill(entireProcessTree: true);
-                }
-
                 approver.Dispose();
             }
         }
@@ -83,47 +74,5 @@ internal static class ApprovalWorkers
         }
 
         return entries;
-    }
-
-    private static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
-        await child.StandardOutput.ReadLineAsync(cancellationToken)
-        ?? throw new InvalidOperationException($"the worker exited early: {await child.StandardError.ReadToEndAsync(cancellationToken)}");
-
-    private static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
-    {
-        string worker = typeof(ApprovalWorkers).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "ApprovalWorkerPath").Value!;
-        Assert.True(File.Exists(worker), $"the approval worker was not built at {worker}");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(worker);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the approval worker");
-    }
-
-    private static string DotnetHost()
-    {
-        string? current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
-        {
-            return current;
-        }
-
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return !string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk) ? fromSdk : "dotnet";
     }
 }
