@@ -34,7 +34,7 @@ public class AuditBenchmarks
         _plain = new PolicyEngine(_plainStore, Rules16.Compiled);
         _audited = new PolicyEngine(_auditedStore, Rules16.Compiled);
         _engineSink = SqliteAuditSink.Open(Path.Combine(_directory, "audit.db"), new SqliteAuditSinkOptions { Durability = Durability.Normal });
-        _audited.EnableAudit(new AuditOptions { Sinks = [_engineSink] });
+        _audited.Audit.Enable(new AuditOptions { Sinks = [_engineSink] });
         _throughputSink = SqliteAuditSink.Open(Path.Combine(_directory, "throughput.db"), new SqliteAuditSinkOptions { Durability = Durability.Normal });
         var entry = new AuditEntry(0, DateTimeOffset.UtcNow, PolicyOperation.Write, Key, AuditResult.Allowed, "agent_001", "session_42", null, null);
         _batches = Enumerable.Range(0, SinkEntries / 1_024).Select(_ => Enumerable.Repeat(entry, 1_024).ToArray()).ToArray();

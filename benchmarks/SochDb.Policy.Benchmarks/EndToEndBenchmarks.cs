@@ -36,7 +36,7 @@ public class EndToEndBenchmarks
         _rulesLimit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
         _rulesLimitAudit = new PolicyEngine(_bare, Rules16.Compiled);
         _rulesLimitAudit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
-        _rulesLimitAudit.EnableAudit(10_000);
+        _rulesLimitAudit.Audit.Enable(10_000);
     }
 
     [GlobalCleanup]

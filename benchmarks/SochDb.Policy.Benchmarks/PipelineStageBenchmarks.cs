@@ -57,7 +57,7 @@ public class PipelineStageBenchmarks
         _rulesLimit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
         _rulesLimitAudit = new PolicyEngine(_bare, Rules16.Compiled);
         _rulesLimitAudit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
-        _rulesLimitAudit.EnableAudit(10_000);
+        _rulesLimitAudit.Audit.Enable(10_000);
         _seed = new SeedShapedEngine(RulePatterns.First(16));
         _seedContext = new Dictionary<string, string> { ["agent_id"] = "agent_001" };
     }

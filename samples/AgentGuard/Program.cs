@@ -22,7 +22,7 @@ using var policy = new PolicyEngine(db, AgentPolicies.Compiled);
 policy.BeforeDelete("audit/**", Policies.DenyAll, name: "keep-audit-trail");
 policy.AfterRead("users/*/ssn", Policies.RedactValue("***-**-****"), name: "redact-ssn");
 policy.AddRateLimit("write", maxPerMinute: 5, scope: "agent_id");
-policy.EnableAudit(new AuditOptions
+policy.Audit.Enable(new AuditOptions
 {
     RingSize = 1_000,
     Sinks = [decisionLog],
@@ -62,12 +62,12 @@ for (int i = 0; i < 7; i++)
 }
 
 Console.WriteLine("audit trail (newest 12):");
-foreach (AuditEntry entry in policy.GetAuditLog(limit: 12))
+foreach (AuditEntry entry in policy.Audit.Recent(limit: 12))
 {
     Console.WriteLine($"  audit: {entry.Result,-11} {entry.Operation,-6} {entry.Key,-22} agent={entry.AgentId ?? "-"} rule={entry.Rule ?? "-"}");
 }
 
-AuditVerification chain = policy.VerifyAuditLog();
+AuditVerification chain = policy.Audit.Verify();
 Console.WriteLine(chain.IsIntact
     ? $"audit chain: intact, {chain.EntriesChecked} decisions, head #{chain.HeadId}"
     : $"audit chain: BROKEN at #{chain.FirstBrokenId}: {chain.Problem}");

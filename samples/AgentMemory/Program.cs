@@ -10,7 +10,7 @@ using SochDb.Policy.AI;
 
 using Database store = Database.OpenInMemory();
 var engine = new PolicyEngine(store, MemoryPolicies.Compiled);
-engine.EnableAudit();
+engine.Audit.Enable();
 store.Put("agents/alice/contacts/bob/email", "bob@example.com");
 
 var alice = new PolicyContext { AgentId = "alice", SessionId = "demo" };
@@ -105,7 +105,7 @@ model.Then(WriteTodos);
 await Turn("Add three to-do items.");
 
 Console.WriteLine("audit:");
-foreach (AuditEntry entry in engine.GetAuditLog())
+foreach (AuditEntry entry in engine.Audit.Recent())
 {
     Console.WriteLine($"  {entry.Result,-16} {entry.Operation,-6} {entry.Key,-36} {entry.Reason ?? entry.Rule}");
 }

@@ -25,7 +25,7 @@ if (args[0] == "agent")
     // The agent's decision log: the default table of the file (one writing process per table).
     using SqliteAuditSink log = SqliteAuditSink.Open(path);
     using var engine = new PolicyEngine(store);
-    engine.EnableAudit(new AuditOptions { Sinks = [log], MaskedKeys = DeskPolicies.MaskedKeys });
+    engine.Audit.Enable(new AuditOptions { Sinks = [log], MaskedKeys = DeskPolicies.MaskedKeys });
     DeskPolicies.Apply(engine);
     var agent = new PolicyContext { AgentId = "research-agent", SessionId = "run-1" };
     engine.Put("notes/today", "read three papers", agent);
@@ -47,7 +47,7 @@ if (args[0] == "agent")
         }
     }
 
-    engine.FlushAudit();
+    engine.Audit.Flush();
     Console.WriteLine($"{engine.Approvals.Pending.Count} requests wait in {Path.GetFullPath(path)}; start the desk to decide them.");
     return 0;
 }
@@ -56,7 +56,7 @@ if (args[0] == "agent")
 using SqliteAuditSink deskLog = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { TableName = "sochdb_audit_desk" });
 using SqliteAuditSink agentLog = SqliteAuditSink.Open(path);
 using var desk = new PolicyEngine(store);
-desk.EnableAudit(new AuditOptions { Sinks = [deskLog], MaskedKeys = DeskPolicies.MaskedKeys });
+desk.Audit.Enable(new AuditOptions { Sinks = [deskLog], MaskedKeys = DeskPolicies.MaskedKeys });
 DeskPolicies.Apply(desk);
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();

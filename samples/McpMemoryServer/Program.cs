@@ -11,7 +11,7 @@ string agentId = Environment.GetEnvironmentVariable("SOCHDB_AGENT_ID") is { Leng
 
 using Database database = Database.Open(path);
 var engine = new PolicyEngine(database);
-engine.EnableAudit();
+engine.Audit.Enable();
 MemoryPolicies.Apply(engine);
 var tools = new AgentMemoryTools(engine, new AgentMemoryOptions
 {

@@ -41,7 +41,7 @@ try
 
     // 2. A rule in shadow: the write proceeds, the audit says it would have been refused.
     engine.Put("memory/notes", "remember the milk", anonymous);
-    AuditEntry shadowed = engine.GetAuditLog(limit: 1)[0];
+    AuditEntry shadowed = engine.Audit.Recent(limit: 1)[0];
     Console.WriteLine($"shadow: {shadowed.Key} written, audited {shadowed.Result} by {shadowed.Rule}");
 
     // 3. Why was that denied? Explain runs the rules without writing, spending a token or auditing.

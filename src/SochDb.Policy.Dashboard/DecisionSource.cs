@@ -43,7 +43,7 @@ internal sealed class DecisionSource
 
         // The ring: entries have a sequence but no chain; shown as records with an empty hash.
         var matches = new List<AuditRecord>();
-        IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(int.MaxValue, filters.AgentId);
+        IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(int.MaxValue, filters.AgentId);
         for (int i = ring.Count - 1; i >= 0 && matches.Count <= pageSize; i--)
         {
             AuditEntry entry = ring[i];
@@ -81,7 +81,7 @@ internal sealed class DecisionSource
             }
             else
             {
-                IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(1);
+                IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(1);
                 _tallied = ring.Count == 0 ? -1 : ring[0].Sequence;
             }
         }
@@ -109,7 +109,7 @@ internal sealed class DecisionSource
 
     private bool TallyRing()
     {
-        IReadOnlyList<AuditEntry> ring = _engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> ring = _engine.Audit.Recent(int.MaxValue);
         foreach (AuditEntry entry in ring)
         {
             if (entry.Sequence > _tallied)

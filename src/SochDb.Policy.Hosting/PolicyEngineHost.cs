@@ -40,7 +40,7 @@ internal sealed class PolicyEngineHost : IDisposable
                 // A sink that throws is counted and metered by the engine; here it is also logged, so an operator sees why
                 // guarded operations are refused while the durable log cannot record (FailClosed).
                 ILogger auditLogger = loggers.CreateLogger("SochDb.Policy.Audit");
-                Engine.EnableAudit(new AuditOptions
+                Engine.Audit.Enable(new AuditOptions
                 {
                     RingSize = options.Audit.MaxEntries,
                     Sinks = CreateSinks(services, options.Audit),

@@ -24,7 +24,7 @@ public sealed class PolicyTestHost : IDisposable
         ArgumentNullException.ThrowIfNull(compiled);
         Store = Database.OpenInMemory();
         Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Clock }, compiled);
-        Engine.EnableAudit();
+        Engine.Audit.Enable();
     }
 
     private PolicyTestHost(ServiceProvider services, IKeyValueStore store)

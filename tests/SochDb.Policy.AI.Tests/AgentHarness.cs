@@ -20,7 +20,7 @@ internal sealed class AgentHarness : IDisposable
         Store = store ?? Database.OpenInMemory();
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Clock, RateLimitBackend = limitBackend });
-        Engine.EnableAudit();
+        Engine.Audit.Enable();
         (configure ?? StandardPolicies)(Engine);
         Tools = new AgentMemoryTools(Engine, options ?? new AgentMemoryOptions
         {
@@ -66,7 +66,7 @@ internal sealed class AgentHarness : IDisposable
         Store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
 
     /// <summary>The audit entries for one store key, oldest first.</summary>
-    public List<AuditEntry> AuditOf(string key) => Engine.GetAuditLog(1000).Where(e => e.Key == key).ToList();
+    public List<AuditEntry> AuditOf(string key) => Engine.Audit.Recent(1000).Where(e => e.Key == key).ToList();
 
     public int StoredCount => Store.Scan(ReadOnlySpan<byte>.Empty).Count();
 

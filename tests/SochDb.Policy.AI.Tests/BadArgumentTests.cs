@@ -35,7 +35,7 @@ public sealed class BadArgumentTests
         Assert.Contains(why, result.RootElement.GetProperty("reason").GetString());
         Assert.EndsWith("; nothing was read or changed", result.RootElement.GetProperty("reason").GetString());
         Assert.Equal(0, agent.StoredCount);
-        Assert.Empty(agent.Engine.GetAuditLog());
+        Assert.Empty(agent.Engine.Audit.Recent());
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class BadArgumentTests
 
         Assert.Contains("\"status\":\"invalid_argument\"", json);
         Assert.Contains(why, json);
-        Assert.Empty(agent.Engine.GetAuditLog());
+        Assert.Empty(agent.Engine.Audit.Recent());
     }
 
     [Theory]

@@ -39,7 +39,7 @@ public sealed class ContextResolverTests
         Assert.Equal("""{"status":"ok","key":"notes/a"}""", agent.Model.ResultSentToModel("c2"));
         Assert.Equal("memory_write", seen!.ToolName);
         Assert.Equal(PolicyOperation.Write, seen.Operation);
-        AuditEntry entry = agent.Engine.GetAuditLog().Single();
+        AuditEntry entry = agent.Engine.Audit.Recent().Single();
         Assert.Equal(("alice", "conv-7"), (entry.AgentId, entry.SessionId));
     }
 

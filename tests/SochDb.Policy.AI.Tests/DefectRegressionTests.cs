@@ -31,9 +31,9 @@ public sealed class DefectRegressionTests
     public async Task Defect1_FailingDurableSink_ModelIsToldUnavailableAndRetryable_WithoutTheSinksText()
     {
         using var agent = new AgentHarness();
-        agent.Engine.EnableAudit(new AuditOptions { Sinks = [new FailingDurableSink()], SinkFailure = AuditSinkFailureMode.FailClosed });
+        agent.Engine.Audit.Enable(new AuditOptions { Sinks = [new FailingDurableSink()], SinkFailure = AuditSinkFailureMode.FailClosed });
         agent.Engine.Put("agents/alice/warmup", "1");
-        Assert.Throws<IOException>(agent.Engine.FlushAudit);
+        Assert.Throws<IOException>(agent.Engine.Audit.Flush);
 
         string json = await agent.CallOnceAsync("memory_write", """{"key":"notes/today","value":"buy milk"}""");
 

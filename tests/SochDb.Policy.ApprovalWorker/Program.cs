@@ -21,7 +21,7 @@ if (args.Length < 3)
 using Database store = Database.Open(args[1]);
 using SqliteAuditSink sink = SqliteAuditSink.Open($"{args[1]}.{(args[0] == "request" ? "requester" : args[3])}.audit");
 using var engine = new PolicyEngine(store);
-engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
 engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
 using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
 
@@ -46,13 +46,13 @@ _ = Console.ReadLine();
 try
 {
     engine.Approvals.Approve(args[2], args[3]);
-    engine.FlushAudit();
+    engine.Audit.Flush();
     output.WriteLine("approved");
     return 0;
 }
 catch (ApprovalNotPendingException refused)
 {
-    engine.FlushAudit();
+    engine.Audit.Flush();
     output.WriteLine("not-pending " + refused.State);
     return 3;
 }

@@ -25,7 +25,7 @@ if (args.Length == 2 && args[1] == "audit-async")
     using Database store = Database.Open(args[0]);
     using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
     using var engine = new PolicyEngine(store);
-    engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+    engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
     using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
     var outputLock = new object();
     output.WriteLine("ready");
@@ -57,7 +57,7 @@ if (args.Length == 2 && args[1] == "audit")
     using Database store = Database.Open(args[0], new DatabaseOptions { Durability = Durability.Normal });
     using SqliteAuditSink sink = SqliteAuditSink.Open(args[0]);
     using var engine = new PolicyEngine(store);
-    engine.EnableAudit(new AuditOptions { Sinks = [sink], MaxBatchSize = 7 });
+    engine.Audit.Enable(new AuditOptions { Sinks = [sink], MaxBatchSize = 7 });
     using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
     var outputLock = new object();
     output.WriteLine("ready");
@@ -73,7 +73,7 @@ if (args.Length == 2 && args[1] == "audit")
                 engine.Put($"audit/{thread}/{n:D8}", "v", context);
                 if (n % 10 == 9)
                 {
-                    engine.FlushAudit();
+                    engine.Audit.Flush();
                     lock (outputLock)
                     {
                         output.WriteLine($"flushed {thread} {n}");

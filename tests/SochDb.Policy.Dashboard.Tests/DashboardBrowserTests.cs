@@ -104,7 +104,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IAsyncLifeti
     public void AMaskedKey_StaysMaskedOnEveryPage()
     {
         string id = _host.Request(DashboardHost.Secret, "the codes are 0000");
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         SignIn("dana");
         Open("/policy/");
         string masked = Row(id).FindElement(By.CssSelector("td.key")).Text;
@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IAsyncLifeti
         const string Key = "shared/<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
         const string Value = "</td><script>window.pwned=3</script><b onmouseover=\"window.pwned=4\">bold</b>";
         string id = _host.Request(Key, Value);
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         SignIn("dana");
 
         foreach (string path in new[] { "/policy/", "/policy/log", "/policy/rules" })
@@ -164,7 +164,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IAsyncLifeti
     public void VerifyButton_ShowsTheHead()
     {
         _host.Engine.Put("notes/a", "v", DashboardHost.Agent);
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         SignIn("dana");
         Open("/policy/log");
 

@@ -53,7 +53,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
         Database store = Database.Open(path);
         SqliteAuditSink log = SqliteAuditSink.Open(path);
         var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [log], MaskedKeys = ["vault/**"] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], MaskedKeys = ["vault/**"] });
         engine.BeforeWrite("shared/**", static (in PolicyRequest request) =>
             PolicyDecision.RequireApproval("the team sees " + Encoding.UTF8.GetString(request.Key)), "ApproveSharing");
         engine.BeforeWrite("vault/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("vault writes are reviewed"), "ReviewVault");
@@ -115,7 +115,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
     /// <summary>Allowed writes of <paramref name="key"/> in the decision log (the engine runs an approved write exactly once).</summary>
     public int WritesOf(string key)
     {
-        Engine.FlushAudit();
+        Engine.Audit.Flush();
         return Log.Query(new AuditQuery()).Count(r => r.Entry.Key == key && r.Entry.Operation == PolicyOperation.Write
             && r.Entry.Result == AuditResult.Allowed && r.Entry.Reason is null);
     }

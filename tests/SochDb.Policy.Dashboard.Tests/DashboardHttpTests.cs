@@ -125,7 +125,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         }
 
         _host.Engine.Put("notes/other", "v", new PolicyContext { AgentId = "agent-9" });
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         using HttpClient dana = await _host.ClientAsync("dana");
 
         string first = await dana.GetStringAsync("/policy/log?agent=agent-7");
@@ -148,7 +148,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
     {
         _host.Engine.Put("notes/a", "v", DashboardHost.Agent);
         _host.Engine.Put("notes/b", "v", DashboardHost.Agent);
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         using HttpClient dana = await _host.ClientAsync("dana");
 
         string intact = await dana.GetStringAsync("/policy/log/verify");
@@ -176,7 +176,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         _host.Engine.Get("drafts/x", DashboardHost.Agent);
         _host.Engine.Get("drafts/y", DashboardHost.Agent);
         _host.Engine.Put("notes/a", "v", DashboardHost.Agent);
-        _host.Engine.FlushAudit();
+        _host.Engine.Audit.Flush();
         using HttpClient dana = await _host.ClientAsync("dana");
 
         string rules = await dana.GetStringAsync("/policy/rules");

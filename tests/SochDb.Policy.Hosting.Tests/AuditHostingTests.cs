@@ -18,7 +18,7 @@ public sealed class AuditHostingTests
 
         engine.Put("notes/a", "v");
         Assert.Throws<PolicyViolationException>(() => engine.Put("secrets/a", "v"));
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(new[] { AuditResult.Allowed, AuditResult.Denied }, sink.Entries.Select(e => e.Result));
         Assert.Equal("notes/a", sink.Entries[0].Key);
@@ -57,7 +57,7 @@ public sealed class AuditHostingTests
         using var host = new PolicyHost(Config.Rules(), builder => builder.AddAuditSink(_ => new ThrowingSink()));
 
         host.Engine.Put("notes/a", "v");
-        host.Engine.FlushAudit(); // the sink is not durable: its failure is skipped, logged, and the flush completes
+        host.Engine.Audit.Flush(); // the sink is not durable: its failure is skipped, logged, and the flush completes
 
         FakeLogRecord failure = Assert.Single(host.Errors, r => r.Id.Name == "PolicyAuditSinkFailed");
         Assert.Contains("throwing", failure.Message);

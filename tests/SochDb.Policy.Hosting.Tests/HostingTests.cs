@@ -170,7 +170,7 @@ public sealed class HostingTests
 
         PolicyEngine engine = sp.GetRequiredService<PolicyEngine>();
         Assert.Throws<PolicyViolationException>(() => engine.Delete("k"));
-        Assert.True(engine.IsAuditEnabled);
+        Assert.True(engine.Audit.IsEnabled);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class LoggerAuditAnchorTests : IDisposable
         using SqliteAuditSink sink = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         using (var engine = new PolicyEngine(store))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [sink], Anchor = new LoggerAuditAnchor(new FakeLogger(collector)) });
+            engine.Audit.Enable(new AuditOptions { Sinks = [sink], Anchor = new LoggerAuditAnchor(new FakeLogger(collector)) });
             engine.Put("a", "v");
             engine.Put("b", "v");
         }

@@ -14,7 +14,7 @@ public sealed class LoggerAuditSinkTests
         var sink = new LoggerAuditSink(new FakeLogger(collector));
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
         engine.BeforeWrite("system/*", Policies.DenyAll, name: "no-system");
         engine.BeforeRead("broken/*", static (in PolicyRequest _) => throw new InvalidOperationException("boom"), name: "broken");
         var agent = new PolicyContext { AgentId = "agent_1", SessionId = "s1" };
@@ -22,7 +22,7 @@ public sealed class LoggerAuditSinkTests
         engine.Put("notes/a", "v", agent);
         Assert.Throws<PolicyViolationException>(() => engine.Put("system/x", "v", agent));
         Assert.Throws<PolicyViolationException>(() => engine.Get("broken/y", agent));
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         IReadOnlyList<FakeLogRecord> records = collector.GetSnapshot();
         Assert.Equal(3, records.Count);
@@ -48,7 +48,7 @@ public sealed class LoggerAuditSinkTests
         var failures = new List<AuditSinkFailure>();
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions
+        engine.Audit.Enable(new AuditOptions
         {
             Sinks = [throwing, sink],
             MaskedKeys = ["users/*/ssn"],
@@ -58,7 +58,7 @@ public sealed class LoggerAuditSinkTests
 
         engine.Put("users/alice-4711/ssn", "078-05-1120");
         engine.Put("users/alice-4711/name", "Alice");
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         IReadOnlyList<FakeLogRecord> records = collector.GetSnapshot();
         Assert.Equal(2, records.Count);
@@ -74,9 +74,9 @@ public sealed class LoggerAuditSinkTests
         Assert.Contains(failures, f => f.Exception.Message.Contains("masked:", StringComparison.Ordinal));
         Assert.All(failures, f => Assert.False(f.WillRetry));
         Assert.All(failures, f => Assert.DoesNotContain("alice-4711/ssn", f.Exception.Message));
-        Assert.Equal(failures.Count, engine.AuditStatus.SinkFailures);
-        Assert.DoesNotContain("alice-4711/ssn", engine.AuditStatus.LastFailure!);
-        Assert.False(engine.AuditStatus.IsFailing);
+        Assert.Equal(failures.Count, engine.Audit.Status.SinkFailures);
+        Assert.DoesNotContain("alice-4711/ssn", engine.Audit.Status.LastFailure!);
+        Assert.False(engine.Audit.Status.IsFailing);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class ShadowAndSwapTests
 
         Assert.Equal("v", Encoding.UTF8.GetString(host.Services.GetRequiredService<PolicyEngine>().Get("secrets/k")!));
         Assert.Equal("plain", Encoding.UTF8.GetString(engine.Get("pii/k")!)); // a shadow Modify is not applied
-        AuditEntry wouldDeny = engine.GetAuditLog(operation: PolicyOperation.Write)[0];
+        AuditEntry wouldDeny = engine.Audit.Recent(operation: PolicyOperation.Write)[0];
         Assert.Equal(AuditResult.WouldDeny, wouldDeny.Result);
         Assert.Contains("secrets move to the vault", wouldDeny.Reason);
         Assert.Equal(EnforcementMode.Shadow, Assert.Single(host.Status.Rules, r => r.Name == "config:BeforeWrite:secrets/**").Mode);
@@ -42,7 +42,7 @@ public sealed class ShadowAndSwapTests
 
         engine.Put("a/1", "v");
 
-        Assert.Equal(AuditResult.WouldDeny, engine.GetAuditLog()[0].Result);
+        Assert.Equal(AuditResult.WouldDeny, engine.Audit.Recent()[0].Result);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class ShadowAndSwapTests
 
         engine.Put("k", "v");
 
-        Assert.Equal(AuditResult.WouldDeny, engine.GetAuditLog()[0].Result);
+        Assert.Equal(AuditResult.WouldDeny, engine.Audit.Recent()[0].Result);
         Assert.Equal(EnforcementMode.Shadow, Assert.Single(engine.CompiledSets).Mode);
     }
 

@@ -24,7 +24,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         PostgresDatabase store = PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { TableName = data });
         PostgresApprovalStore approvals = PostgresApprovalStore.Open(postgres.ConnectionString, approvalsTable);
         var engine = new PolicyEngine(store, new PolicyEngineOptions { ApprovalStore = approvals });
-        engine.EnableAudit();
+        engine.Audit.Enable();
         if (approvalRule)
         {
             engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
@@ -88,7 +88,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         });
 
         Assert.Equal((1, 7), (ran, refused));
-        Assert.Equal(1, apps.Sum(a => a.Engine.GetAuditLog().Count(e => e.Operation == PolicyOperation.Write && e.Result == AuditResult.Allowed && e.Reason is null)));
+        Assert.Equal(1, apps.Sum(a => a.Engine.Audit.Recent().Count(e => e.Operation == PolicyOperation.Write && e.Result == AuditResult.Allowed && e.Reason is null)));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
 
         Assert.Contains($"approval store (table \"{table}\")", error.Message);
         Assert.Null(Read(store, "shared/plan"));
-        Assert.Contains(engine.GetAuditLog(), e => e.Result == AuditResult.Failed
+        Assert.Contains(engine.Audit.Recent(), e => e.Result == AuditResult.Failed
             && e.Reason == $"approval {id} could not be decided: the approval store failed (PostgresStoreException); nothing was executed");
         postgres.Sql($"ALTER TABLE {table}_away RENAME TO {table}");
         Assert.Equal(id, Assert.Single(engine.Approvals.Pending).Id);

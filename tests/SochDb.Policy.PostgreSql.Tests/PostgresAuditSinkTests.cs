@@ -19,10 +19,10 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
 
         using (PostgresAuditSink sink = PostgresAuditSink.Open(postgres.ConnectionString, options))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+            engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
             engine.Put("notes/a", "secret-value-1", context);
             Assert.Throws<PolicyViolationException>(() => engine.Put("system/x", "secret-value-2", context));
-            engine.FlushAudit();
+            engine.Audit.Flush();
             List<AuditRecord> records = sink.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
             Assert.Equal([1L, 2L], records.Select(r => r.Id));
             Assert.Equal(("notes/a", AuditResult.Allowed, "agent_1", "s1"), (records[0].Entry.Key, records[0].Entry.Result, records[0].Entry.AgentId, records[0].Entry.SessionId));
@@ -31,14 +31,14 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
             Assert.Equal(32, records[1].Hash.Length);
             Assert.Equal(0L, Convert.ToInt64(postgres.Sql($"SELECT count(*) FROM {table} WHERE position(convert_to('secret-value', 'UTF8') in key) > 0 OR reason LIKE '%secret-value%'")));
             Assert.Single(sink.Query(new AuditQuery { AgentId = "agent_1", Result = AuditResult.Denied }));
-            engine.DisableAudit();
+            engine.Audit.Disable();
         }
 
         using (PostgresAuditSink reopened = PostgresAuditSink.Open(postgres.ConnectionString, options))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [reopened] });
+            engine.Audit.Enable(new AuditOptions { Sinks = [reopened] });
             engine.Put("notes/b", "v", context);
-            engine.FlushAudit();
+            engine.Audit.Flush();
             Assert.Equal([1L, 2L, 3L], reopened.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Id));
             AuditVerification intact = reopened.Verify();
             Assert.True(intact.IsIntact, intact.ToString());
@@ -47,7 +47,7 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
             // An edit made behind the log's back breaks the chain at that entry.
             postgres.Sql($"UPDATE {table} SET reason = 'nothing to see' WHERE id = 2");
             Assert.Equal(2, reopened.Verify().FirstBrokenId);
-            engine.DisableAudit();
+            engine.Audit.Disable();
         }
     }
 

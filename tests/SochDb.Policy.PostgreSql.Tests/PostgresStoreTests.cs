@@ -159,7 +159,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
     {
         using PostgresDatabase store = postgres.OpenNew("midbatch");
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit();
+        engine.Audit.Enable();
         store.Put("existing", "before");
         string table = store.TableName;
 
@@ -196,7 +196,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         Assert.Contains($"\"{table}\"", error.Message);
         Assert.Contains("nothing of the batch was applied", error.Message);
         Assert.IsAssignableFrom<NpgsqlException>(error.InnerException);
-        AuditEntry audited = engine.GetAuditLog(1).Single();
+        AuditEntry audited = engine.Audit.Recent(1).Single();
         Assert.Equal(AuditResult.Failed, audited.Result);
         Assert.Equal("agent-7", audited.AgentId);
         Assert.Contains(nameof(PostgresStoreException), audited.Reason);

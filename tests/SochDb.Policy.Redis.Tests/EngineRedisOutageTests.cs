@@ -19,11 +19,11 @@ public sealed class EngineRedisOutageTests : IDisposable
         using RedisRateLimitBackend backend = RedisRateLimitBackend.Connect(_server.Configuration, new RedisRateLimitOptions { Timeout = TimeSpan.FromSeconds(2) });
         using Database store = Database.OpenInMemory();
         var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = policy });
-        engine.EnableAudit();
+        engine.Audit.Enable();
         engine.AddRateLimit(PolicyOperation.Write, 3, RateLimitScopes.AgentId);
         var context = new PolicyContext { AgentId = "agent" };
         engine.Put("before", "v", context);
-        Assert.Null(engine.GetAuditLog(1).Single().Reason);
+        Assert.Null(engine.Audit.Recent(1).Single().Reason);
 
         _server.Kill();
         int admitted = 0;
@@ -41,20 +41,20 @@ public sealed class EngineRedisOutageTests : IDisposable
                 }
 
                 admitted++;
-                AuditEntry entry = engine.GetAuditLog(1).Single();
+                AuditEntry entry = engine.Audit.Recent(1).Single();
                 Assert.Equal(AuditResult.Allowed, entry.Result);
                 Assert.Contains("rate-limit backend unavailable", entry.Reason);
                 Assert.Contains(policy.ToString(), entry.Reason);
             }
             catch (RateLimitExceededException) when (policy == RateLimitBackendFailure.LocalFallback)
             {
-                Assert.Equal(AuditResult.RateLimited, engine.GetAuditLog(1).Single().Result);
+                Assert.Equal(AuditResult.RateLimited, engine.Audit.Recent(1).Single().Result);
             }
             catch (PolicyViolationException e) when (policy == RateLimitBackendFailure.FailClosed && e is not RateLimitExceededException)
             {
                 Assert.Contains("rate-limit backend unavailable", e.Message);
                 Assert.IsType<RedisRateLimitException>(e.InnerException);
-                AuditEntry entry = engine.GetAuditLog(1).Single();
+                AuditEntry entry = engine.Audit.Recent(1).Single();
                 Assert.Equal(AuditResult.Failed, entry.Result);
                 Assert.Contains("FailClosed", entry.Reason);
             }
@@ -80,7 +80,7 @@ public sealed class EngineRedisOutageTests : IDisposable
             try
             {
                 engine.Put($"back/{n++}", "v", context);
-                if (engine.GetAuditLog(1).Single().Reason is null)
+                if (engine.Audit.Recent(1).Single().Reason is null)
                 {
                     break;
                 }

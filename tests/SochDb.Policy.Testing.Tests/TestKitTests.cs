@@ -52,7 +52,7 @@ public sealed class TestKitTests : IDisposable
         _policies.AssertDenied(PolicyOperation.Write, "system/a", Agent, "v");
 
         Assert.Null(_policies.Store.Get("notes/a"));
-        Assert.Empty(_policies.Engine.GetAuditLog());
+        Assert.Empty(_policies.Engine.Audit.Recent());
         for (int i = 0; i < 3; i++)
         {
             _policies.Engine.Put("notes/a", "v", Agent); // all three tokens are still there

@@ -17,7 +17,7 @@ public sealed class AuditCommandTests
         using (Database store = Database.OpenInMemory())
         using (var engine = new PolicyEngine(store))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+            engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
             engine.BeforeWrite("system/**", Policies.DenyAll);
             var a = new PolicyContext { AgentId = "a", SessionId = "s1" };
             var b = new PolicyContext { AgentId = "b" };
@@ -27,7 +27,7 @@ public sealed class AuditCommandTests
             engine.Get("notes/1", a);
             engine.Get("notes/2", b);
             engine.Put("notes/3", "x", a);
-            engine.FlushAudit();
+            engine.Audit.Flush();
         }
 
         return path;

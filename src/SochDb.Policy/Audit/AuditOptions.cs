@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace SochDb.Policy;
 
 /// <summary>
-/// What <see cref="PolicyEngine.EnableAudit(AuditOptions)"/> records, where, and what happens when it cannot. Immutable;
+/// What <see cref="PolicyAudit.Enable(AuditOptions)"/> records, where, and what happens when it cannot. Immutable;
 /// derive a variant with <c>with</c>. Two options are equal when every field is (lists and the mask key element by
 /// element, sinks by identity).
 /// </summary>
@@ -14,7 +14,7 @@ public sealed record AuditOptions
     private readonly ValueList<string>? _maskedKeys = ValueList<string>.Empty;
     private readonly ValueList<byte>? _maskKey;
 
-    /// <summary>Entries kept by the in-memory ring that <see cref="PolicyEngine.GetAuditLog"/> reads; default 10,000; 0 turns the ring off.</summary>
+    /// <summary>Entries kept by the in-memory ring that <see cref="PolicyAudit.Recent"/> reads; default 10,000; 0 turns the ring off.</summary>
     public int RingSize { get; init; } = 10_000;
 
     /// <summary>Sinks that receive every entry through the background writer (a durable <see cref="AuditLedger"/>, an exporter); default none.</summary>
@@ -29,7 +29,7 @@ public sealed record AuditOptions
     /// <summary>
     /// How long the background writer waits for a batch to fill before it writes what it has; default 2 ms. Fewer,
     /// larger transactions cost the sinks (and the operations sharing the machine with them) far less than one per
-    /// entry. <see cref="PolicyEngine.FlushAudit"/>, disposal and a full batch end the wait early; <see cref="TimeSpan.Zero"/>
+    /// entry. <see cref="PolicyAudit.Flush"/>, disposal and a full batch end the wait early; <see cref="TimeSpan.Zero"/>
     /// writes as soon as anything is queued. At most one second.
     /// </summary>
     public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.FromMilliseconds(2);

@@ -82,7 +82,7 @@ public sealed partial class PolicyEngine
     {
         if (Volatile.Read(ref _recorder)?.Mask is { } mask && mask.Matches(key))
         {
-            Span<byte> masked = stackalloc byte[Audit.AuditKeyMask.Length];
+            Span<byte> masked = stackalloc byte[SochDb.Policy.Audit.AuditKeyMask.Length];
             mask.Write(key, masked);
             return System.Text.Encoding.ASCII.GetString(masked);
         }

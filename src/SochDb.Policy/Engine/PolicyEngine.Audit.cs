@@ -9,8 +9,8 @@ namespace SochDb.Policy;
 
 public sealed partial class PolicyEngine
 {
-    // What operations record into (null while audit is off), the ring GetAuditLog reads (kept after DisableAudit),
-    // and the options of the last EnableAudit (EnableAudit(int) keeps its sinks).
+    // What operations record into (null while audit is off), the ring Audit.Recent reads (kept after Audit.Disable),
+    // and the options of the last Audit.Enable (Audit.Enable(int) keeps its sinks).
     private AuditRecorder? _recorder;
     private AuditLog? _audit;
     private AuditOptions _auditOptions = new();
@@ -18,56 +18,35 @@ public sealed partial class PolicyEngine
     /// <summary>The background writer in front of the sinks; null while audit is off or has no sink.</summary>
     internal AuditPipeline? AuditWriter => Volatile.Read(ref _recorder)?.Pipeline;
 
+    private PolicyAudit? _auditFacet;
+
+    /// <summary>
+    /// The decision log: turn it on or off, read the newest entries, flush, verify the hash chain of the durable log
+    /// and query it. See docs/audit.md.
+    /// </summary>
+    public PolicyAudit Audit =>
+        Volatile.Read(ref _auditFacet) ?? Interlocked.CompareExchange(ref _auditFacet, new PolicyAudit(this), null) ?? _auditFacet!;
+
     /// <summary>Whether outcomes are being recorded.</summary>
-    public bool IsAuditEnabled => Volatile.Read(ref _recorder) is not null;
+    internal bool IsAuditEnabled => Volatile.Read(ref _recorder) is not null;
 
-    /// <summary>
-    /// Starts recording one entry per operation outcome in a ring buffer of the newest <paramref name="maxEntries"/>
-    /// (and in the sinks of the last <see cref="EnableAudit(AuditOptions)"/>, if any).
-    /// Enabling again keeps the entries recorded so far (the newest of them, if the new size is smaller).
-    /// Slots are reused once the ring has gone round: recording then allocates nothing; <see cref="GetAuditLog"/> builds
-    /// the entries it returns.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxEntries"/> is not positive.</exception>
-    public void EnableAudit(int maxEntries = 10_000)
+    /// <summary>The ring the facet reads; null until audit was first enabled with a ring.</summary>
+    internal AuditLog? AuditRing => Volatile.Read(ref _audit);
+
+    /// <summary>Returns once every entry recorded so far has been taken by every sink.</summary>
+    internal void FlushAudit() => Volatile.Read(ref _recorder)?.Pipeline?.Flush();
+
+    /// <summary>Applies audit options under the registration lock (the facet's Enable).</summary>
+    internal void EnableAudit(Func<AuditOptions, AuditOptions> change)
     {
-        if (maxEntries <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxEntries), maxEntries,
-                "The audit log keeps at least 1 entry; maxEntries must be positive.");
-        }
-
         lock (_registrationLock)
         {
-            EnableAuditLocked(_auditOptions with { RingSize = maxEntries });
+            EnableAuditLocked(change(_auditOptions));
         }
     }
 
-    /// <summary>
-    /// Starts recording with <paramref name="options"/>: the in-memory ring, sinks behind a bounded queue drained by
-    /// one background writer, key masks, and what happens on overflow or sink failure (see docs/audit.md). Entries
-    /// already in the ring stay; sinks of an earlier call receive everything recorded before this call, and these
-    /// sinks everything after it.
-    /// </summary>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is out of range or a mask pattern is not valid (the message names it).</exception>
-    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
-    public void EnableAudit(AuditOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        lock (_registrationLock)
-        {
-            EnableAuditLocked(options);
-        }
-    }
-
-    /// <summary>
-    /// Stops recording. Entries recorded so far stay readable with <see cref="GetAuditLog"/>; entries queued for sinks
-    /// are written before this returns.
-    /// </summary>
-    /// <exception cref="System.IO.IOException">A durable sink kept failing, so queued entries could not be written.</exception>
-    public void DisableAudit()
+    /// <summary>Stops recording; queued entries are written first (the facet's Disable).</summary>
+    internal void DisableAudit()
     {
         lock (_registrationLock)
         {
@@ -77,63 +56,7 @@ public sealed partial class PolicyEngine
         }
     }
 
-    /// <summary>
-    /// The newest <paramref name="limit"/> entries of the in-memory ring matching the filters, oldest first. Filters apply before the limit.
-    /// </summary>
-    /// <param name="limit">How many entries at most.</param>
-    /// <param name="agentId">Only entries of this agent (ordinal comparison); null for all.</param>
-    /// <param name="operation">Only entries of this operation; null or <see cref="PolicyOperation.All"/> for all.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not positive, or <paramref name="operation"/> is not defined.</exception>
-    public IReadOnlyList<AuditEntry> GetAuditLog(int limit = 100, string? agentId = null, PolicyOperation? operation = null)
-    {
-        if (limit <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be positive.");
-        }
-
-        if (operation is { } op && (op < PolicyOperation.Read || op > PolicyOperation.All))
-        {
-            throw new ArgumentOutOfRangeException(nameof(operation), op, "operation is Read, Write, Delete or All.");
-        }
-
-        AuditLog? log = Volatile.Read(ref _audit);
-        return log is null ? Array.Empty<AuditEntry>() : log.Read(limit, agentId, operation);
-    }
-
-    /// <summary>Returns once every entry recorded so far has been taken by every sink (committed, for durable sinks).</summary>
-    /// <exception cref="System.IO.IOException">A durable sink failed meanwhile; the entries stay queued and are retried.</exception>
-    public void FlushAudit() => Volatile.Read(ref _recorder)?.Pipeline?.Flush();
-
-    /// <inheritdoc cref="FlushAudit"/>
-    public ValueTask FlushAuditAsync(CancellationToken cancellationToken = default) =>
-        Volatile.Read(ref _recorder)?.Pipeline?.FlushAsync(cancellationToken) ?? ValueTask.CompletedTask;
-
-    /// <summary>The counters of the queue in front of the sinks (all zero without sinks).</summary>
-    public AuditStatus AuditStatus => Volatile.Read(ref _recorder)?.Pipeline?.Status() ?? new AuditStatus();
-
-    /// <summary>
-    /// Flushes the audit log, then walks the hash chain of the first durable log among the sinks
-    /// (<see cref="AuditLedger.Verify()"/>): the result names the first broken entry, if any.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
-    public AuditVerification VerifyAuditLog()
-    {
-        FlushAudit();
-        return Ledger().Verify();
-    }
-
-    /// <summary>Flushes the audit log, then streams the records of the first durable log among the sinks that match <paramref name="query"/>.</summary>
-    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
-    public IEnumerable<AuditRecord> QueryAudit(AuditQuery query)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        query.Validate();
-        FlushAudit();
-        return Ledger().Query(query);
-    }
-
-    private AuditLedger Ledger()
+    internal AuditLedger Ledger()
     {
         AuditOptions options = Volatile.Read(ref _auditOptions);
         foreach (AuditSink sink in options.Sinks)

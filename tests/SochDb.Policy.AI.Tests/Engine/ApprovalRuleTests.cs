@@ -17,7 +17,7 @@ public sealed class ApprovalRuleTests : IDisposable
     public ApprovalRuleTests()
     {
         _engine = new PolicyEngine(_store, new PolicyEngineOptions { TimeProvider = _clock });
-        _engine.EnableAudit();
+        _engine.Audit.Enable();
         _engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
         _engine.BeforeRead("vault/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("vault reads are reviewed"), "ReviewVaultReads");
         _engine.BeforeDelete("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("deleting shared notes is reviewed"), "ReviewDeletes");
@@ -47,7 +47,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Same(request, Assert.Single(_engine.Approvals.Pending));
         Assert.Equal(PolicyTrigger.BeforeWrite, error.Trigger);
         Assert.Contains($"requires approval by [BeforeWrite(\"shared/**\")] ApproveSharing: the team sees it (approval {request.Id}", error.Message);
-        AuditEntry entry = Assert.Single(_engine.GetAuditLog());
+        AuditEntry entry = Assert.Single(_engine.Audit.Recent());
         Assert.Equal((AuditResult.ApprovalRequired, $"approval {request.Id} requested: the team sees it"), (entry.Result, entry.Reason));
     }
 
@@ -66,7 +66,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Empty(_engine.Approvals.Pending);
         Assert.Equal(
             [(AuditResult.ApprovalRequired, "alice"), (AuditResult.Allowed, "alice"), (AuditResult.Allowed, "alice")],
-            _engine.GetAuditLog().Select(e => (e.Result, e.AgentId)));
+            _engine.Audit.Recent().Select(e => (e.Result, e.AgentId)));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Equal($"Approval \"{request.Id}\" was already used; nothing was executed.", error.Message);
         Assert.Equal("changed since", Stored("shared/plan"));
         Assert.Equal((AuditResult.Denied, $"approval {request.Id} was already used; nothing was executed"),
-            (_engine.GetAuditLog()[^1].Result, _engine.GetAuditLog()[^1].Reason));
+            (_engine.Audit.Recent()[^1].Result, _engine.Audit.Recent()[^1].Reason));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Equal(ApprovalState.Expired, error.State);
         Assert.Equal(ApprovalState.Expired, request.State);
         Assert.Null(Stored("shared/plan"));
-        Assert.Contains(_engine.GetAuditLog(), e => e.Reason == $"approval {request.Id} expired before anyone decided; nothing was executed");
+        Assert.Contains(_engine.Audit.Recent(), e => e.Reason == $"approval {request.Id} expired before anyone decided; nothing was executed");
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Equal(ApprovalState.Rejected, Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Approve(request.Id, "dana")).State);
         Assert.Equal(ApprovalState.Rejected, Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Reject(request.Id, "again")).State);
         Assert.Null(Stored("shared/plan"));
-        Assert.Contains(_engine.GetAuditLog(), e => e.Result == AuditResult.Denied && e.Reason == $"approval {request.Id} rejected by dana: not yet; nothing was executed");
+        Assert.Contains(_engine.Audit.Recent(), e => e.Result == AuditResult.Denied && e.Reason == $"approval {request.Id} rejected by dana: not yet; nothing was executed");
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class ApprovalRuleTests : IDisposable
 
         Assert.Null(error.State);
         Assert.Equal("Approval \"0123456789abcdef0123456789abcdef\" is unknown; nothing was executed.", error.Message);
-        Assert.Equal("approval 0123456789abcdef0123456789abcdef is unknown; nothing was executed", Assert.Single(_engine.GetAuditLog()).Reason);
+        Assert.Equal("approval 0123456789abcdef0123456789abcdef is unknown; nothing was executed", Assert.Single(_engine.Audit.Recent()).Reason);
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.IsNotType<PolicyApprovalRequiredException>(error);
         Assert.Equal("never shared", error.Reason);
         Assert.Empty(_engine.Approvals.Pending);
-        Assert.Equal(AuditResult.Denied, Assert.Single(_engine.GetAuditLog()).Result);
+        Assert.Equal(AuditResult.Denied, Assert.Single(_engine.Audit.Recent()).Result);
     }
 
     [Fact]
@@ -251,7 +251,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.IsNotType<PolicyApprovalRequiredException>(error);
         Assert.Contains("cannot hold it", error.Reason);
         Assert.Empty(_engine.Approvals.Pending);
-        Assert.Equal(AuditResult.Failed, Assert.Single(_engine.GetAuditLog()).Result);
+        Assert.Equal(AuditResult.Failed, Assert.Single(_engine.Audit.Recent()).Result);
     }
 
     [Fact]
@@ -279,8 +279,8 @@ public sealed class ApprovalRuleTests : IDisposable
 
         Assert.Empty(seen);
         Assert.Empty(_engine.Approvals.Pending);
-        Assert.All(_engine.GetAuditLog(), e => Assert.Equal(AuditResult.ApprovalRequired, e.Result));
-        Assert.Contains("skipped by the scan", _engine.GetAuditLog()[0].Reason);
+        Assert.All(_engine.Audit.Recent(), e => Assert.Equal(AuditResult.ApprovalRequired, e.Result));
+        Assert.Contains("skipped by the scan", _engine.Audit.Recent()[0].Reason);
     }
 
     [Fact]
@@ -296,7 +296,7 @@ public sealed class ApprovalRuleTests : IDisposable
         Assert.Contains("batch item 1 of 2 (BeforeWrite) requires approval (the team sees it)", error.Reason);
         Assert.Null(Stored("notes/a"));
         Assert.Empty(_engine.Approvals.Pending);
-        Assert.Equal(AuditResult.ApprovalRequired, Assert.Single(_engine.GetAuditLog()).Result);
+        Assert.Equal(AuditResult.ApprovalRequired, Assert.Single(_engine.Audit.Recent()).Result);
     }
 
     [Fact]

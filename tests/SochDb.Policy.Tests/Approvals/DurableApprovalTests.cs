@@ -30,7 +30,7 @@ public sealed class DurableApprovalTests : IDisposable
     {
         Database store = Database.Open(DbPath);
         var engine = new PolicyEngine(store, new PolicyEngineOptions { TimeProvider = _clock, ApprovalStore = approvals });
-        engine.EnableAudit();
+        engine.Audit.Enable();
         if (approvalRule)
         {
             engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
@@ -73,7 +73,7 @@ public sealed class DurableApprovalTests : IDisposable
         Assert.Equal(ApprovalState.Executed, Assert.Throws<ApprovalNotPendingException>(() => approver.Approvals.Approve(id, "dana")).State);
         Assert.Equal(
             [(AuditResult.Allowed, $"approval {id} granted by dana; running it once"), (AuditResult.Allowed, null), (AuditResult.Denied, $"approval {id} was already used; nothing was executed")],
-            approver.GetAuditLog().Select(e => (e.Result, e.Result == AuditResult.Allowed && e.Reason?.StartsWith("approval", StringComparison.Ordinal) != true ? null : e.Reason)));
+            approver.Audit.Recent().Select(e => (e.Result, e.Result == AuditResult.Allowed && e.Reason?.StartsWith("approval", StringComparison.Ordinal) != true ? null : e.Reason)));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class DurableApprovalTests : IDisposable
 
         Assert.Equal((1, 7), (ran, refused));
         Assert.Equal("launch", Read(store, "shared/plan"));
-        int writes = a.GetAuditLog().Concat(b.GetAuditLog()).Count(e => e.Operation == PolicyOperation.Write && e.Result == AuditResult.Allowed && e.Reason is null);
+        int writes = a.Audit.Recent().Concat(b.Audit.Recent()).Count(e => e.Operation == PolicyOperation.Write && e.Result == AuditResult.Allowed && e.Reason is null);
         Assert.Equal(1, writes);
     }
 
@@ -133,7 +133,7 @@ public sealed class DurableApprovalTests : IDisposable
 
         Assert.Equal(ApprovalState.Expired, error.State);
         Assert.Null(Read(store, "shared/plan"));
-        Assert.Contains(engine.GetAuditLog(), e => e.Reason == $"approval {id} has expired; nothing was executed");
+        Assert.Contains(engine.Audit.Recent(), e => e.Reason == $"approval {id} has expired; nothing was executed");
     }
 
     [Fact]
@@ -148,8 +148,8 @@ public sealed class DurableApprovalTests : IDisposable
         Assert.Empty(a.Approvals.Pending);
 
         string expired = $"approval {id} expired before anyone decided; nothing was executed";
-        Assert.Single(b.GetAuditLog(), e => e.Reason == expired);
-        Assert.DoesNotContain(a.GetAuditLog(), e => e.Reason == expired);
+        Assert.Single(b.Audit.Recent(), e => e.Reason == expired);
+        Assert.DoesNotContain(a.Audit.Recent(), e => e.Reason == expired);
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class DurableApprovalTests : IDisposable
         Assert.Equal(ApprovalState.Executed, request.State);
         Assert.Equal(
             [AuditResult.Allowed, AuditResult.Denied],
-            approver.GetAuditLog().Select(e => e.Result));
+            approver.Audit.Recent().Select(e => e.Result));
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class DurableApprovalTests : IDisposable
         }
 
         Assert.Null(Read(store, "shared/plan"));
-        Assert.Equal(4, engine.GetAuditLog().Count(e => e.Reason?.EndsWith("is unknown; nothing was executed", StringComparison.Ordinal) == true));
+        Assert.Equal(4, engine.Audit.Recent().Count(e => e.Reason?.EndsWith("is unknown; nothing was executed", StringComparison.Ordinal) == true));
         Assert.Single(engine.Approvals.Pending);
     }
 
@@ -229,7 +229,7 @@ public sealed class DurableApprovalTests : IDisposable
 
         Assert.Contains(approvalsPath, error.Message);
         Assert.Null(Read(store, "shared/plan"));
-        Assert.Contains(engine.GetAuditLog(), e => e.Result == AuditResult.Failed
+        Assert.Contains(engine.Audit.Recent(), e => e.Result == AuditResult.Failed
             && e.Reason == $"approval {id} could not be decided: the approval store failed (IOException); nothing was executed");
         File.Move(approvalsPath + ".away", approvalsPath);
         Assert.Equal(id, Assert.Single(engine.Approvals.Pending).Id);
@@ -247,7 +247,7 @@ public sealed class DurableApprovalTests : IDisposable
         Assert.Throws<IOException>(() => engine.Put("shared/plan", "launch", _alice));
 
         Assert.Null(Read(store, "shared/plan"));
-        Assert.Contains(engine.GetAuditLog(), e => e.Result == AuditResult.Failed
+        Assert.Contains(engine.Audit.Recent(), e => e.Result == AuditResult.Failed
             && e.Reason!.StartsWith("approval required (the team sees it), but the approval store could not record the request", StringComparison.Ordinal));
     }
 

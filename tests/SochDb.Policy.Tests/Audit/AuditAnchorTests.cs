@@ -24,7 +24,7 @@ public sealed class AuditAnchorTests : IDisposable
         for (int i = 0; i < 30; i++)
         {
             kit.Engine.Put("k" + i, "v");
-            kit.Engine.FlushAudit(); // one entry per batch, so the count decides
+            kit.Engine.Audit.Flush(); // one entry per batch, so the count decides
         }
 
         Assert.True(SpinWait.SpinUntil(() => Lines().Length == 3, Bound), $"published: {string.Join(" | ", Lines())}");
@@ -43,7 +43,7 @@ public sealed class AuditAnchorTests : IDisposable
         var anchor = new AuditHeadFile(HeadsPath);
         using var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], Anchor = anchor, AnchorEvery = 1_000, AnchorInterval = TimeSpan.FromMilliseconds(50) });
         kit.Engine.Put("only", "v");
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
         Assert.True(SpinWait.SpinUntil(() => File.Exists(HeadsPath) && Lines().Length == 1, Bound), "the head of a quiet log was never published");
         Assert.Equal(1, AuditHeadFile.ReadLast(HeadsPath)!.Id);
     }
@@ -53,7 +53,7 @@ public sealed class AuditAnchorTests : IDisposable
     {
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        var error = Assert.Throws<ArgumentException>(() => engine.EnableAudit(new AuditOptions { Anchor = new AuditHeadFile(HeadsPath) }));
+        var error = Assert.Throws<ArgumentException>(() => engine.Audit.Enable(new AuditOptions { Anchor = new AuditHeadFile(HeadsPath) }));
         Assert.Contains("durable log", error.Message);
     }
 

@@ -8,14 +8,14 @@ public sealed class AuditBatchingTests
     {
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], MaxBatchDelay = TimeSpan.FromSeconds(1), RingSize = 0 });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], MaxBatchDelay = TimeSpan.FromSeconds(1), RingSize = 0 });
 
         for (int i = 0; i < 200; i++)
         {
             engine.Put("k" + i, "v");
         }
 
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(200, sink.Entries.Count);
         // One entry per batch would be 200 writes; the first entry may go alone before the rest are queued.
@@ -27,14 +27,14 @@ public sealed class AuditBatchingTests
     {
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], MaxBatchDelay = TimeSpan.Zero, RingSize = 0 });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], MaxBatchDelay = TimeSpan.Zero, RingSize = 0 });
 
         for (int i = 0; i < 500; i++)
         {
             engine.Put("k" + i, "v");
         }
 
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(Enumerable.Range(0, 500).Select(i => "k" + i), sink.Entries.Select(e => e.Key));
     }
@@ -44,7 +44,7 @@ public sealed class AuditBatchingTests
     {
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
-        engine.EnableAudit(new AuditOptions
+        engine.Audit.Enable(new AuditOptions
         {
             Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 1_024, MaxBatchDelay = TimeSpan.FromSeconds(1), RingSize = 0,
         });
@@ -55,7 +55,7 @@ public sealed class AuditBatchingTests
             engine.Put("k" + i, "v");
         }
 
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(40, sink.Entries.Count);
         Assert.True(sink.Writes >= 10, $"{sink.Writes} batches: a queue of four holds at most four entries per batch");
     }
@@ -67,7 +67,7 @@ public sealed class AuditBatchingTests
     {
         using var engine = new PolicyEngine(Database.OpenInMemory());
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            engine.EnableAudit(new AuditOptions { MaxBatchDelay = TimeSpan.FromMilliseconds(milliseconds) }));
+            engine.Audit.Enable(new AuditOptions { MaxBatchDelay = TimeSpan.FromMilliseconds(milliseconds) }));
         Assert.Contains("MaxBatchDelay", e.Message);
     }
 

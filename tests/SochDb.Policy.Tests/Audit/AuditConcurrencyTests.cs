@@ -37,7 +37,7 @@ public sealed class AuditConcurrencyTests
             Assert.Equal(Enumerable.Range(0, perThread), mine);
         }
 
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(threads * perThread, verification.EntriesChecked);
     }

@@ -37,16 +37,16 @@ public sealed class AuditCrashTests(ITestOutputHelper output) : IDisposable
 
             // The application starts again: its first write puts the gap record in front of its own entry.
             using var engine = new PolicyEngine(store);
-            engine.EnableAudit(new AuditOptions { Sinks = [log] });
+            engine.Audit.Enable(new AuditOptions { Sinks = [log] });
             engine.Put("after-restart", "v");
-            engine.FlushAudit();
+            engine.Audit.Flush();
             List<AuditRecord> records = log.Query(new AuditQuery { After = headBeforeReopen, Order = AuditOrder.OldestFirst }).ToList();
             Assert.Equal(2, records.Count);
             Assert.Equal(AuditResult.EntriesDropped, records[0].Entry.Result);
             Assert.Contains($"entries after #{headBeforeReopen} may be missing", records[0].Entry.Reason);
             Assert.Equal("after-restart", records[1].Entry.Key);
 
-            AuditVerification verification = engine.VerifyAuditLog();
+            AuditVerification verification = engine.Audit.Verify();
             Assert.True(verification.IsIntact, verification.ToString());
             Assert.Contains(records[0].Id, verification.GapIds);
         }

@@ -25,12 +25,12 @@ public sealed class AuditMaskingTests
         Assert.False(records[3].Entry.IsKeyMasked);
         Assert.Equal("users/alice-7c1/name", records[3].Entry.Key);
 
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         byte[] file = kit.FileBytes();
         Assert.False(AuditTestKit.Contains(file, "alice-7c1/ssn"), "the masked key is in the audit file");
         Assert.False(AuditTestKit.Contains(file, "launch-codes"), "the masked key is in the audit file");
         Assert.True(AuditTestKit.Contains(file, "alice-7c1/name"), "the search itself must be able to find a key");
-        Assert.DoesNotContain(kit.Engine.GetAuditLog(100), e => e.Key.Contains("ssn", StringComparison.Ordinal) || e.Key.Contains("launch", StringComparison.Ordinal));
+        Assert.DoesNotContain(kit.Engine.Audit.Recent(100), e => e.Key.Contains("ssn", StringComparison.Ordinal) || e.Key.Contains("launch", StringComparison.Ordinal));
         Assert.True(kit.Sink.Verify().IsIntact);
     }
 
@@ -41,9 +41,9 @@ public sealed class AuditMaskingTests
         {
             using var store = Database.OpenInMemory();
             using var engine = new PolicyEngine(store);
-            engine.EnableAudit(new AuditOptions { MaskedKeys = ["users/*/ssn"], MaskKey = secret });
+            engine.Audit.Enable(new AuditOptions { MaskedKeys = ["users/*/ssn"], MaskKey = secret });
             engine.Put("users/bob/ssn", "x");
-            return engine.GetAuditLog().Single().Key;
+            return engine.Audit.Recent().Single().Key;
         }
 
         Assert.Equal(MaskWith(Secret), MaskWith(Secret));
@@ -59,17 +59,17 @@ public sealed class AuditMaskingTests
         var sink = new EchoingFailureSink();
         var failures = new List<AuditSinkFailure>();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions
+        engine.Audit.Enable(new AuditOptions
         {
             Sinks = [sink], MaskedKeys = ["users/*/ssn"], MaskKey = Secret, SinkFailure = AuditSinkFailureMode.FailOpen,
             OnSinkFailure = f => { lock (failures) { failures.Add(f); } },
         });
         engine.Put("users/carol-99/ssn", "x");
-        var flush = Assert.Throws<IOException>(engine.FlushAudit);
+        var flush = Assert.Throws<IOException>(engine.Audit.Flush);
 
         Assert.DoesNotContain("carol-99", flush.Message);
         Assert.Contains("masked:", flush.Message);
-        Assert.DoesNotContain("carol-99", engine.AuditStatus.LastFailure);
+        Assert.DoesNotContain("carol-99", engine.Audit.Status.LastFailure);
         lock (failures)
         {
             Assert.NotEmpty(failures);
@@ -77,7 +77,7 @@ public sealed class AuditMaskingTests
         }
 
         sink.Fail = false;
-        engine.FlushAudit();
+        engine.Audit.Flush();
     }
 
     [Fact]
@@ -85,11 +85,11 @@ public sealed class AuditMaskingTests
     {
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        var badPattern = Assert.Throws<GlobPatternException>(() => engine.EnableAudit(new AuditOptions { MaskedKeys = ["users/[a"] }));
+        var badPattern = Assert.Throws<GlobPatternException>(() => engine.Audit.Enable(new AuditOptions { MaskedKeys = ["users/[a"] }));
         Assert.Equal("users/[a", badPattern.Pattern);
-        var shortKey = Assert.Throws<ArgumentException>(() => engine.EnableAudit(new AuditOptions { MaskedKeys = ["a/*"], MaskKey = new byte[8] }));
+        var shortKey = Assert.Throws<ArgumentException>(() => engine.Audit.Enable(new AuditOptions { MaskedKeys = ["a/*"], MaskKey = new byte[8] }));
         Assert.Contains("MaskKey", shortKey.Message);
-        Assert.False(engine.IsAuditEnabled);
+        Assert.False(engine.Audit.IsEnabled);
     }
 
     /// <summary>A sink whose failure message repeats every key it was given (as a careless driver might).</summary>

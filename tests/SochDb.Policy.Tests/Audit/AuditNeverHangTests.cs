@@ -21,7 +21,7 @@ public sealed class AuditNeverHangTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink { Failure = new IOException("disk I/O error") };
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = queueCapacity, MaxBlock = TimeSpan.FromMilliseconds(100) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = queueCapacity, MaxBlock = TimeSpan.FromMilliseconds(100) });
 
         // Enough operations to fill the smaller queues many times over, and to outlast the first failure in the largest:
         // on a fast machine 3,000 puts can all be queued before the writer first meets the failing sink, so the loop
@@ -57,7 +57,7 @@ public sealed class AuditNeverHangTests
         await run.WaitAsync(Bound);
 
         Assert.True(refused > 0, "no operation was refused while the durable sink failed");
-        Assert.True(engine.AuditStatus.IsFailing);
+        Assert.True(engine.Audit.Status.IsFailing);
         foreach (string key in admitted)
         {
             Assert.NotNull(store.Get(key));
@@ -66,7 +66,7 @@ public sealed class AuditNeverHangTests
         sink.Failure = null;
         FlushWhenRecovered(engine);
         engine.Put("after", "v");
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         // Every admitted operation has its entry; every refusal is there as an entry or counted in a gap record.
         List<AuditEntry> entries = sink.Entries;
@@ -74,7 +74,7 @@ public sealed class AuditNeverHangTests
         long refusalsRecorded = entries.Count(e => e.Result == AuditResult.Failed && e.Rule == "audit");
         long refusalsCounted = entries.Where(e => e.Result == AuditResult.EntriesDropped).Sum(GapCount);
         Assert.Equal(refused, refusalsRecorded + refusalsCounted);
-        Assert.Equal(refusalsCounted, engine.AuditStatus.Dropped);
+        Assert.Equal(refusalsCounted, engine.Audit.Status.Dropped);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class AuditNeverHangTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 1, MaxBatchSize = 1, MaxBlock = TimeSpan.FromMilliseconds(50) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 1, MaxBatchSize = 1, MaxBlock = TimeSpan.FromMilliseconds(50) });
         sink.Open.Reset();
 
         engine.Put("first", "v");
@@ -95,7 +95,7 @@ public sealed class AuditNeverHangTests
         Assert.Null(store.Get("refused"));
 
         sink.Open.Set();
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(["first", "queued", "<gap 1>"], sink.Entries.Select(e => e.Result == AuditResult.EntriesDropped ? $"<gap {GapCount(e)}>" : e.Key));
     }
 
@@ -105,7 +105,7 @@ public sealed class AuditNeverHangTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 1, MaxBatchSize = 1, MaxBlock = TimeSpan.FromMinutes(1) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 1, MaxBatchSize = 1, MaxBlock = TimeSpan.FromMinutes(1) });
         sink.Open.Reset();
         engine.Put("first", "v");
         Assert.True(SpinWait.SpinUntil(() => sink.Entered == 1, Bound), "the writer never took the first entry");
@@ -116,9 +116,9 @@ public sealed class AuditNeverHangTests
         Assert.False(waiting.IsCompleted, "the operation did not wait for room in a full queue");
         sink.Open.Set();
         await waiting.WaitAsync(Bound);
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(["first", "queued", "waits"], sink.Entries.Select(e => e.Key));
-        Assert.Equal(0, engine.AuditStatus.Dropped);
+        Assert.Equal(0, engine.Audit.Status.Dropped);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class AuditNeverHangTests
         using var store = Database.OpenInMemory();
         var sink = new PermitSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
 
         engine.Put("first", "v");
         Assert.True(SpinWait.SpinUntil(() => sink.Entered == 1, Bound), "the writer never took the first entry");
@@ -139,11 +139,11 @@ public sealed class AuditNeverHangTests
         engine.Put("k2", "v");
         engine.Put("d1", "v"); // dropped after k2 was accepted: a gap of its own
         sink.Permits.Release(100);
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(["first", "k0", "k1", "<gap 1>", "k2", "<gap 1>"],
             sink.Entries.Select(e => e.Result == AuditResult.EntriesDropped ? $"<gap {GapCount(e)}>" : e.Key));
-        Assert.Equal(2, engine.AuditStatus.Dropped);
+        Assert.Equal(2, engine.Audit.Status.Dropped);
     }
 
     private static long GapCount(AuditEntry gap) => long.Parse(gap.Reason!.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
@@ -155,7 +155,7 @@ public sealed class AuditNeverHangTests
         {
             try
             {
-                engine.FlushAudit();
+                engine.Audit.Flush();
                 return;
             }
             catch (IOException) when (attempt < 5)

@@ -9,22 +9,22 @@ public sealed class AuditOptionsTests
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
         var first = new AuditOptions { Sinks = [sink], MaxBatchDelay = TimeSpan.FromMilliseconds(2) };
-        engine.EnableAudit(first);
+        engine.Audit.Enable(first);
         var firstWriter = engine.AuditWriter!;
 
-        engine.EnableAudit(first with { MaxBatchDelay = TimeSpan.FromMilliseconds(50) });
+        engine.Audit.Enable(first with { MaxBatchDelay = TimeSpan.FromMilliseconds(50) });
         var secondWriter = engine.AuditWriter!;
         Assert.NotSame(firstWriter, secondWriter);
         Assert.Equal(TimeSpan.FromMilliseconds(50), secondWriter.Options.MaxBatchDelay);
 
-        engine.EnableAudit(500);
+        engine.Audit.Enable(500);
         Assert.Same(secondWriter, engine.AuditWriter);
         Assert.Equal(TimeSpan.FromMilliseconds(50), engine.AuditWriter!.Options.MaxBatchDelay);
 
         engine.Put("k", "v");
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal("k", Assert.Single(sink.Entries).Key);
-        Assert.Single(engine.GetAuditLog());
+        Assert.Single(engine.Audit.Recent());
     }
 
     [Fact]
@@ -32,10 +32,10 @@ public sealed class AuditOptionsTests
     {
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], MaskedKeys = ["secret/*"] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], MaskedKeys = ["secret/*"] });
         var writer = engine.AuditWriter;
 
-        engine.EnableAudit(new AuditOptions { Sinks = new List<AuditSink> { sink }, MaskedKeys = ["other/*"], RingSize = 20 });
+        engine.Audit.Enable(new AuditOptions { Sinks = new List<AuditSink> { sink }, MaskedKeys = ["other/*"], RingSize = 20 });
 
         Assert.Same(writer, engine.AuditWriter);
     }
@@ -46,7 +46,7 @@ public sealed class AuditOptionsTests
         var sink = new ControllableSink(durable: false);
         using var engine = new PolicyEngine(Database.OpenInMemory());
         var options = new AuditOptions { Sinks = [sink] };
-        engine.EnableAudit(options);
+        engine.Audit.Enable(options);
 
         foreach (AuditOptions changed in new[]
         {
@@ -59,7 +59,7 @@ public sealed class AuditOptionsTests
         })
         {
             var before = engine.AuditWriter;
-            engine.EnableAudit(changed);
+            engine.Audit.Enable(changed);
             Assert.NotSame(before, engine.AuditWriter);
             Assert.Equal(changed, engine.AuditWriter!.Options);
         }

@@ -9,7 +9,7 @@ public sealed class AuditOverflowTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = AuditOverflow.Block, MaxBlock = TimeSpan.FromMinutes(1) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = AuditOverflow.Block, MaxBlock = TimeSpan.FromMinutes(1) });
         sink.Open.Reset();
 
         // With the sink stalled, at most 4 queued + 2 in the writer's hands fit: the writer thread must block.
@@ -22,14 +22,14 @@ public sealed class AuditOverflowTests
         });
         await Task.Delay(200);
         Assert.False(writer.IsCompleted, "50 writes finished although the audit queue holds 4 and the sink was stalled");
-        Assert.Equal(0, engine.AuditStatus.Dropped);
+        Assert.Equal(0, engine.Audit.Status.Dropped);
 
         sink.Open.Set();
         await writer;
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(Enumerable.Range(0, 50).Select(i => "k" + i), sink.Entries.Select(e => e.Key));
-        AuditStatus status = engine.AuditStatus;
+        AuditStatus status = engine.Audit.Status;
         Assert.Equal((50L, 50L, 0L), (status.Enqueued, status.Written, status.Dropped));
     }
 
@@ -51,7 +51,7 @@ public sealed class AuditOverflowTests
         };
         meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref metered, value));
         meter.Start();
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], QueueCapacity = 10, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 10, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
 
         // The writer takes "first" and stalls in the sink; then 10 entries fill the queue and 25 more are dropped.
         sink.Open.Reset();
@@ -63,11 +63,11 @@ public sealed class AuditOverflowTests
             engine.Put("k" + i, "v");
         }
 
-        Assert.Equal(25, engine.AuditStatus.Dropped);
+        Assert.Equal(25, engine.Audit.Status.Dropped);
         sink.Open.Set();
-        engine.FlushAudit();
+        engine.Audit.Flush();
         engine.Put("after", "v");
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         List<AuditEntry> entries = sink.Entries;
         string[] expected = ["first", .. Enumerable.Range(0, 10).Select(i => "k" + i), "<gap>", "after"];
@@ -76,12 +76,12 @@ public sealed class AuditOverflowTests
         Assert.Equal(PolicyOperation.All, gap.Operation);
         Assert.Equal("25 entries dropped between 2026-12-01T00:00:11.0000000Z and 2026-12-01T00:00:35.0000000Z: the audit queue was full", gap.Reason);
         // 12 entries went through the queue, 25 were dropped: 37 outcomes.
-        Assert.Equal((12L, 12L, 25L), (engine.AuditStatus.Enqueued, engine.AuditStatus.Written, engine.AuditStatus.Dropped));
+        Assert.Equal((12L, 12L, 25L), (engine.Audit.Status.Enqueued, engine.Audit.Status.Written, engine.Audit.Status.Dropped));
         meter.RecordObservableInstruments();
         Assert.Equal(25, Interlocked.Read(ref metered));
 
         // The ring is not the queue: it kept every outcome.
-        Assert.Equal(37, engine.GetAuditLog(int.MaxValue).Count);
+        Assert.Equal(37, engine.Audit.Recent(int.MaxValue).Count);
     }
 
     [Fact]
@@ -98,11 +98,11 @@ public sealed class AuditOverflowTests
         });
 
         List<AuditRecord> records = kit.Records();
-        long dropped = kit.Engine.AuditStatus.Dropped;
+        long dropped = kit.Engine.Audit.Status.Dropped;
         long reported = records.Where(r => r.Entry.Result == AuditResult.EntriesDropped)
             .Sum(r => long.Parse(r.Entry.Reason!.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(dropped, reported);
         Assert.Equal(2000, records.Count(r => r.Entry.Result != AuditResult.EntriesDropped) + dropped);
-        Assert.True(kit.Engine.VerifyAuditLog().IsIntact);
+        Assert.True(kit.Engine.Audit.Verify().IsIntact);
     }
 }

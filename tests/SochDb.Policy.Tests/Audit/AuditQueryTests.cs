@@ -30,13 +30,13 @@ public sealed class AuditQueryTests
             kit.Time.Advance(TimeSpan.FromMinutes(1));
         }
 
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
         List<AuditRecord> all = kit.Records();
         Assert.Equal(60, all.Count);
 
         AuditQuery query = new() { AgentId = "a1", Operation = PolicyOperation.Write, Result = AuditResult.Allowed };
         Assert.Equal(all.Where(r => r.Entry.AgentId == "a1" && r.Entry.Operation == PolicyOperation.Write && r.Entry.Result == AuditResult.Allowed).Select(r => r.Id).Reverse(),
-            kit.Engine.QueryAudit(query).Select(r => r.Id));
+            kit.Engine.Audit.Query(query).Select(r => r.Id));
         Assert.Equal(all.Where(r => r.Entry.SessionId == "s0" && r.Entry.Rule == "[BeforeWrite(\"system/*\")] no-system").Select(r => r.Id),
             kit.Sink.Query(new AuditQuery { SessionId = "s0", Rule = "[BeforeWrite(\"system/*\")] no-system", Order = AuditOrder.OldestFirst }).Select(r => r.Id));
         Assert.Equal(all.Skip(10).Take(20).Select(r => r.Id),
@@ -62,7 +62,7 @@ public sealed class AuditQueryTests
         // A page continues after its cursor even when entries were added meanwhile.
         AuditPage first = kit.Sink.ReadPage(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 10 });
         kit.Engine.Put("late", "v");
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
         AuditPage second = kit.Sink.ReadPage(first.Next!);
         Assert.Equal(Enumerable.Range(11, 10).Select(i => (long)i), second.Records.Select(r => r.Id));
     }
@@ -74,11 +74,11 @@ public sealed class AuditQueryTests
         Assert.Equal("PageSize", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.Query(new AuditQuery { PageSize = 0 })).ParamName);
         Assert.Equal("To", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.ReadPage(
             new AuditQuery { From = DateTimeOffset.UnixEpoch.AddDays(1), To = DateTimeOffset.UnixEpoch })).ParamName);
-        Assert.Equal("Result", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Engine.QueryAudit(new AuditQuery { Result = (AuditResult)99 })).ParamName);
+        Assert.Equal("Result", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Engine.Audit.Query(new AuditQuery { Result = (AuditResult)99 })).ParamName);
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit();
-        Assert.Contains("AuditLedger", Assert.Throws<InvalidOperationException>(() => engine.VerifyAuditLog()).Message);
+        engine.Audit.Enable();
+        Assert.Contains("AuditLedger", Assert.Throws<InvalidOperationException>(() => engine.Audit.Verify()).Message);
     }
 
     [Trait("Category", "Slow")]
@@ -94,7 +94,7 @@ public sealed class AuditQueryTests
             kit.Engine.Put(System.Text.Encoding.UTF8.GetBytes($"users/u{i:D6}/profile"), value, context);
         }
 
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
 
         // Streaming: the whole log goes past, but the live heap never holds more than a few pages of it.
         long baseline = GC.GetTotalMemory(forceFullCollection: true);

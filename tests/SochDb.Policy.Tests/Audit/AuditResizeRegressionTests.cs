@@ -16,7 +16,7 @@ public sealed class AuditResizeRegressionTests
         const int capacity = 100_000;
         const int threads = 4;
         const int perThread = 12_500;
-        kit.Engine.EnableAudit(capacity);
+        kit.Engine.Audit.Enable(capacity);
         int running = threads;
         int progress = 0;
         int resizes = 0;
@@ -35,7 +35,7 @@ public sealed class AuditResizeRegressionTests
                 }
 
                 seen = now;
-                kit.Engine.EnableAudit(resizes % 2 == 0 ? capacity - 1 : capacity);
+                kit.Engine.Audit.Enable(resizes % 2 == 0 ? capacity - 1 : capacity);
                 resizes++;
             }
         });
@@ -52,7 +52,7 @@ public sealed class AuditResizeRegressionTests
         });
         await resizer;
 
-        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(int.MaxValue);
         Assert.True(resizes >= 10, $"only {resizes} resizes");
         Assert.Equal(threads * perThread, entries.Count);
         Assert.Equal(Enumerable.Range(0, threads * perThread).Select(i => (long)i), entries.Select(e => e.Sequence));
@@ -68,18 +68,18 @@ public sealed class AuditResizeRegressionTests
     public void ShrinkingKeepsTheNewestEntries_AndNumberingContinues()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.EnableAudit(10);
+        kit.Engine.Audit.Enable(10);
         for (int i = 0; i < 8; i++)
         {
             kit.Engine.Put("k" + i, "v");
         }
 
-        kit.Engine.EnableAudit(3);
+        kit.Engine.Audit.Enable(3);
         kit.Engine.Put("k8", "v");
-        kit.Engine.EnableAudit(5);
+        kit.Engine.Audit.Enable(5);
         kit.Engine.Put("k9", "v");
 
-        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(100);
+        IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(100);
         Assert.Equal(new[] { "k6", "k7", "k8", "k9" }, entries.Select(e => e.Key));
         Assert.Equal(new long[] { 6, 7, 8, 9 }, entries.Select(e => e.Sequence));
     }
@@ -88,7 +88,7 @@ public sealed class AuditResizeRegressionTests
     public async Task EnablingAndDisablingWhileOperationsRun_RecordsEachOutcomeAtMostOnce_AndEveryOutcomeWhileOn()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.EnableAudit(100_000);
+        kit.Engine.Audit.Enable(100_000);
         const int threads = 3;
         const int perThread = 10_000;
         int running = threads;
@@ -97,8 +97,8 @@ public sealed class AuditResizeRegressionTests
             int round = 0;
             while (Volatile.Read(ref running) > 0)
             {
-                kit.Engine.DisableAudit();
-                kit.Engine.EnableAudit(round++ % 2 == 0 ? 99_999 : 100_000);
+                kit.Engine.Audit.Disable();
+                kit.Engine.Audit.Enable(round++ % 2 == 0 ? 99_999 : 100_000);
                 Thread.Sleep(1);
             }
         });
@@ -117,7 +117,7 @@ public sealed class AuditResizeRegressionTests
             kit.Engine.Put("after/" + i, "v");
         }
 
-        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(int.MaxValue);
         // Sequence numbers are handed out only to recorded entries, so they stay contiguous; no key is recorded twice.
         Assert.Equal(Enumerable.Range(0, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
         Assert.Equal(entries.Count, entries.Select(e => e.Key).Distinct().Count());

@@ -12,7 +12,7 @@ public sealed class AuditRetentionTests
             kit.Engine.Put("k" + i, "v");
         }
 
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
         kit.Sink.Prune();
         List<AuditRecord> records = kit.Records();
 
@@ -49,7 +49,7 @@ public sealed class AuditRetentionTests
             kit.Engine.Put("new" + i, "v");
         }
 
-        kit.Engine.FlushAudit();
+        kit.Engine.Audit.Flush();
         Assert.Equal(10, kit.Sink.Prune());
 
         List<AuditRecord> records = kit.Records();
@@ -57,12 +57,12 @@ public sealed class AuditRetentionTests
         Assert.True(kit.Sink.Verify().IsIntact);
 
         // The chain continues across the pruning and a reopen.
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         kit.Sink.Dispose();
         kit.Sink = SqliteAuditSink.Open(kit.Path);
-        kit.Engine.EnableAudit(new AuditOptions { Sinks = [kit.Sink] });
+        kit.Engine.Audit.Enable(new AuditOptions { Sinks = [kit.Sink] });
         kit.Engine.Put("later", "v");
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(7, verification.EntriesChecked); // 5 new, the retention witness, "later"
         Assert.Equal(17, verification.HeadId);

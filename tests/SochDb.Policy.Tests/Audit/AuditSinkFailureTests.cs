@@ -10,13 +10,13 @@ public sealed class AuditSinkFailureTests
         var sink = new ControllableSink();
         var reports = new List<AuditSinkFailure>();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], OnSinkFailure = r => { lock (reports) { reports.Add(r); } } });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], OnSinkFailure = r => { lock (reports) { reports.Add(r); } } });
         sink.Failure = new IOException("disk full");
 
         engine.Put("a", "1");
-        var flush = Assert.Throws<IOException>(engine.FlushAudit);
+        var flush = Assert.Throws<IOException>(engine.Audit.Flush);
         Assert.Contains("disk full", flush.Message);
-        Assert.True(engine.AuditStatus.IsFailing);
+        Assert.True(engine.Audit.Status.IsFailing);
 
         var refused = Assert.Throws<PolicyViolationException>(() => engine.Put("b", "2"));
         Assert.Contains("durable audit log cannot record", refused.Message);
@@ -24,18 +24,18 @@ public sealed class AuditSinkFailureTests
         Assert.Throws<PolicyViolationException>(() => engine.Get("a"));
 
         sink.Failure = null;
-        engine.FlushAudit();
-        Assert.False(engine.AuditStatus.IsFailing);
+        engine.Audit.Flush();
+        Assert.False(engine.Audit.Status.IsFailing);
         engine.Put("c", "3");
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         // The refusals are audited too; the first entry was retried, not lost.
         Assert.Equal(new[] { "a/allowed", "b/failed", "a/failed", "c/allowed" },
             sink.Entries.Select(e => e.Key + "/" + AuditNames.Of(e.Result)));
         Assert.Equal("audit", sink.Entries[1].Rule);
-        Assert.True(engine.AuditStatus.SinkFailures >= 1);
+        Assert.True(engine.Audit.Status.SinkFailures >= 1);
         Assert.All(reports, r => Assert.True(r.WillRetry));
-        Assert.Equal(engine.AuditStatus.SinkFailures, reports.Count);
+        Assert.Equal(engine.Audit.Status.SinkFailures, reports.Count);
     }
 
     [Fact]
@@ -44,18 +44,18 @@ public sealed class AuditSinkFailureTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailOpen });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailOpen });
         sink.Failure = new IOException("database is locked");
 
         engine.Put("a", "1");
-        Assert.Throws<IOException>(engine.FlushAudit);
+        Assert.Throws<IOException>(engine.Audit.Flush);
         engine.Put("b", "2");
         Assert.Equal("2"u8.ToArray(), store.Get("b"));
 
         sink.Failure = null;
-        engine.FlushAudit();
+        engine.Audit.Flush();
         Assert.Equal(new[] { "a", "b" }, sink.Entries.Select(e => e.Key));
-        Assert.Equal(0, engine.AuditStatus.Dropped);
+        Assert.Equal(0, engine.Audit.Status.Dropped);
     }
 
     [Fact]
@@ -65,18 +65,18 @@ public sealed class AuditSinkFailureTests
         var exporter = new ControllableSink("exporter", durable: false) { Failure = new InvalidOperationException("collector down") };
         var ledger = new ControllableSink("ledger");
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [exporter, ledger] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [exporter, ledger] });
 
         engine.Put("a", "1");
-        engine.FlushAudit();
+        engine.Audit.Flush();
         engine.Put("b", "2");
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         Assert.Equal(new[] { "a", "b" }, ledger.Entries.Select(e => e.Key));
         Assert.Empty(exporter.Entries);
-        Assert.False(engine.AuditStatus.IsFailing);
-        Assert.True(engine.AuditStatus.SinkFailures >= 1);
-        Assert.Contains("collector down", engine.AuditStatus.LastFailure);
+        Assert.False(engine.Audit.Status.IsFailing);
+        Assert.True(engine.Audit.Status.SinkFailures >= 1);
+        Assert.Contains("collector down", engine.Audit.Status.LastFailure);
     }
 
     [Fact]
@@ -86,14 +86,14 @@ public sealed class AuditSinkFailureTests
         var first = new ControllableSink("first");
         var second = new ControllableSink("second");
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [first], RingSize = 20_000 });
+        engine.Audit.Enable(new AuditOptions { Sinks = [first], RingSize = 20_000 });
         int running = 3;
         var switcher = Task.Run(() =>
         {
             bool toSecond = true;
             while (Volatile.Read(ref running) > 0)
             {
-                engine.EnableAudit(new AuditOptions { Sinks = [toSecond ? second : first], RingSize = 20_000 });
+                engine.Audit.Enable(new AuditOptions { Sinks = [toSecond ? second : first], RingSize = 20_000 });
                 toSecond = !toSecond;
                 Thread.Sleep(1);
             }
@@ -108,11 +108,11 @@ public sealed class AuditSinkFailureTests
             Interlocked.Decrement(ref running);
         });
         await switcher;
-        engine.FlushAudit();
+        engine.Audit.Flush();
 
         List<string> keys = [.. first.Entries.Select(e => e.Key), .. second.Entries.Select(e => e.Key)];
         Assert.Equal(15_000, keys.Count);
         Assert.Equal(15_000, keys.Distinct().Count());
-        Assert.Equal(15_000, engine.GetAuditLog(int.MaxValue).Count);
+        Assert.Equal(15_000, engine.Audit.Recent(int.MaxValue).Count);
     }
 }

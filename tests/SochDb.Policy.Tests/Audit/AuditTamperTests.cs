@@ -12,8 +12,8 @@ public sealed class AuditTamperTests
             kit.Time.Advance(TimeSpan.FromSeconds(1));
         }
 
-        kit.Engine.FlushAudit();
-        Assert.True(kit.Engine.VerifyAuditLog().IsIntact);
+        kit.Engine.Audit.Flush();
+        Assert.True(kit.Engine.Audit.Verify().IsIntact);
         return kit;
     }
 
@@ -23,7 +23,7 @@ public sealed class AuditTamperTests
         using AuditTestKit kit = TwentyEntries();
         kit.Sql("UPDATE sochdb_audit SET result = 'denied' WHERE id = 7");
 
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
 
         Assert.False(verification.IsIntact);
         Assert.Equal(7, verification.FirstBrokenId);
@@ -36,11 +36,11 @@ public sealed class AuditTamperTests
     {
         using AuditTestKit kit = TwentyEntries();
         kit.Sql("UPDATE sochdb_audit SET ts = ts + 1 WHERE id = 12");
-        Assert.Equal(12, kit.Engine.VerifyAuditLog().FirstBrokenId);
+        Assert.Equal(12, kit.Engine.Audit.Verify().FirstBrokenId);
         kit.Sql("UPDATE sochdb_audit SET ts = ts - 1 WHERE id = 12");
-        Assert.True(kit.Engine.VerifyAuditLog().IsIntact);
+        Assert.True(kit.Engine.Audit.Verify().IsIntact);
         kit.Sql("UPDATE sochdb_audit SET agent_id = 'someone-else' WHERE id = 3");
-        Assert.Equal(3, kit.Engine.VerifyAuditLog().FirstBrokenId);
+        Assert.Equal(3, kit.Engine.Audit.Verify().FirstBrokenId);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class AuditTamperTests
         using AuditTestKit kit = TwentyEntries();
         kit.Sql("DELETE FROM sochdb_audit WHERE id = 9");
 
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
 
         Assert.Equal(9, verification.FirstBrokenId);
         Assert.Contains("entry #9 is missing", verification.Problem);
@@ -60,7 +60,7 @@ public sealed class AuditTamperTests
     {
         using AuditTestKit kit = TwentyEntries();
         kit.Sql("DELETE FROM sochdb_audit WHERE id = 1");
-        Assert.Equal(1, kit.Engine.VerifyAuditLog().FirstBrokenId);
+        Assert.Equal(1, kit.Engine.Audit.Verify().FirstBrokenId);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class AuditTamperTests
         kit.Sql("UPDATE sochdb_audit SET id = 5 WHERE id = 14");
         kit.Sql("UPDATE sochdb_audit SET id = 14 WHERE id = -5");
 
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
 
         Assert.Equal(5, verification.FirstBrokenId);
     }
@@ -84,8 +84,8 @@ public sealed class AuditTamperTests
         // An attacker who edits row 10 and stores a new hash for it (without the chain's later links) is caught at 11.
         AuditRecord ten = kit.Records().Single(r => r.Id == 10);
         kit.Sql("UPDATE sochdb_audit SET hash = @h WHERE id = 10", ("@h", new byte[32]));
-        Assert.Equal(10, kit.Engine.VerifyAuditLog().FirstBrokenId);
+        Assert.Equal(10, kit.Engine.Audit.Verify().FirstBrokenId);
         kit.Sql("UPDATE sochdb_audit SET hash = @h WHERE id = 10", ("@h", ten.Hash));
-        Assert.True(kit.Engine.VerifyAuditLog().IsIntact);
+        Assert.True(kit.Engine.Audit.Verify().IsIntact);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class AuditTestKit : IDisposable
         Path = _directory.File("audit.db");
         Sink = SqliteAuditSink.Open(Path, sinkOptions ?? new SqliteAuditSinkOptions { Durability = Durability.Normal });
         Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Time });
-        Engine.EnableAudit(options?.Invoke(Sink) ?? new AuditOptions { Sinks = [Sink] });
+        Engine.Audit.Enable(options?.Invoke(Sink) ?? new AuditOptions { Sinks = [Sink] });
     }
 
     public Database Store { get; }
@@ -34,7 +34,7 @@ internal sealed class AuditTestKit : IDisposable
 
     public List<AuditRecord> Records(AuditQuery? query = null)
     {
-        Engine.FlushAudit();
+        Engine.Audit.Flush();
         return Sink.Query(query ?? new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
     }
 

@@ -12,7 +12,7 @@ public sealed class AuditUncertainCommitTests
         var ledger = new MemoryLedger { CommitThenThrow = 1 };
         using (var engine = new PolicyEngine(Database.OpenInMemory()))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [ledger], RingSize = 0, SinkFailure = AuditSinkFailureMode.FailOpen });
+            engine.Audit.Enable(new AuditOptions { Sinks = [ledger], RingSize = 0, SinkFailure = AuditSinkFailureMode.FailOpen });
             for (int i = 0; i < 5; i++)
             {
                 engine.Put("k" + i, "v");
@@ -20,8 +20,8 @@ public sealed class AuditUncertainCommitTests
 
             FlushThroughOneFailure(engine);
             Assert.Equal(0, ledger.CommitThenThrow); // the first append committed, then threw
-            Assert.Equal(1, engine.AuditStatus.SinkFailures);
-            Assert.Equal(5, engine.AuditStatus.Written);
+            Assert.Equal(1, engine.Audit.Status.SinkFailures);
+            Assert.Equal(5, engine.Audit.Status.Written);
         }
 
         List<AuditRecord> records = ledger.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
@@ -65,12 +65,12 @@ public sealed class AuditUncertainCommitTests
     {
         try
         {
-            engine.FlushAudit();
+            engine.Audit.Flush();
         }
         catch (IOException e)
         {
             Assert.Contains("the connection dropped after the commit", e.Message);
-            engine.FlushAudit();
+            engine.Audit.Flush();
         }
     }
 

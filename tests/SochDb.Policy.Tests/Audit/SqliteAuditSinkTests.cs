@@ -60,10 +60,10 @@ public sealed class SqliteAuditSinkTests
             kit.Engine.Put("k" + i, "v");
         }
 
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         kit.Sink.Dispose();
         kit.Sink = SqliteAuditSink.Open(kit.Path);
-        kit.Engine.EnableAudit(new AuditOptions { Sinks = [kit.Sink] });
+        kit.Engine.Audit.Enable(new AuditOptions { Sinks = [kit.Sink] });
         for (int i = 10; i < 15; i++)
         {
             kit.Engine.Put("k" + i, "v");
@@ -72,7 +72,7 @@ public sealed class SqliteAuditSinkTests
         List<AuditRecord> records = kit.Records();
         Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), records.Select(r => r.Id));
         Assert.Equal(Enumerable.Range(0, 15).Select(i => "k" + i), records.Select(r => r.Entry.Key));
-        AuditVerification verification = kit.Engine.VerifyAuditLog();
+        AuditVerification verification = kit.Engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(15, verification.EntriesChecked);
         Assert.Equal(records[^1].Hash, verification.HeadHash);
@@ -87,10 +87,10 @@ public sealed class SqliteAuditSinkTests
         using (SqliteAuditSink sink = SqliteAuditSink.Open(path))
         using (var engine = new PolicyEngine(db))
         {
-            engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+            engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
             engine.Put("a", "1");
             engine.Put("b", "2");
-            engine.FlushAudit();
+            engine.Audit.Flush();
         }
 
         using Database reopened = Database.Open(path);

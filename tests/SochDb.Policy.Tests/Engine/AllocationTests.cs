@@ -38,14 +38,14 @@ public sealed class AllocationTests
         var engine = new PolicyEngine(store, HandWrittenPolicySet.Create());
         engine.BeforeWrite("users/**", Policies.RequireAgentId);
         engine.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
-        engine.EnableAudit(64);
+        engine.Audit.Enable(64);
         var context = Agent("agent_001");
         byte[] key = Bytes("users/alice/profile");
         byte[] value = Bytes("{\"name\":\"Alice\"}");
         AssertEngineAllocatesExactlyWhatTheStoreAllocates(store, engine, key, value, context);
 
         // The entries are still all there, built when read.
-        IReadOnlyList<AuditEntry> entries = engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> entries = engine.Audit.Recent(int.MaxValue);
         Assert.Equal(64, entries.Count);
         Assert.All(entries, e => Assert.Equal(key, e.KeyBytes));
         Assert.All(entries, e => Assert.Equal("agent_001", e.AgentId));

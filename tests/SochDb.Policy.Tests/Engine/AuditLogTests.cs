@@ -9,13 +9,13 @@ public sealed class AuditLogTests
     public void TheLogIsARingBufferOfTheNewestMaxEntries()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.EnableAudit(maxEntries: 5);
+        kit.Engine.Audit.Enable(maxEntries: 5);
         for (int i = 0; i < 12; i++)
         {
             kit.Engine.Put("k" + i, "v");
         }
 
-        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(limit: 100);
+        IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(limit: 100);
 
         Assert.Equal(new[] { "k7", "k8", "k9", "k10", "k11" }, entries.Select(e => e.Key));
         Assert.Equal(new long[] { 7, 8, 9, 10, 11 }, entries.Select(e => e.Sequence));
@@ -33,10 +33,10 @@ public sealed class AuditLogTests
         }
 
         // The newest 3 entries of all are odd/even reads; filtering after the limit would find 1 or 0 writes of "even".
-        var evenWrites = kit.Engine.GetAuditLog(limit: 3, agentId: "even", operation: PolicyOperation.Write);
-        var odd = kit.Engine.GetAuditLog(limit: 2, agentId: "odd");
-        var allReads = kit.Engine.GetAuditLog(limit: 100, operation: PolicyOperation.Read);
-        var everything = kit.Engine.GetAuditLog(limit: 100, operation: PolicyOperation.All);
+        var evenWrites = kit.Engine.Audit.Recent(limit: 3, agentId: "even", operation: PolicyOperation.Write);
+        var odd = kit.Engine.Audit.Recent(limit: 2, agentId: "odd");
+        var allReads = kit.Engine.Audit.Recent(limit: 100, operation: PolicyOperation.Read);
+        var everything = kit.Engine.Audit.Recent(limit: 100, operation: PolicyOperation.All);
 
         Assert.Equal(new[] { "w4", "w6", "w8" }, evenWrites.Select(e => e.Key));
         Assert.Equal(new[] { "w7", "w9" }, odd.Select(e => e.Key));
@@ -50,14 +50,14 @@ public sealed class AuditLogTests
     {
         using var kit = new EngineTestKit();
         kit.Engine.Put("a", "v");
-        kit.Engine.DisableAudit();
-        Assert.False(kit.Engine.IsAuditEnabled);
+        kit.Engine.Audit.Disable();
+        Assert.False(kit.Engine.Audit.IsEnabled);
         kit.Engine.Put("b", "v");
-        kit.Engine.EnableAudit(2);
+        kit.Engine.Audit.Enable(2);
         kit.Engine.Put("c", "v");
         kit.Engine.Put("d", "v");
 
-        Assert.Equal(new[] { "c", "d" }, kit.Engine.GetAuditLog().Select(e => e.Key));
+        Assert.Equal(new[] { "c", "d" }, kit.Engine.Audit.Recent().Select(e => e.Key));
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public sealed class AuditLogTests
         var engine = new PolicyEngine(store);
         engine.Put("a", "v");
 
-        Assert.Empty(engine.GetAuditLog());
-        Assert.False(engine.IsAuditEnabled);
+        Assert.Empty(engine.Audit.Recent());
+        Assert.False(engine.Audit.IsEnabled);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class AuditLogTests
     public void ConcurrentWritersLoseNoEntry_AndEachSequenceAppearsOnce()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.EnableAudit(1_000_000);
+        kit.Engine.Audit.Enable(1_000_000);
         const int threads = 4;
         const int perThread = 5_000;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
@@ -102,12 +102,12 @@ public sealed class AuditLogTests
             }
         });
 
-        IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(int.MaxValue);
         Assert.Equal(threads * perThread, entries.Count);
         Assert.Equal(Enumerable.Range(0, threads * perThread).Select(i => (long)i), entries.Select(e => e.Sequence));
         for (int t = 0; t < threads; t++)
         {
-            Assert.Equal(perThread, kit.Engine.GetAuditLog(int.MaxValue, agentId: "t" + t).Count);
+            Assert.Equal(perThread, kit.Engine.Audit.Recent(int.MaxValue, agentId: "t" + t).Count);
         }
     }
 
@@ -116,7 +116,7 @@ public sealed class AuditLogTests
     {
         using var kit = new EngineTestKit();
         const int capacity = 2;
-        kit.Engine.EnableAudit(capacity);
+        kit.Engine.Audit.Enable(capacity);
         const int threads = 4;
         const int perThread = 20_000;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -148,7 +148,7 @@ public sealed class AuditLogTests
         {
             while (!done.IsCancellationRequested)
             {
-                IReadOnlyList<AuditEntry> entries = kit.Engine.GetAuditLog(int.MaxValue);
+                IReadOnlyList<AuditEntry> entries = kit.Engine.Audit.Recent(int.MaxValue);
                 if (entries.Count > capacity)
                 {
                     failures.Enqueue($"{entries.Count} entries in a ring of {capacity}");
@@ -179,7 +179,7 @@ public sealed class AuditLogTests
         await reader;
 
         Assert.Empty(failures);
-        IReadOnlyList<AuditEntry> final = kit.Engine.GetAuditLog(int.MaxValue);
+        IReadOnlyList<AuditEntry> final = kit.Engine.Audit.Recent(int.MaxValue);
         Assert.Equal(Enumerable.Range(threads * perThread - capacity, capacity).Select(i => (long)i), final.Select(e => e.Sequence));
         Check(final);
         Assert.Empty(failures);
@@ -190,12 +190,12 @@ public sealed class AuditLogTests
     {
         using var store = Database.OpenInMemory();
         var engine = new PolicyEngine(store);
-        engine.EnableAudit();
+        engine.Audit.Enable();
         DateTimeOffset before = DateTimeOffset.UtcNow;
         engine.Put("k", "v");
         DateTimeOffset after = DateTimeOffset.UtcNow;
 
-        DateTimeOffset stamped = Assert.Single(engine.GetAuditLog()).Timestamp;
+        DateTimeOffset stamped = Assert.Single(engine.Audit.Recent()).Timestamp;
 
         // The coarse tick has a resolution of a few milliseconds (16 on Windows): allow a generous margin.
         Assert.Equal(TimeSpan.Zero, stamped.Offset);

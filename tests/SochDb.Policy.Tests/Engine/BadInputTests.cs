@@ -78,7 +78,7 @@ public sealed class BadInputTests
         Assert.Throws<ArgumentOutOfRangeException>("operation", () => kit.Engine.AddRateLimit((PolicyOperation)42, 10));
         Assert.Throws<ArgumentException>("scope", () => kit.Engine.AddRateLimit(PolicyOperation.Read, 10, ""));
         Assert.Throws<ArgumentException>("scope", () => kit.Engine.AddRateLimit(PolicyOperation.Read, 10, "  "));
-        Assert.Throws<ArgumentOutOfRangeException>("operation", () => kit.Engine.GetAuditLog(operation: (PolicyOperation)9));
+        Assert.Throws<ArgumentOutOfRangeException>("operation", () => kit.Engine.Audit.Recent(operation: (PolicyOperation)9));
 
         Assert.Contains("\"writes\"", name.Message);
         Assert.Contains("\"read\", \"write\", \"delete\" or \"all\"", name.Message);
@@ -96,9 +96,9 @@ public sealed class BadInputTests
         using var kit = new EngineTestKit();
         kit.Engine.Put("k", "v");
 
-        Assert.Throws<ArgumentOutOfRangeException>("maxEntries", () => kit.Engine.EnableAudit(bad));
-        Assert.Throws<ArgumentOutOfRangeException>("limit", () => kit.Engine.GetAuditLog(bad));
-        Assert.True(kit.Engine.IsAuditEnabled);
+        Assert.Throws<ArgumentOutOfRangeException>("maxEntries", () => kit.Engine.Audit.Enable(bad));
+        Assert.Throws<ArgumentOutOfRangeException>("limit", () => kit.Engine.Audit.Recent(bad));
+        Assert.True(kit.Engine.Audit.IsEnabled);
         Assert.Single(kit.Audit());
     }
 

@@ -67,7 +67,7 @@ public sealed class ConcurrencyTests
 
         Assert.Empty(failures);
         Assert.Equal(rulesToRegister, kit.Engine.RuntimeRuleCount);
-        Assert.Equal(workers * operationsPerWorker * 2, kit.Engine.GetAuditLog(int.MaxValue).Count);
+        Assert.Equal(workers * operationsPerWorker * 2, kit.Engine.Audit.Recent(int.MaxValue).Count);
 
         // Every rule, once registered, kept running: a later rule never ran more often than an earlier one.
         for (int r = 1; r < rulesToRegister; r++)

@@ -11,7 +11,7 @@ internal sealed class EngineTestKit : IDisposable
         Store = Database.OpenInMemory();
         Time = new FakeTimeProvider();
         Engine = new PolicyEngine(Store, new PolicyEngineOptions { TimeProvider = Time }, compiled);
-        Engine.EnableAudit(100_000);
+        Engine.Audit.Enable(100_000);
     }
 
     public Database Store { get; }
@@ -28,7 +28,7 @@ internal sealed class EngineTestKit : IDisposable
 
     public string? Stored(string key) => Store.Get(key) is { } value ? Encoding.UTF8.GetString(value) : null;
 
-    public IReadOnlyList<AuditEntry> Audit() => Engine.GetAuditLog(int.MaxValue);
+    public IReadOnlyList<AuditEntry> Audit() => Engine.Audit.Recent(int.MaxValue);
 
     public void Dispose() => Store.Dispose();
 }

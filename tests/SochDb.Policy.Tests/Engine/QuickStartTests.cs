@@ -54,7 +54,7 @@ public sealed class QuickStartTests : IDisposable
         policy.AddRateLimit("write", maxPerMinute: 1000);
         policy.AddRateLimit("all", maxPerMinute: 5, scope: "agent_id");
         policy.AddRateLimit("read", maxPerMinute: 3, scope: "session_id");
-        policy.EnableAudit(maxEntries: 1000);
+        policy.Audit.Enable(maxEntries: 1000);
 
         // The seed's context shape.
         PolicyContext agent1 = PolicyContext.FromDictionary(new Dictionary<string, object?> { ["agent_id"] = "agent_001" });
@@ -91,7 +91,7 @@ public sealed class QuickStartTests : IDisposable
         Assert.Equal(("session_id", "s-9"), (perSession.Scope, perSession.ScopeValue));
 
         // Audit filtered by agent, newest last.
-        IReadOnlyList<AuditEntry> agent1Log = policy.GetAuditLog(limit: 100, agentId: "agent_001");
+        IReadOnlyList<AuditEntry> agent1Log = policy.Audit.Recent(limit: 100, agentId: "agent_001");
         Assert.Equal(
             new[]
             {
@@ -104,7 +104,7 @@ public sealed class QuickStartTests : IDisposable
             },
             agent1Log.Select(e => (e.Operation, e.Key, e.Result)).ToArray());
         Assert.Equal("[BeforeDelete(\"archive/**\")] Policies.DenyAll", agent1Log[2].Rule);
-        Assert.Equal(2, policy.GetAuditLog(limit: 2, agentId: "agent_002", operation: PolicyOperation.Read).Count);
-        Assert.All(policy.GetAuditLog(limit: 1000, agentId: "agent_002"), e => Assert.Equal("s-9", e.SessionId));
+        Assert.Equal(2, policy.Audit.Recent(limit: 2, agentId: "agent_002", operation: PolicyOperation.Read).Count);
+        Assert.All(policy.Audit.Recent(limit: 1000, agentId: "agent_002"), e => Assert.Equal("s-9", e.SessionId));
     }
 }

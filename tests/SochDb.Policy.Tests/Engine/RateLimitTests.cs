@@ -180,7 +180,7 @@ public sealed class RateLimitTests
     public void MemoryStaysBoundedByRecentlyActiveScopeValues_AfterAMillionDistinctAgents()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         kit.Engine.AddRateLimit(PolicyOperation.Read, 10, "agent_id");
         var limiter = kit.Engine.RateLimiter;
         for (int i = 0; i < 1_000_000; i++)
@@ -222,7 +222,7 @@ public sealed class RateLimitTests
     public void TheSweepLooksAtAtMostABudgetOfBucketsPerAcquire_AndDropsOnlyFullOnes()
     {
         using var kit = new EngineTestKit();
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         kit.Engine.AddRateLimit(PolicyOperation.Write, 10, "agent_id");
         var limiter = kit.Engine.RateLimiter;
         for (int i = 0; i < 1000; i++)

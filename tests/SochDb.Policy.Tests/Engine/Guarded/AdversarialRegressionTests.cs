@@ -9,7 +9,7 @@ public sealed class AdversarialRegressionTests
     public void KeyJudgedOnTheCallersBufferThenWrittenFromIt_IsFixed_TheStoreGetsTheBytesTheHandlersJudged()
     {
         using var kit = new GuardedKit();
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         kit.Engine.BeforeWrite("system/*", Policies.DenyAll);
         byte[] key = Bytes("xystem/config");
         byte[] value = Bytes("v");
@@ -98,12 +98,12 @@ public sealed class AdversarialRegressionTests
     {
         using var store = Database.OpenInMemory();
         var engine = new PolicyEngine(store, new UndefinedVerdictSet());
-        engine.EnableAudit();
+        engine.Audit.Enable();
 
         Assert.Throws<PolicyViolationException>(() => engine.Put("docs/a", "1"));
 
         Assert.Null(store.Get("docs/a"));
-        Assert.Equal(AuditResult.Failed, Assert.Single(engine.GetAuditLog()).Result);
+        Assert.Equal(AuditResult.Failed, Assert.Single(engine.Audit.Recent()).Result);
     }
 
     private sealed class UndefinedVerdictSet : CompiledPolicySet

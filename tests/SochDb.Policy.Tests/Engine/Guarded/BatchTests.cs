@@ -263,13 +263,13 @@ public sealed class BatchTests
         using (Database db = Database.Open(path))
         {
             var engine = new PolicyEngine(db);
-            engine.EnableAudit();
+            engine.Audit.Enable();
 
             Assert.ThrowsAny<Exception>(() => engine.Write(new WriteBatch().Put("docs/a", "new").Put("docs/b", "2").Put("docs/c", "3")));
 
             Assert.Equal(new[] { "docs/a" }, db.Scan("").Select(kv => Text(kv.Key)));
             Assert.Equal("old", Text(db.Get("docs/a")));
-            Assert.Equal(AuditResult.Failed, Assert.Single(engine.GetAuditLog()).Result);
+            Assert.Equal(AuditResult.Failed, Assert.Single(engine.Audit.Recent()).Result);
         }
     }
 }

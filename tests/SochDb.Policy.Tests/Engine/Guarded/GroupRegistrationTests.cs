@@ -62,7 +62,7 @@ public sealed class GroupRegistrationTests
     public void RegisterRules_ConcurrentOperationsSeeTheOldGroupOrTheNew_NeverAMix()
     {
         using var kit = new GuardedKit();
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         // Each version is a pair that must act together: version N stamps "vN" and then checks the stamp is "vN".
         static PolicyRuleDefinition[] Version(int n) => new[]
         {

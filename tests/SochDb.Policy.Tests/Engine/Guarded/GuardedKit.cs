@@ -18,7 +18,7 @@ internal sealed class GuardedKit : IDisposable
             MaxNestingDepth = options?.MaxNestingDepth ?? PolicyEngine.DefaultMaxNestingDepth,
             Mode = options?.Mode ?? EnforcementMode.Enforce,
         }, compiled);
-        Engine.EnableAudit(100_000);
+        Engine.Audit.Enable(100_000);
     }
 
     public InstrumentedStore Store { get; }
@@ -38,7 +38,7 @@ internal sealed class GuardedKit : IDisposable
     /// <summary>Every stored entry as "key=value", in key order.</summary>
     public string[] Snapshot() => Store.Inner.Scan("").Select(kv => $"{Text(kv.Key)}={Text(kv.Value)}").ToArray();
 
-    public IReadOnlyList<AuditEntry> Audit() => Engine.GetAuditLog(int.MaxValue);
+    public IReadOnlyList<AuditEntry> Audit() => Engine.Audit.Recent(int.MaxValue);
 
     public void Dispose() => Store.Dispose();
 }

@@ -45,9 +45,9 @@ public sealed class PipelineDefectTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink { Failure = new IOException("disk full under /mnt/secret/1/token") };
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailClosed });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailClosed });
         engine.Put("a", "1");
-        Assert.Throws<IOException>(engine.FlushAudit);
+        Assert.Throws<IOException>(engine.Audit.Flush);
 
         var refused = Assert.Throws<PolicyViolationException>(() => engine.Put("b", "2"));
 
@@ -65,7 +65,7 @@ public sealed class PipelineDefectTests
         foreach (bool completeAsynchronously in new[] { false, true })
         {
             using var kit = new GuardedKit();
-            kit.Engine.EnableAudit(new AuditOptions { RingSize = 1000, MaskedKeys = ["secret/**"] });
+            kit.Engine.Audit.Enable(new AuditOptions { RingSize = 1000, MaskedKeys = ["secret/**"] });
             kit.Store.CompleteAsynchronously = completeAsynchronously;
             kit.Store.Failure = () => new IOException($"constraint failed for key '{SecretKey}'");
 
@@ -86,7 +86,7 @@ public sealed class PipelineDefectTests
     public async Task Defect2_RefusalsOfAMaskedKey_ShowTheMaskInTheirMessage_AndNoHandlerText(string entryPoint)
     {
         using var kit = new GuardedKit();
-        kit.Engine.EnableAudit(new AuditOptions { RingSize = 1000, MaskedKeys = ["secret/**"] });
+        kit.Engine.Audit.Enable(new AuditOptions { RingSize = 1000, MaskedKeys = ["secret/**"] });
         kit.Store.Inner.Put(SecretKey, "v"); // so that a scan meets it
         PolicyDecision HandlerThrows(in PolicyRequest r) => throw new InvalidOperationException($"no access to {r.KeyText}");
         kit.Engine.BeforeWrite("secret/**", (in PolicyRequest r) => HandlerThrows(r));
@@ -129,7 +129,7 @@ public sealed class PipelineDefectTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
         using var started = new CountdownEvent(4);
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         Task[] writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
@@ -172,7 +172,7 @@ public sealed class PipelineDefectTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
         engine.BeforeWrite("shutdown", (in PolicyRequest _) =>
         {
             engine.Dispose(); // must not wait for its own operation

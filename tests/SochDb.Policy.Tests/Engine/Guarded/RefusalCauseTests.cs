@@ -79,10 +79,10 @@ public sealed class RefusalCauseTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.EnableAudit(new AuditOptions { Sinks = [sink] });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
         sink.Failure = new IOException("disk full");
         engine.Put("a", "1");
-        Assert.Throws<IOException>(engine.FlushAudit);
+        Assert.Throws<IOException>(engine.Audit.Flush);
 
         var refused = Assert.Throws<PolicyViolationException>(() => engine.Put("b", "2"));
 

@@ -90,7 +90,7 @@ public sealed class RegistrationHandleTests
     public void Handle_RemovalUnderConcurrentOperations_EveryOperationSeesTheOldOrTheNewTable()
     {
         using var kit = new GuardedKit();
-        kit.Engine.DisableAudit();
+        kit.Engine.Audit.Disable();
         PolicyRegistration deny = kit.Engine.BeforeWrite("guarded/*", Policies.DenyAll);
         // A pair that must act together: a Modify and a rule that checks the Modify happened. Half a table would show.
         PolicyRegistration stamp = kit.Engine.BeforeWrite("free/*", (in PolicyRequest _) => PolicyDecision.Modify(Bytes("stamped")));
