@@ -22,9 +22,10 @@ internal sealed record RejectedRule(string Attribute, string Target, string Reas
 internal sealed record InvalidPattern(
     string Shown, string Problem, string FilePath, int Start, int Length, int StartLine, int StartCharacter, int EndLine, int EndCharacter)
 {
+    /// <summary>Where the compiler would report it: the file and lines after any <c>#line</c> directive, as its own diagnostics are.</summary>
     public static InvalidPattern At(Location location, string shown, string problem)
     {
-        FileLinePositionSpan lines = location.GetLineSpan();
+        FileLinePositionSpan lines = location.GetMappedLineSpan();
         return new InvalidPattern(
             shown,
             problem,
