@@ -44,6 +44,9 @@ public abstract class AuditLedger : AuditSink
     // writer retries it) and the head read back is exactly there, it was committed and is not appended twice.
     private UncertainAppend? _uncertain;
 
+    // Whether that batch was found committed before a write appended with its data moved the head past it (null: not settled yet).
+    private bool? _uncertainCommitted;
+
     /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention, chained with plain SHA-256.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
     protected AuditLedger(string name, AuditRetention? retention)
@@ -117,6 +120,7 @@ public abstract class AuditLedger : AuditSink
                 // Whether anything was committed is the store's word: read the head again before the retry.
                 _headKnown = false;
                 _uncertain = new UncertainAppend(batch[0], batch[^1], batch.Count, id, previous);
+                _uncertainCommitted = null;
                 throw;
             }
 
@@ -150,6 +154,12 @@ public abstract class AuditLedger : AuditSink
         lock (_chainLock)
         {
             StartWriting();
+            if (_uncertain is { } uncertain && _uncertainCommitted is null)
+            {
+                // This append moves the head: settle now whether the batch the writer will retry was committed.
+                _uncertainCommitted = uncertain.LeavesHead(_headId, _headHash);
+            }
+
             var records = new AuditRecord[entries.Count];
             long id = _headId;
             byte[] previous = _headHash;
@@ -237,7 +247,8 @@ public abstract class AuditLedger : AuditSink
         }
 
         _uncertain = null;
-        bool committed = uncertain.IsSameBatch(batch) && _headId == uncertain.HeadId && _headHash.AsSpan().SequenceEqual(uncertain.HeadHash);
+        bool committed = uncertain.IsSameBatch(batch) && (_uncertainCommitted ?? uncertain.LeavesHead(_headId, _headHash));
+        _uncertainCommitted = null;
         if (committed)
         {
             _appendedSincePrune += batch.Count;
@@ -252,6 +263,9 @@ public abstract class AuditLedger : AuditSink
         // The writer retries the very same entries (the same objects), so identity of both ends and the count suffice.
         public bool IsSameBatch(IReadOnlyList<AuditEntry> batch) =>
             batch.Count == Count && ReferenceEquals(batch[0], First) && ReferenceEquals(batch[^1], Last);
+
+        // Whether the log's head is exactly where this batch leaves it when committed.
+        public bool LeavesHead(long headId, byte[] headHash) => headId == HeadId && headHash.AsSpan().SequenceEqual(HeadHash);
     }
 
     /// <summary>

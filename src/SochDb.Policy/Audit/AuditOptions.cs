@@ -43,6 +43,14 @@ public sealed record AuditOptions
     /// </summary>
     public TimeSpan MaxBlock { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// When the entry of a write reaches the durable log; default <see cref="AuditDurability.Queued"/> (the background
+    /// writer, within <see cref="MaxBatchDelay"/>). <see cref="AuditDurability.WithWrite"/> writes the entry of each Put,
+    /// Delete and batch in the data's own transaction; it needs the engine's store and the first durable log among
+    /// <see cref="Sinks"/> in one database (a <see cref="SqliteAuditSink"/> on the store's file).
+    /// </summary>
+    public AuditDurability Durability { get; init; } = AuditDurability.Queued;
+
     /// <summary>What happens when the queue is full; default <see cref="AuditOverflow.Block"/> (nothing is lost).</summary>
     public AuditOverflow Overflow { get; init; } = AuditOverflow.Block;
 
@@ -110,6 +118,11 @@ public sealed record AuditOptions
             throw new ArgumentOutOfRangeException(nameof(Overflow), Overflow, "AuditOptions.Overflow is Block or Drop.");
         }
 
+        if (Durability is not (AuditDurability.Queued or AuditDurability.WithWrite))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Durability), Durability, "AuditOptions.Durability is Queued or WithWrite.");
+        }
+
         if (SinkFailure is not (AuditSinkFailureMode.FailClosed or AuditSinkFailureMode.FailOpen))
         {
             throw new ArgumentOutOfRangeException(nameof(SinkFailure), SinkFailure, "AuditOptions.SinkFailure is FailClosed or FailOpen.");
@@ -153,6 +166,13 @@ public sealed record AuditOptions
             throw new ArgumentException("AuditOptions.Anchor publishes the head of a durable log, and no sink is one (an AuditLedger such as SqliteAuditSink).", nameof(Anchor));
         }
 
+        if (Durability == AuditDurability.WithWrite && !HasLedger())
+        {
+            throw new ArgumentException(
+                "AuditOptions.Durability is WithWrite, which writes the entries of writes into a durable log in the data's transaction, and no sink is one (an AuditLedger such as SqliteAuditSink on the store's file).",
+                nameof(Durability));
+        }
+
         if (RingSize == 0 && Sinks.Count == 0)
         {
             throw new ArgumentException("AuditOptions records nowhere: RingSize is 0 and there are no sinks.", nameof(RingSize));
@@ -174,6 +194,24 @@ public sealed record AuditOptions
     }
 
     private bool HasLedger() => FirstLedger() is not null;
+}
+
+/// <summary>When the decision entry of a write becomes durable (see <see cref="AuditOptions.Durability"/>).</summary>
+public enum AuditDurability
+{
+    /// <summary>
+    /// Every entry goes through the bounded queue and the background writer, which commits a batch within
+    /// <see cref="AuditOptions.MaxBatchDelay"/>. A process killed before that loses the entries still queued; the log
+    /// reopened after it records a gap saying so.
+    /// </summary>
+    Queued = 0,
+
+    /// <summary>
+    /// The entry of each Put, Delete and batch is written in the same database transaction as the data: a committed
+    /// write always has its entry, a rolled-back one has none. Reads, refusals and failures still go through the queue.
+    /// Needs the engine's store and the first durable log in one database; enabling audit refuses it otherwise.
+    /// </summary>
+    WithWrite = 1,
 }
 
 /// <summary>What a full audit queue does with a new entry.</summary>

@@ -62,7 +62,7 @@ internal sealed class AuditPipeline
     private readonly List<(long Target, long FailuresAtStart, TaskCompletionSource Done)> _flushWaiters = new();
 
     // A ring that holds _capacity entries and grows only for entries of operations admitted while it was full.
-    private AuditEntry?[] _queue;
+    private Queued[] _queue;
     private int _head;
     private int _count;
     private long _accepted;
@@ -90,7 +90,7 @@ internal sealed class AuditPipeline
     {
         Options = options;
         _capacity = options.QueueCapacity;
-        _queue = new AuditEntry?[options.QueueCapacity];
+        _queue = new Queued[options.QueueCapacity];
         _maxBlock = options.MaxBlock;
         _maxBlockTicks = (long)(options.MaxBlock.TotalSeconds * Stopwatch.Frequency);
         _sinks = [.. options.Sinks];
@@ -139,11 +139,12 @@ internal sealed class AuditPipeline
     /// Queues <paramref name="entry"/> here, or in the successor if this pipeline is closing. The entry of an admitted
     /// operation (<paramref name="admitted"/>) is always queued under <see cref="AuditOverflow.Block"/>; any other
     /// (a refusal at admission) is dropped and counted when the queue is full, as every entry is under
-    /// <see cref="AuditOverflow.Drop"/>. Never waits.
+    /// <see cref="AuditOverflow.Drop"/>. Never waits. <paramref name="writtenTo"/>: the durable log that already holds
+    /// the entry (written in the data's transaction), which the writer does not hand it to again.
     /// </summary>
-    public static void Enqueue(AuditPipeline? pipeline, AuditEntry entry, bool admitted = true)
+    public static void Enqueue(AuditPipeline? pipeline, AuditEntry entry, bool admitted = true, AuditLedger? writtenTo = null)
     {
-        while (pipeline is not null && !pipeline.TryEnqueue(entry, admitted))
+        while (pipeline is not null && !pipeline.TryEnqueue(new Queued(entry, writtenTo), admitted))
         {
             pipeline = pipeline.Successor;
         }
@@ -279,7 +280,7 @@ internal sealed class AuditPipeline
         }
     }
 
-    private bool TryEnqueue(AuditEntry entry, bool admitted)
+    private bool TryEnqueue(Queued item, bool admitted)
     {
         lock (_gate)
         {
@@ -290,7 +291,7 @@ internal sealed class AuditPipeline
 
             if (_count >= _capacity && (_overflow == AuditOverflow.Drop || !admitted))
             {
-                Drop(entry, admitted ? AuditGapCause.QueueFull : AuditGapCause.Unavailable);
+                Drop(item.Entry, admitted ? AuditGapCause.QueueFull : AuditGapCause.Unavailable);
                 return true;
             }
 
@@ -299,7 +300,7 @@ internal sealed class AuditPipeline
                 Grow();
             }
 
-            _queue[(_head + _count) % _queue.Length] = entry;
+            _queue[(_head + _count) % _queue.Length] = item;
             _count++;
             _accepted++;
             if ((_idle && _count == 1) || (_lingering && _count == _batchTarget))
@@ -332,7 +333,7 @@ internal sealed class AuditPipeline
     // Under _gate: doubles the ring, keeping the entries in order.
     private void Grow()
     {
-        var grown = new AuditEntry?[_queue.Length * 2];
+        var grown = new Queued[_queue.Length * 2];
         for (int i = 0; i < _count; i++)
         {
             grown[i] = _queue[(_head + i) % _queue.Length];
@@ -345,6 +346,7 @@ internal sealed class AuditPipeline
     private void Run()
     {
         var batch = new List<AuditEntry>(_maxBatch);
+        var writtenTo = new List<AuditLedger?>(_maxBatch);
         while (true)
         {
             int entries;
@@ -392,9 +394,11 @@ internal sealed class AuditPipeline
                 }
 
                 batch.Clear();
+                writtenTo.Clear();
                 while (_gaps.Count > 0 && _gaps[0].Position == _taken)
                 {
                     batch.Add(_gaps[0].Record());
+                    writtenTo.Add(null);
                     _gaps.RemoveAt(0);
                 }
 
@@ -407,8 +411,10 @@ internal sealed class AuditPipeline
                 entries = Math.Min(limit, _count);
                 for (int i = 0; i < entries; i++)
                 {
-                    batch.Add(_queue[_head]!);
-                    _queue[_head] = null;
+                    Queued item = _queue[_head];
+                    batch.Add(item.Entry);
+                    writtenTo.Add(item.WrittenTo);
+                    _queue[_head] = default;
                     _head = (_head + 1) % _queue.Length;
                 }
 
@@ -423,7 +429,7 @@ internal sealed class AuditPipeline
                 Monitor.PulseAll(_gate);
             }
 
-            bool delivered = Deliver(batch);
+            bool delivered = Deliver(batch, writtenTo);
             lock (_gate)
             {
                 _inFlight = false;
@@ -536,10 +542,29 @@ internal sealed class AuditPipeline
     internal static int WaitMilliseconds(long remainingTicks, long ticksPerSecond) =>
         (int)Math.Clamp(((remainingTicks * 1000) + ticksPerSecond - 1) / ticksPerSecond, 1, int.MaxValue);
 
-    /// <summary>Hands the batch to every sink; retries durable sinks until they take it (or the pipeline gives up while closing).</summary>
-    private bool Deliver(List<AuditEntry> batch)
+    /// <summary>
+    /// Hands the batch to every sink, except entries to the durable log that already holds them (<paramref name="writtenTo"/>,
+    /// one per entry); retries durable sinks until they take it (or the pipeline gives up while closing).
+    /// </summary>
+    private bool Deliver(List<AuditEntry> batch, List<AuditLedger?> writtenTo)
     {
         var done = new bool[_sinks.Length];
+        IReadOnlyList<AuditEntry>[]? parts = null;
+        for (int i = 0; i < writtenTo.Count; i++)
+        {
+            if (writtenTo[i] is not null)
+            {
+                // Built once, so a retry hands a sink the very same entries (a ledger tells a retried batch by identity).
+                parts = new IReadOnlyList<AuditEntry>[_sinks.Length];
+                for (int s = 0; s < _sinks.Length; s++)
+                {
+                    parts[s] = NotWrittenTo(_sinks[s], batch, writtenTo);
+                }
+
+                break;
+            }
+        }
+
         int backoffMs = 10;
         int attemptsWhileClosing = 0;
         while (true)
@@ -555,7 +580,12 @@ internal sealed class AuditPipeline
                 AuditSink sink = _sinks[i];
                 try
                 {
-                    sink.Write(batch);
+                    IReadOnlyList<AuditEntry> part = parts?[i] ?? batch;
+                    if (part.Count > 0)
+                    {
+                        sink.Write(part);
+                    }
+
                     done[i] = true;
                 }
                 catch (Exception e)
@@ -588,6 +618,26 @@ internal sealed class AuditPipeline
 
             backoffMs = Math.Min(backoffMs * 2, MaxBackoffMs);
         }
+    }
+
+    // The entries of batch that sink does not hold yet: all of them, unless some were written to it with their data.
+    private static IReadOnlyList<AuditEntry> NotWrittenTo(AuditSink sink, List<AuditEntry> batch, List<AuditLedger?> writtenTo)
+    {
+        if (sink is not AuditLedger ledger || !writtenTo.Contains(ledger))
+        {
+            return batch;
+        }
+
+        var part = new List<AuditEntry>(batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (!ReferenceEquals(writtenTo[i], sink))
+            {
+                part.Add(batch[i]);
+            }
+        }
+
+        return part;
     }
 
     private void ReportFailure(AuditSink sink, Exception exception, int batchSize, bool willRetry)
@@ -706,3 +756,6 @@ internal sealed class AuditGap
             AuditResult.EntriesDropped, null, null, "audit queue", reason);
     }
 }
+
+/// <summary>An entry in the queue, and the durable log that already holds it (written with its data), if any.</summary>
+internal readonly record struct Queued(AuditEntry Entry, AuditLedger? WrittenTo);

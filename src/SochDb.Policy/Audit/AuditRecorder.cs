@@ -10,12 +10,19 @@ namespace SochDb.Policy.Audit;
 /// </summary>
 internal sealed class AuditRecorder
 {
-    public AuditRecorder(AuditLog? ring, AuditPipeline? pipeline, AuditKeyMask? mask)
+    public AuditRecorder(AuditLog? ring, AuditPipeline? pipeline, AuditKeyMask? mask, AuditLedger? withWrite = null)
     {
         Ring = ring;
         Pipeline = pipeline;
         Mask = mask;
+        WithWrite = withWrite;
     }
+
+    /// <summary>
+    /// The durable log that takes the entries of writes in the data's own transaction (<see cref="AuditDurability.WithWrite"/>),
+    /// or null: every entry goes through the queue.
+    /// </summary>
+    public AuditLedger? WithWrite { get; }
 
     public AuditLog? Ring { get; }
 
@@ -25,27 +32,51 @@ internal sealed class AuditRecorder
 
     public bool RefusesOperations => Pipeline is { RefusesOperations: true };
 
-    /// <summary>Records one outcome; <paramref name="admitted"/> is false for a refusal at admission, whose entry the queue may drop when full.</summary>
+    /// <summary>
+    /// Records one outcome; <paramref name="admitted"/> is false for a refusal at admission, whose entry the queue may
+    /// drop when full. <paramref name="writtenTo"/> is the durable log that already holds the entry (written with the
+    /// data): the queue still hands it to every other sink, and not to that one.
+    /// </summary>
     public void Record(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditResult result,
-        string? rule, string? reason, bool admitted = true)
+        string? rule, string? reason, bool admitted = true, AuditLedger? writtenTo = null)
     {
         Span<byte> maskBuffer = stackalloc byte[AuditKeyMask.Length];
-        scoped ReadOnlySpan<byte> recorded = key;
-        bool masked = false;
-        if (Mask is { } mask && mask.Matches(key))
-        {
-            mask.Write(key, maskBuffer);
-            recorded = maskBuffer;
-            masked = true;
-        }
-
+        ReadOnlySpan<byte> recorded = Recorded(key, maskBuffer, out bool masked);
         Activity? activity = Activity.Current;
         var draft = new AuditDraft(utcTicks, operation, recorded, masked, result, context.AgentId, context.SessionId, rule, reason,
             activity?.TraceId ?? default, activity?.SpanId ?? default);
         long sequence = Ring is { } ring ? ring.Append(in draft) : -1;
         if (Pipeline is { } pipeline)
         {
-            AuditPipeline.Enqueue(pipeline, draft.ToEntry(sequence), admitted);
+            AuditPipeline.Enqueue(pipeline, draft.ToEntry(sequence), admitted, writtenTo);
         }
+    }
+
+    /// <summary>
+    /// The entry of one outcome as the durable log stores it (masked like every other, no ring sequence), for a store
+    /// that writes it in the data's transaction; <see cref="Record"/> with <c>writtenTo</c> afterwards puts it in the
+    /// ring and the other sinks.
+    /// </summary>
+    public AuditEntry Prepare(long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, AuditResult result,
+        string? rule, string? reason)
+    {
+        Span<byte> maskBuffer = stackalloc byte[AuditKeyMask.Length];
+        ReadOnlySpan<byte> recorded = Recorded(key, maskBuffer, out bool masked);
+        Activity? activity = Activity.Current;
+        return new AuditDraft(utcTicks, operation, recorded, masked, result, context.AgentId, context.SessionId, rule, reason,
+            activity?.TraceId ?? default, activity?.SpanId ?? default).ToEntry(-1);
+    }
+
+    // The key as the log records it: its mask (written into buffer) where a mask pattern covers it, else the key itself.
+    private ReadOnlySpan<byte> Recorded(ReadOnlySpan<byte> key, Span<byte> buffer, out bool masked)
+    {
+        masked = Mask is { } mask && mask.Matches(key);
+        if (!masked)
+        {
+            return key;
+        }
+
+        Mask!.Write(key, buffer);
+        return buffer;
     }
 }

@@ -48,6 +48,9 @@ public sealed class PolicyAudit
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is out of range or a mask pattern is not valid (the message names it).</exception>
+    /// <exception cref="InvalidOperationException"><see cref="AuditOptions.Durability"/> is <see cref="AuditDurability.WithWrite"/>
+    /// and the engine's store cannot write the first durable log's entries in its transactions (another kind of store,
+    /// or the log is in another database); the message says which.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public void Enable(AuditOptions options)
     {

@@ -73,6 +73,7 @@ public sealed partial class PolicyEngine
     private void EnableAuditLocked(AuditOptions options)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closing) != 0, this);
+        AuditLedger? withWrite = options.Durability == AuditDurability.WithWrite ? LedgerWrittenWithData(options) : null;
         AuditKeyMask? mask = AuditKeyMask.Create(options.MaskedKeys, options.MaskKey);
         AuditLog? ring = null;
         if (options.RingSize > 0)
@@ -101,7 +102,34 @@ public sealed partial class PolicyEngine
 
         Volatile.Write(ref _audit, ring ?? _audit);
         Volatile.Write(ref _auditOptions, options);
-        Volatile.Write(ref _recorder, new AuditRecorder(ring, pipeline, mask));
+        Volatile.Write(ref _recorder, new AuditRecorder(ring, pipeline, mask, withWrite));
+    }
+
+    /// <summary>
+    /// The durable log that <see cref="AuditDurability.WithWrite"/> writes in the store's transactions: the first
+    /// ledger among the sinks, which must live in the store's own database.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store cannot do it, or the log is elsewhere (the message says which).</exception>
+    private AuditLedger LedgerWrittenWithData(AuditOptions options)
+    {
+        AuditLedger ledger = options.FirstLedger()!; // Validate made sure there is one
+        if (_store is not ITransactionalAuditStore store)
+        {
+            throw new InvalidOperationException(
+                $"AuditOptions.Durability is WithWrite, but the engine's store ({_store.GetType().Name}) cannot write decision entries in its own " +
+                "transactions: use a store opened with Database.Open and a SqliteAuditSink on the same file (or the PostgreSQL store and sink on one database), " +
+                "or AuditDurability.Queued.");
+        }
+
+        if (!store.SharesDatabaseWith(ledger))
+        {
+            throw new InvalidOperationException(
+                $"AuditOptions.Durability is WithWrite, but the durable audit log {ledger.Name} (the first AuditLedger among the sinks) is not in the " +
+                "engine's store's database, so no one transaction can cover a write and its entry: open the sink on the store's own database, " +
+                "or use AuditDurability.Queued.");
+        }
+
+        return ledger;
     }
 
     /// <summary>

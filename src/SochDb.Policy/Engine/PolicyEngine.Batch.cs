@@ -66,9 +66,24 @@ public sealed partial class PolicyEngine
             RuleTable rules = Volatile.Read(ref _rules);
             WriteBatch admitted = DecideBatch(items, context, rules, note);
             ThrowIfCancelledBeforeStore(PolicyOperation.Write, items[0].Key, context, cancellationToken);
+            AuditRecorder? withData = RecorderWithData();
+            long recordedAt = 0;
             try
             {
-                if (async)
+                if (withData is not null)
+                {
+                    // The decision log's WithWrite durability: every item's entry in the batch's own transaction.
+                    recordedAt = _clock.GetUtcTicks();
+                    var entries = new AuditEntry[items.Length];
+                    for (int i = 0; i < items.Length; i++)
+                    {
+                        DecisionOutcome outcome = items[i].Outcome;
+                        entries[i] = PrepareEntry(withData, recordedAt, ItemOperation(items[i]), items[i].Key, context, in outcome);
+                    }
+
+                    ((ITransactionalAuditStore)_store).Write(admitted, withData.WithWrite!, entries);
+                }
+                else if (async)
                 {
                     await _store.WriteAsync(admitted, cancellationToken).ConfigureAwait(false);
                 }
@@ -83,7 +98,17 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
-            CompleteBatch(items, context, rules);
+            if (withData is not null)
+            {
+                // Committed with their entries: the ring and the other sinks get them now, before any observer can fail.
+                foreach (BatchItem item in items)
+                {
+                    DecisionOutcome outcome = item.Outcome;
+                    RecordWrittenWithData(withData, recordedAt, ItemOperation(item), item.Key, context, in outcome);
+                }
+            }
+
+            CompleteBatch(items, context, rules, recorded: withData is not null);
         }
         finally
         {
@@ -198,14 +223,19 @@ public sealed partial class PolicyEngine
         return exception;
     }
 
-    /// <summary>After the batch is durable: each item's after-handlers and audit entry. The first observer failure is thrown at the end.</summary>
-    private void CompleteBatch(BatchItem[] items, PolicyContext context, RuleTable rules)
+    private static PolicyOperation ItemOperation(BatchItem item) => item.IsDelete ? PolicyOperation.Delete : PolicyOperation.Write;
+
+    /// <summary>
+    /// After the batch is durable: each item's after-handlers and audit entry (unless already <paramref name="recorded"/>
+    /// with the data). The first observer failure is thrown at the end.
+    /// </summary>
+    private void CompleteBatch(BatchItem[] items, PolicyContext context, RuleTable rules, bool recorded)
     {
         int triggers = _compiledTriggers | rules.TriggerMask;
         PolicyHandlerException? firstFailure = null;
         foreach (BatchItem item in items)
         {
-            PolicyOperation operation = item.IsDelete ? PolicyOperation.Delete : PolicyOperation.Write;
+            PolicyOperation operation = ItemOperation(item);
             PolicyTrigger trigger = item.IsDelete ? PolicyTrigger.AfterDelete : PolicyTrigger.AfterWrite;
             if (Runs(triggers, trigger))
             {
@@ -220,8 +250,11 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            DecisionOutcome outcome = item.Outcome;
-            Record(operation, item.Key, context, in outcome);
+            if (!recorded)
+            {
+                DecisionOutcome outcome = item.Outcome;
+                Record(operation, item.Key, context, in outcome);
+            }
         }
 
         if (firstFailure is not null)

@@ -69,10 +69,24 @@ public sealed partial class PolicyEngine
             ReadOnlyMemory<byte> written = outcome.ModifiedValue ?? value.Memory;
             byte[]? read = null;
             bool removed = false;
+
+            // The decision log's WithWrite durability: the entry of a write goes into the write's own transaction.
+            AuditRecorder? withData = operation == PolicyOperation.Read ? null : RecorderWithData();
+            long recordedAt = 0;
             try
             {
                 switch (operation)
                 {
+                    case PolicyOperation.Write when withData is not null:
+                        recordedAt = _clock.GetUtcTicks();
+                        ((ITransactionalAuditStore)_store).Put(key.Span, written.Span, withData.WithWrite!,
+                            PrepareEntry(withData, recordedAt, operation, key.Span, context, in outcome));
+                        break;
+                    case PolicyOperation.Delete when withData is not null:
+                        recordedAt = _clock.GetUtcTicks();
+                        removed = ((ITransactionalAuditStore)_store).Delete(key.Span, withData.WithWrite!,
+                            PrepareEntry(withData, recordedAt, operation, key.Span, context, in outcome));
+                        break;
                     case PolicyOperation.Write when async:
                         await _store.PutAsync(key.Memory, written, cancellationToken).ConfigureAwait(false);
                         break;
@@ -99,6 +113,12 @@ public sealed partial class PolicyEngine
                 throw;
             }
 
+            if (withData is not null)
+            {
+                // Committed with its entry: the ring and the other sinks get it now, before any observer can fail.
+                RecordWrittenWithData(withData, recordedAt, operation, key.Span, context, in outcome);
+            }
+
             if (operation == PolicyOperation.Read)
             {
                 if (read is not null && Runs(triggers, PolicyTrigger.AfterRead))
@@ -116,7 +136,11 @@ public sealed partial class PolicyEngine
                 Observe(operation == PolicyOperation.Write ? PolicyTrigger.AfterWrite : PolicyTrigger.AfterDelete, key.Span, written.Span, context, rules);
             }
 
-            Record(operation, key.Span, context, in outcome);
+            if (withData is null)
+            {
+                Record(operation, key.Span, context, in outcome);
+            }
+
             return new OperationResult(read, removed);
         }
         finally
@@ -415,6 +439,37 @@ public sealed partial class PolicyEngine
         {
             Record(operation, key, context, outcome.Result, outcome.Rule, outcome.AuditReason, outcome.RuleText);
         }
+    }
+
+    /// <summary>
+    /// The recorder whose durable log takes the entries of writes in the store's transactions
+    /// (<see cref="AuditDurability.WithWrite"/>), or null: the entry goes through the queue after the store call.
+    /// </summary>
+    private AuditRecorder? RecorderWithData() => Volatile.Read(ref _recorder) is { WithWrite: not null } recorder ? recorder : null;
+
+    /// <summary>What the decision log records of <paramref name="outcome"/>: the result, the deciding rule's text and the reason.</summary>
+    private static (AuditResult Result, string? Rule, string? Reason) AuditFields(in DecisionOutcome outcome) =>
+        outcome.IsPlainAllow ? (AuditResult.Allowed, null, null) : (outcome.Result, outcome.RuleText ?? outcome.Rule?.ToString(), outcome.AuditReason);
+
+    /// <summary>The entry of a write for the store to commit with the data (see <see cref="RecordWrittenWithData"/>).</summary>
+    private static AuditEntry PrepareEntry(AuditRecorder recorder, long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context,
+        in DecisionOutcome outcome)
+    {
+        (AuditResult result, string? rule, string? reason) = AuditFields(in outcome);
+        return recorder.Prepare(utcTicks, operation, key, context, result, rule, reason);
+    }
+
+    /// <summary>
+    /// Stage <b>record</b> for a write whose entry the store committed with the data: counted, tagged, and recorded in the
+    /// ring and every sink but the durable log that already holds it.
+    /// </summary>
+    private void RecordWrittenWithData(AuditRecorder recorder, long utcTicks, PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context,
+        in DecisionOutcome outcome)
+    {
+        (AuditResult result, string? rule, string? reason) = AuditFields(in outcome);
+        _metrics.RecordDecision(operation, result);
+        PolicyTracing.Tag(operation, result, rule, reason);
+        recorder.Record(utcTicks, operation, key, context, result, rule, reason, writtenTo: recorder.WithWrite);
     }
 
     /// <summary>The allowed outcome: counted, and audited when audit is on. The common path, kept small.</summary>
