@@ -23,11 +23,17 @@ internal static class PolicyTracing
     /// <summary>Tags the current operation's span with its outcome (the last outcome wins for a batch's items).</summary>
     public static void Tag(PolicyOperation operation, AuditResult result, string? rule, string? reason)
     {
-        if (!Source.HasListeners())
+        if (Source.HasListeners())
         {
-            return;
+            TagCurrent(operation, result, rule, reason);
         }
+    }
 
+    // Kept out of line: the check above is all an operation pays while nobody listens, and this body's locals stay out of
+    // the frame of the routine it would otherwise be inlined into.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void TagCurrent(PolicyOperation operation, AuditResult result, string? rule, string? reason)
+    {
         Activity? activity = Activity.Current;
         if (activity is null || !ReferenceEquals(activity.Source, Source))
         {

@@ -12,53 +12,49 @@ namespace SochDb.Policy.Engine;
 /// </summary>
 internal readonly struct DecisionOutcome
 {
+    // Everything but the plain allowed outcome lives in one object, so the outcome is one reference wide: the one
+    // routine keeps it across the store call, and a plain allow (null) costs that routine one store of null, not ten
+    // fields. Outcomes other than a plain allow are refusals (which throw), or notes and modifications (rare).
+    private readonly Details? _details;
+
     private DecisionOutcome(AuditResult result, PolicyRefusalCause cause, PolicyTrigger? trigger, PolicyRuleInfo? rule, string? ruleText,
         string? reason, ShadowNote shadow, string? limitNote, byte[]? modifiedValue, Exception? failure)
     {
-        Result = result;
-        Cause = cause;
-        Trigger = trigger;
-        Rule = rule;
-        RuleText = ruleText ?? rule?.ToString();
-        Reason = reason;
-        Shadow = shadow;
-        LimitNote = limitNote;
-        ModifiedValue = modifiedValue;
-        Failure = failure;
+        _details = new Details(result, cause, trigger, rule, ruleText ?? rule?.ToString(), reason, shadow, limitNote, modifiedValue, failure);
     }
 
     /// <summary>The result as audited and counted: Allowed, Modified or WouldDeny when the operation goes on; else a refusal.</summary>
-    public AuditResult Result { get; }
+    public AuditResult Result => _details?.Result ?? AuditResult.Allowed;
 
     /// <summary>Why it was refused (meaningful when <see cref="IsRefusal"/>).</summary>
-    public PolicyRefusalCause Cause { get; }
+    public PolicyRefusalCause Cause => _details?.Cause ?? default;
 
-    /// <summary>The trigger whose handlers decided; null when no handler did (limits, admission).</summary>
-    public PolicyTrigger? Trigger { get; }
+    /// <summary>The trigger whose handlers decided; null when no handler did (limits, admission) or for a plain allow.</summary>
+    public PolicyTrigger? Trigger => _details?.Trigger;
 
     /// <summary>The deciding rule: the refusing rule, the modifying rule, or the shadow rule that would have refused.</summary>
-    public PolicyRuleInfo? Rule { get; }
+    public PolicyRuleInfo? Rule => _details?.Rule;
 
     /// <summary>How the audit entry names the deciding rule (a limit or the audit log itself when no rule decided).</summary>
-    public string? RuleText { get; }
+    public string? RuleText => _details?.RuleText;
 
     /// <summary>The reason of the decision as the policy gave it (or the engine's words for a failure), without notes.</summary>
-    public string? Reason { get; }
+    public string? Reason => _details?.Reason;
 
-    public ShadowNote Shadow { get; }
+    public ShadowNote Shadow => _details is { } details ? details.Shadow : default;
 
-    public string? LimitNote { get; }
+    public string? LimitNote => _details?.LimitNote;
 
     /// <summary>The value an enforced rule put in place of the caller's; null when none did.</summary>
-    public byte[]? ModifiedValue { get; }
+    public byte[]? ModifiedValue => _details?.ModifiedValue;
 
     /// <summary>What a handler threw, when one did (it becomes the refusal's inner exception).</summary>
-    public Exception? Failure { get; }
+    public Exception? Failure => _details?.Failure;
 
     public bool IsRefusal => Result is AuditResult.Denied or AuditResult.Failed or AuditResult.RateLimited;
 
     /// <summary>The plain allowed outcome, with nothing to note: the common path, recorded without composing anything.</summary>
-    public bool IsPlainAllow => Result == AuditResult.Allowed && LimitNote is null && Shadow.IsEmpty;
+    public bool IsPlainAllow => _details is null;
 
     /// <summary>The reason as the audit entry and the span carry it: the decision's reason, then what shadow rules would have done, then the limit note.</summary>
     public string? AuditReason
@@ -78,7 +74,7 @@ internal readonly struct DecisionOutcome
 
     /// <summary>An operation the limits let through and no handler judged.</summary>
     public static DecisionOutcome Allowed(string? limitNote) =>
-        new(AuditResult.Allowed, default, null, null, null, null, default, limitNote, null, null);
+        limitNote is null ? default : new(AuditResult.Allowed, default, null, null, null, null, default, limitNote, null, null);
 
     /// <summary>
     /// The outcome of one evaluation (and of the earlier one of the same operation, whose shadow note comes first): a
@@ -124,8 +120,14 @@ internal readonly struct DecisionOutcome
             return new DecisionOutcome(AuditResult.WouldDeny, default, trigger, shadow.WouldDeny, null, null, shadow, limitNote, modifiedValue, null);
         }
 
-        return modifyingRule is not null
-            ? new DecisionOutcome(AuditResult.Modified, default, trigger, modifyingRule, null, null, shadow, limitNote, modifiedValue, null)
+        if (modifyingRule is not null)
+        {
+            return new DecisionOutcome(AuditResult.Modified, default, trigger, modifyingRule, null, null, shadow, limitNote, modifiedValue, null);
+        }
+
+        // Allowed: the plain allow (nothing to note, nothing allocated) unless a shadow rule or a limit left a note.
+        return limitNote is null && shadow.IsEmpty && modifiedValue is null
+            ? default
             : new DecisionOutcome(AuditResult.Allowed, default, trigger, null, null, null, shadow, limitNote, modifiedValue, null);
     }
 
@@ -134,16 +136,50 @@ internal readonly struct DecisionOutcome
         string? ruleText, string reason, Exception? failure = null) =>
         new(result, cause, trigger, rule, ruleText, reason, default, null, null, failure);
 
-    /// <summary>This outcome, with the modified value the operation goes on with (a batch item keeps its own copy).</summary>
-    public DecisionOutcome WithModifiedValue(byte[]? value) =>
-        new(Result, Cause, Trigger, Rule, RuleText, Reason, Shadow, LimitNote, value, Failure);
-
     /// <summary>This outcome with a reason reworded for where it happened (a batch item), same result, rule and cause.</summary>
     public DecisionOutcome WithReason(string reason) =>
         new(Result, Cause, Trigger, Rule, RuleText, reason, Shadow, LimitNote, ModifiedValue, Failure);
 
     private static string? Join(string? first, string? second) =>
         first is null ? second : second is null ? first : first + "; " + second;
+
+    private sealed class Details
+    {
+        public Details(AuditResult result, PolicyRefusalCause cause, PolicyTrigger? trigger, PolicyRuleInfo? rule, string? ruleText,
+            string? reason, ShadowNote shadow, string? limitNote, byte[]? modifiedValue, Exception? failure)
+        {
+            Result = result;
+            Cause = cause;
+            Trigger = trigger;
+            Rule = rule;
+            RuleText = ruleText;
+            Reason = reason;
+            Shadow = shadow;
+            LimitNote = limitNote;
+            ModifiedValue = modifiedValue;
+            Failure = failure;
+        }
+
+        public AuditResult Result { get; }
+
+        public PolicyRefusalCause Cause { get; }
+
+        public PolicyTrigger? Trigger { get; }
+
+        public PolicyRuleInfo? Rule { get; }
+
+        public string? RuleText { get; }
+
+        public string? Reason { get; }
+
+        public ShadowNote Shadow { get; }
+
+        public string? LimitNote { get; }
+
+        public byte[]? ModifiedValue { get; }
+
+        public Exception? Failure { get; }
+    }
 }
 
 /// <summary>What shadow rules would have done to one operation (nothing of it was applied).</summary>

@@ -5,77 +5,103 @@ namespace SochDb.Policy.Engine;
 
 /// <summary>
 /// The engine's own copy of a key or value for one operation: the bytes it judges are the bytes the store receives,
-/// whatever the caller does to its buffer meanwhile. A synchronous call copies into a scratch buffer of its thread
-/// (nothing allocated, nothing pooled: the call cannot outlive its thread's stack of calls); an asynchronous call, which
-/// may hand the memory to a store that completes later, copies into a pooled array. Released (and cleared: the bytes may
-/// be a secret) when the operation ends.
+/// whatever the caller does to its buffer meanwhile. The key and the value of one call share one buffer (one look-up,
+/// one copy each, one clear): a synchronous call copies into a scratch buffer of its thread (nothing allocated, nothing
+/// pooled: the call cannot outlive its thread's stack of calls); an asynchronous call, which may hand the memory to a
+/// store that completes later, copies into a pooled array. The key's copy owns the buffer and releases it (cleared: the
+/// bytes may be a secret) when the operation ends; the value's copy shares it and releases nothing.
 /// </summary>
 internal readonly struct OwnedBytes
 {
     private readonly byte[]? _array;
-    private readonly int _length;
     private readonly OperationScratch? _scratch;
+    private readonly int _offset;
+    private readonly int _length;
 
-    private OwnedBytes(byte[]? array, int length, OperationScratch? scratch)
+    // The bytes this copy clears and gives back on release: 0 for a copy that shares another's buffer.
+    private readonly int _owned;
+
+    private OwnedBytes(byte[] array, OperationScratch? scratch, int offset, int length, int owned)
     {
         _array = array;
-        _length = length;
         _scratch = scratch;
+        _offset = offset;
+        _length = length;
+        _owned = owned;
     }
 
     public int Length => _length;
 
-    public ReadOnlySpan<byte> Span => _array is null ? default : new ReadOnlySpan<byte>(_array, 0, _length);
+    public ReadOnlySpan<byte> Span => _array is null ? default : new ReadOnlySpan<byte>(_array, _offset, _length);
 
-    public ReadOnlyMemory<byte> Memory => _array is null ? default : new ReadOnlyMemory<byte>(_array, 0, _length);
+    public ReadOnlyMemory<byte> Memory => _array is null ? default : new ReadOnlyMemory<byte>(_array, _offset, _length);
 
-    /// <summary>A copy for a synchronous call: in this thread's scratch when it fits, else pooled.</summary>
-    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> source)
+    /// <summary>A copy of a synchronous call's key (and nothing else).</summary>
+    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> key) => ForSyncCall(key, default, out _);
+
+    /// <summary>
+    /// Copies of a synchronous call's key and value, in one scratch buffer of this thread when they fit, else in one pooled
+    /// array. Returns the key's copy, which owns the buffer; <paramref name="valueCopy"/> shares it.
+    /// </summary>
+    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out OwnedBytes valueCopy)
     {
-        if (source.IsEmpty)
-        {
-            return default;
-        }
-
+        int total = key.Length + value.Length;
         OperationScratch scratch = OperationScratch.Current;
-        if (scratch.TryTake(source.Length) is { } slot)
+        if (total == 0 || scratch.TryTake(total) is not { } slot)
         {
-            source.CopyTo(slot);
-            return new OwnedBytes(slot, source.Length, scratch);
+            return ForAsyncCall(key, value, out valueCopy);
         }
 
-        return ForAsyncCall(source);
+        return Fill(slot, scratch, key, value, out valueCopy);
     }
 
-    /// <summary>A pooled copy, valid until released on whatever thread the operation ends.</summary>
-    public static OwnedBytes ForAsyncCall(ReadOnlySpan<byte> source)
+    /// <summary>A pooled copy of an asynchronous call's key (and nothing else).</summary>
+    public static OwnedBytes ForAsyncCall(ReadOnlySpan<byte> key) => ForAsyncCall(key, default, out _);
+
+    /// <summary>
+    /// Pooled copies of a call's key and value in one array, valid until released on whatever thread the operation ends.
+    /// Returns the key's copy, which owns the array; <paramref name="valueCopy"/> shares it.
+    /// </summary>
+    public static OwnedBytes ForAsyncCall(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out OwnedBytes valueCopy)
     {
-        if (source.IsEmpty)
+        int total = key.Length + value.Length;
+        if (total == 0)
         {
+            valueCopy = default;
             return default;
         }
 
-        byte[] array = ArrayPool<byte>.Shared.Rent(source.Length);
-        source.CopyTo(array);
-        return new OwnedBytes(array, source.Length, null);
+        return Fill(ArrayPool<byte>.Shared.Rent(total), null, key, value, out valueCopy);
     }
 
-    /// <summary>Clears and gives the buffer back. Copies of a synchronous call are released in reverse order of taking.</summary>
+    private static OwnedBytes Fill(byte[] buffer, OperationScratch? scratch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
+        out OwnedBytes valueCopy)
+    {
+        key.CopyTo(buffer);
+        value.CopyTo(buffer.AsSpan(key.Length));
+        valueCopy = value.IsEmpty ? default : new OwnedBytes(buffer, null, key.Length, value.Length, owned: 0);
+        return new OwnedBytes(buffer, scratch, 0, key.Length, key.Length + value.Length);
+    }
+
+    /// <summary>
+    /// Clears and gives the buffer back (a copy that shares another's buffer does nothing). Copies of a synchronous call are
+    /// released in reverse order of taking.
+    /// </summary>
     public void Release()
     {
-        if (_array is null)
+        if (_owned == 0)
         {
             return;
         }
 
         if (_scratch is { } scratch)
         {
-            _array.AsSpan(0, _length).Clear();
-            scratch.Give(_array);
+            _array!.AsSpan(0, _owned).Clear();
+            scratch.Give(_array!);
         }
         else
         {
-            ArrayPool<byte>.Shared.Return(_array, clearArray: true);
+            ArrayPool<byte>.Shared.Return(_array!, clearArray: true);
         }
     }
 }
@@ -87,8 +113,8 @@ internal readonly struct OwnedBytes
 /// </summary>
 internal sealed class OperationScratch
 {
-    /// <summary>Copies up to this length use the scratch.</summary>
-    public const int SlotLength = 256;
+    /// <summary>Copies of a key and value up to this length together use the scratch.</summary>
+    public const int SlotLength = 512;
 
     private const int Slots = 16;
 

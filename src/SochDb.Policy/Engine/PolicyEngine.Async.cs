@@ -27,8 +27,9 @@ public sealed partial class PolicyEngine
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        ValueTask<OperationResult> run = RunOperation(PolicyOperation.Write, OwnedBytes.ForAsyncCall(key.Span), OwnedBytes.ForAsyncCall(value.Span),
-            context ?? PolicyContext.Empty, async: true, cancellationToken);
+        OwnedBytes ownKey = OwnedBytes.ForAsyncCall(key.Span, value.Span, out OwnedBytes ownValue);
+        ValueTask<OperationResult> run = RunOperation(PolicyOperation.Write, ownKey, ownValue, context ?? PolicyContext.Empty, async: true,
+            cancellationToken);
         return run.IsCompletedSuccessfully ? default : AwaitRun(run);
 
         static async ValueTask AwaitRun(ValueTask<OperationResult> run) => await run.ConfigureAwait(false);

@@ -54,7 +54,8 @@ public sealed partial class PolicyEngine
             Admit(operation, key.Span, context);
             admitted = true;
 
-            string? limitNote = async && _limitBackend is not null
+            string? limitNote = !_limiter.Applies(operation) ? null
+                : async && _limitBackend is not null
                 ? await AcquireOrThrowAsync(LimitDemand.Single(operation), key.Memory, context, cancellationToken).ConfigureAwait(false)
                 : AcquireOrThrow(LimitDemand.Single(operation), key.Span, context);
 

@@ -228,6 +228,7 @@ public sealed partial class PolicyEngine
         }
 
         var rules = new RuntimeRule[definitions.Length];
+        var planner = new RulePlanner();
         for (int i = 0; i < definitions.Length; i++)
         {
             (PolicyTrigger trigger, string pattern, Delegate handler, string? name, EnforcementMode mode) = definitions[i];
@@ -236,7 +237,7 @@ public sealed partial class PolicyEngine
             var info = new PolicyRuleInfo(trigger, pattern, handlerName, 0, mode);
             rules[i] = samePattern[i] is { } same
                 ? new RuntimeRule(info, same, handler as PolicyHandler, handler as PolicyObserver, sequence)
-                : new RuntimeRule(info, matchers[i]!, handler as PolicyHandler, handler as PolicyObserver, sequence);
+                : new RuntimeRule(info, matchers[i]!, handler as PolicyHandler, handler as PolicyObserver, sequence, planner);
         }
 
         return rules;

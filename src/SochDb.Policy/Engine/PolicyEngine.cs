@@ -130,8 +130,9 @@ public sealed partial class PolicyEngine
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context = null)
     {
         KeyRules.Validate(key);
-        CompletedSynchronously(RunOperation(PolicyOperation.Write, OwnedBytes.ForSyncCall(key), OwnedBytes.ForSyncCall(value),
-            context ?? PolicyContext.Empty, async: false, CancellationToken.None));
+        OwnedBytes ownKey = OwnedBytes.ForSyncCall(key, value, out OwnedBytes ownValue);
+        CompletedSynchronously(RunOperation(PolicyOperation.Write, ownKey, ownValue, context ?? PolicyContext.Empty, async: false,
+            CancellationToken.None));
     }
 
     /// <summary>Reads <paramref name="key"/> if every policy allows: null when absent, else the value after AfterRead handlers.</summary>

@@ -142,18 +142,20 @@ public sealed class RuleTableTests
         return [.. calls];
     }
 
-    private static RuntimeRule Rule(string pattern, int sequence, List<int> calls) =>
+    private static RuntimeRule Rule(string pattern, int sequence, List<int> calls, RulePlanner? planner = null) =>
         new(new PolicyRuleInfo(PolicyTrigger.BeforeWrite, pattern, "r" + sequence), GlobMatcher.Compile(pattern),
             (in PolicyRequest _) =>
             {
                 calls.Add(sequence);
                 return PolicyDecision.Allow;
             },
-            null, sequence);
+            null, sequence, planner ?? new RulePlanner());
 
-    private static List<RuntimeRule> RandomRules(Random random, int count, List<int> calls) =>
+    // One planner for the list, as one registration has: rules whose patterns end alike share their plan's tail.
+    private static List<RuntimeRule> RandomRules(Random random, int count, List<int> calls, RulePlanner? planner = null) =>
         Enumerable.Range(0, count)
-            .Select(i => Rule(string.Format(Shapes[random.Next(Shapes.Length)], Names[random.Next(Names.Length)]), i, calls))
+            .Select(i => Rule(string.Format(Shapes[random.Next(Shapes.Length)], Names[random.Next(Names.Length)]), i, calls,
+                planner ??= new RulePlanner()))
             .ToList();
 
     private static byte[] RandomKey(Random random)

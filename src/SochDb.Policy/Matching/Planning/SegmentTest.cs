@@ -225,6 +225,15 @@ internal static class GlobExpansion
             return null;
         }
 
+        // A '*' or '?' stays in every alternative, so no alternative is literal: answered without expanding.
+        foreach (GlobToken token in segment.Tokens)
+        {
+            if (token.Kind is GlobTokenKind.Star or GlobTokenKind.AnyChar)
+            {
+                return null;
+            }
+        }
+
         List<List<GlobToken>>? sequences = Expand(segment.Tokens, max);
         if (sequences is null)
         {
