@@ -16,7 +16,11 @@ public class AuditBenchmarks
     private const int SinkEntries = 8_192;
     private static readonly PolicyContext Context = new() { AgentId = "agent_001", SessionId = "session_42" };
     private static readonly byte[] Key = "users/alice/profile"u8.ToArray();
-    private static readonly byte[] Value = "hello"u8.ToArray();
+
+    // Each Put writes a value different from the last: SQLite skips rewriting a row whose content is unchanged, so a
+    // constant value would make the unaudited baseline a commit with nothing to write.
+    private readonly byte[] _value = new byte[8];
+    private long _puts;
 
     private string _directory = null!;
     private Database _plainStore = null!;
@@ -85,19 +89,25 @@ public class AuditBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "guarded Put, SQLite, no audit")]
-    public void PutWithoutAudit() => _plain.Put(Key, Value, Context);
+    public void PutWithoutAudit() => _plain.Put(Key, NextValue(), Context);
 
     [Benchmark(Description = "guarded Put, SQLite, durable SQLite audit sink")]
-    public void PutWithSqliteAudit() => _audited.Put(Key, Value, Context);
+    public void PutWithSqliteAudit() => _audited.Put(Key, NextValue(), Context);
 
     [Benchmark(Description = "guarded Put, SQLite, WithWrite audit (entry in the Put's transaction)")]
-    public void PutWithAuditInTransaction() => _withWrite.Put(Key, Value, Context);
+    public void PutWithAuditInTransaction() => _withWrite.Put(Key, NextValue(), Context);
 
     [Benchmark(Description = "guarded Put, SQLite Full (fsync per commit), no audit")]
-    public void PutDurableWithoutAudit() => _fullPlain.Put(Key, Value, Context);
+    public void PutDurableWithoutAudit() => _fullPlain.Put(Key, NextValue(), Context);
 
     [Benchmark(Description = "guarded Put, SQLite Full (fsync per commit), WithWrite audit")]
-    public void PutDurableWithAuditInTransaction() => _fullWithWrite.Put(Key, Value, Context);
+    public void PutDurableWithAuditInTransaction() => _fullWithWrite.Put(Key, NextValue(), Context);
+
+    private byte[] NextValue()
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(_value, ++_puts);
+        return _value;
+    }
 
     /// <summary>Per entry: 1 / mean is the sink's sustained rate.</summary>
     [Benchmark(OperationsPerInvoke = SinkEntries, Description = "SQLite sink: append one entry (batches of 1,024)")]
