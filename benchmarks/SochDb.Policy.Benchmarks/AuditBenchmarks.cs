@@ -4,8 +4,11 @@ using SochDb.Policy.Benchmarks.RuleSets;
 namespace SochDb.Policy.Benchmarks;
 
 /// <summary>
-/// T9: a guarded Put over SQLite with the durable SQLite audit sink on, against the same Put without audit (the
-/// baseline, same run); and the sink's own throughput, batches of 1,024 entries appended (hash chain included).
+/// T9: a guarded Put over SQLite with the durable SQLite audit sink on (queued, the default durability), against the
+/// same Put without audit (the baseline, same run); T14: the same Put with <see cref="AuditDurability.WithWrite"/>, the
+/// entry written in the Put's own transaction (store and log in one file); and the sink's own throughput, batches of
+/// 1,024 entries appended (hash chain included). Store and sinks use <see cref="Durability.Normal"/>; the last pair
+/// repeats the T14 comparison with <see cref="Durability.Full"/> (an fsync per commit), where the fsync dominates.
 /// </summary>
 [MemoryDiagnoser]
 public class AuditBenchmarks
@@ -13,7 +16,11 @@ public class AuditBenchmarks
     private const int SinkEntries = 8_192;
     private static readonly PolicyContext Context = new() { AgentId = "agent_001", SessionId = "session_42" };
     private static readonly byte[] Key = "users/alice/profile"u8.ToArray();
-    private static readonly byte[] Value = "hello"u8.ToArray();
+
+    // Each Put writes a value different from the last: SQLite skips rewriting a row whose content is unchanged, so a
+    // constant value would make the unaudited baseline a commit with nothing to write.
+    private readonly byte[] _value = new byte[8];
+    private long _puts;
 
     private string _directory = null!;
     private Database _plainStore = null!;
@@ -22,6 +29,14 @@ public class AuditBenchmarks
     private SqliteAuditSink _throughputSink = null!;
     private PolicyEngine _plain = null!;
     private PolicyEngine _audited = null!;
+    private Database _withWriteStore = null!;
+    private SqliteAuditSink _withWriteSink = null!;
+    private PolicyEngine _withWrite = null!;
+    private Database _fullPlainStore = null!;
+    private PolicyEngine _fullPlain = null!;
+    private Database _fullWithWriteStore = null!;
+    private SqliteAuditSink _fullWithWriteSink = null!;
+    private PolicyEngine _fullWithWrite = null!;
     private AuditEntry[][] _batches = null!;
 
     [GlobalSetup]
@@ -35,6 +50,18 @@ public class AuditBenchmarks
         _audited = new PolicyEngine(_auditedStore, Rules16.Compiled);
         _engineSink = SqliteAuditSink.Open(Path.Combine(_directory, "audit.db"), new SqliteAuditSinkOptions { Durability = Durability.Normal });
         _audited.Audit.Enable(new AuditOptions { Sinks = [_engineSink] });
+        string shared = Path.Combine(_directory, "withwrite.db");
+        _withWriteStore = Database.Open(shared, normal);
+        _withWriteSink = SqliteAuditSink.Open(shared, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        _withWrite = new PolicyEngine(_withWriteStore, Rules16.Compiled);
+        _withWrite.Audit.Enable(new AuditOptions { Sinks = [_withWriteSink], Durability = AuditDurability.WithWrite });
+        _fullPlainStore = Database.Open(Path.Combine(_directory, "full-plain.db"));
+        _fullPlain = new PolicyEngine(_fullPlainStore, Rules16.Compiled);
+        string fullShared = Path.Combine(_directory, "full-withwrite.db");
+        _fullWithWriteStore = Database.Open(fullShared);
+        _fullWithWriteSink = SqliteAuditSink.Open(fullShared);
+        _fullWithWrite = new PolicyEngine(_fullWithWriteStore, Rules16.Compiled);
+        _fullWithWrite.Audit.Enable(new AuditOptions { Sinks = [_fullWithWriteSink], Durability = AuditDurability.WithWrite });
         _throughputSink = SqliteAuditSink.Open(Path.Combine(_directory, "throughput.db"), new SqliteAuditSinkOptions { Durability = Durability.Normal });
         var entry = new AuditEntry(0, DateTimeOffset.UtcNow, PolicyOperation.Write, Key, AuditResult.Allowed, "agent_001", "session_42", null, null);
         _batches = Enumerable.Range(0, SinkEntries / 1_024).Select(_ => Enumerable.Repeat(entry, 1_024).ToArray()).ToArray();
@@ -44,6 +71,14 @@ public class AuditBenchmarks
     public void Cleanup()
     {
         _audited.Dispose();
+        _withWrite.Dispose();
+        _withWriteSink.Dispose();
+        _withWriteStore.Dispose();
+        _fullWithWrite.Dispose();
+        _fullWithWriteSink.Dispose();
+        _fullWithWriteStore.Dispose();
+        _fullPlain.Dispose();
+        _fullPlainStore.Dispose();
         _plain.Dispose();
         _engineSink.Dispose();
         _throughputSink.Dispose();
@@ -54,10 +89,25 @@ public class AuditBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "guarded Put, SQLite, no audit")]
-    public void PutWithoutAudit() => _plain.Put(Key, Value, Context);
+    public void PutWithoutAudit() => _plain.Put(Key, NextValue(), Context);
 
     [Benchmark(Description = "guarded Put, SQLite, durable SQLite audit sink")]
-    public void PutWithSqliteAudit() => _audited.Put(Key, Value, Context);
+    public void PutWithSqliteAudit() => _audited.Put(Key, NextValue(), Context);
+
+    [Benchmark(Description = "guarded Put, SQLite, WithWrite audit (entry in the Put's transaction)")]
+    public void PutWithAuditInTransaction() => _withWrite.Put(Key, NextValue(), Context);
+
+    [Benchmark(Description = "guarded Put, SQLite Full (fsync per commit), no audit")]
+    public void PutDurableWithoutAudit() => _fullPlain.Put(Key, NextValue(), Context);
+
+    [Benchmark(Description = "guarded Put, SQLite Full (fsync per commit), WithWrite audit")]
+    public void PutDurableWithAuditInTransaction() => _fullWithWrite.Put(Key, NextValue(), Context);
+
+    private byte[] NextValue()
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(_value, ++_puts);
+        return _value;
+    }
 
     /// <summary>Per entry: 1 / mean is the sink's sustained rate.</summary>
     [Benchmark(OperationsPerInvoke = SinkEntries, Description = "SQLite sink: append one entry (batches of 1,024)")]

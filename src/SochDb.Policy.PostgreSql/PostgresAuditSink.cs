@@ -17,6 +17,13 @@ namespace SochDb.Policy.PostgreSql;
 /// fleet) writes its own table, for example <c>sochdb_audit_worker1</c>; several tables are queried side by side.
 /// Indexes on <c>agent_id</c>, <c>session_id</c> and <c>ts</c> keep filtered pages cheap. Failures are
 /// <see cref="IOException"/>s naming the table (PostgreSQL's messages carry no key text).
+/// <para>
+/// A state table (the table's name plus <c>_state</c>) marks the log open while a writer has it and closed when that
+/// writer is disposed; a writer that finds it still open (the previous one crashed or was killed) first appends a gap
+/// record saying that entries after the last one may be missing. With <see cref="AuditDurability.WithWrite"/> and a
+/// <see cref="PostgresDatabase"/> on the same database, the entries of writes are inserted in the writes' own
+/// transactions.
+/// </para>
 /// </remarks>
 public sealed class PostgresAuditSink : AuditLedger
 {
@@ -29,16 +36,35 @@ public sealed class PostgresAuditSink : AuditLedger
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
     private readonly string _checkpointTable;
+    private readonly string _stateTable;
     private readonly string _insert;
     private int _disposed;
 
-    private PostgresAuditSink(NpgsqlDataSource dataSource, string table, AuditRetention? retention, byte[]? chainKey)
+    private PostgresAuditSink(NpgsqlDataSource dataSource, string table, AuditRetention? retention, byte[]? chainKey, string database)
         : base("postgresql:" + table, retention, chainKey)
     {
         _dataSource = dataSource;
         _table = table;
         _checkpointTable = table + "_checkpoint";
+        _stateTable = table + "_state";
         _insert = AuditSqlQuery.Insert(table);
+        Database = database;
+    }
+
+    /// <summary>The server and database the log lives in (<c>host:port/database</c>), to tell whether a store shares it.</summary>
+    internal string Database { get; }
+
+    /// <summary>The <c>INSERT</c> of one record into this log, for a store that inserts records in its own transaction.</summary>
+    internal NpgsqlBatchCommand InsertCommand(AuditRecord record)
+    {
+        var command = new NpgsqlBatchCommand(_insert);
+        object[] values = AuditSqlQuery.BindRecord(record);
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters.Add(new NpgsqlParameter { ParameterName = AuditSqlQuery.InsertParameters[i], Value = values[i] });
+        }
+
+        return command;
     }
 
     /// <summary>The audit table.</summary>
@@ -78,7 +104,7 @@ public sealed class PostgresAuditSink : AuditLedger
         try
         {
             CreateSchema(dataSource, table);
-            return new PostgresAuditSink(dataSource, table, options.Retention, options.ChainKey);
+            return new PostgresAuditSink(dataSource, table, options.Retention, options.ChainKey, DatabaseOf(builder.ConnectionStringBuilder));
         }
         catch (NpgsqlException e)
         {
@@ -192,10 +218,56 @@ public sealed class PostgresAuditSink : AuditLedger
         return 0;
     });
 
+    /// <summary><c>host:port/database</c> of a connection string: two that give the same name reach the same database.</summary>
+    internal static string DatabaseOf(NpgsqlConnectionStringBuilder builder) =>
+        $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default database)"}";
+
+    /// <inheritdoc />
+    private protected override bool OpenForWriting() => Run(connection =>
+    {
+        using NpgsqlTransaction transaction = connection.BeginTransaction();
+        bool wasOpen;
+        using (var read = new NpgsqlCommand($"SELECT open FROM {_stateTable} WHERE one = 1 FOR UPDATE", connection, transaction))
+        {
+            wasOpen = read.ExecuteScalar() is int open && open != 0;
+        }
+
+        using (var mark = new NpgsqlCommand(
+            $"INSERT INTO {_stateTable} (one, open) VALUES (1, 1) ON CONFLICT (one) DO UPDATE SET open = 1", connection, transaction))
+        {
+            mark.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return wasOpen;
+    });
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (!disposing)
+        {
+            return;
+        }
+
+        // Read before disposing: a writer that wrote closes the log, so the next one finds it closed cleanly.
+        if (HasWritten && Volatile.Read(ref _disposed) == 0)
+        {
+            try
+            {
+                Run(connection =>
+                {
+                    using var close = new NpgsqlCommand($"UPDATE {_stateTable} SET open = 0 WHERE one = 1", connection);
+                    return close.ExecuteNonQuery();
+                });
+            }
+            catch (IOException)
+            {
+                // The next writer then appends a gap record it did not need: harmless.
+            }
+        }
+
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _dataSource.Dispose();
         }
@@ -253,7 +325,8 @@ public sealed class PostgresAuditSink : AuditLedger
             $"CREATE INDEX IF NOT EXISTS {bare}_session ON {table} (session_id, id);" +
             $"CREATE INDEX IF NOT EXISTS {bare}_ts ON {table} (ts);" +
             $"CREATE TABLE IF NOT EXISTS {table}_checkpoint (one integer PRIMARY KEY CHECK (one = 1), last_id bigint NOT NULL, " +
-            "last_hash bytea NOT NULL, pruned bigint NOT NULL, pruned_at bigint NOT NULL);",
+            "last_hash bytea NOT NULL, pruned bigint NOT NULL, pruned_at bigint NOT NULL);" +
+            $"CREATE TABLE IF NOT EXISTS {table}_state (one integer PRIMARY KEY CHECK (one = 1), open integer NOT NULL);",
             connection, transaction))
         {
             create.ExecuteNonQuery();

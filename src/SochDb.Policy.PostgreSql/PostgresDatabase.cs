@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
+using SochDb.Policy.Audit;
 
 namespace SochDb.Policy.PostgreSql;
 
@@ -27,18 +28,20 @@ namespace SochDb.Policy.PostgreSql;
 /// (<see cref="PostgresStoreException.OutcomeUnknown"/>). Cancellation surfaces as <see cref="OperationCanceledException"/>.
 /// </para>
 /// </remarks>
-public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
+public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable, ITransactionalAuditStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresSchema _schema;
     private readonly int _pageSize;
+    private readonly string _database;
     private int _disposed;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, PostgresSchema schema, int pageSize)
+    private PostgresDatabase(NpgsqlDataSource dataSource, PostgresSchema schema, int pageSize, string database)
     {
         _dataSource = dataSource;
         _schema = schema;
         _pageSize = pageSize;
+        _database = database;
     }
 
     /// <summary>The table holding the entries.</summary>
@@ -128,7 +131,9 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
     {
         IReadOnlyList<(byte[] Key, byte[]? Value)> operations = CheckBatch(batch);
         ThrowIfDisposed();
-        return WriteCore(operations, async: true, cancellationToken);
+        return Completion(WriteCore(operations, async: true, cancellationToken));
+
+        static async ValueTask Completion(ValueTask<int> write) => await write.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -141,6 +146,44 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
     /// <inheritdoc />
     public IAsyncEnumerable<KeyValuePair<byte[], byte[]>> ScanAsync(ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken = default) =>
         ScanPagesAsync(prefix.ToArray(), PostgresSchema.UpperBound(prefix.Span), cancellationToken);
+
+    /// <inheritdoc />
+    bool ITransactionalAuditStore.SharesDatabaseWith(AuditLedger ledger) =>
+        ledger is PostgresAuditSink sink && string.Equals(sink.Database, _database, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    void ITransactionalAuditStore.Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, AuditLedger ledger, AuditEntry entry)
+    {
+        KeyRules.Validate(key);
+        WriteAudited([(key.ToArray(), value.ToArray())], ledger, [entry]);
+    }
+
+    /// <inheritdoc />
+    bool ITransactionalAuditStore.Delete(ReadOnlySpan<byte> key, AuditLedger ledger, AuditEntry entry)
+    {
+        KeyRules.Validate(key);
+        return WriteAudited([(key.ToArray(), null)], ledger, [entry]) > 0;
+    }
+
+    /// <inheritdoc />
+    void ITransactionalAuditStore.Write(WriteBatch batch, AuditLedger ledger, IReadOnlyList<AuditEntry> entries) =>
+        WriteAudited(CheckBatch(batch), ledger, entries);
+
+    // The data and the ledger's records in one transaction; returns the rows the deletes removed. The ledger chains the
+    // records under its chain lock and moves its head only once this commits.
+    private int WriteAudited(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, AuditLedger ledger, IReadOnlyList<AuditEntry> entries)
+    {
+        if (ledger is not PostgresAuditSink sink || !string.Equals(sink.Database, _database, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The audit log {ledger.Name} is not in the store's database {_database}: one transaction cannot cover both.");
+        }
+
+        ThrowIfDisposed();
+        int removed = 0;
+        ledger.AppendWithWrite(entries, records =>
+            removed = WriteCore(operations, async: false, CancellationToken.None, sink, records).GetAwaiter().GetResult());
+        return removed;
+    }
 
     /// <summary>Closes the connection pool. Operations in flight finish or fail; later ones throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
@@ -189,7 +232,7 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
         try
         {
             await EnsureTable(dataSource, schema, where, async, cancellationToken).ConfigureAwait(false);
-            return new PostgresDatabase(dataSource, schema, options.ScanPageSize);
+            return new PostgresDatabase(dataSource, schema, options.ScanPageSize, PostgresAuditSink.DatabaseOf(builder.ConnectionStringBuilder));
         }
         catch (Exception e)
         {
@@ -330,11 +373,16 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
         }
     }
 
-    private async ValueTask WriteCore(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// The batch in one transaction, with <paramref name="records"/> inserted into <paramref name="log"/> in the same
+    /// transaction when given; returns the rows the deletes removed.
+    /// </summary>
+    private async ValueTask<int> WriteCore(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, bool async, CancellationToken cancellationToken,
+        PostgresAuditSink? log = null, IReadOnlyList<AuditRecord>? records = null)
     {
         if (operations.Count == 0)
         {
-            return;
+            return 0;
         }
 
         bool committing = false;
@@ -357,6 +405,14 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
                             : new NpgsqlBatchCommand(_schema.Put) { Parameters = { Bytes(key), Bytes(value) } });
                     }
 
+                    if (log is not null && records is not null)
+                    {
+                        foreach (AuditRecord record in records)
+                        {
+                            batch.BatchCommands.Add(log.InsertCommand(record));
+                        }
+                    }
+
                     if (async)
                     {
                         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -364,6 +420,15 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
                     else
                     {
                         batch.ExecuteNonQuery();
+                    }
+
+                    int removed = 0;
+                    for (int i = 0; i < operations.Count; i++)
+                    {
+                        if (operations[i].Value is null)
+                        {
+                            removed += batch.BatchCommands[i].RecordsAffected;
+                        }
                     }
 
                     // Once every statement ran, the commit is not cancelled: a cancelled commit would leave the outcome unknown.
@@ -376,6 +441,8 @@ public sealed class PostgresDatabase : IKeyValueStore, IAsyncDisposable
                     {
                         transaction.Commit();
                     }
+
+                    return removed;
                 }
             }
             finally

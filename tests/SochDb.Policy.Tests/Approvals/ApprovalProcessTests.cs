@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 using SochDb.Policy.Tests.Storage;
 
@@ -25,13 +23,12 @@ public sealed class ApprovalProcessTests : IDisposable
 
         // 1. A process raises the request and is killed with SIGKILL right after learning its id.
         string id;
-        using (Process requester = StartWorker("request", db, "shared/plan"))
+        using (ChildProcess requester = StartWorker("request", db, "shared/plan"))
         {
-            string line = await ReadLine(requester, cancel.Token);
+            string line = await requester.ReadLine(cancel.Token);
             Assert.StartsWith("requested ", line);
             id = line["requested ".Length..];
-            requester.Kill(entireProcessTree: true);
-            await requester.WaitForExitAsync(cancel.Token);
+            await requester.KillAndDrain(cancel.Token);
         }
 
         using (Database store = Database.Open(db))
@@ -42,7 +39,7 @@ public sealed class ApprovalProcessTests : IDisposable
         }
 
         // 2. Eight processes, each with its own engine over the file, approve the same id at the same moment.
-        var approvers = new List<Process>();
+        var approvers = new List<ChildProcess>();
         try
         {
             for (int i = 0; i < 8; i++)
@@ -50,37 +47,31 @@ public sealed class ApprovalProcessTests : IDisposable
                 approvers.Add(StartWorker("approve", db, id, "approver-" + i));
             }
 
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                Assert.Equal("ready", await ReadLine(approver, cancel.Token));
+                Assert.Equal("ready", await approver.ReadLine(cancel.Token));
             }
 
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                await approver.StandardInput.WriteLineAsync("go".AsMemory(), cancel.Token);
-                await approver.StandardInput.FlushAsync(cancel.Token);
+                await approver.WriteLine("go", cancel.Token);
             }
 
             var outcomes = new List<string>();
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                outcomes.Add(await ReadLine(approver, cancel.Token));
-                await approver.WaitForExitAsync(cancel.Token);
+                outcomes.Add(await approver.ReadLine(cancel.Token));
+                await approver.Process.WaitForExitAsync(cancel.Token);
             }
 
             Assert.Equal(1, outcomes.Count(o => o == "approved"));
             Assert.Equal(7, outcomes.Count(o => o == "not-pending Executed"));
-            Assert.Equal([0, 3, 3, 3, 3, 3, 3, 3], approvers.Select(p => p.ExitCode).Order());
+            Assert.Equal([0, 3, 3, 3, 3, 3, 3, 3], approvers.Select(p => p.Process.ExitCode).Order());
         }
         finally
         {
-            foreach (Process approver in approvers)
+            foreach (ChildProcess approver in approvers)
             {
-                if (!approver.HasExited)
-                {
-                    approver.Kill(entireProcessTree: true);
-                }
-
                 approver.Dispose();
             }
         }
@@ -103,40 +94,5 @@ public sealed class ApprovalProcessTests : IDisposable
         Assert.Equal(7, entries.Count(e => e.Reason == $"approval {id} was already used; nothing was executed"));
     }
 
-    private static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
-        await child.StandardOutput.ReadLineAsync(cancellationToken)
-        ?? throw new InvalidOperationException($"the worker exited early: {await child.StandardError.ReadToEndAsync(cancellationToken)}");
-
-    private static Process StartWorker(params string[] arguments)
-    {
-        string worker = typeof(ApprovalProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "ApprovalWorkerPath").Value!;
-        Assert.True(File.Exists(worker), $"the approval worker was not built at {worker}");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(worker);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the approval worker");
-    }
-
-    private static string DotnetHost()
-    {
-        string? current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
-        {
-            return current;
-        }
-
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return !string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk) ? fromSdk : "dotnet";
-    }
+    private static ChildProcess StartWorker(params string[] arguments) => ChildProcess.Start("ApprovalWorkerPath", arguments);
 }

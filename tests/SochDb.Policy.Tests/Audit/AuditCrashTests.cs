@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SochDb.Policy.Tests.Storage;
 using Xunit.Abstractions;
 
@@ -56,36 +55,76 @@ public sealed class AuditCrashTests(ITestOutputHelper output) : IDisposable
 
     internal static string Key((int Thread, long N) write) => $"audit/{write.Thread}/{write.N:D8}";
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task WithWrite_TwentyKillsAtRandomMoments_NoCommittedWriteWithoutItsEntry_AndTheChainVerifies()
+    {
+        string dbPath = _directory.File("withwrite.db");
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"seed {seed}");
+        long acknowledged = 0;
+        for (int run = 0; run < 20; run++)
+        {
+            // Kill after 1 to 300 acknowledged writes, or a random time after start-up (1 to 200 ms), so the kill
+            // lands anywhere: inside a transaction, between the data and the commit, while the queue holds reads.
+            using var timeout = new CancellationTokenSource(Timeout);
+            using ChildProcess child = CrashDurabilityTests.StartWriter(dbPath, "audit-withwrite", run.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("ready", await child.ReadLine(timeout.Token));
+            var lines = new List<string>();
+            if (random.Next(2) == 0)
+            {
+                int writes = random.Next(1, 301);
+                while (lines.Count < writes)
+                {
+                    lines.Add(await child.ReadLine(timeout.Token));
+                }
+            }
+            else
+            {
+                await Task.Delay(random.Next(1, 201), timeout.Token);
+            }
+
+            lines.AddRange(await child.KillAndDrain(timeout.Token));
+            Assert.NotEqual(0, child.Process.ExitCode);
+            acknowledged += lines.Count;
+
+            using Database store = Database.Open(dbPath, new DatabaseOptions { Durability = Durability.Normal });
+            using SqliteAuditSink log = SqliteAuditSink.Open(dbPath, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+            HashSet<string> committed = store.Scan("ww/").Select(e => System.Text.Encoding.UTF8.GetString(e.Key)).ToHashSet();
+            var logged = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst })
+                .Where(r => r.Entry.Operation == PolicyOperation.Write && r.Entry.Result == AuditResult.Allowed)
+                .Select(r => r.Entry.Key).ToList();
+            foreach (string line in lines)
+            {
+                Assert.Contains(line["put ".Length..], committed); // every acknowledged write is committed
+            }
+
+            Assert.Empty(committed.Except(logged)); // no committed write without its entry
+            Assert.Empty(logged.Except(committed)); // no entry of a write that was not committed
+            Assert.Equal(logged.Count, logged.Distinct().Count()); // none twice
+            AuditVerification verification = log.Verify();
+            Assert.True(verification.IsIntact, $"after kill {run + 1}: {verification}");
+            output.WriteLine($"kill {run + 1}: {lines.Count} acknowledged, {committed.Count} committed writes in all, each with its entry; head #{verification.HeadId}");
+        }
+
+        Assert.True(acknowledged > 0, "no write was acknowledged in twenty runs");
+    }
+
     /// <summary>Starts the writer in <paramref name="mode"/>, kills it after <paramref name="writes"/> committed writes, returns every write it reported.</summary>
     internal static async Task<List<(int Thread, long N)>> RunAndKill(string dbPath, string mode, int writes)
     {
-        using Process child = CrashDurabilityTests.StartWriter(dbPath, mode);
+        using ChildProcess child = CrashDurabilityTests.StartWriter(dbPath, mode);
         var committed = new List<(int, long)>();
         using var timeout = new CancellationTokenSource(Timeout);
-        try
+        Assert.Equal("ready", await child.ReadLine(timeout.Token));
+        while (committed.Count < writes)
         {
-            Assert.Equal("ready", await CrashDurabilityTests.ReadLine(child, timeout.Token));
-            while (committed.Count < writes)
-            {
-                committed.Add(Parse(await CrashDurabilityTests.ReadLine(child, timeout.Token)));
-            }
-        }
-        finally
-        {
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true);
-            }
+            committed.Add(Parse(await child.ReadLine(timeout.Token)));
         }
 
-        await child.WaitForExitAsync(timeout.Token);
-        Assert.NotEqual(0, child.ExitCode);
-        string? line;
-        while ((line = await child.StandardOutput.ReadLineAsync(timeout.Token)) is not null)
-        {
-            committed.Add(Parse(line));
-        }
-
+        committed.AddRange((await child.KillAndDrain(timeout.Token)).Select(Parse));
+        Assert.NotEqual(0, child.Process.ExitCode);
         return committed;
 
         static (int, long) Parse(string line)

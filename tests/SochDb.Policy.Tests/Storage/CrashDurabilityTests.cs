@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace SochDb.Policy.Tests.Storage;
 
 /// <summary>
@@ -21,34 +18,18 @@ public sealed class CrashDurabilityTests : IDisposable
     public async Task EveryAcknowledgedWriteSurvivesSigkill()
     {
         string dbPath = _directory.File("crash.db");
-        using Process child = StartWriter(dbPath);
+        using ChildProcess child = StartWriter(dbPath);
         var acknowledged = new List<string>();
         using var timeout = new CancellationTokenSource(Timeout);
-        try
+        Assert.Equal("ready", await child.ReadLine(timeout.Token));
+        while (acknowledged.Count < AcknowledgedBeforeKill)
         {
-            Assert.Equal("ready", await ReadLine(child, timeout.Token));
-            while (acknowledged.Count < AcknowledgedBeforeKill)
-            {
-                acknowledged.Add(await ReadLine(child, timeout.Token));
-            }
+            acknowledged.Add(await child.ReadLine(timeout.Token));
         }
-        finally
-        {
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true);
-            }
-        }
-
-        await child.WaitForExitAsync(timeout.Token);
-        Assert.NotEqual(0, child.ExitCode);
 
         // Lines already in the pipe when the kill landed were acknowledged too.
-        string? line;
-        while ((line = await child.StandardOutput.ReadLineAsync(timeout.Token)) is not null)
-        {
-            acknowledged.Add(line);
-        }
+        acknowledged.AddRange(await child.KillAndDrain(timeout.Token));
+        Assert.NotEqual(0, child.Process.ExitCode);
 
         // The writer died without closing: its WAL is still there, and reopening must recover from it.
         Assert.Contains("crash.db-wal", _directory.FileNames());
@@ -86,33 +67,22 @@ public sealed class CrashDurabilityTests : IDisposable
     public async Task EveryAuditEntryFlushedBeforeSigkillIsThere_AndTheChainVerifies()
     {
         string dbPath = _directory.File("audited.db");
-        using Process child = StartWriter(dbPath, "audit");
+        using ChildProcess child = StartWriter(dbPath, "audit");
         var flushed = new long[] { -1, -1 };
         int lines = 0;
         using var timeout = new CancellationTokenSource(Timeout);
-        try
+        Assert.Equal("ready", await child.ReadLine(timeout.Token));
+        while (lines < 40)
         {
-            Assert.Equal("ready", await ReadLine(child, timeout.Token));
-            while (lines < 40)
-            {
-                Acknowledge(await ReadLine(child, timeout.Token));
-            }
-        }
-        finally
-        {
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true);
-            }
+            Acknowledge(await child.ReadLine(timeout.Token));
         }
 
-        await child.WaitForExitAsync(timeout.Token);
-        Assert.NotEqual(0, child.ExitCode);
-        string? line;
-        while ((line = await child.StandardOutput.ReadLineAsync(timeout.Token)) is not null)
+        foreach (string line in await child.KillAndDrain(timeout.Token))
         {
             Acknowledge(line);
         }
+
+        Assert.NotEqual(0, child.Process.ExitCode);
 
         using SqliteAuditSink log = SqliteAuditSink.Open(dbPath);
         AuditVerification verification = log.Verify();
@@ -144,52 +114,18 @@ public sealed class CrashDurabilityTests : IDisposable
     {
         // The same child, run to completion: shows the harness itself works (exit code 0, every line acknowledged).
         string dbPath = _directory.File("complete.db");
-        using Process child = StartWriter(dbPath, "20");
+        using ChildProcess child = StartWriter(dbPath, "20");
         using var timeout = new CancellationTokenSource(Timeout);
-        string output = await child.StandardOutput.ReadToEndAsync(timeout.Token);
-        await child.WaitForExitAsync(timeout.Token);
-        Assert.Equal(0, child.ExitCode);
+        string output = await child.Process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await child.Process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, child.Process.ExitCode);
         Assert.Equal(21, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(["complete.db"], _directory.FileNames());
         using Database db = Database.Open(dbPath);
         Assert.Equal(18 + (2 * 5), db.Scan("").Count());
     }
 
-    internal static async Task<string> ReadLine(Process child, CancellationToken cancellationToken) =>
-        await child.StandardOutput.ReadLineAsync(cancellationToken)
-        ?? throw new InvalidOperationException($"the writer exited early: {await child.StandardError.ReadToEndAsync(cancellationToken)}");
-
-    internal static Process StartWriter(string dbPath, params string[] extra)
-    {
-        string writer = typeof(CrashDurabilityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "CrashWriterPath").Value!;
-        Assert.True(File.Exists(writer), $"the crash writer was not built at {writer}");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(writer);
-        start.ArgumentList.Add(dbPath);
-        foreach (string argument in extra)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the crash writer");
-    }
-
-    /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
-    private static string DotnetHost()
-    {
-        string? current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
-        {
-            return current;
-        }
-
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return !string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk) ? fromSdk : "dotnet";
-    }
+    /// <summary>Starts the crash writer (tests/SochDb.Policy.CrashWriter) on <paramref name="dbPath"/>.</summary>
+    internal static ChildProcess StartWriter(string dbPath, params string[] extra) =>
+        ChildProcess.Start("CrashWriterPath", [dbPath, .. extra]);
 }
