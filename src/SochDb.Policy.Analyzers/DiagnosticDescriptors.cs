@@ -5,27 +5,22 @@ namespace SochDb.Policy.Analyzers;
 /// <summary>Every diagnostic the policy analyzers report, in one place (one page each under docs/diagnostics).</summary>
 internal static class DiagnosticDescriptors
 {
-    private const string Category = "SochDb.Policy";
+    private const string Category = GlobPatternDiagnostic.Category;
 
     /// <summary>
     /// The package's repository, as its project file's <c>RepositoryUrl</c> says (a test keeps the two equal): help
     /// links must be absolute to open from an IDE or a build log.
     /// </summary>
-    internal const string RepositoryUrl = "https://github.com/sochdb/sochdb";
+    internal const string RepositoryUrl = GlobPatternDiagnostic.RepositoryUrl;
 
     /// <summary>Where each ID's page lives: docs/diagnostics/SOCHxxxx.md on the main branch; the page name is the ID.</summary>
-    internal const string HelpLinkBase = RepositoryUrl + "/blob/main/docs/diagnostics/";
+    internal const string HelpLinkBase = GlobPatternDiagnostic.HelpLinkBase;
 
     /// <summary>What the glob grammar accepts, quoted by both glob diagnostics.</summary>
-    private const string GrammarSummary =
-        "patterns accept literal characters, '*', '?', '[a-z]', '[!a-z]', '{{a,b}}', '\\x' escapes and '**' as a whole segment";
+    private const string GrammarSummary = GlobPatternDiagnostic.GrammarSummary;
 
-    public static readonly DiagnosticDescriptor InvalidGlobPattern = Create(
-        DiagnosticIds.InvalidGlobPattern,
-        "Invalid glob pattern",
-        "Invalid glob pattern \"{0}\": {1}; " + GrammarSummary,
-        DiagnosticSeverity.Error,
-        "A pattern in a policy attribute must follow the glob grammar; an invalid one would never match as intended.");
+    /// <summary>SOCH0001 on a policy attribute: reported by the generator, which leaves the rule out (not configurable).</summary>
+    public static readonly DiagnosticDescriptor InvalidGlobPattern = GlobPatternDiagnostic.Descriptor;
 
     public static readonly DiagnosticDescriptor HandlerNotStatic = Create(
         DiagnosticIds.HandlerNotStatic,

@@ -11,9 +11,9 @@ using SochDb.Policy.Glob;
 namespace SochDb.Policy.Analyzers;
 
 /// <summary>
-/// Checks the arguments of the rule attributes: glob patterns (on handlers and on <c>[DenyAll]</c>,
-/// <c>[RequireAgentId]</c>, <c>[Redact]</c>; also on local functions and lambdas, whose rules are ignored), the triggers of
-/// class-level deny rules, <c>[RateLimit]</c> arguments, and rules declared twice.
+/// Checks the arguments of the rule attributes: the triggers of class-level deny rules, <c>[RateLimit]</c> arguments,
+/// rules declared twice, and the glob patterns of local functions and lambdas (whose rules are ignored). The patterns
+/// of methods and types are the generator's to report: it leaves such a rule out, so its SOCH0001 is not configurable.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
@@ -57,7 +57,7 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
 
             AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, context.CancellationToken);
             string? pattern = StringArgument(attribute, 0);
-            if (!CheckPattern(context.ReportDiagnostic, attribute, syntax, 0, pattern))
+            if (!IsValidPattern(attribute, 0))
             {
                 continue;
             }
@@ -114,13 +114,13 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
             }
             else if (SymbolEqualityComparer.Default.Equals(type, symbols.RedactAttribute))
             {
-                valid = CheckPattern(context.ReportDiagnostic, attribute, syntax, 0, StringArgument(attribute, 0));
+                valid = IsValidPattern(attribute, 0);
             }
             else
             {
                 bool triggerValid = CheckDenyTrigger(context, attribute, syntax,
                     approval: SymbolEqualityComparer.Default.Equals(type, symbols.RequireApprovalAttribute));
-                valid = CheckPattern(context.ReportDiagnostic, attribute, syntax, 1, StringArgument(attribute, 1)) && triggerValid;
+                valid = IsValidPattern(attribute, 1) && triggerValid;
             }
 
             if (valid && !seen.Add(RuleKey(attribute)))
@@ -130,7 +130,20 @@ public sealed class RuleAttributeAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    /// <summary>Reports an invalid pattern; returns whether the pattern is valid.</summary>
+    /// <summary>
+    /// Whether the pattern of a method's or a type's rule attribute is valid. An invalid one is the generator's to report
+    /// (SOCH0001, not configurable: the rule is left out, so no setting may hide it); reporting it here too would show
+    /// one mistake twice.
+    /// </summary>
+    private static bool IsValidPattern(AttributeData attribute, int index) =>
+        attribute.ConstructorArguments.Length > index
+        && attribute.ConstructorArguments[index].Kind != TypedConstantKind.Error
+        && GlobParser.Validate(StringArgument(attribute, index) ?? string.Empty) is null;
+
+    /// <summary>
+    /// Reports an invalid pattern on a local function or lambda, whose rules the generator never sees (SOCH0012); returns
+    /// whether the pattern is valid.
+    /// </summary>
     private static bool CheckPattern(System.Action<Diagnostic> report, AttributeData attribute, AttributeSyntax? syntax, int index, string? pattern)
     {
         if (attribute.ConstructorArguments.Length <= index || attribute.ConstructorArguments[index].Kind == TypedConstantKind.Error)

@@ -55,10 +55,9 @@ public sealed class RuleSetAnalyzer : DiagnosticAnalyzer
             {
                 foreach (IOperation operation in block.OperationBlocks)
                 {
-                    IOperation? body = operation is IMethodBodyOperation methodBody ? (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody : operation;
-                    if (body is IBlockOperation)
+                    if (HandlerVerdicts.TryOfMethod(operation, out HandlerVerdicts verdict))
                     {
-                        verdicts[method] = HandlerVerdicts.Of(body);
+                        verdicts[method] = verdict;
                     }
                 }
             }

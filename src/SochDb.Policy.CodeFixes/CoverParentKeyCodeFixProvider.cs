@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,26 +15,18 @@ namespace SochDb.Policy.CodeFixes;
 /// its own attribute list right after the original: same trigger, same handler, same <c>Order</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CoverParentKeyCodeFixProvider)), Shared]
-public sealed class CoverParentKeyCodeFixProvider : CodeFixProvider
+public sealed class CoverParentKeyCodeFixProvider : PolicyCodeFixProvider
 {
-    private const string Title = "Deny the parent key too";
-
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.OpenParent);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFix.FixAll(Edit, HasParent);
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Fixes SOCH0016.</summary>
+    public CoverParentKeyCodeFixProvider()
+        : base(DiagnosticIds.OpenParent)
     {
-        DocumentFix.Register(context, Title, nameof(CoverParentKeyCodeFixProvider), Edit, HasParent);
-        return Task.CompletedTask;
     }
 
-    private static bool HasParent(Diagnostic diagnostic) => diagnostic.Properties.ContainsKey(DiagnosticIds.ParentPatternProperty);
+    private protected override string? TitleFor(Diagnostic diagnostic) =>
+        diagnostic.Properties.ContainsKey(DiagnosticIds.ParentPatternProperty) ? "Deny the parent key too" : null;
 
-    private static void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         string? parent = diagnostic.Properties[DiagnosticIds.ParentPatternProperty];
         if (parent is null

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -14,26 +12,19 @@ namespace SochDb.Policy.CodeFixes;
 
 /// <summary>SOCH0003: rewrites a handler's parameter list to the canonical <c>(in PolicyRequest request)</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HandlerParameterListCodeFixProvider)), Shared]
-public sealed class HandlerParameterListCodeFixProvider : CodeFixProvider
+public sealed class HandlerParameterListCodeFixProvider : PolicyCodeFixProvider
 {
-    private const string Title = "Use '(in PolicyRequest request)'";
-
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UnsupportedParameterList);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFix.FixAll(Edit);
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Fixes SOCH0003.</summary>
+    public HandlerParameterListCodeFixProvider()
+        : base(DiagnosticIds.UnsupportedParameterList)
     {
-        DocumentFix.Register(context, Title, nameof(HandlerParameterListCodeFixProvider), Edit);
-        return Task.CompletedTask;
     }
 
-    private static void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override string? TitleFor(Diagnostic diagnostic) => "Use '(in PolicyRequest request)'";
+
+    private protected override void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<ParameterListSyntax>() is not { } list)
+        if (Enclosing<ParameterListSyntax>(root, diagnostic.Location.SourceSpan) is not { } list)
         {
             return;
         }

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,39 +15,24 @@ namespace SochDb.Policy.CodeFixes;
 /// Offered only when the analyzer found a single canonical type (it puts it in the diagnostic's properties).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HandlerReturnTypeCodeFixProvider)), Shared]
-public sealed class HandlerReturnTypeCodeFixProvider : CodeFixProvider
+public sealed class HandlerReturnTypeCodeFixProvider : PolicyCodeFixProvider
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.InvalidReturnType);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFix.FixAll(Edit, HasFix);
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Fixes SOCH0004.</summary>
+    public HandlerReturnTypeCodeFixProvider()
+        : base(DiagnosticIds.InvalidReturnType)
     {
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            if (ReturnType(diagnostic) is { } type)
-            {
-                // Fix All gives each handler the type its own diagnostic names, so one equivalence key serves both targets.
-                DocumentFix.Register(context, $"Return '{type}'", nameof(HandlerReturnTypeCodeFixProvider), Edit, d => d == diagnostic);
-            }
-        }
-
-        return Task.CompletedTask;
     }
 
-    private static bool HasFix(Diagnostic diagnostic) => ReturnType(diagnostic) is not null;
+    private protected override string? TitleFor(Diagnostic diagnostic) => ReturnType(diagnostic) is { } type ? $"Return '{type}'" : null;
 
     private static string? ReturnType(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(DiagnosticIds.FixReturnTypeProperty, out string? type) && type is "PolicyAction" or "void" ? type : null;
 
-    private static void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         string? target = ReturnType(diagnostic);
         if (target is null
-            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method)
+            || Enclosing<MethodDeclarationSyntax>(root, diagnostic.Location.SourceSpan) is not { } method)
         {
             return;
         }

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,33 +14,21 @@ namespace SochDb.Policy.CodeFixes;
 /// so every edit lands in the diagnostic's own document.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeTypePartialCodeFixProvider)), Shared]
-public sealed class MakeTypePartialCodeFixProvider : CodeFixProvider
+public sealed class MakeTypePartialCodeFixProvider : PolicyCodeFixProvider
 {
-    private const string Title = "Make the type and its containing types partial";
-
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.TypeNotPartial);
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFix.FixAll(Edit);
-
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Fixes SOCH0006.</summary>
+    public MakeTypePartialCodeFixProvider()
+        : base(DiagnosticIds.TypeNotPartial)
     {
-        DocumentFix.Register(context, Title, nameof(MakeTypePartialCodeFixProvider), Edit);
-        return Task.CompletedTask;
     }
 
-    private static void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override string? TitleFor(Diagnostic diagnostic) => "Make the type and its containing types partial";
+
+    private protected override void Edit(SyntaxEditor editor, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         foreach (Location location in diagnostic.AdditionalLocations)
         {
-            if (location.SourceTree != root.SyntaxTree)
-            {
-                continue;
-            }
-
-            if (root.FindToken(location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration)
+            if (location.SourceTree == root.SyntaxTree && Enclosing<TypeDeclarationSyntax>(root, location.SourceSpan) is { } declaration)
             {
                 editor.ReplaceNode(declaration, (current, _) => SyntaxModifiers.AddPartial((TypeDeclarationSyntax)current));
             }

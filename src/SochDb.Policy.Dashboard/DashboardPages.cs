@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading.Tasks;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 
@@ -22,7 +23,7 @@ internal sealed class DashboardPages
         _prefix = prefix;
     }
 
-    public string Approvals(HttpContext context, IAntiforgery antiforgery, string? outcome, string? id)
+    public async Task<string> Approvals(HttpContext context, IAntiforgery antiforgery, string? outcome, string? id)
     {
         HtmlWriter html = Begin("Pending approvals", "approvals");
         if (Outcomes.Describe(outcome) is { } said)
@@ -36,7 +37,7 @@ internal sealed class DashboardPages
             html.Markup("</p>");
         }
 
-        IReadOnlyList<ApprovalRequest> pending = _engine.Approvals.Pending;
+        IReadOnlyList<ApprovalRequest> pending = await _engine.Approvals.ListPendingAsync(context.RequestAborted).ConfigureAwait(false);
         if (pending.Count == 0)
         {
             return End(html.Markup("<p class=\"empty\" id=\"no-pending\">Nothing is waiting for approval.</p>"));
@@ -101,10 +102,18 @@ internal sealed class DashboardPages
             html.Markup("<p class=\"notice bad\">").Text(problem).Markup("</p>");
         }
 
-        (IReadOnlyList<AuditRecord> records, long? next) = _decisions.Page(filters.Query, filters.Before, _options.PageSize);
+        (IReadOnlyList<AuditRecord> records, long? next, (long From, long To)? searched) = _decisions.Page(filters.Query, filters.Before, _options.PageSize);
+        if (searched is { } window)
+        {
+            html.Markup("<p class=\"muted\" id=\"searched\">Searched entries #").Text(window.From.ToString(CultureInfo.InvariantCulture))
+                .Markup(" to #").Text(window.To.ToString(CultureInfo.InvariantCulture))
+                .Markup(next is null ? "." : " (a filtered page searches a window of the log at a time).").Markup("</p>");
+        }
+
         if (records.Count == 0)
         {
-            return End(html.Markup("<p class=\"empty\">No entries match.</p>"));
+            html.Markup("<p class=\"empty\">No entries match").Markup(searched is null || next is null ? "." : " in this window.").Markup("</p>");
+            return End(AppendOlder(html, filters, next, searched is null ? "Older entries" : "Search older entries"));
         }
 
         html.Markup("<table id=\"log\"><thead><tr><th>#</th><th>Time (UTC)</th><th>Operation</th><th>Key</th><th>Result</th><th>Agent</th>")
@@ -124,30 +133,57 @@ internal sealed class DashboardPages
         }
 
         html.Markup("</tbody></table>");
-        if (next is { } after)
-        {
-            html.Markup("<p class=\"pager\"><a id=\"older\"").Attribute("href", filters.LinkBefore(_prefix + "/log", after)).Markup(">Older entries</a></p>");
-        }
-
-        return End(html);
+        return End(AppendOlder(html, filters, next, searched is null ? "Older entries" : "Search older entries"));
     }
+
+    private HtmlWriter AppendOlder(HtmlWriter html, LogFilters filters, long? next, string label) => next is { } after
+        ? html.Markup("<p class=\"pager\"><a id=\"older\"").Attribute("href", filters.LinkBefore(_prefix + "/log", after)).Markup(">").Text(label).Markup("</a></p>")
+        : html;
 
     public string Verification()
     {
         HtmlWriter html = Begin("Decision log: verification", "log");
-        AuditVerification? result = _decisions.Verify();
-        if (result is null)
+        VerifyProgress? progress = _decisions.Verify();
+        if (progress is null)
         {
             return End(html.Markup("<p class=\"notice bad\">No durable decision log is configured, so there is no chain to verify.</p>"));
         }
 
+        AuditVerification? result = progress.Result;
+        string state = result is null ? "intact so far" : result.IsIntact ? "intact" : "BROKEN";
+        string from = "#" + (progress.CheckpointId + 1).ToString(CultureInfo.InvariantCulture);
+        string through = progress.VerifiedThroughId > progress.CheckpointId ? "#" + progress.VerifiedThroughId.ToString(CultureInfo.InvariantCulture) : "nothing yet";
         html.Markup("<table id=\"verification\"><tbody>")
-            .Markup("<tr><th>Result</th>").Cell(result.IsIntact ? "intact" : "BROKEN", result.IsIntact ? "result-allowed" : "result-denied").Markup("</tr>")
-            .Markup("<tr><th>Entries checked</th>").Cell(result.EntriesChecked.ToString(CultureInfo.InvariantCulture)).Markup("</tr>")
-            .Markup("<tr><th>Head</th>").Cell("#" + result.HeadId.ToString(CultureInfo.InvariantCulture) + " " + Convert.ToHexStringLower(result.HeadHash), "mono").Markup("</tr>")
-            .Markup("<tr><th>First broken entry</th>").Cell(result.FirstBrokenId is { } broken ? "#" + broken.ToString(CultureInfo.InvariantCulture) : "none", "mono").Markup("</tr>")
-            .Markup("<tr><th>Problem</th>").Cell(result.Problem ?? "none").Markup("</tr>")
+            .Markup("<tr><th>Result</th>").Cell(state, result is { IsIntact: false } ? "result-denied" : "result-allowed").Markup("</tr>")
+            .Markup("<tr><th>Pass</th>").Cell(progress.Pass.ToString(CultureInfo.InvariantCulture)).Markup("</tr>")
+            .Markup("<tr><th>Verified</th>").Cell(from + " to " + through, "mono").Markup("</tr>")
+            .Markup("<tr><th>Entries checked</th>").Cell(progress.Checked.ToString(CultureInfo.InvariantCulture) + " (this view: "
+                + progress.CheckedThisView.ToString(CultureInfo.InvariantCulture) + ")").Markup("</tr>")
+            .Markup("<tr><th>Newest entry</th>").Cell("#" + progress.NewestId.ToString(CultureInfo.InvariantCulture), "mono").Markup("</tr>")
+            .Markup("<tr><th>Head</th>").Cell(result is { IsIntact: true }
+                ? "#" + result.HeadId.ToString(CultureInfo.InvariantCulture) + " " + Convert.ToHexStringLower(result.HeadHash)
+                : "not reached yet", "mono").Markup("</tr>")
+            .Markup("<tr><th>First broken entry</th>").Cell(result?.FirstBrokenId is { } broken ? "#" + broken.ToString(CultureInfo.InvariantCulture) : "none", "mono").Markup("</tr>")
+            .Markup("<tr><th>Problem</th>").Cell(result?.Problem ?? "none").Markup("</tr>")
             .Markup("</tbody></table>");
+        if (progress.Restarted)
+        {
+            html.Markup("<p class=\"notice bad\">The log's retention checkpoint went back during this pass (was the log replaced?): the next view starts a new pass.</p>");
+        }
+
+        if (result is null)
+        {
+            html.Markup("<p class=\"notice\">Each view verifies a bounded slice of the chain; this pass goes on from the last entry it verified.</p>")
+                .Markup("<form method=\"get\"").Attribute("action", _prefix + "/log/verify").Markup("><button type=\"submit\" id=\"verify-continue\">Continue verifying</button></form>");
+        }
+        else
+        {
+            html.Markup("<p class=\"muted\">").Text(result.IsIntact
+                    ? "The next view starts a new pass from the first entry, anchored at this head."
+                    : "The next view starts a new pass from the first entry.").Markup("</p>")
+                .Markup("<form method=\"get\"").Attribute("action", _prefix + "/log/verify").Markup("><button type=\"submit\" id=\"verify-again\">Verify again</button></form>");
+        }
+
         return End(html);
     }
 

@@ -47,7 +47,12 @@ public static class PolicyDashboardEndpoints
             ?? throw new InvalidOperationException("MapPolicyDashboard needs an engine: pass one, or register a PolicyEngine as a service.");
 
         string root = prefix.TrimEnd('/');
-        var decisions = new DecisionSource(engine, options.DecisionLog);
+        var decisions = new DecisionSource(engine, options.DecisionLog) 
+        {
+            ViewBudget = options.ViewBudget,
+            SliceEntries = options.SliceEntries,
+            SearchWindow = options.SearchWindow,
+        };
         decisions.StartTally();
         var pages = new DashboardPages(engine, options, decisions, root);
 
@@ -73,8 +78,8 @@ public static class PolicyDashboardEndpoints
             return await next(invocation).ConfigureAwait(false);
         });
 
-        group.MapGet("/", (HttpContext context, IAntiforgery antiforgery, string? outcome, string? id) =>
-            Results.Content(pages.Approvals(context, antiforgery, outcome, id), Html));
+        group.MapGet("/", async (HttpContext context, IAntiforgery antiforgery, string? outcome, string? id) =>
+            Results.Content(await pages.Approvals(context, antiforgery, outcome, id).ConfigureAwait(false), Html));
         group.MapPost("/approvals/decide", async (HttpContext context, IAntiforgery antiforgery) =>
         {
             // Checked here, whatever middleware the host runs: a form without a valid token is a 400 and decides nothing.
@@ -115,7 +120,7 @@ public static class PolicyDashboardEndpoints
                 }
                 else
                 {
-                    engine.Approvals.Reject(id, reason, who);
+                    await engine.Approvals.RejectAsync(id, reason, who, context.RequestAborted).ConfigureAwait(false);
                     outcome = Outcomes.Rejected;
                 }
             }

@@ -32,6 +32,15 @@ public sealed class PolicyDashboardOptions
     /// </summary>
     public int PreviewBytes { get; set; } = 256;
 
+    /// <summary>How long one view may read the log for the rule counts or the chain verification (tests shorten the slices).</summary>
+    internal TimeSpan ViewBudget { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>Entries read per step of the tally or the verification.</summary>
+    internal int SliceEntries { get; set; } = 1024;
+
+    /// <summary>Ids a filtered page of the log searches at a time.</summary>
+    internal long SearchWindow { get; set; } = 100_000;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(AuthorizationPolicy) && !AllowAnonymousLocalRequests)

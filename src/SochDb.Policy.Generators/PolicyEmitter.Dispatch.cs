@@ -24,9 +24,9 @@ internal static partial class PolicyEmitter
 
     private const string Matched = "global::System.Span<int> matched";
 
-    private static void WriteTrigger(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
+    private static void WriteTrigger(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger, EmittedHelpers helpers)
     {
-        var writer = new TriggerWriter(w, plan, trigger);
+        var writer = new TriggerWriter(w, plan, trigger, helpers);
         writer.WriteNode(trigger.Root);
         if (trigger.CollectedRules.Count > 0)
         {
@@ -40,13 +40,15 @@ internal static partial class PolicyEmitter
         private readonly IndentedWriter _w;
         private readonly DispatchPlan _plan;
         private readonly TriggerPlan _trigger;
+        private readonly EmittedHelpers _helpers;
         private readonly List<Action> _pending = new();
 
-        public TriggerWriter(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger)
+        public TriggerWriter(IndentedWriter w, DispatchPlan plan, TriggerPlan trigger, EmittedHelpers helpers)
         {
             _w = w;
             _plan = plan;
             _trigger = trigger;
+            _helpers = helpers;
         }
 
         private string T => _trigger.Trigger.ToString();
@@ -268,7 +270,7 @@ internal static partial class PolicyEmitter
             if (needsEnd)
             {
                 _w.Line(node.IsRoot ? "// The key's first segment." : "// The segment after \"" + Comment(node.Path) + "/\".")
-                 .Line("int end = SegmentEnd(key, " + start + ");");
+                 .Line("int end = " + _helpers.CallSegmentEnd(start) + ";");
             }
 
             if (needsSegment)
@@ -395,12 +397,12 @@ internal static partial class PolicyEmitter
                 _w.Line("int start = SegmentAt(key, " + start + ", " + Int(kind.Segment) + ");")
                  .Line("if (start < 0)").Open().Line("return count; // fewer segments").Close()
                  .Line()
-                 .Line("int end = SegmentEnd(key, start);");
+                 .Line("int end = " + _helpers.CallSegmentEnd("start") + ";");
             }
             else
             {
                 _w.Line("int start = " + start + ";")
-                 .Line("int end = SegmentEnd(key, start);");
+                 .Line("int end = " + _helpers.CallSegmentEnd("start") + ";");
             }
 
             _w.Line(Span + " segment = key.Slice(start, end - start);");
@@ -571,7 +573,7 @@ internal static partial class PolicyEmitter
             else if (rule.Remainder.Length == 1)
             {
                 string ends = rule.TrailingDoubleStar ? "end < key.Length" : "end == key.Length";
-                string test = TestExpression(_plan, rule.Remainder[0], "segment");
+                string test = TestExpression(_plan, _helpers, rule.Remainder[0], "segment");
                 condition = ends + (test == "true" ? "" : " && " + Parenthesized(test));
             }
             else
@@ -652,7 +654,7 @@ internal static partial class PolicyEmitter
         {
             if (cases.Count <= MaxLiteralsPerMethod)
             {
-                WriteLiteralSwitch(_w, "segment", cases, body);
+                WriteLiteralSwitch(_w, _helpers, "segment", cases, body);
                 return;
             }
 

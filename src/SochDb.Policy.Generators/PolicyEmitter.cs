@@ -50,7 +50,7 @@ internal static partial class PolicyEmitter
          .Line(GeneratedCode)
          .Line("public static " + Policy + "CompiledPolicySet Compiled { get; } = new " + ClassName + "();")
          .Line();
-        WriteSetClass(w, plan);
+        WriteSetClass(w, plan, new EmittedHelpers());
 
         for (int i = 0; i < spec.Type.Types.Length; i++)
         {
@@ -90,7 +90,7 @@ internal static partial class PolicyEmitter
          .Line();
     }
 
-    private static void WriteSetClass(IndentedWriter w, DispatchPlan plan)
+    private static void WriteSetClass(IndentedWriter w, DispatchPlan plan, EmittedHelpers helpers)
     {
         PolicySetSpec spec = plan.Spec;
         w.Line(GeneratedCode)
@@ -159,7 +159,7 @@ internal static partial class PolicyEmitter
         w.Close().Close();
         foreach (TriggerPlan trigger in plan.Triggers)
         {
-            WriteTrigger(w, plan, trigger);
+            WriteTrigger(w, plan, trigger, helpers);
         }
 
         foreach (RulePlan rule in plan.Rules)
@@ -167,12 +167,12 @@ internal static partial class PolicyEmitter
             if (NeedsMatchMethod(rule))
             {
                 w.Line();
-                WriteMatchMethod(w, plan, rule);
+                WriteMatchMethod(w, plan, rule, helpers);
             }
         }
 
         w.Line();
-        if (Calls(w.ToString(), "SegmentEnd"))
+        if (helpers.SegmentEnd)
         {
             w.Line("/// <summary>The end of the segment starting at <paramref name=\"start\"/>: the next '/', or the key's end.</summary>")
              .Line("private static int SegmentEnd(" + Span + " key, int start)")
@@ -239,7 +239,7 @@ internal static partial class PolicyEmitter
              .Line();
         }
 
-        WriteSpanComparisons(w);
+        WriteSpanComparisons(w, helpers);
         w.Close();
     }
 
@@ -247,28 +247,27 @@ internal static partial class PolicyEmitter
     /// The span comparisons the code written so far calls (and only those: a generated file carries no dead helper), spelled
     /// out so the file depends on no using directive.
     /// </summary>
-    private static void WriteSpanComparisons(IndentedWriter w)
+    private static void WriteSpanComparisons(IndentedWriter w, EmittedHelpers used)
     {
-        string body = w.ToString();
-        var helpers = new List<(string Name, string Parameter, string Call)>(3);
-        if (Calls(body, "Equal"))
+        var comparisons = new List<(string Name, string Parameter, string Call)>(3);
+        if (used.Equal)
         {
-            helpers.Add(("Equal", "literal", "SequenceEqual"));
+            comparisons.Add(("Equal", "literal", "SequenceEqual"));
         }
 
-        if (Calls(body, "StartsWith"))
+        if (used.StartsWith)
         {
-            helpers.Add(("StartsWith", "prefix", "StartsWith"));
+            comparisons.Add(("StartsWith", "prefix", "StartsWith"));
         }
 
-        if (Calls(body, "EndsWith"))
+        if (used.EndsWith)
         {
-            helpers.Add(("EndsWith", "suffix", "EndsWith"));
+            comparisons.Add(("EndsWith", "suffix", "EndsWith"));
         }
 
-        for (int i = 0; i < helpers.Count; i++)
+        for (int i = 0; i < comparisons.Count; i++)
         {
-            (string name, string parameter, string call) = helpers[i];
+            (string name, string parameter, string call) = comparisons[i];
             if (i == 0)
             {
                 w.Line("// Span comparisons, spelled out so the file depends on no using directive.");
@@ -283,32 +282,16 @@ internal static partial class PolicyEmitter
         }
     }
 
-    /// <summary>Whether <paramref name="code"/> calls the file's own <paramref name="helper"/> (a bare call, not a member of something else).</summary>
-    private static bool Calls(string code, string helper)
-    {
-        string call = helper + "(";
-        for (int at = code.IndexOf(call, System.StringComparison.Ordinal); at >= 0; at = code.IndexOf(call, at + 1, System.StringComparison.Ordinal))
-        {
-            char before = at == 0 ? ' ' : code[at - 1];
-            if (before != '.' && before != '_' && !char.IsLetterOrDigit(before))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// Chooses among literal children: SequenceEqual when there are few, otherwise a switch on the length and
     /// then on the byte that best separates what is left, so the cost does not grow with the number of children.
     /// </summary>
-    private static void WriteLiteralSwitch<T>(IndentedWriter w, string segment, List<T> children, System.Action<T> body)
+    private static void WriteLiteralSwitch<T>(IndentedWriter w, EmittedHelpers helpers, string segment, List<T> children, System.Action<T> body)
         where T : ILiteralCase
     {
         if (children.Count <= 4)
         {
-            WriteEqualityChain(w, segment, children, body);
+            WriteEqualityChain(w, helpers, segment, children, body);
             return;
         }
 
@@ -329,7 +312,7 @@ internal static partial class PolicyEmitter
         {
             w.Line("case " + Int(group.Key) + ":");
             w.Indent();
-            WriteByteSwitch(w, segment, group.Value, body);
+            WriteByteSwitch(w, helpers, segment, group.Value, body);
             w.Line("break;");
             w.Outdent();
         }
@@ -337,12 +320,12 @@ internal static partial class PolicyEmitter
         w.Close();
     }
 
-    private static void WriteByteSwitch<T>(IndentedWriter w, string segment, List<T> sameLength, System.Action<T> body)
+    private static void WriteByteSwitch<T>(IndentedWriter w, EmittedHelpers helpers, string segment, List<T> sameLength, System.Action<T> body)
         where T : ILiteralCase
     {
         if (sameLength.Count <= 4)
         {
-            WriteEqualityChain(w, segment, sameLength, body);
+            WriteEqualityChain(w, helpers, segment, sameLength, body);
             return;
         }
 
@@ -365,7 +348,7 @@ internal static partial class PolicyEmitter
         {
             w.Line("case " + ByteLiteral(group.Key) + ":");
             w.Indent();
-            WriteByteSwitch(w, segment, group.Value, body);
+            WriteByteSwitch(w, helpers, segment, group.Value, body);
             w.Line("break;");
             w.Outdent();
         }
@@ -397,13 +380,13 @@ internal static partial class PolicyEmitter
         return best;
     }
 
-    private static void WriteEqualityChain<T>(IndentedWriter w, string segment, List<T> children, System.Action<T> body)
+    private static void WriteEqualityChain<T>(IndentedWriter w, EmittedHelpers helpers, string segment, List<T> children, System.Action<T> body)
         where T : ILiteralCase
     {
         for (int i = 0; i < children.Count; i++)
         {
             T child = children[i];
-            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(child.Literal) + "u8)";
+            string test = child.Bytes.Length == 0 ? segment + ".IsEmpty" : helpers.CallEqual(segment, Literal(child.Literal) + "u8");
             w.Line((i == 0 ? "if (" : "else if (") + test + ")").Open();
             body(child);
             w.Close();
@@ -450,7 +433,7 @@ internal static partial class PolicyEmitter
 
     private static string MatchMethodName(RulePlan rule) => "MatchesRule" + Int(rule.Index);
 
-    private static void WriteMatchMethod(IndentedWriter w, DispatchPlan plan, RulePlan rule)
+    private static void WriteMatchMethod(IndentedWriter w, DispatchPlan plan, RulePlan rule, EmittedHelpers helpers)
     {
         var rest = new StringBuilder();
         foreach (SegmentTest test in rule.Remainder)
@@ -482,11 +465,11 @@ internal static partial class PolicyEmitter
         {
             SegmentTest test = rule.Remainder[i];
             w.Line("// " + Comment(test.Source))
-             .Line("end = SegmentEnd(key, start);");
+             .Line("end = " + helpers.CallSegmentEnd("start") + ";");
             if (test.Kind != SegmentTestKind.Any)
             {
                 w.Line("segment = key.Slice(start, end - start);")
-                 .Line("if (!" + Parenthesized(TestExpression(plan, test, "segment")) + ")")
+                 .Line("if (!" + Parenthesized(TestExpression(plan, helpers, test, "segment")) + ")")
                  .Open().Line("return false;").Close();
             }
 
@@ -505,7 +488,7 @@ internal static partial class PolicyEmitter
     private static string Parenthesized(string expression) =>
         expression.Contains("&&") || expression.Contains("||") ? "(" + expression + ")" : expression;
 
-    private static string TestExpression(DispatchPlan plan, SegmentTest test, string segment)
+    private static string TestExpression(DispatchPlan plan, EmittedHelpers helpers, SegmentTest test, string segment)
     {
         switch (test.Kind)
         {
@@ -518,17 +501,17 @@ internal static partial class PolicyEmitter
         var parts = new List<string>();
         foreach (SegmentShape shape in test.Shapes)
         {
-            parts.Add(ShapeExpression(shape, segment, test.Shapes.Length > 1));
+            parts.Add(ShapeExpression(helpers, shape, segment, test.Shapes.Length > 1));
         }
 
         return string.Join(" || ", parts);
     }
 
-    private static string ShapeExpression(SegmentShape shape, string segment, bool parenthesize)
+    private static string ShapeExpression(EmittedHelpers helpers, SegmentShape shape, string segment, bool parenthesize)
     {
         if (!shape.HasStar)
         {
-            return shape.Prefix.Length == 0 ? segment + ".IsEmpty" : "Equal(" + segment + ", " + Literal(shape.Prefix) + "u8)";
+            return shape.Prefix.Length == 0 ? segment + ".IsEmpty" : helpers.CallEqual(segment, Literal(shape.Prefix) + "u8");
         }
 
         var tests = new List<string>();
@@ -539,12 +522,12 @@ internal static partial class PolicyEmitter
 
         if (shape.Prefix.Length > 0)
         {
-            tests.Add("StartsWith(" + segment + ", " + Literal(shape.Prefix) + "u8)");
+            tests.Add(helpers.CallStartsWith(segment, Literal(shape.Prefix) + "u8"));
         }
 
         if (shape.Suffix.Length > 0)
         {
-            tests.Add("EndsWith(" + segment + ", " + Literal(shape.Suffix) + "u8)");
+            tests.Add(helpers.CallEndsWith(segment, Literal(shape.Suffix) + "u8"));
         }
 
         string expression = string.Join(" && ", tests);

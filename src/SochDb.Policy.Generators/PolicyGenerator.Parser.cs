@@ -15,8 +15,9 @@ public sealed partial class PolicyGenerator
     /// <summary>
     /// Turns attributes into equatable specs. Anything the generator cannot emit (bad glob, wrong handler signature,
     /// non-partial or generic containing type, a name clash with the generated members) becomes a
-    /// <see cref="RejectedRule"/> instead: the analyzers explain it, and the emitted <c>#error</c> keeps it from ever
-    /// being dropped silently when an analyzer is suppressed.
+    /// <see cref="RejectedRule"/> instead: an invalid pattern is reported here (SOCH0001, not configurable); the
+    /// rest the analyzers explain, and the emitted <c>#error</c> keeps it from ever being dropped silently when an
+    /// analyzer is suppressed.
     /// </summary>
     internal static class Parser
     {
@@ -38,7 +39,9 @@ public sealed partial class PolicyGenerator
                 || syntax.Parent is not TypeDeclarationSyntax typeSyntax
                 || method.ContainingType is not { } containingType)
             {
-                return RejectAll(context, null, NotAMethodTarget(context), NotAMethodReason(context.TargetNode));
+                // The analyzers report the patterns of local functions and lambdas beside SOCH0012; any other target's here.
+                bool inBody = context.TargetNode is LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax;
+                return RejectAll(context, null, NotAMethodTarget(context), NotAMethodReason(context.TargetNode), inBody ? -1 : 0, cancellationToken);
             }
 
             // The same verdict the analyzers report SOCH0002-SOCH0005 from: what they reject for this trigger is left out.
@@ -47,21 +50,21 @@ public sealed partial class PolicyGenerator
             string? problem = typeProblem ?? SignatureProblem(signature, trigger);
             if (problem is not null || signature is not { Parameters: { } parameters, Return: { } returns })
             {
-                return RejectAll(context, type, TypeName(containingType) + "." + method.Name, problem ?? "its signature cannot be called");
+                return RejectAll(context, type, TypeName(containingType) + "." + method.Name, problem ?? "its signature cannot be called", 0, cancellationToken);
             }
 
             int declarationIndex = DeclarationIndex(containingType, typeSyntax);
             int memberIndex = typeSyntax.Members.IndexOf(syntax);
-            bool alwaysDenies = context.SemanticModel.GetOperation(syntax, cancellationToken) is Microsoft.CodeAnalysis.Operations.IMethodBodyOperation body
-                && HandlerVerdicts.Of((IOperation?)body.BlockBody ?? body.ExpressionBody).AlwaysDenies;
+            bool alwaysDenies = HandlerVerdicts.TryOfMethod(context.SemanticModel.GetOperation(syntax, cancellationToken), out HandlerVerdicts verdicts)
+                && verdicts.AlwaysDenies;
             var rules = new List<RuleSpec>();
             var rejected = new List<RejectedRule>();
             foreach (AttributeData attribute in context.Attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (PatternProblem(attribute, 0) is { } patternProblem)
+                if (PatternProblem(attribute, 0, cancellationToken, out InvalidPattern? invalid) is { } patternProblem)
                 {
-                    rejected.Add(new RejectedRule(AttributeText(attribute), TypeName(containingType) + "." + method.Name, patternProblem));
+                    rejected.Add(new RejectedRule(AttributeText(attribute), TypeName(containingType) + "." + method.Name, patternProblem, invalid));
                     continue;
                 }
 
@@ -86,7 +89,7 @@ public sealed partial class PolicyGenerator
             string target = TypeName(typeSymbol);
             if (typeProblem is not null || context.TargetNode is not TypeDeclarationSyntax syntax)
             {
-                return RejectAll(context, type, target, typeProblem ?? "it is not a class or struct (SOCH0007)");
+                return RejectAll(context, type, target, typeProblem ?? "it is not a class or struct (SOCH0007)", PatternIndex(kind), cancellationToken);
             }
 
             int declarationIndex = DeclarationIndex(typeSymbol, syntax);
@@ -96,6 +99,13 @@ public sealed partial class PolicyGenerator
             foreach (AttributeData attribute in context.Attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (PatternIndex(kind) is >= 0 and var patternIndex
+                    && PatternProblem(attribute, patternIndex, cancellationToken, out InvalidPattern? invalid) is { } patternProblem)
+                {
+                    rejected.Add(new RejectedRule(AttributeText(attribute), target, patternProblem, invalid));
+                    continue;
+                }
+
                 var position = new DeclarationPosition(
                     DeclarationPosition.ClassLevel, declarationIndex, 0, AttributeIndex(syntax.AttributeLists, attribute));
                 string? problem;
@@ -135,13 +145,19 @@ public sealed partial class PolicyGenerator
                     new EquatableArray<RateLimitSpec>(limits.ToArray()),
                     new EquatableArray<RejectedRule>(rejected.ToArray()));
 
-        /// <summary>Every attribute of this step, rejected for one reason.</summary>
-        private static RuleSource? RejectAll(GeneratorAttributeSyntaxContext context, TypeSpec? type, string target, string reason)
+        /// <summary>
+        /// Every attribute of this step, rejected for one reason, or for its pattern (at <paramref name="patternIndex"/>,
+        /// none when negative) when that is invalid too: the pattern's SOCH0001 is reported here whatever else is wrong.
+        /// </summary>
+        private static RuleSource? RejectAll(
+            GeneratorAttributeSyntaxContext context, TypeSpec? type, string target, string reason, int patternIndex, CancellationToken cancellationToken)
         {
             var rejected = new List<RejectedRule>();
             foreach (AttributeData attribute in context.Attributes)
             {
-                rejected.Add(new RejectedRule(AttributeText(attribute), target, reason));
+                rejected.Add(patternIndex >= 0 && PatternProblem(attribute, patternIndex, cancellationToken, out InvalidPattern? invalid) is { } patternProblem
+                    ? new RejectedRule(AttributeText(attribute), target, patternProblem, invalid)
+                    : new RejectedRule(AttributeText(attribute), target, reason));
             }
 
             return Source(type, new List<RuleSpec>(), new List<RateLimitSpec>(), rejected);
@@ -168,15 +184,42 @@ public sealed partial class PolicyGenerator
             return signature.ReturnFits(trigger) ? null : "the handler's return type is not valid for " + trigger + " (SOCH0004)";
         }
 
-        /// <summary>Why the attribute's pattern argument (at <paramref name="index"/>) is not a valid glob, or null.</summary>
-        private static string? PatternProblem(AttributeData attribute, int index)
+        /// <summary>The index of a class-level attribute's pattern argument; -1 for <c>[RateLimit]</c>, which has none.</summary>
+        private static int PatternIndex(RuleKind kind) => kind switch
         {
-            if (!TryGetString(attribute, index, out string pattern))
+            RuleKind.Redact => 0,
+            RuleKind.Handler => -1,
+            _ => 1,
+        };
+
+        /// <summary>
+        /// Why the attribute's pattern argument (at <paramref name="index"/>) is not a valid glob, or null; with the
+        /// SOCH0001 to report on the offending characters (null when the argument has no source to point at, or when it
+        /// is not a constant at all: the compiler reports that, and the rule goes to the <c>#error</c> list).
+        /// </summary>
+        private static string? PatternProblem(AttributeData attribute, int index, CancellationToken cancellationToken, out InvalidPattern? invalid)
+        {
+            invalid = null;
+            if (attribute.ConstructorArguments.Length <= index || attribute.ConstructorArguments[index].Kind == TypedConstantKind.Error)
             {
                 return "its pattern is not a constant string (SOCH0001)";
             }
 
-            return GlobParser.Validate(pattern) is { } error ? "its pattern is not valid: " + error.Message + " (SOCH0001)" : null;
+            string? pattern = attribute.ConstructorArguments[index].Value as string;
+            if (GlobParser.Validate(pattern ?? "") is not { } error)
+            {
+                return null;
+            }
+
+            AttributeSyntax? syntax = AttributeArguments.Syntax(attribute, cancellationToken);
+            ExpressionSyntax? expression = AttributeArguments.Constructor(syntax, attribute, index);
+            Location location = expression is null ? AttributeArguments.LocationOf(null, syntax) : GlobErrorLocation.For(expression, error);
+            if (location.IsInSource)
+            {
+                invalid = InvalidPattern.At(location, PatternDisplay.Shorten(pattern), error.Message);
+            }
+
+            return "its pattern is not valid: " + error.Message + " (SOCH0001)";
         }
 
         private static string NotAMethodTarget(GeneratorAttributeSyntaxContext context)
@@ -241,11 +284,6 @@ public sealed partial class PolicyGenerator
                     return "its replacement is not a constant string";
                 }
 
-                if (PatternProblem(attribute, 0) is { } problem)
-                {
-                    return problem;
-                }
-
                 TryGetString(attribute, 0, out pattern);
             }
             else
@@ -271,11 +309,6 @@ public sealed partial class PolicyGenerator
                 if (kind == RuleKind.RequireApproval && (!TryGetString(attribute, 2, out replacement) || replacement.Length == 0))
                 {
                     replacement = "approval required";
-                }
-
-                if (PatternProblem(attribute, 1) is { } problem)
-                {
-                    return problem;
                 }
 
                 TryGetString(attribute, 1, out pattern);

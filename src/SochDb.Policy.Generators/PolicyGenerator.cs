@@ -46,13 +46,28 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(sets, static (output, spec) =>
             output.AddSource(PolicyEmitter.HintName(spec.Type), PolicyEmitter.Emit(DispatchPlanner.Plan(spec))));
 
-        // Attributes that cannot be compiled fail the build here, whatever severity the analyzers were given.
+        // Attributes that cannot be compiled fail the build here, whatever severity the analyzers were given: an invalid
+        // pattern as SOCH0001 itself (not configurable, so the one error it shows), anything else as an #error beside the
+        // analyzer diagnostic that explains it.
         IncrementalValueProvider<EquatableArray<RejectedRule>> rejected = all
             .Select(static (sources, ct) => CollectRejected(sources, ct))
             .WithTrackingName(StepNames.RejectedRules);
         context.RegisterSourceOutput(rejected, static (output, rules) =>
         {
-            if (rules.Length > 0)
+            bool directives = false;
+            foreach (RejectedRule rule in rules)
+            {
+                if (rule.InvalidPattern is { } invalid)
+                {
+                    output.ReportDiagnostic(invalid.ToDiagnostic());
+                }
+                else
+                {
+                    directives = true;
+                }
+            }
+
+            if (directives)
             {
                 output.AddSource(RejectionEmitter.HintName, RejectionEmitter.Emit(rules));
             }

@@ -4,10 +4,12 @@ using SochDb.Policy.Generators.Model;
 namespace SochDb.Policy.Generators;
 
 /// <summary>
-/// Writes one <c>#error</c> directive per policy attribute the generator cannot compile. The analyzers explain each
-/// one with a SOCH diagnostic on the exact span, but a diagnostic can be suppressed (<c>#pragma</c>,
-/// <c>.editorconfig</c> severity <c>none</c>); CS1029 from <c>#error</c> cannot. So a rule is never dropped while the
-/// build succeeds: a guard that silently disappears would let through what it was written to stop.
+/// Writes one <c>#error</c> directive per policy attribute the generator cannot compile for a reason other than its
+/// pattern. The analyzers explain each one with a SOCH diagnostic on the exact span, but an analyzer diagnostic can be
+/// suppressed (<c>#pragma</c>, <c>.editorconfig</c> severity <c>none</c>) and analyzers can be skipped; CS1029 from
+/// <c>#error</c> cannot. So a rule is never dropped while the build succeeds: a guard that silently disappears would
+/// let through what it was written to stop. (An invalid pattern needs no directive: the generator reports its SOCH0001
+/// as not configurable.)
 /// </summary>
 internal static class RejectionEmitter
 {
@@ -23,6 +25,11 @@ internal static class RejectionEmitter
             .Append("// named at the end of each line shows where and how to fix it.\n\n");
         foreach (RejectedRule rule in rejected)
         {
+            if (rule.InvalidPattern is not null)
+            {
+                continue; // reported as SOCH0001 by the generator itself, which nothing can silence either
+            }
+
             text.Append("#error SochDb.Policy: ")
                 .Append(OneLine(rule.Attribute))
                 .Append(" on ")

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using Npgsql;
 
 namespace SochDb.Policy.PostgreSql;
@@ -14,7 +16,8 @@ namespace SochDb.Policy.PostgreSql;
 /// <c>UPDATE … WHERE id = @id AND state = 0 RETURNING …</c>: PostgreSQL locks the row, so of many engines deciding one
 /// id exactly one changes it. Adding a request takes a transaction-scoped advisory lock so the pending count that
 /// <see cref="PolicyApprovals.MaxPending"/> bounds is exact across the fleet. A failure surfaces as
-/// <see cref="PostgresStoreException"/> naming the table and the server.
+/// <see cref="PostgresStoreException"/> naming the table and the server. Listing, deciding and expiring have
+/// asynchronous twins over Npgsql's asynchronous calls (used by <see cref="PolicyApprovals.ApproveAsync"/> and its kin).
 /// </remarks>
 public sealed class PostgresApprovalStore : IApprovalStore, IDisposable
 {
@@ -117,21 +120,18 @@ public sealed class PostgresApprovalStore : IApprovalStore, IDisposable
     /// <inheritdoc />
     public ApprovalRequest? Find(string approvalId) => Run("read approvals from", connection =>
     {
-        using var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE id = @id", connection);
-        select.Parameters.AddWithValue("id", approvalId);
-        List<ApprovalRequest> found = ReadAll(select);
+        List<ApprovalRequest> found = ReadAll(FindCommand(connection, approvalId));
         return found.Count == 0 ? null : found[0];
     });
 
     /// <inheritdoc />
-    public IReadOnlyList<ApprovalRequest> ListPending(DateTimeOffset now, int limit) => Run("read approvals from", connection =>
-    {
-        using var select = new NpgsqlCommand(
-            $"SELECT {Columns} FROM {_table} WHERE state = {Pending} AND expires_at > @now ORDER BY created_at, id LIMIT @limit", connection);
-        select.Parameters.AddWithValue("now", now.UtcTicks);
-        select.Parameters.AddWithValue("limit", (long)limit);
-        return (IReadOnlyList<ApprovalRequest>)ReadAll(select);
-    });
+    public IReadOnlyList<ApprovalRequest> ListPending(DateTimeOffset now, int limit) =>
+        Run("read approvals from", connection => (IReadOnlyList<ApprovalRequest>)ReadAll(ListPendingCommand(connection, now, limit)));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        RunAsync("read approvals from", async connection =>
+            (IReadOnlyList<ApprovalRequest>)await ReadAllAsync(ListPendingCommand(connection, now, limit), cancellationToken).ConfigureAwait(false), cancellationToken);
 
     /// <inheritdoc />
     public ApprovalState? TryDecide(string approvalId, ApprovalState decision, DateTimeOffset now, string? decidedBy, string? rejectionReason,
@@ -139,41 +139,82 @@ public sealed class PostgresApprovalStore : IApprovalStore, IDisposable
     {
         (ApprovalState? found, ApprovalRequest? after) = Run("decide an approval in", connection =>
         {
-            using var update = new NpgsqlCommand(
-                $"UPDATE {_table} SET state = CASE WHEN expires_at > @now THEN @decision ELSE {Expired} END, "
-                + "decided_by = CASE WHEN expires_at > @now THEN @by END, "
-                + "rejection_reason = CASE WHEN expires_at > @now THEN @reason END "
-                + $"WHERE id = @id AND state = {Pending} RETURNING {Columns}", connection);
-            update.Parameters.AddWithValue("now", now.UtcTicks);
-            update.Parameters.AddWithValue("decision", (short)decision);
-            update.Parameters.Add(new NpgsqlParameter<string?>("by", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = decidedBy });
-            update.Parameters.Add(new NpgsqlParameter<string?>("reason", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = rejectionReason });
-            update.Parameters.AddWithValue("id", approvalId);
-            List<ApprovalRequest> changed = ReadAll(update);
-            if (changed.Count == 1)
-            {
-                return (changed[0].State == ApprovalState.Expired ? ApprovalState.Expired : ApprovalState.Pending, changed[0]);
-            }
-
-            using var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE id = @id", connection);
-            select.Parameters.AddWithValue("id", approvalId);
-            List<ApprovalRequest> existing = ReadAll(select);
-            return existing.Count == 0 ? ((ApprovalState?)null, (ApprovalRequest?)null) : (existing[0].State, existing[0]);
+            List<ApprovalRequest> changed = ReadAll(DecideCommand(connection, approvalId, decision, now, decidedBy, rejectionReason));
+            return changed.Count == 1 ? Decided(changed[0]) : Existing(ReadAll(FindCommand(connection, approvalId)));
         });
         request = after;
         return found;
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<ApprovalRequest> ExpireOverdue(DateTimeOffset now, int limit) => Run("expire approvals in", connection =>
+    public ValueTask<(ApprovalState? Was, ApprovalRequest? Request)> TryDecideAsync(string approvalId, ApprovalState decision, DateTimeOffset now,
+        string? decidedBy, string? rejectionReason, CancellationToken cancellationToken = default) =>
+        RunAsync("decide an approval in", async connection =>
+        {
+            List<ApprovalRequest> changed = await ReadAllAsync(DecideCommand(connection, approvalId, decision, now, decidedBy, rejectionReason), cancellationToken)
+                .ConfigureAwait(false);
+            return changed.Count == 1 ? Decided(changed[0]) : Existing(await ReadAllAsync(FindCommand(connection, approvalId), cancellationToken).ConfigureAwait(false));
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public IReadOnlyList<ApprovalRequest> ExpireOverdue(DateTimeOffset now, int limit) =>
+        Run("expire approvals in", connection => (IReadOnlyList<ApprovalRequest>)ReadAll(ExpireCommand(connection, now, limit)));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ApprovalRequest>> ExpireOverdueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        RunAsync("expire approvals in", async connection =>
+            (IReadOnlyList<ApprovalRequest>)await ReadAllAsync(ExpireCommand(connection, now, limit), cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    // The one atomic change: only a row still pending moves (to Expired when overdue), and the statement returns it.
+    private NpgsqlCommand DecideCommand(NpgsqlConnection connection, string approvalId, ApprovalState decision, DateTimeOffset now, string? decidedBy,
+        string? rejectionReason)
     {
-        using var update = new NpgsqlCommand(
+        var update = new NpgsqlCommand(
+            $"UPDATE {_table} SET state = CASE WHEN expires_at > @now THEN @decision ELSE {Expired} END, "
+            + "decided_by = CASE WHEN expires_at > @now THEN @by END, "
+            + "rejection_reason = CASE WHEN expires_at > @now THEN @reason END "
+            + $"WHERE id = @id AND state = {Pending} RETURNING {Columns}", connection);
+        update.Parameters.AddWithValue("now", now.UtcTicks);
+        update.Parameters.AddWithValue("decision", (short)decision);
+        update.Parameters.Add(new NpgsqlParameter<string?>("by", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = decidedBy });
+        update.Parameters.Add(new NpgsqlParameter<string?>("reason", NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = rejectionReason });
+        update.Parameters.AddWithValue("id", approvalId);
+        return update;
+    }
+
+    private NpgsqlCommand FindCommand(NpgsqlConnection connection, string approvalId)
+    {
+        var select = new NpgsqlCommand($"SELECT {Columns} FROM {_table} WHERE id = @id", connection);
+        select.Parameters.AddWithValue("id", approvalId);
+        return select;
+    }
+
+    private NpgsqlCommand ListPendingCommand(NpgsqlConnection connection, DateTimeOffset now, int limit)
+    {
+        var select = new NpgsqlCommand(
+            $"SELECT {Columns} FROM {_table} WHERE state = {Pending} AND expires_at > @now ORDER BY created_at, id LIMIT @limit", connection);
+        select.Parameters.AddWithValue("now", now.UtcTicks);
+        select.Parameters.AddWithValue("limit", (long)limit);
+        return select;
+    }
+
+    private NpgsqlCommand ExpireCommand(NpgsqlConnection connection, DateTimeOffset now, int limit)
+    {
+        var update = new NpgsqlCommand(
             $"UPDATE {_table} SET state = {Expired} WHERE id IN (SELECT id FROM {_table} WHERE state = {Pending} AND expires_at <= @now "
             + $"LIMIT @limit FOR UPDATE SKIP LOCKED) AND state = {Pending} RETURNING {Columns}", connection);
         update.Parameters.AddWithValue("now", now.UtcTicks);
         update.Parameters.AddWithValue("limit", (long)limit);
-        return (IReadOnlyList<ApprovalRequest>)ReadAll(update);
-    });
+        return update;
+    }
+
+    // The row this call moved: Pending when it decided it, Expired when it found it overdue.
+    private static (ApprovalState?, ApprovalRequest?) Decided(ApprovalRequest row) =>
+        (row.State == ApprovalState.Expired ? ApprovalState.Expired : ApprovalState.Pending, row);
+
+    // Nothing moved: the request as it stands (already decided), or unknown.
+    private static (ApprovalState?, ApprovalRequest?) Existing(List<ApprovalRequest> rows) =>
+        rows.Count == 0 ? (null, null) : (rows[0].State, rows[0]);
 
     /// <inheritdoc />
     public int Forget(DateTimeOffset endedBefore) => Run("forget approvals in", connection =>
@@ -199,6 +240,22 @@ public sealed class PostgresApprovalStore : IApprovalStore, IDisposable
         }
     }
 
+    private async ValueTask<T> RunAsync<T>(string what, Func<NpgsqlConnection, Task<T>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await body(connection).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new PostgresStoreException($"Cannot {what} the PostgreSQL approval store (table \"{_table}\") at {_where}: {e.Message}", e);
+        }
+    }
+
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
@@ -207,22 +264,45 @@ public sealed class PostgresApprovalStore : IApprovalStore, IDisposable
 
     private static List<ApprovalRequest> ReadAll(NpgsqlCommand command)
     {
-        var requests = new List<ApprovalRequest>();
-        using NpgsqlDataReader row = command.ExecuteReader();
-        while (row.Read())
+        using (command)
         {
-            requests.Add(ApprovalRequest.FromStore(
-                row.GetString(0),
-                row.GetFieldValue<byte[]>(1),
-                new DateTimeOffset(row.GetInt64(2), TimeSpan.Zero),
-                new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero),
-                (ApprovalState)row.GetInt16(4),
-                row.IsDBNull(5) ? null : row.GetString(5),
-                row.IsDBNull(6) ? null : row.GetString(6)));
-        }
+            var requests = new List<ApprovalRequest>();
+            using NpgsqlDataReader row = command.ExecuteReader();
+            while (row.Read())
+            {
+                requests.Add(Request(row));
+            }
 
-        return requests;
+            return requests;
+        }
     }
+
+    private static async Task<List<ApprovalRequest>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command.ConfigureAwait(false))
+        {
+            var requests = new List<ApprovalRequest>();
+            NpgsqlDataReader row = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (row.ConfigureAwait(false))
+            {
+                while (await row.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    requests.Add(Request(row));
+                }
+            }
+
+            return requests;
+        }
+    }
+
+    private static ApprovalRequest Request(NpgsqlDataReader row) => ApprovalRequest.FromStore(
+        row.GetString(0),
+        row.GetFieldValue<byte[]>(1),
+        new DateTimeOffset(row.GetInt64(2), TimeSpan.Zero),
+        new DateTimeOffset(row.GetInt64(3), TimeSpan.Zero),
+        (ApprovalState)row.GetInt16(4),
+        row.IsDBNull(5) ? null : row.GetString(5),
+        row.IsDBNull(6) ? null : row.GetString(6));
 
     private static bool IsPlainIdentifier(string name)
     {

@@ -27,7 +27,10 @@ internal sealed class ChildProcess : IDisposable
     public string Name { get; }
 
     /// <summary>Starts the program whose path the test assembly records under <paramref name="metadataKey"/>.</summary>
-    public static ChildProcess Start(string metadataKey, params string[] arguments)
+    public static ChildProcess Start(string metadataKey, params string[] arguments) => Start(metadataKey, null, arguments);
+
+    /// <summary>Starts the program whose path the test assembly records under <paramref name="metadataKey"/>, with these environment variables set.</summary>
+    public static ChildProcess Start(string metadataKey, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         string program = Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == metadataKey).Value!;
@@ -47,6 +50,11 @@ internal sealed class ChildProcess : IDisposable
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");

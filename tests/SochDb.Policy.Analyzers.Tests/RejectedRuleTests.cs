@@ -7,9 +7,10 @@ using SochDb.Policy.Generators;
 namespace SochDb.Policy.Analyzers.Tests;
 
 /// <summary>
-/// A policy attribute is never ignored without a build error: whatever the generator cannot compile becomes an
-/// <c>#error</c> (CS1029, which no analyzer setting can silence) naming the attribute, its target and the SOCH
-/// diagnostic that explains it, so suppressing that diagnostic cannot turn a guard into a silently missing rule.
+/// A policy attribute is never ignored without a build error: an invalid pattern is the generator's own SOCH0001 (not
+/// configurable), and whatever else the generator cannot compile becomes an <c>#error</c> (CS1029, which no analyzer
+/// setting can silence) naming the attribute, its target and the SOCH diagnostic that explains it, so suppressing that
+/// diagnostic cannot turn a guard into a silently missing rule.
 /// </summary>
 public sealed class RejectedRuleTests
 {
@@ -41,16 +42,6 @@ public sealed class RejectedRuleTests
             "the handler is async, returns a task or is generic (SOCH0005)"
         },
         {
-            "[BeforeWrite(\"sys[tem\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;",
-            "[BeforeWrite(\"sys[tem\")] on AgentPolicies.Guard",
-            "its pattern is not valid: unclosed '[' at 3 (SOCH0001)"
-        },
-        {
-            "[BeforeWrite(\"a/*\"), BeforeWrite(\"a/**x\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;",
-            "[BeforeWrite(\"a/**x\")] on AgentPolicies.Guard",
-            "its pattern is not valid"
-        },
-        {
             "static int Value { [BeforeRead(\"a/*\")] get => 1; }",
             "[BeforeRead(\"a/*\")] on AgentPolicies.Value.get",
             "the generator only compiles ordinary methods declared in a type"
@@ -80,6 +71,44 @@ public sealed class RejectedRuleTests
         Assert.Contains(" is not compiled: ", line);
         Assert.Contains(reason, line);
         Assert.Contains(errors, e => e.Id == "CS1029" && e.GetMessage().Contains(attributeAndTarget, StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string, string, string> InvalidPatterns { get; } = new()
+    {
+        { "[BeforeWrite(\"sys[tem\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;", "unclosed '[' at 3", "[" },
+        { "[BeforeWrite(\"a/*\"), BeforeWrite(\"a/**x\")] static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;", "at 2", "**" },
+        // A handler the dispatch could not call anyway: its pattern is still reported, and nothing else for that attribute.
+        { "[BeforeWrite(\"sys[tem\")] PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;", "unclosed '[' at 3", "[" },
+    };
+
+    /// <summary>
+    /// One mistake, one error: an invalid pattern is the generator's own SOCH0001 (not configurable, so nothing hides it),
+    /// on the offending characters, with no #error beside it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(InvalidPatterns))]
+    public void InvalidPatternIsReportedByTheGeneratorAsNotConfigurableSoch0001(string member, string problem, string offending)
+    {
+        string source = $$"""
+            using SochDb.Policy;
+
+            public partial class AgentPolicies
+            {
+                {{member}}
+            }
+            """;
+        GeneratorOutcome outcome = Run(source);
+
+        Diagnostic diagnostic = Assert.Single(outcome.Reported);
+        Assert.Equal("SOCH0001", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(WellKnownDiagnosticTags.NotConfigurable, diagnostic.Descriptor.CustomTags);
+        Assert.Contains(problem, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("Policies.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(offending, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(4, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal("", outcome.Rejected);
+        Assert.Empty(outcome.Errors);
     }
 
     [Fact]
@@ -123,25 +152,29 @@ public sealed class RejectedRuleTests
     [Fact]
     public void InvalidClassLevelRulesAreEachAnError()
     {
-        (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
+        GeneratorOutcome outcome = Run("""
             using SochDb.Policy;
 
             [RateLimit(PolicyOperation.Write, 0)]
             [RateLimit(PolicyOperation.Read, 10, Scope = " ")]
             [DenyAll(PolicyTrigger.AfterWrite, "audit/**")]
             [RequireAgentId(PolicyTrigger.BeforeWrite, "a/{b")]
+            [DenyAll(PolicyTrigger.BeforeWrite, "x[")]
             [Redact("users/*/ssn", "***")]
             public static partial class AgentPolicies
             {
             }
             """);
 
+        string rejected = outcome.Rejected;
         Assert.Contains("#error SochDb.Policy: [RateLimit(PolicyOperation.Write, 0)] on AgentPolicies is not compiled: its maxPerMinute is not positive (SOCH0010)", rejected);
         Assert.Contains("#error SochDb.Policy: [RateLimit(PolicyOperation.Read, 10, Scope = \" \")] on AgentPolicies is not compiled: its Scope is null, empty or blank (SOCH0010)", rejected);
         Assert.Contains("#error SochDb.Policy: [DenyAll(PolicyTrigger.AfterWrite, \"audit/**\")] on AgentPolicies is not compiled: its trigger cannot deny (SOCH0011)", rejected);
-        Assert.Contains("#error SochDb.Policy: [RequireAgentId(PolicyTrigger.BeforeWrite, \"a/{b\")] on AgentPolicies is not compiled: its pattern is not valid: unclosed '{' at 2 (SOCH0001)", rejected);
+        Assert.DoesNotContain("RequireAgentId", rejected);
         Assert.DoesNotContain("Redact", rejected);
-        Assert.Equal(4, errors.Count(e => e.Id == "CS1029"));
+        Assert.Equal(3, outcome.Errors.Count(e => e.Id == "CS1029"));
+        Assert.Equal(["x[", "a/{b"], outcome.Reported.Select(d => d.GetMessage().Split('"')[1]));
+        Assert.All(outcome.Reported, d => Assert.Equal("SOCH0001", d.Id));
     }
 
     [Fact]
@@ -190,7 +223,7 @@ public sealed class RejectedRuleTests
     public void GeneratedTypeDeclaresExactlyTheMembersTheClashCheckKnows()
     {
         // The analyzers' SOCH0013 and the generator's own check read one list of names; the emitted code must add no other.
-        (_, _, string[] _, Compilation output) = Run("""
+        Compilation output = Run("""
             using SochDb.Policy;
 
             public static partial class AgentPolicies
@@ -198,7 +231,7 @@ public sealed class RejectedRuleTests
                 [BeforeWrite("system/*")]
                 static PolicyAction Block(in PolicyRequest request) => PolicyAction.Deny;
             }
-            """);
+            """).Output;
 
         INamedTypeSymbol type = output.GetTypeByMetadataName("AgentPolicies")!;
         string[] generated = type.GetMembers()
@@ -217,37 +250,45 @@ public sealed class RejectedRuleTests
         (string rejected, ImmutableArray<Diagnostic> errors) = Generate("""
             using SochDb.Policy;
 
-            public static partial class AgentPolicies
+            public partial class AgentPolicies
             {
                 [BeforeWrite(
-                    "sys[tem")]
-                static PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;
+                    "system/*")]
+                PolicyAction Guard(in PolicyRequest request) => PolicyAction.Deny;
 
-                [BeforeRead("a\n[")]
-                static PolicyAction Other(in PolicyRequest request) => PolicyAction.Deny;
+                [BeforeRead("a\n/*")]
+                PolicyAction Other(in PolicyRequest request) => PolicyAction.Deny;
             }
             """);
 
-        Assert.Contains("#error SochDb.Policy: [BeforeWrite( \"sys[tem\")] on AgentPolicies.Guard is not compiled", rejected);
-        Assert.Contains("#error SochDb.Policy: [BeforeRead(\"a\\n[\")] on AgentPolicies.Other is not compiled", rejected);
+        Assert.Contains("#error SochDb.Policy: [BeforeWrite( \"system/*\")] on AgentPolicies.Guard is not compiled", rejected);
+        Assert.Contains("#error SochDb.Policy: [BeforeRead(\"a\\n/*\")] on AgentPolicies.Other is not compiled", rejected);
         Assert.Equal(2, errors.Count(e => e.Id == "CS1029"));
         Assert.DoesNotContain(errors, e => e.Id != "CS1029");
     }
 
     private static (string Rejected, ImmutableArray<Diagnostic> Errors) Generate(string source)
     {
-        (string rejected, ImmutableArray<Diagnostic> errors, _) = GenerateWithFiles(source);
-        return (rejected, errors);
+        GeneratorOutcome outcome = Run(source);
+        Assert.Empty(outcome.Reported);
+        return (outcome.Rejected, outcome.Errors);
     }
 
     private static (string Rejected, ImmutableArray<Diagnostic> Errors, string[] Files) GenerateWithFiles(string source)
     {
-        (string rejected, ImmutableArray<Diagnostic> errors, string[] files, _) = Run(source);
-        return (rejected, errors, files);
+        GeneratorOutcome outcome = Run(source);
+        Assert.Empty(outcome.Reported);
+        return (outcome.Rejected, outcome.Errors, outcome.Files);
     }
 
-    /// <summary>Runs the generator; returns the #error file's text ("" when none), the compilation's errors, the generated file names.</summary>
-    private static (string Rejected, ImmutableArray<Diagnostic> Errors, string[] Files, Compilation Output) Run(string source)
+    /// <summary>
+    /// What one generator run gives: the #error file's text ("" when none), the updated compilation's errors, the
+    /// generated file names, the compilation, and the diagnostics the generator itself reported.
+    /// </summary>
+    private sealed record GeneratorOutcome(
+        string Rejected, ImmutableArray<Diagnostic> Errors, string[] Files, Compilation Output, ImmutableArray<Diagnostic> Reported);
+
+    private static GeneratorOutcome Run(string source)
     {
         CSharpCompilation input = CSharpCompilation.Create(
             "Rejections",
@@ -257,12 +298,11 @@ public sealed class RejectedRuleTests
 
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new PolicyGenerator().AsSourceGenerator()], parseOptions: ParseOptions)
             .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        Assert.Empty(generatorDiagnostics);
 
         GeneratorRunResult run = Assert.Single(driver.GetRunResult().Results);
         string rejected = run.GeneratedSources.SingleOrDefault(s => s.HintName == RejectedRulesFile).SourceText?.ToString() ?? "";
         string[] files = run.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal).ToArray();
         ImmutableArray<Diagnostic> errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
-        return (rejected, errors, files, output);
+        return new GeneratorOutcome(rejected, errors, files, output, generatorDiagnostics);
     }
 }

@@ -4,13 +4,18 @@
 //
 // Usage: dotnet SochDb.Policy.ApprovalWorker.dll approve <database path> <id> <approver>
 //   Opens the database, prints "ready", waits for a line on stdin (so racing processes start together), then approves
-//   <id>. Prints "approved" (exit 0), "not-pending <state>" (exit 3) or "error <type>" (exit 4).
+//   <id> (ApproveAsync: the store's asynchronous members, the engine's asynchronous pipeline). Prints "approved"
+//   (exit 0), "not-pending <state>" (exit 3) or "error <type>" (exit 4).
 //
-// Both modes guard the database with the same rule, as two deployments of one app would, and audit into a file of
+// With SOCHDB_POSTGRES set (an Npgsql connection string), the data and the approval requests are in PostgreSQL
+// instead: tables SOCHDB_DATA_TABLE and SOCHDB_APPROVALS_TABLE; <database path> then only names the audit files.
+//
+// Both modes guard the store with the same rule, as two deployments of one app would, and audit into a file of
 // their own beside it (<db>.<requester|approver>.audit; a SQLite decision log has one writing process).
 using System.Text;
 using SochDb;
 using SochDb.Policy;
+using SochDb.Policy.PostgreSql;
 
 if (args.Length < 3)
 {
@@ -18,9 +23,13 @@ if (args.Length < 3)
     return 2;
 }
 
-using Database store = Database.Open(args[1]);
+string? postgres = Environment.GetEnvironmentVariable("SOCHDB_POSTGRES");
+using IKeyValueStore store = postgres is null
+    ? Database.Open(args[1])
+    : PostgresDatabase.Open(postgres, new PostgresDatabaseOptions { TableName = Environment.GetEnvironmentVariable("SOCHDB_DATA_TABLE")! });
+using PostgresApprovalStore? approvals = postgres is null ? null : PostgresApprovalStore.Open(postgres, Environment.GetEnvironmentVariable("SOCHDB_APPROVALS_TABLE")!);
 using SqliteAuditSink sink = SqliteAuditSink.Open($"{args[1]}.{(args[0] == "request" ? "requester" : args[3])}.audit");
-using var engine = new PolicyEngine(store);
+using var engine = new PolicyEngine(store, new PolicyEngineOptions { ApprovalStore = approvals });
 engine.Audit.Enable(new AuditOptions { Sinks = [sink] });
 engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
 using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
@@ -45,7 +54,7 @@ output.WriteLine("ready");
 _ = Console.ReadLine();
 try
 {
-    engine.Approvals.Approve(args[2], args[3]);
+    await engine.Approvals.ApproveAsync(args[2], args[3]);
     engine.Audit.Flush();
     output.WriteLine("approved");
     return 0;

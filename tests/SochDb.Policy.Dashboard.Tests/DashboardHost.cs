@@ -46,7 +46,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
 
     public static PolicyContext Agent { get; } = new() { AgentId = "agent-7", SessionId = "s1" };
 
-    public static async Task<DashboardHost> StartAsync(bool localAnonymous = false)
+    public static async Task<DashboardHost> StartAsync(bool localAnonymous = false, Action<PolicyDashboardOptions>? tune = null)
     {
         string directory = Directory.CreateTempSubdirectory("sochdb-dashboard-").FullName;
         string path = Path.Combine(directory, "app.db");
@@ -98,6 +98,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
 
             options.DecisionLog = log;
             options.PageSize = 10;
+            tune?.Invoke(options);
         });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

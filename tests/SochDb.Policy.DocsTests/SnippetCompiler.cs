@@ -122,7 +122,9 @@ internal static partial class SnippetCompiler
             }
 
             FileLinePositionSpan mapped = d.Location.GetMappedLineSpan();
-            bool inDocument = d.Location.SourceTree == snippetTree && mapped.HasMappedPath && mapped.Path == document.Path;
+            // The generator reports SOCH0001 at the file and lines a #line directive maps to (it keeps no syntax tree).
+            bool inDocument = (d.Location.SourceTree == snippetTree && mapped.HasMappedPath && mapped.Path == document.Path)
+                || (d.Location.Kind == LocationKind.ExternalFile && mapped.Path == document.Path);
             int line = mapped.StartLinePosition.Line + 1;
             if (inDocument && expected.TryGetValue(line, out var allowed) && allowed.All.Contains(d.Id))
             {

@@ -46,17 +46,30 @@ internal static class GeneratorHarness
     /// </summary>
     public static (GeneratorResult Result, string[] ErrorLines) RunWithRejections(params string[] sources)
     {
+        (GeneratorResult result, string[] lines, ImmutableArray<Diagnostic> reported) = RunWithInvalidRules(sources);
+        Assert.Empty(reported);
+        return (result, lines);
+    }
+
+    /// <summary>
+    /// As <see cref="RunWithRejections"/>, and also returns what the generator reported itself (SOCH0001 for invalid
+    /// patterns, which need no #error line).
+    /// </summary>
+    public static (GeneratorResult Result, string[] ErrorLines, ImmutableArray<Diagnostic> Reported) RunWithInvalidRules(params string[] sources)
+    {
         CSharpCompilation input = CreateCompilation(sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        Assert.Empty(generatorDiagnostics);
-        SyntaxTree rejected = Assert.Single(output.SyntaxTrees, t => t.FilePath.EndsWith(RejectionEmitter.HintName, StringComparison.Ordinal));
+        SyntaxTree? rejected = output.SyntaxTrees.SingleOrDefault(t => t.FilePath.EndsWith(RejectionEmitter.HintName, StringComparison.Ordinal));
         var unexpected = output.GetDiagnostics()
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && !(d.Id == "CS1029" && d.Location.SourceTree == rejected))
             .ToArray();
         Assert.True(unexpected.Length == 0, "The compilation has diagnostics:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
-        string[] lines = rejected.GetText().Lines.Select(l => l.ToString()).Where(l => l.StartsWith("#error", StringComparison.Ordinal)).ToArray();
+        string[] lines = rejected is null
+            ? []
+            : rejected.GetText().Lines.Select(l => l.ToString()).Where(l => l.StartsWith("#error", StringComparison.Ordinal)).ToArray();
         Assert.Equal(lines.Length, output.GetDiagnostics().Count(d => d.Id == "CS1029"));
-        return (new GeneratorResult(driver, output.RemoveSyntaxTrees(rejected), driver.GetRunResult()), lines);
+        Compilation loadable = rejected is null ? output : output.RemoveSyntaxTrees(rejected);
+        return (new GeneratorResult(driver, loadable, driver.GetRunResult()), lines, generatorDiagnostics);
     }
 
     /// <summary>Emits the compilation and loads it into a collectible context (SochDb.Policy resolves to the test's copy).</summary>

@@ -135,6 +135,28 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     }
 
     [Fact]
+    public async Task AsyncTwins_ListRejectApprove_OverNpgsqlAsync_AndStoreDownIsAClearError()
+    {
+        string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
+        (PostgresDatabase store, PolicyEngine engine, _) = OpenApp(data, table);
+        string rejected = Request(engine);
+        string approved = Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/other", "go", _alice)).Request.Id;
+
+        Assert.Equal(new[] { rejected, approved }.Order(StringComparer.Ordinal), (await engine.Approvals.ListPendingAsync()).Select(r => r.Id).Order(StringComparer.Ordinal));
+        await engine.Approvals.RejectAsync(rejected, "not today", "erin");
+        postgres.Sql($"ALTER TABLE {table} RENAME TO {table}_away");
+        var error = await Assert.ThrowsAsync<PostgresStoreException>(async () => await engine.Approvals.ApproveAsync(approved, "dana"));
+        Assert.Contains($"approval store (table \"{table}\")", error.Message);
+        Assert.Null(Read(store, "shared/other"));
+        postgres.Sql($"ALTER TABLE {table}_away RENAME TO {table}");
+        ApprovalResult result = await engine.Approvals.ApproveAsync(approved, "dana");
+
+        Assert.Equal((ApprovalState.Executed, "go"), (result.Request.State, Read(store, "shared/other")));
+        Assert.Null(Read(store, "shared/plan"));
+        Assert.Empty(await engine.Approvals.ListPendingAsync());
+    }
+
+    [Fact]
     public void Open_RefusesATableNameThatIsNotAPlainIdentifier()
     {
         var error = Assert.Throws<ArgumentException>(() => PostgresApprovalStore.Open(postgres.ConnectionString, "x; DROP TABLE y"));

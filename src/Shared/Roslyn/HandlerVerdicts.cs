@@ -27,6 +27,17 @@ internal readonly struct HandlerVerdicts
     /// <summary>Some return statement returns <c>PolicyDecision.RequireApproval(...)</c>.</summary>
     public bool MayRequireApproval { get; }
 
+    /// <summary>
+    /// Reads a method's returns from the operation the compiler gives for its declaration (a method body, or its block);
+    /// false when it has no body to read (the verdicts are then the default: nothing is known).
+    /// </summary>
+    public static bool TryOfMethod(IOperation? declaration, out HandlerVerdicts verdicts)
+    {
+        IOperation? body = declaration is IMethodBodyOperation method ? (IOperation?)method.BlockBody ?? method.ExpressionBody : declaration;
+        verdicts = body is IBlockOperation ? Of(body) : default;
+        return body is IBlockOperation;
+    }
+
     /// <summary>Reads the returns of <paramref name="body"/> (a method's body operation), not those of lambdas or local functions inside it.</summary>
     public static HandlerVerdicts Of(IOperation? body)
     {

@@ -207,6 +207,8 @@ internal static class RuleSetAnalysis
         private readonly IReadOnlyList<AnalysedRule> _rules;
         private readonly int _budget;
         private readonly GlobAutomaton?[] _automata;
+        private readonly int[]?[] _samples;
+        private readonly bool[] _sampled;
         private readonly List<int> _denials = new();
         private readonly Dictionary<(int, string?), List<int>> _sameHandler = new();
         private GlobAlphabet? _alphabet;
@@ -216,6 +218,8 @@ internal static class RuleSetAnalysis
             _rules = rules;
             _budget = budget;
             _automata = new GlobAutomaton?[rules.Count];
+            _samples = new int[]?[rules.Count];
+            _sampled = new bool[rules.Count];
             for (int i = 0; i < rules.Count; i++)
             {
                 AnalysedRule rule = rules[i];
@@ -270,16 +274,20 @@ internal static class RuleSetAnalysis
             var overlapping = new List<int>();
             foreach (int d in candidates)
             {
-                GlobRelation inclusion = GlobAlgebra.Includes(Automaton(d), Automaton(index), _budget);
-                if (inclusion.IsYes)
+                // A key of the rule that the denial does not match: it does not cover the rule alone (no product walk).
+                if (!Misses(d, index))
                 {
-                    covering = new[] { d };
-                    break;
-                }
+                    GlobRelation inclusion = GlobAlgebra.Includes(Automaton(d), Automaton(index), _budget);
+                    if (inclusion.IsYes)
+                    {
+                        covering = new[] { d };
+                        break;
+                    }
 
-                if (inclusion.Verdict == GlobVerdict.NotAnalysed)
-                {
-                    NotAnalysed.Add(index);
+                    if (inclusion.Verdict == GlobVerdict.NotAnalysed)
+                    {
+                        NotAnalysed.Add(index);
+                    }
                 }
 
                 GlobRelation overlap = GlobAlgebra.Overlaps(Automaton(d), Automaton(index), _budget);
@@ -347,6 +355,11 @@ internal static class RuleSetAnalysis
                     // Reported by the caller's own check (SOCH0008 in the analyzers).
                     identical = true;
                     return null;
+                }
+
+                if (earlier.Pattern != rule.Pattern && (Misses(other, index) || Misses(index, other)))
+                {
+                    continue; // a key one matches and the other does not: certainly not the same keys
                 }
 
                 GlobRelation equivalence = earlier.Pattern == rule.Pattern
@@ -465,5 +478,80 @@ internal static class RuleSetAnalysis
         }
 
         private GlobAutomaton Automaton(int index) => _automata[index] ??= GlobAutomaton.Build(_rules[index].Parsed!, Alphabet());
+
+        /// <summary>
+        /// Whether rule <paramref name="a"/>'s pattern certainly does not match a key that rule <paramref name="b"/>'s
+        /// matches (its shortest one): then <paramref name="a"/> neither includes <paramref name="b"/> nor is equivalent
+        /// to it. A walk along one key, where the product walk visits pairs of states over the whole alphabet; false when
+        /// nothing is certain (no key found within the budget, or the automaton ran out of states).
+        /// </summary>
+        private bool Misses(int a, int b)
+        {
+            int[]? sample = Sample(b);
+            if (sample is null)
+            {
+                return false;
+            }
+
+            GlobAutomaton automaton = Automaton(a);
+            int state = automaton.Start;
+            foreach (int symbol in sample)
+            {
+                state = automaton.Next(state, symbol);
+                if (state == GlobAutomaton.Exhausted)
+                {
+                    return false;
+                }
+            }
+
+            return !automaton.Accepts(state);
+        }
+
+        /// <summary>A shortest key rule <paramref name="index"/>'s pattern matches, as symbols of the session's alphabet; null when none is found within the budget.</summary>
+        private int[]? Sample(int index)
+        {
+            if (_sampled[index])
+            {
+                return _samples[index];
+            }
+
+            _sampled[index] = true;
+            GlobAutomaton automaton = Automaton(index);
+            var parents = new Dictionary<int, (int Parent, int Symbol)> { [automaton.Start] = (-1, -1) };
+            var queue = new Queue<int>();
+            queue.Enqueue(automaton.Start);
+            while (queue.Count > 0 && parents.Count <= _budget)
+            {
+                int state = queue.Dequeue();
+                if (automaton.Accepts(state))
+                {
+                    var symbols = new List<int>();
+                    for (int at = state; parents[at].Parent >= 0; at = parents[at].Parent)
+                    {
+                        symbols.Add(parents[at].Symbol);
+                    }
+
+                    symbols.Reverse();
+                    return _samples[index] = symbols.ToArray();
+                }
+
+                for (int symbol = 0; symbol < automaton.Alphabet.Count; symbol++)
+                {
+                    int next = automaton.Next(state, symbol);
+                    if (next == GlobAutomaton.Exhausted)
+                    {
+                        return null;
+                    }
+
+                    if (!parents.ContainsKey(next))
+                    {
+                        parents.Add(next, (state, symbol));
+                        queue.Enqueue(next);
+                    }
+                }
+            }
+
+            return null;
+        }
     }
 }

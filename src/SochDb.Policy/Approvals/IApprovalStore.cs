@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SochDb.Policy;
 
@@ -16,7 +18,10 @@ namespace SochDb.Policy;
 /// <see cref="ApprovalRequest.FromStore"/>. The one rule an implementation must keep: <see cref="TryDecide"/> is a
 /// single atomic change from Pending to a decision (<c>UPDATE … WHERE id = @id AND state = pending</c>, checking the
 /// row count), so that of any number of engines deciding one id at once, exactly one succeeds. Members may throw the
-/// store's own exception when it is unavailable; the engine audits that and passes it on.
+/// store's own exception when it is unavailable; the engine audits that and passes it on. The asynchronous members
+/// (used by <see cref="PolicyApprovals.ApproveAsync"/>, <see cref="PolicyApprovals.RejectAsync"/> and
+/// <see cref="PolicyApprovals.ListPendingAsync"/>) default to the synchronous ones; a store over a network overrides
+/// them with its client's asynchronous calls.
 /// </remarks>
 public interface IApprovalStore
 {
@@ -51,4 +56,30 @@ public interface IApprovalStore
 
     /// <summary>Removes requests that were decided or expired and whose expiry is before <paramref name="endedBefore"/>; returns how many.</summary>
     int Forget(DateTimeOffset endedBefore);
+
+    /// <summary>The asynchronous twin of <see cref="ListPending"/>; by default it calls it.</summary>
+    ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(ListPending(now, limit));
+    }
+
+    /// <summary>
+    /// The asynchronous twin of <see cref="TryDecide"/> (the same single atomic change): returns the state the request was
+    /// in when this call found it, and the request as it is now; by default it calls <see cref="TryDecide"/>.
+    /// </summary>
+    ValueTask<(ApprovalState? Was, ApprovalRequest? Request)> TryDecideAsync(string approvalId, ApprovalState decision, DateTimeOffset now,
+        string? decidedBy, string? rejectionReason, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ApprovalState? was = TryDecide(approvalId, decision, now, decidedBy, rejectionReason, out ApprovalRequest? request);
+        return new((was, request));
+    }
+
+    /// <summary>The asynchronous twin of <see cref="ExpireOverdue"/>; by default it calls it.</summary>
+    ValueTask<IReadOnlyList<ApprovalRequest>> ExpireOverdueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(ExpireOverdue(now, limit));
+    }
 }

@@ -117,10 +117,20 @@ public sealed class PolicyApprovals
     public ApprovalResult Approve(string approvalId, string approver) =>
         _engine.ExecuteApproved(Claim(approvalId, approver));
 
-    /// <summary>The asynchronous twin of <see cref="Approve"/> (for stores that are asynchronous).</summary>
+    /// <summary>
+    /// The asynchronous twin of <see cref="Approve"/>: the store is asked through its asynchronous members (for
+    /// PostgreSQL, Npgsql's asynchronous calls) and the operation runs through the engine's asynchronous pipeline.
+    /// <paramref name="cancellationToken"/> is observed until the request is claimed; once claimed, the operation runs to
+    /// completion (a claimed approval that never ran would be lost).
+    /// </summary>
     /// <inheritdoc cref="Approve"/>
-    public ValueTask<ApprovalResult> ApproveAsync(string approvalId, string approver, CancellationToken cancellationToken = default) =>
-        _engine.ExecuteApprovedAsync(Claim(approvalId, approver), cancellationToken);
+    public async ValueTask<ApprovalResult> ApproveAsync(string approvalId, string approver, CancellationToken cancellationToken = default)
+    {
+        CheckApproval(approvalId, approver);
+        ApprovalRequest request = await DecideAsync(approvalId, ApprovalState.Executed, approver, null, cancellationToken).ConfigureAwait(false);
+        RecordGranted(request, approver);
+        return await _engine.ExecuteApprovedAsync(request, CancellationToken.None).ConfigureAwait(false);
+    }
 
     /// <summary>Rejects a pending request: its operation never runs.</summary>
     /// <param name="approvalId">The request's id.</param>
@@ -132,9 +142,33 @@ public sealed class PolicyApprovals
     public void Reject(string approvalId, string? reason, string? rejectedBy = null)
     {
         ArgumentNullException.ThrowIfNull(approvalId);
-        ApprovalRequest request = Decide(approvalId, ApprovalState.Rejected, rejectedBy, reason);
-        _engine.RecordApprovalStep(request, AuditResult.Denied,
-            $"approval {request.Id} rejected{(rejectedBy is null ? "" : " by " + rejectedBy)}{(string.IsNullOrEmpty(reason) ? "" : ": " + reason)}; nothing was executed");
+        RecordRejected(Decide(approvalId, ApprovalState.Rejected, rejectedBy, reason), reason, rejectedBy);
+    }
+
+    /// <summary>
+    /// The asynchronous twin of <see cref="Reject"/>, through the store's asynchronous members.
+    /// <paramref name="cancellationToken"/> is observed until the store is asked to decide.
+    /// </summary>
+    /// <inheritdoc cref="Reject"/>
+    public async ValueTask RejectAsync(string approvalId, string? reason, string? rejectedBy = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(approvalId);
+        ApprovalRequest request = await DecideAsync(approvalId, ApprovalState.Rejected, rejectedBy, reason, cancellationToken).ConfigureAwait(false);
+        RecordRejected(request, reason, rejectedBy);
+    }
+
+    /// <summary>
+    /// The asynchronous twin of <see cref="Pending"/>: the requests waiting for a decision now, oldest first, at most
+    /// <see cref="MaxPending"/> (overdue ones are expired, audited, and left out), read through the store's asynchronous members.
+    /// </summary>
+    /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it).</exception>
+    public async ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset now = _engine.ApprovalNow();
+        cancellationToken.ThrowIfCancellationRequested();
+        // Expiring is a change in the store: not cancelled half-way, so each request it expires is audited.
+        RecordExpired(await _store.ExpireOverdueAsync(now, _maxPending, CancellationToken.None).ConfigureAwait(false));
+        return await _store.ListPendingAsync(now, _maxPending, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Registers a new request; null when too many are pending (the caller refuses the operation).</summary>
@@ -157,23 +191,30 @@ public sealed class PolicyApprovals
 
     private ApprovalRequest Claim(string approvalId, string approver)
     {
-        ArgumentNullException.ThrowIfNull(approvalId);
-        ArgumentException.ThrowIfNullOrEmpty(approver);
+        CheckApproval(approvalId, approver);
         ApprovalRequest request = Decide(approvalId, ApprovalState.Executed, approver, null);
-        _engine.RecordApprovalStep(request, AuditResult.Allowed, $"approval {request.Id} granted by {approver}; running it once");
+        RecordGranted(request, approver);
         return request;
     }
+
+    private static void CheckApproval(string approvalId, string approver)
+    {
+        ArgumentNullException.ThrowIfNull(approvalId);
+        ArgumentException.ThrowIfNullOrEmpty(approver);
+    }
+
+    private void RecordGranted(ApprovalRequest request, string approver) =>
+        _engine.RecordApprovalStep(request, AuditResult.Allowed, $"approval {request.Id} granted by {approver}; running it once");
+
+    private void RecordRejected(ApprovalRequest request, string? reason, string? rejectedBy) =>
+        _engine.RecordApprovalStep(request, AuditResult.Denied,
+            $"approval {request.Id} rejected{(rejectedBy is null ? "" : " by " + rejectedBy)}{(string.IsNullOrEmpty(reason) ? "" : ": " + reason)}; nothing was executed");
 
     /// <summary>Makes the one atomic change Pending → <paramref name="decision"/> in the store, or throws (audited) why not.</summary>
     private ApprovalRequest Decide(string approvalId, ApprovalState decision, string? decidedBy, string? rejectionReason)
     {
         DateTimeOffset now = _engine.ApprovalNow();
-        if (!IsWellFormed(approvalId))
-        {
-            _engine.RecordUnknownApproval(approvalId);
-            throw new ApprovalNotPendingException(approvalId, null);
-        }
-
+        RefuseMalformed(approvalId);
         ApprovalState? was;
         ApprovalRequest? request;
         try
@@ -187,6 +228,48 @@ public sealed class PolicyApprovals
             throw;
         }
 
+        return Settle(approvalId, was, request);
+    }
+
+    /// <summary>
+    /// <see cref="Decide"/> through the store's asynchronous members. Cancellation is observed before the store is asked;
+    /// the change itself is not cancelled half-way (its outcome would be unknown: a claim that never runs).
+    /// </summary>
+    private async ValueTask<ApprovalRequest> DecideAsync(string approvalId, ApprovalState decision, string? decidedBy, string? rejectionReason,
+        CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = _engine.ApprovalNow();
+        RefuseMalformed(approvalId);
+        cancellationToken.ThrowIfCancellationRequested();
+        ApprovalState? was;
+        ApprovalRequest? request;
+        try
+        {
+            RecordExpired(await _store.ExpireOverdueAsync(now, _maxPending, CancellationToken.None).ConfigureAwait(false));
+            (was, request) = await _store.TryDecideAsync(approvalId, decision, now, decidedBy, rejectionReason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _engine.RecordApprovalStoreFailure(approvalId, e);
+            throw;
+        }
+
+        return Settle(approvalId, was, request);
+    }
+
+    /// <summary>An id the engine could not have issued is unknown (audited) without asking the store.</summary>
+    private void RefuseMalformed(string approvalId)
+    {
+        if (!IsWellFormed(approvalId))
+        {
+            _engine.RecordUnknownApproval(approvalId);
+            throw new ApprovalNotPendingException(approvalId, null);
+        }
+    }
+
+    /// <summary>The request this call moved from Pending, or the (audited) refusal: unknown, already decided, expired.</summary>
+    private ApprovalRequest Settle(string approvalId, ApprovalState? was, ApprovalRequest? request)
+    {
         if (was is null || request is null)
         {
             _engine.RecordUnknownApproval(approvalId);
@@ -228,9 +311,11 @@ public sealed class PolicyApprovals
     }
 
     /// <summary>Expires overdue requests in the store; each is audited once, by the engine whose call expired it.</summary>
-    private void ExpireOverdue(DateTimeOffset now)
+    private void ExpireOverdue(DateTimeOffset now) => RecordExpired(_store.ExpireOverdue(now, _maxPending));
+
+    private void RecordExpired(IReadOnlyList<ApprovalRequest> expired)
     {
-        foreach (ApprovalRequest request in _store.ExpireOverdue(now, _maxPending))
+        foreach (ApprovalRequest request in expired)
         {
             _engine.RecordApprovalStep(request, AuditResult.Denied,
                 $"approval {request.Id} expired before anyone decided; nothing was executed");

@@ -17,13 +17,10 @@ namespace SochDb.Policy;
 /// edited or reordered row as a hash that does not match its content. <see cref="Write"/> runs on the engine's one
 /// background writer; <see cref="Query"/>, <see cref="ReadPage"/> and <see cref="Verify()"/> may run on any thread meanwhile.
 /// </remarks>
-public abstract class AuditLedger : AuditSink
+public abstract partial class AuditLedger : AuditSink
 {
     // Retention runs after this many appended entries (and on Prune()), so its cost is spread thin.
     private const int PruneEvery = 1024;
-
-    // Verification lists at most this many gap records.
-    private const int MaxGapIds = 10_000;
 
     private readonly Lock _chainLock = new();
     private readonly AuditRetention? _retention;
@@ -323,77 +320,8 @@ public abstract class AuditLedger : AuditSink
         return VerifyCore(expectedHead);
     }
 
-    private AuditVerification VerifyCore(AuditHead? anchored)
-    {
-        AuditCheckpoint? checkpoint = ReadCheckpoint();
-        long checkpointId = checkpoint?.Id ?? 0;
-        long expected = checkpointId + 1;
-        byte[] previous = checkpoint?.Hash ?? AuditCanonicalForm.Genesis;
-        string? witness = checkpoint is null ? null : RetentionWitness(checkpoint.Id, checkpoint.Hash);
-        bool witnessed = checkpoint is null;
-        long checkedCount = 0;
-        var gaps = new List<long>();
-        if (anchored is not null && checkpoint is not null && anchored.Id == checkpointId && !anchored.Hash.AsSpan().SequenceEqual(checkpoint.Hash))
-        {
-            return new AuditVerification(0, checkpointId,
-                $"the retention checkpoint #{checkpointId} does not match the anchored head {anchored}: the log was rewritten up to it", checkpointId, previous, checkpointId);
-        }
-
-        foreach (AuditRecord record in QueryCore(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 1024 }))
-        {
-            checkedCount++;
-            if (record.Id != expected)
-            {
-                string problem = record.Id > expected
-                    ? (record.Id == expected + 1 ? $"entry #{expected} is missing" : $"entries #{expected} to #{record.Id - 1} are missing")
-                        + $" (the log goes from #{expected - 1} to #{record.Id})"
-                    : record.Id <= checkpointId
-                        ? $"entry #{record.Id} is at or before the retention checkpoint #{checkpointId}, which removed it"
-                        : $"entry #{record.Id} is out of order (expected #{expected})";
-                return new AuditVerification(checkedCount, Math.Min(record.Id, expected), problem, expected - 1, previous, checkpointId);
-            }
-
-            byte[] recomputed = AuditCanonicalForm.Hash(previous, record.Id, record.Entry, _chainKey);
-            if (!recomputed.AsSpan().SequenceEqual(record.Hash))
-            {
-                string hint = _chainKey is null && record.Id == checkpointId + 1 ? " (a keyed log verifies only with its chain key)" : string.Empty;
-                return new AuditVerification(checkedCount, record.Id,
-                    $"entry #{record.Id} does not match its hash: it was edited, or moved from elsewhere in the log{hint}", expected - 1, previous, checkpointId);
-            }
-
-            if (anchored is not null && record.Id == anchored.Id && !record.Hash.AsSpan().SequenceEqual(anchored.Hash))
-            {
-                return new AuditVerification(checkedCount, record.Id,
-                    $"entry #{record.Id} is not the anchored head {anchored}: the log was rewritten and chained again up to it", expected - 1, previous, checkpointId);
-            }
-
-            witnessed |= record.Entry.Result == AuditResult.EntriesRemoved && record.Entry.Reason == witness;
-            if (record.Entry.Result == AuditResult.EntriesDropped && gaps.Count < MaxGapIds)
-            {
-                gaps.Add(record.Id);
-            }
-
-            previous = record.Hash;
-            expected++;
-        }
-
-        long head = expected - 1;
-        if (!witnessed)
-        {
-            return new AuditVerification(checkedCount, checkpointId,
-                $"the retention checkpoint #{checkpointId} is not witnessed by any entry of the chain: entries up to #{checkpointId} were removed outside retention",
-                head, previous, checkpointId);
-        }
-
-        if (anchored is not null && anchored.Id > head)
-        {
-            string removed = head == checkpointId ? "every entry was removed" : $"entries #{head + 1} to #{anchored.Id} were removed";
-            return new AuditVerification(checkedCount, head + 1,
-                $"the log ends at #{head} but its anchored head is {anchored}: {removed}", head, previous, checkpointId);
-        }
-
-        return new AuditVerification(checkedCount, null, null, head, previous, checkpointId) { GapIds = gaps };
-    }
+    // The whole chain in one walk: a walk (AuditLedger.Walk.cs) with no bound on how much it reads.
+    private AuditVerification VerifyCore(AuditHead? anchored) => ContinueWalk(StartWalk(anchored), long.MaxValue)!;
 
     /// <summary>The reason of the entry retention appends when it leaves a checkpoint at <paramref name="id"/>.</summary>
     internal static string RetentionWitness(long id, byte[] hash) =>

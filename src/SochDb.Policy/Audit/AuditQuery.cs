@@ -39,6 +39,12 @@ public sealed record AuditQuery
     /// <summary>Continue after the record with this id (in <see cref="Order"/>); null to start at the beginning.</summary>
     public long? After { get; init; }
 
+    /// <summary>
+    /// Only records with an id at or above this (inclusive): with <see cref="After"/>, a window of ids that bounds how
+    /// much of the log one page reads whatever its filters match (the dashboard searches a large log window by window).
+    /// </summary>
+    internal long? AtLeast { get; init; }
+
     /// <summary>Records read per round trip when streaming, and the size of one page; default 512.</summary>
     public int PageSize { get; init; } = 512;
 

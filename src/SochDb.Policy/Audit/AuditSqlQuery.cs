@@ -69,6 +69,11 @@ public static class AuditSqlQuery
             Where(newestFirst ? "id < @after" : "id > @after", "@after", after);
         }
 
+        if (query.AtLeast is { } atLeast)
+        {
+            Where("id >= @at_least", "@at_least", atLeast);
+        }
+
         if (query.AgentId is { } agent)
         {
             Where("agent_id = @agent_id", "@agent_id", agent);

@@ -6,8 +6,9 @@ using Microsoft.CodeAnalysis.Testing;
 namespace SochDb.Policy.Analyzers.Tests.Infrastructure;
 
 /// <summary>
-/// Runs every policy analyzer at once, so a test fails on any diagnostic it did not expect, whichever analyzer
-/// reports it (and on any compiler error in the test source).
+/// Runs every policy analyzer at once, and the generator's own diagnostics (<see cref="GeneratorDiagnostics"/>), so a
+/// test fails on any diagnostic it did not expect, whichever component reports it (and on any compiler error in the
+/// test source).
 /// </summary>
 internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAnalyzer, DefaultVerifier>
 {
@@ -32,7 +33,10 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
         new RuntimeRateLimitAnalyzer(),
         new RuleSetAnalyzer());
 
-    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AllAnalyzers;
+    /// <summary>The analyzers plus the generator's own diagnostics: everything a build reports about policy attributes.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> AnalyzersAndGenerator { get; } = AllAnalyzers.Add(new GeneratorDiagnostics());
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AnalyzersAndGenerator;
 
     /// <summary>Analyzes <paramref name="source"/> (markup: <c>{|SOCH0001:span|}</c>, <c>{|#0:span|}</c>) and expects exactly <paramref name="expected"/>.</summary>
     public static Task VerifyAsync(string source, params DiagnosticResult[] expected)

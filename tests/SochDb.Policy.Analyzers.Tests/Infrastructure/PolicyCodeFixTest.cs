@@ -22,7 +22,7 @@ internal sealed class PolicyCodeFixTest<TCodeFix> : CSharpCodeFixTest<HandlerSig
         DisabledDiagnostics.Add("SOCH0016");
     }
 
-    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => PolicyAnalyzerTest.AllAnalyzers;
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => PolicyAnalyzerTest.AnalyzersAndGenerator;
 
     public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)
     {

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using SochDb.Policy.Glob;
 
-namespace SochDb.Policy.Analyzers;
+namespace SochDb.Policy.Roslyn;
 
 /// <summary>Where to squiggle a glob error: the offending characters inside a string literal, else the whole argument.</summary>
 internal static class GlobErrorLocation

@@ -1,4 +1,4 @@
-namespace SochDb.Policy.Analyzers;
+namespace SochDb.Policy.Roslyn;
 
 /// <summary>Shows a pattern in a message: whole when short, cut when it would swamp the message.</summary>
 internal static class PatternDisplay

@@ -2,7 +2,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace SochDb.Policy.Analyzers;
+namespace SochDb.Policy.Roslyn;
 
 /// <summary>Finds the syntax of an attribute's arguments, so diagnostics land on the argument rather than the attribute.</summary>
 internal static class AttributeArguments

@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
-namespace SochDb.Policy.Analyzers;
+namespace SochDb.Policy.Roslyn;
 
 /// <summary>
 /// Maps offsets in a string literal's value (UTF-16 code units, as <c>GlobParseError</c> reports them) to the
