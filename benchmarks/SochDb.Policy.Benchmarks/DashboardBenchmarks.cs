@@ -21,7 +21,9 @@ namespace SochDb.Policy.Benchmarks;
 [MemoryDiagnoser]
 public class DashboardBenchmarks
 {
-    private const int LogEntries = 1_000_000;
+    // 10⁶ unless SOCHDB_DASHBOARD_BENCH_ENTRIES says otherwise (CI's smoke run uses a small log).
+    private static readonly int LogEntries = int.TryParse(Environment.GetEnvironmentVariable("SOCHDB_DASHBOARD_BENCH_ENTRIES"), out int entries) && entries > 0
+        ? entries : 1_000_000;
     private const int Agents = 100;
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Rules = Enumerable.Range(0, 16).Select(i => $"BeforeWrite \"area{i}/**\" -> Handler{i}").ToArray();
@@ -108,11 +110,12 @@ public class DashboardBenchmarks
     private static readonly string[] Paths =
     [
         "/policy/", "/policy/log", "/policy/log?agent=agent-42", "/policy/log?result=ApprovalRequired", "/policy/log?rule=" + Uri.EscapeDataString(Rules[7]),
-        "/policy/log?from=2026-12-01T00:05&to=2026-12-01T00:06", "/policy/log?before=500000", "/policy/log?agent=agent-42&before=200000",
+        "/policy/log?from=2026-12-01T00:05&to=2026-12-01T00:06", "/policy/log?before=" + (LogEntries / 2).ToString(CultureInfo.InvariantCulture),
+        "/policy/log?agent=agent-42&before=" + (LogEntries / 5).ToString(CultureInfo.InvariantCulture),
         "/policy/rules", "/policy/limits", "/policy/log/verify",
     ];
 
-    /// <summary>10⁶ entries, appended in batches of 10,000 through the sink (hash chain included).</summary>
+    /// <summary>The entries, appended in batches of 10,000 through the sink (hash chain included).</summary>
     private static void FillLog(SqliteAuditSink log)
     {
         byte[][] keys = Enumerable.Range(0, 256).Select(i => Encoding.UTF8.GetBytes($"area{i % 16}/item{i}")).ToArray();
@@ -172,10 +175,10 @@ public class DashboardBenchmarks
     public string LogByTime() => Get(Paths[5]);
 
     [Benchmark(Description = "log: deep keyset page (#500,000)")]
-    public string LogDeepPage() => Get("/policy/log?before=500000");
+    public string LogDeepPage() => Get(Paths[6]);
 
     [Benchmark(Description = "log: agent filter, deep page")]
-    public string LogByAgentDeep() => Get("/policy/log?agent=agent-42&before=200000");
+    public string LogByAgentDeep() => Get(Paths[7]);
 
     [Benchmark(Description = "rules (counts since start)")]
     public string RulesPage() => Get("/policy/rules");

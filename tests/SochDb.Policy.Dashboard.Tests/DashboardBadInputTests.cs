@@ -22,15 +22,6 @@ public sealed class DashboardBadInputTests : IAsyncLifetime
         return response.Headers.Location!.OriginalString;
     }
 
-    private void Sql(string sql)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + _host.Log.Path + ";Pooling=false");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
     [Fact]
     public async Task AnExpiredRequest_ApprovedFromThePage_SaysExpired_AndNothingRuns()
     {
@@ -100,12 +91,12 @@ public sealed class DashboardBadInputTests : IAsyncLifetime
         string id = _host.Request("shared/plan", "launch");
         using HttpClient dana = await _host.ClientAsync("dana");
         KeyValuePair<string, string> token = DashboardHost.TokenField(await dana.GetStringAsync("/policy/"));
-        Sql("ALTER TABLE sochdb_approvals RENAME TO sochdb_approvals_away");
+        _host.Sql("ALTER TABLE sochdb_approvals RENAME TO sochdb_approvals_away");
 
         string location = await Decide(dana, token, id, "approve");
 
         Assert.Equal($"/policy/?outcome=store-unavailable&id={id}", location);
-        Sql("ALTER TABLE sochdb_approvals_away RENAME TO sochdb_approvals");
+        _host.Sql("ALTER TABLE sochdb_approvals_away RENAME TO sochdb_approvals");
         Assert.Contains("The approval store is unavailable: nothing ran and the request is unchanged.", await dana.GetStringAsync(location));
         Assert.Null(_host.Stored("shared/plan"));
         Assert.Equal(id, Assert.Single(_host.Engine.Approvals.Pending).Id);

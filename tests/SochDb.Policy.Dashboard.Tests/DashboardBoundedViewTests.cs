@@ -31,15 +31,6 @@ public sealed class DashboardBoundedViewTests : IAsyncLifetime
         _host.Engine.Audit.Flush();
     }
 
-    private void Sql(string sql)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + _host.Log.Path + ";Pooling=false");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
     private static string Row(string page, string header) =>
         WebUtility.HtmlDecode(Regex.Match(page, $"<th>{header}</th><td[^>]*>([^<]*)</td>").Groups[1].Value);
 
@@ -54,7 +45,7 @@ public sealed class DashboardBoundedViewTests : IAsyncLifetime
         Assert.Contains("id=\"verify-continue\"", first);
 
         // An entry the pass has not reached yet is edited: the pass finds it when it gets there.
-        Sql("UPDATE sochdb_audit SET agent_id = 'someone-else' WHERE id = 25");
+        _host.Sql("UPDATE sochdb_audit SET agent_id = 'someone-else' WHERE id = 25");
         string second = await dana.GetStringAsync("/policy/log/verify");
         Assert.Equal(("intact so far", "#1 to #20"), (Row(second, "Result"), Row(second, "Verified")));
         string third = await dana.GetStringAsync("/policy/log/verify");
@@ -63,7 +54,7 @@ public sealed class DashboardBoundedViewTests : IAsyncLifetime
         Assert.Contains("id=\"verify-again\"", third);
 
         // Put back: the next pass starts from the first entry and reaches the head.
-        Sql("UPDATE sochdb_audit SET agent_id = 'agent-7' WHERE id = 25");
+        _host.Sql("UPDATE sochdb_audit SET agent_id = 'agent-7' WHERE id = 25");
         string last = "";
         for (int view = 0; view < 10 && !last.Contains(">intact<", StringComparison.Ordinal); view++)
         {
@@ -83,7 +74,7 @@ public sealed class DashboardBoundedViewTests : IAsyncLifetime
         Assert.Equal("intact so far", Row(await dana.GetStringAsync("/policy/log/verify"), "Result"));
         Assert.Equal("intact", Row(await dana.GetStringAsync("/policy/log/verify"), "Result"));
 
-        Sql("UPDATE sochdb_audit SET reason = 'nothing to see' WHERE id = 3");
+        _host.Sql("UPDATE sochdb_audit SET reason = 'nothing to see' WHERE id = 3");
         string again = await dana.GetStringAsync("/policy/log/verify");
 
         Assert.Equal(("BROKEN", "2", "#3"), (Row(again, "Result"), Row(again, "Pass"), Row(again, "First broken entry")));

@@ -121,6 +121,16 @@ public sealed partial class DashboardHost : IAsyncDisposable
             && r.Entry.Result == AuditResult.Allowed && r.Entry.Reason is null);
     }
 
+    /// <summary>Runs one SQL statement on the app's SQLite file, behind the engine's back (an edit by someone with access to the file).</summary>
+    public void Sql(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Log.Path + ";Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>An HTTP client with its own cookies, signed in as <paramref name="user"/> unless null.</summary>
     public async Task<HttpClient> ClientAsync(string? user)
     {
