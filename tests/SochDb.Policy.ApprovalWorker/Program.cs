@@ -26,7 +26,7 @@ if (args.Length < 3)
 string? postgres = Environment.GetEnvironmentVariable("SOCHDB_POSTGRES");
 using IKeyValueStore store = postgres is null
     ? Database.Open(args[1])
-    : PostgresDatabase.Open(postgres, new PostgresDatabaseOptions { TableName = Environment.GetEnvironmentVariable("SOCHDB_DATA_TABLE")! });
+    : PostgresStore.Open(postgres, new PostgresStoreOptions { TableName = Environment.GetEnvironmentVariable("SOCHDB_DATA_TABLE")! });
 using PostgresApprovalStore? approvals = postgres is null ? null : PostgresApprovalStore.Open(postgres, Environment.GetEnvironmentVariable("SOCHDB_APPROVALS_TABLE")!);
 using SqliteAuditSink sink = SqliteAuditSink.Open($"{args[1]}.{(args[0] == "request" ? "requester" : args[3])}.audit");
 using var engine = new PolicyEngine(store, new PolicyEngineOptions { ApprovalStore = approvals });

@@ -52,7 +52,7 @@ public sealed class PostgresApprovalProcessTests(PostgresFixture postgres) : IDi
 
     private string? Read(string table, string key)
     {
-        using PostgresDatabase store = PostgresDatabase.Open(postgres.ConnectionString, new PostgresDatabaseOptions { TableName = table });
+        using PostgresStore store = PostgresStore.Open(postgres.ConnectionString, new PostgresStoreOptions { TableName = table });
         return store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
     }
 }

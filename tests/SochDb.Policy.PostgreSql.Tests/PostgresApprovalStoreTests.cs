@@ -138,7 +138,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
     public async Task AsyncTwins_ListRejectApprove_OverNpgsqlAsync_AndStoreDownIsAClearError()
     {
         string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
-        (PostgresDatabase store, PolicyEngine engine, _) = OpenApp(data, table);
+        (PostgresStore store, PolicyEngine engine, _) = OpenApp(data, table);
         string rejected = Request(engine);
         string approved = Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/other", "go", _alice)).Request.Id;
 

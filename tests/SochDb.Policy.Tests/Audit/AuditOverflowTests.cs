@@ -1,6 +1,9 @@
 namespace SochDb.Policy.Tests.Audit;
 
+// The dropped-entries counter is read through a process-wide MeterListener: other engines dropping entries at the same
+// time would add to it, so these tests run alone.
 /// <summary>A full queue: Block loses nothing; Drop counts every dropped entry and leaves one gap record where they were.</summary>
+[Collection(ProcessWideListeners.Name)]
 public sealed class AuditOverflowTests
 {
     [Fact]
