@@ -57,6 +57,13 @@ public sealed class PackageConsumerTests : IDisposable
         (int badExit, string badOutput) = DotnetCli.Run(badConsumer, ConsumerEnvironment, "build", "--disable-build-servers");
         Assert.NotEqual(0, badExit);
         Assert.True(Regex.IsMatch(badOutput, @"Policies\.cs\(5,26\): error SOCH0001"), badOutput);
+        // The generator reports an invalid pattern and the compiler stops there; with the pattern fixed, the analyzers
+        // report the next mistake (a handler that is not static).
+        string policies = Path.Combine(badConsumer, "Policies.cs");
+        File.WriteAllText(policies, File.ReadAllText(policies).Replace("sys[tem/*", "systems/*", StringComparison.Ordinal));
+        (badExit, badOutput) = DotnetCli.Run(badConsumer, ConsumerEnvironment, "build", "--disable-build-servers");
+        Assert.NotEqual(0, badExit);
+        Assert.DoesNotContain("SOCH0001", badOutput);
         Assert.True(Regex.IsMatch(badOutput, @"Policies\.cs\(9,18\): error SOCH0002"), badOutput);
 
         // The test package went to the private folder only.
