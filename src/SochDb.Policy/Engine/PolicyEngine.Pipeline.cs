@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
@@ -127,6 +128,11 @@ public sealed partial class PolicyEngine
         {
             finished = Proceed(ref operation, in ownKey, in ownValue, cancellationToken);
         }
+        catch (Exception exception)
+        {
+            // An asynchronous entry point reports through what it returns, as an async method would (cancellation included).
+            return Rethrow(ExceptionDispatchInfo.Capture(exception));
+        }
         finally
         {
             if (finished)
@@ -148,6 +154,13 @@ public sealed partial class PolicyEngine
         }
 
         return continuation;
+    }
+
+    private static async ValueTask<OperationResult> Rethrow(ExceptionDispatchInfo failure)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        failure.Throw();
+        return default;
     }
 
     /// <summary>
