@@ -32,7 +32,7 @@ public sealed partial class PolicyEngine
     private readonly CompiledPolicySet[] _compiled;
     private readonly PolicyClock _clock;
     private readonly RateLimiter _limiter;
-    private readonly IRateLimitBackend? _limitBackend;
+    private readonly RateLimitBackend? _limitBackend;
     private readonly RateLimitBackendFailure _limitBackendFailure;
     private readonly int _maxNestingDepth;
     private readonly bool _shadowEngine;
