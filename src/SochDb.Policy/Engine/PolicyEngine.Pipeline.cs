@@ -231,7 +231,11 @@ public sealed partial class PolicyEngine
         switch (operation.Next)
         {
             case Stage.Admit:
-                operation.Span = PolicyTracing.Start(operation.Kind);
+                if (PolicyTracing.Start(operation.Kind) is { } span)
+                {
+                    operation.Span = span; // written only when set: a reference stored in the operation costs a write barrier
+                }
+
                 Admit(operation.Kind, key.Span, operation.Context, operation.Thread);
                 operation.Admitted = true;
                 goto case Stage.Limits;
@@ -300,7 +304,11 @@ public sealed partial class PolicyEngine
             return true;
         }
 
-        operation.LimitNote = AcquireOrThrow(LimitDemand.Single(operation.Kind), key.Span, operation.Context);
+        if (AcquireOrThrow(LimitDemand.Single(operation.Kind), key.Span, operation.Context) is { } note)
+        {
+            operation.LimitNote = note; // usually null: not stored (a stored reference costs a write barrier)
+        }
+
         return true;
     }
 
@@ -308,13 +316,25 @@ public sealed partial class PolicyEngine
     private void DecideBefore(ref Operation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         RuleTable rules = Volatile.Read(ref _rules);
-        operation.Rules = rules;
         int triggers = operation.Triggers = _compiledTriggers | rules.TriggerMask;
+        if ((triggers & AfterTriggers) != 0)
+        {
+            operation.Rules = rules; // the observe stage judges by the same table
+        }
+
+        // References are stored only when set (the operation starts zeroed: a plain allow is the default outcome).
         PolicyTrigger before = BeforeTrigger(operation.Kind);
-        operation.Outcome = Runs(triggers, before)
-            ? Decide(before, key, value, operation.Context, rules, operation.Thread, operation.LimitNote, default)
-            : DecisionOutcome.Allowed(operation.LimitNote);
+        if (Runs(triggers, before))
+        {
+            operation.Outcome = Decide(before, key, value, operation.Context, rules, operation.Thread, operation.LimitNote, default);
+        }
+        else if (operation.LimitNote is not null)
+        {
+            operation.Outcome = DecisionOutcome.Allowed(operation.LimitNote);
+        }
     }
+
+    private const int AfterTriggers = (1 << (int)PolicyTrigger.AfterWrite) | (1 << (int)PolicyTrigger.AfterRead) | (1 << (int)PolicyTrigger.AfterDelete);
 
     /// <summary>
     /// Stage <b>store</b>: the one call to the store, after a last look at the cancellation token; false when an
@@ -595,6 +615,7 @@ public sealed partial class PolicyEngine
     /// Stage <b>decide</b>: runs the decision handlers of <paramref name="trigger"/> and returns the outcome; a refusal is
     /// recorded and thrown, and an approval not yet given registers a request and throws.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its evaluation's frame is paid only when handlers run
     private DecisionOutcome Decide(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules,
         OperationScratch thread, string? limitNote, in ShadowNote earlier)
     {
