@@ -134,14 +134,14 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override AuditRecord? ReadLastRecord()
+    private protected override AuditRecord? ReadLastRecord()
     {
-        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { PageSize = 1 });
         return last.Count == 0 ? null : last[0];
     }
 
     /// <inheritdoc />
-    protected override AuditCheckpoint? ReadCheckpoint()
+    private protected override AuditCheckpoint? ReadCheckpoint()
     {
         lock (_readLock)
         {
@@ -159,7 +159,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
+    private protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
     {
         using (_writeGate.Enter())
         {
@@ -175,7 +175,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    private protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
     {
         var parameters = new List<KeyValuePair<string, object>>();
         string sql = AuditSqlQuery.Select(_table, query, parameters);
@@ -205,7 +205,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override long? FindLastIdBefore(DateTimeOffset time)
+    private protected override long? FindLastIdBefore(DateTimeOffset time)
     {
         lock (_readLock)
         {
@@ -222,7 +222,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
+    private protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
     {
         using (_writeGate.Enter())
         {
