@@ -19,7 +19,7 @@ namespace SochDb.Policy.Redis;
 /// Each check is one Lua script, one round trip: it reads every applicable bucket, refills it on the Redis server's
 /// clock (<c>TIME</c>, so application machines need not agree on the time), and takes the tokens from all of them or,
 /// when one lacks tokens, from none. Refill is continuous and exact (integer units, no fraction lost), the same
-/// arithmetic as the engine's in-process buckets; <see cref="RateLimitBackendResult.RetryAfter"/> is exact to the
+/// arithmetic as the engine's in-process buckets; the retry-after it reports is exact to the
 /// millisecond. A bucket key expires when the bucket would be full again (a full bucket and a missing key mean the
 /// same), so Redis holds keys only for recently active scope values.
 /// </para>
@@ -29,7 +29,7 @@ namespace SochDb.Policy.Redis;
 /// <see cref="PolicyEngineOptions.RateLimitBackendFailure"/>. Thread-safe.
 /// </para>
 /// </remarks>
-public sealed class RedisRateLimitBackend : IRateLimitBackend, IDisposable, IAsyncDisposable
+public sealed class RedisRateLimitBackend : RateLimitBackend, IDisposable, IAsyncDisposable
 {
     private static readonly string Script = LoadScript();
     private static readonly byte[] ScriptHash = SHA1.HashData(Encoding.UTF8.GetBytes(Script));
@@ -100,7 +100,7 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, IDisposable, IAsy
 
     /// <inheritdoc />
     /// <exception cref="RedisRateLimitException">Redis did not answer in time, is unreachable, or refused the script.</exception>
-    public RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions)
+    internal override RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions)
     {
         (RedisKey[] keys, RedisValue[] arguments) = Arguments(acquisitions);
         return ToResult(Evaluate(keys, arguments), acquisitions.Length).Result;
@@ -108,7 +108,7 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, IDisposable, IAsy
 
     /// <inheritdoc />
     /// <exception cref="RedisRateLimitException">Redis did not answer in time, is unreachable, or refused the script.</exception>
-    public ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default)
+    internal override ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default)
     {
         (RedisKey[] keys, RedisValue[] arguments) = Arguments(acquisitions.Span);
         return Complete(EvaluateAsync(keys, arguments, cancellationToken), acquisitions.Length);

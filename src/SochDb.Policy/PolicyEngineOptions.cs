@@ -23,7 +23,7 @@ public sealed record PolicyEngineOptions
     /// Where rate-limit buckets live; default null: in this process. Set a shared backend (package
     /// <c>SochDb.Policy.Redis</c>) so every engine pointed at it shares the same limits.
     /// </summary>
-    public IRateLimitBackend? RateLimitBackend { get; init; }
+    public RateLimitBackend? RateLimitBackend { get; init; }
 
     /// <summary>What happens when <see cref="RateLimitBackend"/> cannot answer; default <see cref="RateLimitBackendFailure.FailClosed"/>.</summary>
     public RateLimitBackendFailure RateLimitBackendFailure { get; init; } = RateLimitBackendFailure.FailClosed;

@@ -15,7 +15,7 @@ internal sealed class AgentHarness : IDisposable
     public const string SecretValue = "hunter2-the-launch-code";
 
     public AgentHarness(IKeyValueStore? store = null, Action<PolicyEngine>? configure = null, AgentMemoryOptions? options = null,
-        IRateLimitBackend? limitBackend = null)
+        RateLimitBackend? limitBackend = null)
     {
         Store = store ?? Database.OpenInMemory();
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));

@@ -17,12 +17,12 @@ public sealed class DefectRegressionTests
             throw new IOException("disk full at /var/lib/secret-mount while writing agents/alice/notes/today");
     }
 
-    private sealed class FailingBackend : IRateLimitBackend
+    private sealed class FailingBackend : RateLimitBackend
     {
-        public RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) =>
+        internal override RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) =>
             throw new TimeoutException("redis at 10.0.0.7:6379 did not answer, password=pw");
 
-        public ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
+        internal override ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
             CancellationToken cancellationToken = default) =>
             ValueTask.FromException<RateLimitBackendResult>(new TimeoutException("redis at 10.0.0.7:6379 did not answer, password=pw"));
     }

@@ -19,7 +19,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     private readonly ConfigurationMetrics _metrics;
     private readonly PolicyConfigurationStatus _status;
     private readonly object _gate = new();
-    private readonly List<RateLimitRegistration> _limits = new();
+    private readonly List<PolicyRegistration> _limits = new();
     private PolicyRegistration? _rules;
     private IReadOnlyDictionary<string, string?>? _startup;
     private IDisposable? _subscription;
@@ -165,11 +165,11 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
     /// </summary>
     private void SwapLimits(IReadOnlyList<RateLimitRule> limits)
     {
-        var kept = new List<RateLimitRegistration>();
-        var added = new List<RateLimitRegistration>();
+        var kept = new List<PolicyRegistration>();
+        var added = new List<PolicyRegistration>();
         foreach (RateLimitRule limit in limits)
         {
-            RateLimitRegistration? same = _limits.FirstOrDefault(r => SameLimit(r.Limit, limit) && !kept.Contains(r));
+            PolicyRegistration? same = _limits.FirstOrDefault(r => SameLimit(r.Limits[0], limit) && !kept.Contains(r));
             if (same is not null)
             {
                 kept.Add(same);
@@ -180,7 +180,7 @@ internal sealed class ConfiguredPolicyLoader : IDisposable
             }
         }
 
-        foreach (RateLimitRegistration old in _limits)
+        foreach (PolicyRegistration old in _limits)
         {
             if (!kept.Contains(old))
             {

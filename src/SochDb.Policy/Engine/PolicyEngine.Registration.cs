@@ -85,22 +85,22 @@ public sealed partial class PolicyEngine
     /// <returns>The registration; dispose it to remove the limit.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not defined, or <paramref name="maxPerMinute"/> is not positive.</exception>
     /// <exception cref="ArgumentException"><paramref name="scope"/> is not one of those (the message names the scope and the valid ones).</exception>
-    public RateLimitRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+    public PolicyRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
         AddRateLimit(new RateLimitRule(operation, maxPerMinute, scope));
 
     /// <summary>Adds a limit, naming the operation as the seed SDKs do: <c>read</c>, <c>write</c>, <c>delete</c> or <c>all</c>.</summary>
     /// <inheritdoc cref="AddRateLimit(PolicyOperation, int, string)"/>
     /// <exception cref="ArgumentException"><paramref name="operation"/> is not one of those names.</exception>
-    public RateLimitRegistration AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+    public PolicyRegistration AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
         AddRateLimit(ParseOperation(operation), maxPerMinute, scope);
 
     /// <summary>Adds a limit described by <paramref name="limit"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="limit"/> is null.</exception>
-    public RateLimitRegistration AddRateLimit(RateLimitRule limit)
+    public PolicyRegistration AddRateLimit(RateLimitRule limit)
     {
         ArgumentNullException.ThrowIfNull(limit);
         RateLimiting.RateLimitState state = _limiter.Add(limit);
-        return new RateLimitRegistration(limit, _ => _limiter.Remove(state));
+        return new PolicyRegistration(limit, () => _limiter.Remove(state));
     }
 
     /// <summary>Number of rules registered at run time.</summary>
@@ -134,7 +134,8 @@ public sealed partial class PolicyEngine
     /// <returns>One registration for the whole group; dispose it to remove every rule of the group at once.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="rules"/> or one of its elements is null.</exception>
     /// <exception cref="GlobPatternException">A pattern is invalid; the message names the rule's index.</exception>
-    /// <exception cref="ArgumentException">A rule's trigger, handler or name is invalid; the message names the rule's index.</exception>
+    /// <exception cref="ArgumentException">A rule's trigger, handler or name is invalid (the message names the rule's index), or
+    /// <paramref name="replacing"/> added a rate limit, not rules.</exception>
     public PolicyRegistration RegisterRules(IReadOnlyList<PolicyRuleDefinition> rules, PolicyRegistration? replacing = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -162,6 +163,11 @@ public sealed partial class PolicyEngine
         Dictionary<string, RuntimeRule>? compiled = null;
         if (replacing is not null)
         {
+            if (replacing.Limits.Count > 0)
+            {
+                throw new ArgumentException("The registration to replace added a rate limit, not rules; dispose it instead.", nameof(replacing));
+            }
+
             compiled = new Dictionary<string, RuntimeRule>(StringComparer.Ordinal);
             foreach (RuntimeRule old in replacing.RuntimeRules)
             {

@@ -10,11 +10,11 @@ namespace SochDb.Policy.Tests.Engine.Guarded;
 public sealed class PipelineStageTests
 {
     /// <summary>A shared limit backend that waits until the caller cancels.</summary>
-    private sealed class HangingBackend : IRateLimitBackend
+    private sealed class HangingBackend : RateLimitBackend
     {
-        public RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) => RateLimitBackendResult.Acquired;
+        internal override RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) => RateLimitBackendResult.Acquired;
 
-        public async ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
+        internal override async ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
             CancellationToken cancellationToken = default)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -6,20 +6,20 @@ namespace SochDb.Policy.Tests.Engine.Guarded;
 public sealed class RateLimitBackendTests
 {
     /// <summary>A backend that records requests and answers as told.</summary>
-    private sealed class ScriptedBackend : IRateLimitBackend
+    private sealed class ScriptedBackend : RateLimitBackend
     {
         public List<RateLimitAcquisition[]> Requests { get; } = new();
 
         public Func<RateLimitAcquisition[], RateLimitBackendResult> Answer { get; set; } = _ => RateLimitBackendResult.Acquired;
 
-        public RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions)
+        internal override RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions)
         {
             RateLimitAcquisition[] copy = acquisitions.ToArray();
             Requests.Add(copy);
             return Answer(copy);
         }
 
-        public async ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default)
+        internal override async ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default)
         {
             await Task.Yield();
             return TryAcquire(acquisitions.Span);

@@ -117,12 +117,12 @@ public sealed class RefusalCauseTests
             new PolicyViolationException(PolicyOperation.Read, "k"u8, null, null, null, null, new InvalidOperationException()).Cause);
     }
 
-    private sealed class FailingBackend : IRateLimitBackend
+    private sealed class FailingBackend : RateLimitBackend
     {
-        public RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) =>
+        internal override RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions) =>
             throw new TimeoutException("down");
 
-        public ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
+        internal override ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions,
             CancellationToken cancellationToken = default) => throw new TimeoutException("down");
     }
 }

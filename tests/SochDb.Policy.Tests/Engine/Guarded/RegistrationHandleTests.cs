@@ -72,7 +72,11 @@ public sealed class RegistrationHandleTests
     public void Handle_RateLimitDisposeRemovesTheLimit()
     {
         using var kit = new GuardedKit();
-        RateLimitRegistration limit = kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        PolicyRegistration limit = kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        RateLimitRule only = Assert.Single(limit.Limits);
+        Assert.Equal((PolicyOperation.Write, 1, "agent_id"), (only.Operation, only.MaxPerMinute, only.Scope));
+        Assert.Empty(limit.Rules);
+        Assert.Throws<InvalidOperationException>(() => limit.Rule);
         var agent = Agent("a1");
         kit.Engine.Put("k", "1", agent);
         Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "2", agent));
@@ -84,6 +88,26 @@ public sealed class RegistrationHandleTests
         kit.Engine.Put("k", "4", agent);
         Assert.Equal("4", kit.Stored("k"));
         Assert.False(limit.IsActive);
+    }
+
+    [Fact]
+    public void Handle_ReplacingALimitWithRules_IsRefusedAndTheLimitStays()
+    {
+        using var kit = new GuardedKit();
+        PolicyRegistration limit = kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        PolicyRuleDefinition[] rules = [new(PolicyTrigger.BeforeWrite, "k", Policies.DenyAll)];
+
+        var refused = Assert.Throws<ArgumentException>(() => kit.Engine.RegisterRules(rules, replacing: limit));
+
+        Assert.Contains("rate limit", refused.Message, StringComparison.Ordinal);
+        Assert.True(limit.IsActive);
+        using PolicyRegistration rule = kit.Engine.BeforeWrite("other", Policies.AllowAll);
+        Assert.Empty(rule.Limits);
+        Assert.Throws<InvalidOperationException>(() => rule.Limit);
+        Assert.Equal(1, kit.Engine.RuntimeRuleCount);
+        var agent = Agent("a1");
+        kit.Engine.Put("k", "1", agent);
+        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "2", agent));
     }
 
     [Fact]

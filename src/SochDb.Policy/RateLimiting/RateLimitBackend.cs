@@ -5,36 +5,44 @@ using System.Threading.Tasks;
 namespace SochDb.Policy;
 
 /// <summary>
-/// Where token buckets live when they must be shared beyond one process (for example in Redis). The engine keeps the
-/// list of limits; for each guarded operation it asks the backend to take <see cref="RateLimitAcquisition.Tokens"/>
-/// from every applicable bucket at once, all or none. Without a backend the engine keeps its buckets in process.
+/// Where token buckets live when they must be shared beyond one process: set an instance of the Redis package's
+/// <c>RedisRateLimitBackend</c> as <see cref="PolicyEngineOptions.RateLimitBackend"/>. The engine keeps the list of
+/// limits; for each guarded operation it asks the backend to take the tokens of every applicable bucket at once, all or
+/// none. Without a backend the engine keeps its buckets in process.
 /// </summary>
 /// <remarks>
-/// Semantics every backend must keep: token bucket of capacity <see cref="RateLimitRule.MaxPerMinute"/>, starting full,
-/// refilled continuously at capacity per minute with no fraction lost; a refused request takes no token from any
-/// bucket; <see cref="RateLimitBackendResult.RetryAfter"/> is exact. A backend that cannot answer throws; the engine then
-/// follows <see cref="PolicyEngineOptions.RateLimitBackendFailure"/>.
+/// The contract between the engine and a backend is internal to this library and its packages, so that it can change
+/// without breaking callers: the backends that exist are the ones its packages ship. Semantics every backend keeps:
+/// token bucket of capacity <see cref="RateLimitRule.MaxPerMinute"/>, starting full, refilled continuously at capacity
+/// per minute with no fraction lost; a refused request takes no token from any bucket; the retry-after it reports is
+/// exact. A backend that cannot answer throws; the engine then follows
+/// <see cref="PolicyEngineOptions.RateLimitBackendFailure"/>.
 /// </remarks>
-public interface IRateLimitBackend
+public abstract class RateLimitBackend
 {
+    /// <summary>Only this library's packages derive backends.</summary>
+    private protected RateLimitBackend()
+    {
+    }
+
     /// <summary>Takes the tokens of every acquisition, or none.</summary>
     /// <param name="acquisitions">One entry per applicable limit (at least one).</param>
-    RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions);
+    internal abstract RateLimitBackendResult TryAcquire(ReadOnlySpan<RateLimitAcquisition> acquisitions);
 
     /// <summary>Takes the tokens of every acquisition, or none, without blocking a thread.</summary>
     /// <param name="acquisitions">One entry per applicable limit (at least one).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default);
+    internal abstract ValueTask<RateLimitBackendResult> TryAcquireAsync(ReadOnlyMemory<RateLimitAcquisition> acquisitions, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Tokens to take from one limit's bucket for one scope value.</summary>
 /// <param name="Limit">The limit.</param>
 /// <param name="ScopeValue">The caller's value of the limit's scope; null for the global bucket or for callers lacking the item (they share one bucket).</param>
 /// <param name="Tokens">How many tokens (1 for a single operation, the item count for a batch).</param>
-public readonly record struct RateLimitAcquisition(RateLimitRule Limit, string? ScopeValue, int Tokens);
+internal readonly record struct RateLimitAcquisition(RateLimitRule Limit, string? ScopeValue, int Tokens);
 
 /// <summary>What a backend answered: acquired, or which acquisition refused and when it would not.</summary>
-public readonly record struct RateLimitBackendResult
+internal readonly record struct RateLimitBackendResult
 {
     private RateLimitBackendResult(int refusedIndex, TimeSpan retryAfter)
     {
@@ -64,7 +72,7 @@ public readonly record struct RateLimitBackendResult
     public TimeSpan RetryAfter { get; }
 }
 
-/// <summary>What the engine does when its <see cref="IRateLimitBackend"/> throws or times out.</summary>
+/// <summary>What the engine does when its <see cref="RateLimitBackend"/> throws or times out.</summary>
 public enum RateLimitBackendFailure
 {
     /// <summary>Refuse the operation (audited as failed; the reason says the limit backend is unavailable). The default.</summary>
