@@ -36,17 +36,20 @@ internal readonly struct OwnedBytes
 
     public ReadOnlyMemory<byte> Memory => _array is null ? default : new ReadOnlyMemory<byte>(_array, _offset, _length);
 
-    /// <summary>A copy of a synchronous call's key (and nothing else).</summary>
-    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> key) => ForSyncCall(key, default, out _);
-
     /// <summary>
     /// Copies of a synchronous call's key and value, in one scratch buffer of this thread when they fit, else in one pooled
     /// array. Returns the key's copy, which owns the buffer; <paramref name="valueCopy"/> shares it.
     /// </summary>
-    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out OwnedBytes valueCopy)
+    public static OwnedBytes ForSyncCall(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out OwnedBytes valueCopy) =>
+        ForSyncCall(OperationScratch.Current, key, value, out valueCopy);
+
+    /// <summary>
+    /// <see cref="ForSyncCall(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out OwnedBytes)"/> with the current thread's state
+    /// (<paramref name="scratch"/>, <see cref="OperationScratch.Current"/>) already looked up: one look-up per call.
+    /// </summary>
+    public static OwnedBytes ForSyncCall(OperationScratch scratch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out OwnedBytes valueCopy)
     {
         int total = key.Length + value.Length;
-        OperationScratch scratch = OperationScratch.Current;
         if (total == 0 || scratch.TryTake(total) is not { } slot)
         {
             return ForAsyncCall(key, value, out valueCopy);
@@ -54,9 +57,6 @@ internal readonly struct OwnedBytes
 
         return Fill(slot, scratch, key, value, out valueCopy);
     }
-
-    /// <summary>A pooled copy of an asynchronous call's key (and nothing else).</summary>
-    public static OwnedBytes ForAsyncCall(ReadOnlySpan<byte> key) => ForAsyncCall(key, default, out _);
 
     /// <summary>
     /// Pooled copies of a call's key and value in one array, valid until released on whatever thread the operation ends.
@@ -107,9 +107,10 @@ internal readonly struct OwnedBytes
 }
 
 /// <summary>
-/// Per-thread scratch buffers for the copies of synchronous calls: a small stack of fixed-size arrays, taken and given
-/// back in last-in-first-out order (a handler's nested call takes the next ones). When the stack is used up or a copy is
-/// too long, the caller falls back to the pool.
+/// The state a thread keeps for the operations it runs, looked up once per call (a thread-static access is not free):
+/// the scratch buffers for the copies of synchronous calls, a small stack of fixed-size arrays taken and given back in
+/// last-in-first-out order (a handler's nested call takes the next ones; when the stack is used up or a copy is too long,
+/// the caller falls back to the pool), and the depth of guarded operations nested inside handlers on this thread.
 /// </summary>
 internal sealed class OperationScratch
 {
@@ -123,6 +124,12 @@ internal sealed class OperationScratch
 
     private readonly byte[]?[] _slots = new byte[Slots][];
     private int _top;
+
+    /// <summary>Guarded operations in progress on this thread inside handlers: a handler that calls the engine nests one level.</summary>
+    public int Nesting;
+
+    /// <summary>The nesting depth of the current thread, without creating its state.</summary>
+    public static int CurrentNesting => t_current?.Nesting ?? 0;
 
     public static OperationScratch Current => t_current ??= new OperationScratch();
 

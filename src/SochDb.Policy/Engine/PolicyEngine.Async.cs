@@ -6,8 +6,9 @@ using SochDb.Policy.Engine;
 namespace SochDb.Policy;
 
 /// <summary>
-/// The asynchronous twins of Put, Get and Delete: the same routine as the synchronous calls (<see cref="RunOperation"/>),
-/// run with <c>async: true</c>, so a networked store or rate-limit backend is awaited end to end. Handlers stay
+/// The asynchronous twins of Put, Get and Delete: the same stages and driver as the synchronous calls
+/// (<see cref="Proceed"/>), with the store and a rate-limit backend called asynchronously, so a networked store or
+/// backend is awaited end to end. Handlers stay
 /// synchronous (they decide; they do no I/O). Over a store that completes synchronously (in-memory, SQLite) and without
 /// a shared rate-limit backend, a call completes synchronously and allocates nothing beyond the synchronous call.
 /// Cancellation before the store is called changes nothing: when it comes before any decision nothing is recorded;
@@ -27,9 +28,7 @@ public sealed partial class PolicyEngine
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        OwnedBytes ownKey = OwnedBytes.ForAsyncCall(key.Span, value.Span, out OwnedBytes ownValue);
-        ValueTask<OperationResult> run = RunOperation(PolicyOperation.Write, ownKey, ownValue, context ?? PolicyContext.Empty, async: true,
-            cancellationToken);
+        ValueTask<OperationResult> run = RunAsynchronously(PolicyOperation.Write, key, value, context, cancellationToken);
         return run.IsCompletedSuccessfully ? default : AwaitRun(run);
 
         static async ValueTask AwaitRun(ValueTask<OperationResult> run) => await run.ConfigureAwait(false);
@@ -46,8 +45,7 @@ public sealed partial class PolicyEngine
             return ValueTask.FromCanceled<byte[]?>(cancellationToken);
         }
 
-        ValueTask<OperationResult> run = RunOperation(PolicyOperation.Read, OwnedBytes.ForAsyncCall(key.Span), default,
-            context ?? PolicyContext.Empty, async: true, cancellationToken);
+        ValueTask<OperationResult> run = RunAsynchronously(PolicyOperation.Read, key, default, context, cancellationToken);
         return run.IsCompletedSuccessfully ? new ValueTask<byte[]?>(run.Result.Value) : AwaitRun(run);
 
         static async ValueTask<byte[]?> AwaitRun(ValueTask<OperationResult> run) => (await run.ConfigureAwait(false)).Value;
@@ -64,8 +62,7 @@ public sealed partial class PolicyEngine
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        ValueTask<OperationResult> run = RunOperation(PolicyOperation.Delete, OwnedBytes.ForAsyncCall(key.Span), default,
-            context ?? PolicyContext.Empty, async: true, cancellationToken);
+        ValueTask<OperationResult> run = RunAsynchronously(PolicyOperation.Delete, key, default, context, cancellationToken);
         return run.IsCompletedSuccessfully ? new ValueTask<bool>(run.Result.Removed) : AwaitRun(run);
 
         static async ValueTask<bool> AwaitRun(ValueTask<OperationResult> run) => (await run.ConfigureAwait(false)).Removed;

@@ -50,13 +50,13 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>
-    /// The batch pipeline, for both entry points (see <see cref="RunOperation"/>): admit, limits (the tokens of the whole
+    /// The batch pipeline, for both entry points (see <see cref="Proceed"/>): admit, limits (the tokens of the whole
     /// batch at once), decide (every item), store (one transaction), observe and record (every item).
     /// </summary>
     private async ValueTask RunBatch(BatchItem[] items, PolicyContext context, bool async, CancellationToken cancellationToken)
     {
         using System.Diagnostics.Activity? span = PolicyTracing.Start(PolicyOperation.Write);
-        Admit(PolicyOperation.Write, items[0].Key, context);
+        Admit(PolicyOperation.Write, items[0].Key, context, OperationScratch.Current);
         try
         {
             (int puts, int deletes) = Count(items);
@@ -184,7 +184,7 @@ public sealed partial class PolicyEngine
             if (Runs(triggers, trigger))
             {
                 var before = new PolicyEvaluation(trigger, item.Key, item.Value, context);
-                Exception? failure = RunDecisions(ref before, rules);
+                Exception? failure = RunDecisions(ref before, rules, OperationScratch.Current);
                 outcome = DecisionOutcome.Of(ref before, failure, default, limitNote);
                 if (outcome.IsRefusal || outcome.Result == AuditResult.ApprovalRequired)
                 {
@@ -242,7 +242,7 @@ public sealed partial class PolicyEngine
             {
                 try
                 {
-                    Observe(trigger, item.Key, item.Value, context, rules);
+                    Observe(trigger, item.Key, item.Value, context, rules, OperationScratch.Current);
                 }
                 catch (PolicyHandlerException failure)
                 {

@@ -46,7 +46,7 @@ public sealed partial class PolicyEngine
         };
         var before = new PolicyEvaluation(trigger, ownKey, operation == PolicyOperation.Write ? value : default, ctx);
         before.RecordInto(recorder);
-        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules), default, null);
+        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules, OperationScratch.Current), default, null);
         bool goesOn = !outcome.IsRefusal && outcome.Result != AuditResult.ApprovalRequired;
 
         if (goesOn && operation == PolicyOperation.Read)
@@ -56,7 +56,7 @@ public sealed partial class PolicyEngine
             {
                 var after = new PolicyEvaluation(PolicyTrigger.AfterRead, ownKey, read, ctx);
                 after.RecordInto(recorder);
-                outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules), outcome.Shadow, null);
+                outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules, OperationScratch.Current), outcome.Shadow, null);
                 goesOn = !outcome.IsRefusal;
             }
         }

@@ -30,7 +30,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
     {
         if (BeginDisposal())
         {
-            FinishDisposal(waitForOperations: t_nesting == 0);
+            FinishDisposal(waitForOperations: SochDb.Policy.Engine.OperationScratch.CurrentNesting == 0);
         }
     }
 
@@ -43,7 +43,7 @@ public sealed partial class PolicyEngine : IDisposable, IAsyncDisposable
         }
 
         // Admission stopped before this returns; the wait and the drain run on the pool (the log's writer drains on its own thread).
-        bool wait = t_nesting == 0;
+        bool wait = SochDb.Policy.Engine.OperationScratch.CurrentNesting == 0;
         return new ValueTask(Task.Run(() => FinishDisposal(wait)));
     }
 

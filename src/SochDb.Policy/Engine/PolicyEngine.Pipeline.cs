@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SochDb.Policy.Audit;
@@ -20,17 +21,16 @@ namespace SochDb.Policy;
 /// <item><b>observe</b>: after-handlers (AfterRead decides again on the value read; AfterWrite and AfterDelete observe);</item>
 /// <item><b>record</b>: the outcome is counted, tagged on the span and audited.</item>
 /// </list>
-/// The routine takes <c>bool async</c> (the idiom of Npgsql and of this repository's PostgreSQL store): with
-/// <c>false</c> it awaits nothing, so it has completed when it returns and the synchronous entry point reads its result.
-/// The library is always compiled optimized, so that routine's state machine lives on the stack: a synchronous call, and
-/// an asynchronous one whose store completes synchronously, allocates nothing.
+/// The stages are ordinary methods over one <see cref="Operation"/> value, and one driver (<see cref="Proceed"/>) runs
+/// them in order. It is not <c>async</c>: a synchronous call runs every stage to the end on the caller's stack, with no
+/// state machine. Only the asynchronous entry points can meet a stage that has to wait (a store call or a shared
+/// rate-limit backend that did not complete at once); that stage parks what it waits for in the operation and returns,
+/// and the one continuation (<see cref="ContinueAsync"/>) awaits it and calls the same driver again, which resumes at
+/// the next stage. An asynchronous call whose store completes synchronously (in-memory, SQLite) never reaches it and
+/// allocates nothing.
 /// </summary>
 public sealed partial class PolicyEngine
 {
-    // Guarded operations in progress on this thread inside handlers: a handler that calls the engine nests one level.
-    [ThreadStatic]
-    private static int t_nesting;
-
     // Operations admitted and not yet finished (disposal waits for them); nonzero once disposal has begun.
     private int _inFlight;
     private int _closing;
@@ -38,123 +38,420 @@ public sealed partial class PolicyEngine
     /// <summary>What a single-key operation returns: the value read, or whether the key was present for a delete.</summary>
     private readonly record struct OperationResult(byte[]? Value, bool Removed);
 
-    /// <summary>The single-key pipeline: admit, limits, decide, store, observe, record.</summary>
-    /// <param name="operation">Read, Write or Delete.</param>
-    /// <param name="key">The engine's copy of the key (released when the operation ends).</param>
-    /// <param name="value">For a write, the engine's copy of the value (released when the operation ends).</param>
-    /// <param name="context">The caller's context.</param>
-    /// <param name="async">True for the asynchronous entry points: the limit backend and the store are awaited.</param>
-    /// <param name="cancellationToken">Checked before the limits and before the store.</param>
-    private async ValueTask<OperationResult> RunOperation(PolicyOperation operation, OwnedBytes key, OwnedBytes value, PolicyContext context,
-        bool async, CancellationToken cancellationToken)
+    /// <summary>The stages of a single-key operation, in the order they run; <see cref="Operation.Next"/> is the next one.</summary>
+    private enum Stage : byte
     {
-        Activity? span = PolicyTracing.Start(operation);
-        bool admitted = false;
+        Admit,
+        Limits,
+        Decide,
+        Store,
+        Observe,
+        Record,
+    }
+
+    /// <summary>
+    /// One single-key operation on its way through the stages: what it is, where it is, and what the stages before found.
+    /// A synchronous call keeps it on its stack; an asynchronous one that has to wait moves it into the continuation.
+    /// </summary>
+    private struct Operation
+    {
+        public Operation(PolicyOperation kind, PolicyContext context, OperationScratch thread, bool async)
+        {
+            Kind = kind;
+            Context = context;
+            Thread = thread;
+            Async = async;
+        }
+
+        public readonly PolicyOperation Kind;
+        public readonly PolicyContext Context;
+
+        /// <summary>True for the asynchronous entry points: the limit backend and the store are called asynchronously.</summary>
+        public readonly bool Async;
+
+        /// <summary>The state of the thread the stages run on (handler nesting); renewed after a wait.</summary>
+        public OperationScratch Thread;
+
+        public Stage Next;
+        public bool Admitted;
+        public Activity? Span;
+        public string? LimitNote;
+        public RuleTable? Rules;
+        public int Triggers;
+        public DecisionOutcome Outcome;
+
+        /// <summary>The recorder whose durable log commits a write's entry in the store's transaction, or null.</summary>
+        public AuditRecorder? WithData;
+
+        public byte[]? Read;
+        public bool Removed;
+
+        // What the stage before Next waits for (the asynchronous entry points only): one of these, by Next.
+        public ValueTask<string?> PendingLimits;
+        public ValueTask PendingPut;
+        public ValueTask<byte[]?> PendingGet;
+        public ValueTask<bool> PendingDelete;
+
+        public readonly OperationResult Result => new(Read, Removed);
+    }
+
+    /// <summary>A synchronous Put, Get or Delete: validated, copied into the thread's scratch, run to the end here.</summary>
+    private OperationResult RunSynchronously(PolicyOperation kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
+    {
+        KeyRules.Validate(key);
+        OperationScratch thread = OperationScratch.Current;
+        var operation = new Operation(kind, context ?? PolicyContext.Empty, thread, async: false);
+        OwnedBytes ownKey = OwnedBytes.ForSyncCall(thread, key, value, out OwnedBytes ownValue);
         try
         {
-            Admit(operation, key.Span, context);
-            admitted = true;
-
-            string? limitNote = !_limiter.Applies(operation) ? null
-                : async && _limitBackend is not null
-                ? await AcquireOrThrowAsync(LimitDemand.Single(operation), key.Memory, context, cancellationToken).ConfigureAwait(false)
-                : AcquireOrThrow(LimitDemand.Single(operation), key.Span, context);
-
-            RuleTable rules = Volatile.Read(ref _rules);
-            int triggers = _compiledTriggers | rules.TriggerMask;
-            PolicyTrigger before = BeforeTrigger(operation);
-            DecisionOutcome outcome = Runs(triggers, before)
-                ? Decide(before, key.Span, value.Span, context, rules, limitNote, default)
-                : DecisionOutcome.Allowed(limitNote);
-
-            ThrowIfCancelledBeforeStore(operation, key.Span, context, cancellationToken);
-            ReadOnlyMemory<byte> written = outcome.ModifiedValue ?? value.Memory;
-            byte[]? read = null;
-            bool removed = false;
-
-            // The decision log's WithWrite durability: the entry of a write goes into the write's own transaction.
-            AuditRecorder? withData = operation == PolicyOperation.Read ? null : RecorderWithData();
-            long recordedAt = 0;
-            try
-            {
-                switch (operation)
-                {
-                    case PolicyOperation.Write when withData is not null:
-                        recordedAt = _clock.GetUtcTicks();
-                        ((ITransactionalAuditStore)_store).Put(key.Span, written.Span, withData.WithWrite!,
-                            PrepareEntry(withData, recordedAt, operation, key.Span, context, in outcome));
-                        break;
-                    case PolicyOperation.Delete when withData is not null:
-                        recordedAt = _clock.GetUtcTicks();
-                        removed = ((ITransactionalAuditStore)_store).Delete(key.Span, withData.WithWrite!,
-                            PrepareEntry(withData, recordedAt, operation, key.Span, context, in outcome));
-                        break;
-                    case PolicyOperation.Write when async:
-                        await _store.PutAsync(key.Memory, written, cancellationToken).ConfigureAwait(false);
-                        break;
-                    case PolicyOperation.Write:
-                        _store.Put(key.Span, written.Span);
-                        break;
-                    case PolicyOperation.Read when async:
-                        read = await _store.GetAsync(key.Memory, cancellationToken).ConfigureAwait(false);
-                        break;
-                    case PolicyOperation.Read:
-                        read = _store.TryGet(key.Span, out byte[]? found) ? found : null;
-                        break;
-                    case PolicyOperation.Delete when async:
-                        removed = await _store.DeleteAsync(key.Memory, cancellationToken).ConfigureAwait(false);
-                        break;
-                    default:
-                        removed = _store.Delete(key.Span);
-                        break;
-                }
-            }
-            catch (Exception exception)
-            {
-                RecordStoreFailure(operation, key.Span, context, exception);
-                throw;
-            }
-
-            if (withData is not null)
-            {
-                // Committed with its entry: the ring and the other sinks get it now, before any observer can fail.
-                RecordWrittenWithData(withData, recordedAt, operation, key.Span, context, in outcome);
-            }
-
-            if (operation == PolicyOperation.Read)
-            {
-                if (read is not null && Runs(triggers, PolicyTrigger.AfterRead))
-                {
-                    outcome = Decide(PolicyTrigger.AfterRead, key.Span, read, context, rules, limitNote, outcome.Shadow);
-                    if (outcome.ModifiedValue is { } redacted)
-                    {
-                        // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
-                        read = (byte[])redacted.Clone();
-                    }
-                }
-            }
-            else if (operation == PolicyOperation.Write ? Runs(triggers, PolicyTrigger.AfterWrite) : removed && Runs(triggers, PolicyTrigger.AfterDelete))
-            {
-                Observe(operation == PolicyOperation.Write ? PolicyTrigger.AfterWrite : PolicyTrigger.AfterDelete, key.Span, written.Span, context, rules);
-            }
-
-            if (withData is null)
-            {
-                Record(operation, key.Span, context, in outcome);
-            }
-
-            return new OperationResult(read, removed);
+            bool finished = Proceed(ref operation, in ownKey, in ownValue, CancellationToken.None);
+            Debug.Assert(finished, "a synchronous operation never waits");
+            return operation.Result;
         }
         finally
         {
-            span?.Dispose();
-            if (admitted)
+            Finish(ref operation, in ownKey, in ownValue);
+        }
+    }
+
+    /// <summary>
+    /// An asynchronous Put, Get or Delete (validated and not cancelled): copied into one pooled array, run by the same
+    /// driver; when a stage has to wait, the continuation takes the operation over.
+    /// </summary>
+    private ValueTask<OperationResult> RunAsynchronously(PolicyOperation kind, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value,
+        PolicyContext? context, CancellationToken cancellationToken)
+    {
+        var operation = new Operation(kind, context ?? PolicyContext.Empty, OperationScratch.Current, async: true);
+        OwnedBytes ownKey = OwnedBytes.ForAsyncCall(key.Span, value.Span, out OwnedBytes ownValue);
+        bool finished = true;
+        try
+        {
+            finished = Proceed(ref operation, in ownKey, in ownValue, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // An asynchronous entry point reports through what it returns, as an async method would (cancellation included).
+            return Rethrow(ExceptionDispatchInfo.Capture(exception));
+        }
+        finally
+        {
+            if (finished)
             {
-                Leave();
+                Finish(ref operation, in ownKey, in ownValue);
+            }
+        }
+
+        if (finished)
+        {
+            return new ValueTask<OperationResult>(operation.Result);
+        }
+
+        ValueTask<OperationResult> continuation = ContinueAsync(operation, ownKey, ownValue, cancellationToken);
+        if (operation.Span is { } span)
+        {
+            // The span stays current in the continuation (which captured it); the caller's flow gets its own back.
+            Activity.Current = span.Parent;
+        }
+
+        return continuation;
+    }
+
+    private static async ValueTask<OperationResult> Rethrow(ExceptionDispatchInfo failure)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        failure.Throw();
+        return default;
+    }
+
+    /// <summary>
+    /// The one continuation of an operation whose stage had to wait: awaits what the stage parked, then runs the same
+    /// driver from the next stage, as often as stages wait. Releases the operation when it ends.
+    /// </summary>
+    private async ValueTask<OperationResult> ContinueAsync(Operation operation, OwnedBytes key, OwnedBytes value, CancellationToken cancellationToken)
+    {
+        bool finished = false;
+        try
+        {
+            while (!finished)
+            {
+                if (operation.Next == Stage.Decide)
+                {
+                    operation.LimitNote = await operation.PendingLimits.ConfigureAwait(false);
+                }
+                else
+                {
+                    try
+                    {
+                        switch (operation.Kind)
+                        {
+                            case PolicyOperation.Write:
+                                await operation.PendingPut.ConfigureAwait(false);
+                                break;
+                            case PolicyOperation.Read:
+                                operation.Read = await operation.PendingGet.ConfigureAwait(false);
+                                break;
+                            default:
+                                operation.Removed = await operation.PendingDelete.ConfigureAwait(false);
+                                break;
+                        }
+                    }
+                    catch (Exception exception)
+                    {
+                        RecordStoreFailure(operation.Kind, key.Span, operation.Context, exception);
+                        throw;
+                    }
+                }
+
+                operation.Thread = OperationScratch.Current;
+                finished = Proceed(ref operation, in key, in value, cancellationToken);
             }
 
-            value.Release();
-            key.Release();
+            return operation.Result;
+        }
+        finally
+        {
+            Finish(ref operation, in key, in value);
+        }
+    }
+
+    /// <summary>
+    /// The driver: runs the stages in order from <see cref="Operation.Next"/>. Returns true when the operation is done, or
+    /// false when a stage has to wait: it parked what it waits for in <paramref name="operation"/> and set
+    /// <see cref="Operation.Next"/> to the stage after it.
+    /// </summary>
+    private bool Proceed(ref Operation operation, in OwnedBytes key, in OwnedBytes value, CancellationToken cancellationToken)
+    {
+        switch (operation.Next)
+        {
+            case Stage.Admit:
+                operation.Span = PolicyTracing.Start(operation.Kind);
+                Admit(operation.Kind, key.Span, operation.Context, operation.Thread);
+                operation.Admitted = true;
+                goto case Stage.Limits;
+            case Stage.Limits:
+                if (!TakeLimits(ref operation, in key, cancellationToken))
+                {
+                    return false;
+                }
+
+                goto case Stage.Decide;
+            case Stage.Decide:
+                DecideBefore(ref operation, key.Span, value.Span);
+                goto case Stage.Store;
+            case Stage.Store:
+                if (!CallStore(ref operation, in key, in value, cancellationToken))
+                {
+                    return false;
+                }
+
+                goto case Stage.Observe;
+            case Stage.Observe:
+                ObserveAfter(ref operation, key.Span, in value);
+                goto default;
+            default:
+                if (operation.WithData is null)
+                {
+                    Record(operation.Kind, key.Span, operation.Context, in operation.Outcome);
+                }
+
+                return true;
+        }
+    }
+
+    /// <summary>The end of an operation, on whatever thread it ends: the span, the in-flight count, the copies.</summary>
+    private void Finish(ref Operation operation, in OwnedBytes key, in OwnedBytes value)
+    {
+        operation.Span?.Dispose();
+        if (operation.Admitted)
+        {
+            Leave();
+        }
+
+        value.Release();
+        key.Release();
+    }
+
+    /// <summary>Stage <b>limits</b>: a token from every applicable limit; false when a shared backend has to be awaited.</summary>
+    private bool TakeLimits(ref Operation operation, in OwnedBytes key, CancellationToken cancellationToken)
+    {
+        if (!_limiter.Applies(operation.Kind))
+        {
+            return true;
+        }
+
+        if (operation.Async && _limitBackend is not null)
+        {
+            ValueTask<string?> acquiring = AcquireOrThrowAsync(LimitDemand.Single(operation.Kind), key.Memory, operation.Context, cancellationToken);
+            if (!acquiring.IsCompleted)
+            {
+                operation.PendingLimits = acquiring;
+                operation.Next = Stage.Decide;
+                return false;
+            }
+
+            operation.LimitNote = acquiring.GetAwaiter().GetResult();
+            return true;
+        }
+
+        operation.LimitNote = AcquireOrThrow(LimitDemand.Single(operation.Kind), key.Span, operation.Context);
+        return true;
+    }
+
+    /// <summary>Stage <b>decide</b>: the before-trigger's handlers against the current rule table, into the outcome.</summary>
+    private void DecideBefore(ref Operation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        RuleTable rules = Volatile.Read(ref _rules);
+        operation.Rules = rules;
+        int triggers = operation.Triggers = _compiledTriggers | rules.TriggerMask;
+        PolicyTrigger before = BeforeTrigger(operation.Kind);
+        operation.Outcome = Runs(triggers, before)
+            ? Decide(before, key, value, operation.Context, rules, operation.Thread, operation.LimitNote, default)
+            : DecisionOutcome.Allowed(operation.LimitNote);
+    }
+
+    /// <summary>
+    /// Stage <b>store</b>: the one call to the store, after a last look at the cancellation token; false when an
+    /// asynchronous store call has to be awaited. A write whose decision-log entry goes into the store's own transaction
+    /// (<see cref="AuditDurability.WithWrite"/>) is recorded here, as soon as it is committed.
+    /// </summary>
+    private bool CallStore(ref Operation operation, in OwnedBytes key, in OwnedBytes value, CancellationToken cancellationToken)
+    {
+        PolicyOperation kind = operation.Kind;
+        ThrowIfCancelledBeforeStore(kind, key.Span, operation.Context, cancellationToken);
+        AuditRecorder? withData = operation.WithData = kind == PolicyOperation.Read ? null : RecorderWithData();
+        long recordedAt = 0;
+        try
+        {
+            if (withData is not null)
+            {
+                recordedAt = _clock.GetUtcTicks();
+                AuditEntry entry = PrepareEntry(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
+                var transactional = (ITransactionalAuditStore)_store;
+                if (kind == PolicyOperation.Write)
+                {
+                    transactional.Put(key.Span, Written(in operation, in value).Span, withData.WithWrite!, entry);
+                }
+                else
+                {
+                    operation.Removed = transactional.Delete(key.Span, withData.WithWrite!, entry);
+                }
+            }
+            else if (operation.Async)
+            {
+                return CallStoreAsynchronously(ref operation, in key, in value, cancellationToken);
+            }
+            else
+            {
+                switch (kind)
+                {
+                    case PolicyOperation.Write:
+                        _store.Put(key.Span, Written(in operation, in value).Span);
+                        break;
+                    case PolicyOperation.Read:
+                        operation.Read = _store.TryGet(key.Span, out byte[]? found) ? found : null;
+                        break;
+                    default:
+                        operation.Removed = _store.Delete(key.Span);
+                        break;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            RecordStoreFailure(kind, key.Span, operation.Context, exception);
+            throw;
+        }
+
+        if (withData is not null)
+        {
+            // Committed with its entry: the ring and the other sinks get it now, before any observer can fail.
+            RecordWrittenWithData(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
+        }
+
+        return true;
+    }
+
+    /// <summary>The store call of an asynchronous entry point: read at once when it completed, else parked for the continuation.</summary>
+    private bool CallStoreAsynchronously(ref Operation operation, in OwnedBytes key, in OwnedBytes value, CancellationToken cancellationToken)
+    {
+        bool completed;
+        switch (operation.Kind)
+        {
+            case PolicyOperation.Write:
+                ValueTask put = _store.PutAsync(key.Memory, Written(in operation, in value), cancellationToken);
+                if (completed = put.IsCompleted)
+                {
+                    put.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    operation.PendingPut = put;
+                }
+
+                break;
+            case PolicyOperation.Read:
+                ValueTask<byte[]?> get = _store.GetAsync(key.Memory, cancellationToken);
+                if (completed = get.IsCompleted)
+                {
+                    operation.Read = get.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    operation.PendingGet = get;
+                }
+
+                break;
+            default:
+                ValueTask<bool> delete = _store.DeleteAsync(key.Memory, cancellationToken);
+                if (completed = delete.IsCompleted)
+                {
+                    operation.Removed = delete.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    operation.PendingDelete = delete;
+                }
+
+                break;
+        }
+
+        if (!completed)
+        {
+            operation.Next = Stage.Observe;
+        }
+
+        return completed;
+    }
+
+    /// <summary>What the store receives for a write: the value a BeforeWrite handler modified, else the engine's copy.</summary>
+    private static ReadOnlyMemory<byte> Written(in Operation operation, in OwnedBytes value) => operation.Outcome.ModifiedValue ?? value.Memory;
+
+    /// <summary>
+    /// Stage <b>observe</b>: for a read, AfterRead handlers decide again on the value read, and their outcome replaces the
+    /// first one; for a write or a delete that removed something, the observers run.
+    /// </summary>
+    private void ObserveAfter(ref Operation operation, ReadOnlySpan<byte> key, in OwnedBytes value)
+    {
+        int triggers = operation.Triggers;
+        if (operation.Kind == PolicyOperation.Read)
+        {
+            if (operation.Read is { } read && Runs(triggers, PolicyTrigger.AfterRead))
+            {
+                operation.Outcome = Decide(PolicyTrigger.AfterRead, key, read, operation.Context, operation.Rules!, operation.Thread,
+                    operation.LimitNote, operation.Outcome.Shadow);
+                if (operation.Outcome.ModifiedValue is { } redacted)
+                {
+                    // A copy: the caller may change what it gets; the handler's array (often shared) must not change.
+                    operation.Read = (byte[])redacted.Clone();
+                }
+            }
+        }
+        else if (operation.Kind == PolicyOperation.Write
+            ? Runs(triggers, PolicyTrigger.AfterWrite)
+            : operation.Removed && Runs(triggers, PolicyTrigger.AfterDelete))
+        {
+            Observe(operation.Kind == PolicyOperation.Write ? PolicyTrigger.AfterWrite : PolicyTrigger.AfterDelete, key,
+                Written(in operation, in value).Span, operation.Context, operation.Rules!, operation.Thread);
         }
     }
 
@@ -186,12 +483,12 @@ public sealed partial class PolicyEngine
     /// durable decision log refuses operations (fail closed). Once this returns, the call counts as in flight until
     /// <see cref="Leave"/>: disposal waits for it, and the decision log stays open for it.
     /// </summary>
-    private void Admit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
+    private void Admit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, OperationScratch thread)
     {
         Enter();
         try
         {
-            int nesting = t_nesting;
+            int nesting = thread.Nesting;
             if (nesting >= _maxNestingDepth)
             {
                 string reason = $"guarded operations nested {nesting} deep inside handlers (the limit is {_maxNestingDepth}); " +
@@ -256,10 +553,10 @@ public sealed partial class PolicyEngine
     /// recorded and thrown, and an approval not yet given registers a request and throws.
     /// </summary>
     private DecisionOutcome Decide(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules,
-        string? limitNote, in ShadowNote earlier)
+        OperationScratch thread, string? limitNote, in ShadowNote earlier)
     {
         var evaluation = new PolicyEvaluation(trigger, key, value, context);
-        Exception? failure = RunDecisions(ref evaluation, rules);
+        Exception? failure = RunDecisions(ref evaluation, rules, thread);
         DecisionOutcome outcome = DecisionOutcome.Of(ref evaluation, failure, in earlier, limitNote);
         if (outcome.IsRefusal)
         {
@@ -278,11 +575,11 @@ public sealed partial class PolicyEngine
     /// <summary>
     /// Runs the decision handlers of <paramref name="evaluation"/>'s trigger: compiled sets in order, then run-time rules,
     /// stopping at the first denial. Returns the exception of a handler that threw (the caller fails closed), else null.
+    /// <paramref name="thread"/> is the state of the current thread, whose nesting counter the handlers' own calls read.
     /// </summary>
-    private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules)
+    private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules, OperationScratch thread)
     {
-        // One look-up of the thread's counter (a thread-static access is not free); the ref is valid for this thread.
-        ref int nesting = ref t_nesting;
+        ref int nesting = ref thread.Nesting;
         nesting++;
         evaluation.ShadowAll = _shadowEngine;
         try
@@ -331,10 +628,11 @@ public sealed partial class PolicyEngine
     /// Stage <b>observe</b> for AfterWrite and AfterDelete: the change is durable, so an observer that throws cannot undo
     /// it; the failure is audited and reported as <see cref="PolicyHandlerException"/> (committed).
     /// </summary>
-    private void Observe(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules)
+    private void Observe(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules,
+        OperationScratch thread)
     {
         var evaluation = new PolicyEvaluation(trigger, key, value, context);
-        ref int nesting = ref t_nesting;
+        ref int nesting = ref thread.Nesting;
         nesting++;
         try
         {

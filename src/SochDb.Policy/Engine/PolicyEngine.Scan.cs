@@ -52,7 +52,7 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>
-    /// The scan pipeline, for both entry points (see <see cref="RunOperation"/>): admit and limits once for the scan,
+    /// The scan pipeline, for both entry points (see <see cref="Proceed"/>): admit and limits once for the scan,
     /// then, for each entry the store yields, admit (the engine may have been disposed meanwhile), limits (its own token
     /// after the first), decide (BeforeRead, AfterRead) and record.
     /// </summary>
@@ -60,7 +60,7 @@ public sealed partial class PolicyEngine
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Admit(PolicyOperation.Read, prefix, context);
+        Admit(PolicyOperation.Read, prefix, context, OperationScratch.Current);
         string? note;
         IEnumerator<KeyValuePair<byte[], byte[]>>? entries = null;
         IAsyncEnumerator<KeyValuePair<byte[], byte[]>>? asyncEntries = null;
@@ -156,11 +156,11 @@ public sealed partial class PolicyEngine
     {
         RuleTable rules = Volatile.Read(ref _rules);
         var before = new PolicyEvaluation(PolicyTrigger.BeforeRead, key, default, context);
-        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules), default, limitNote);
+        DecisionOutcome outcome = DecisionOutcome.Of(ref before, RunDecisions(ref before, rules, OperationScratch.Current), default, limitNote);
         if (outcome.Result == AuditResult.Allowed || outcome.Result == AuditResult.WouldDeny || outcome.Result == AuditResult.Modified)
         {
             var after = new PolicyEvaluation(PolicyTrigger.AfterRead, key, value, context);
-            outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules), outcome.Shadow, limitNote);
+            outcome = DecisionOutcome.Of(ref after, RunDecisions(ref after, rules, OperationScratch.Current), outcome.Shadow, limitNote);
         }
 
         if (outcome.Result == AuditResult.ApprovalRequired)

@@ -127,13 +127,8 @@ public sealed partial class PolicyEngine
     /// <see cref="PolicyViolationException.Cause"/> says which.</exception>
     /// <exception cref="PolicyHandlerException">An AfterWrite handler threw; the write was committed.</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
-    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context = null)
-    {
-        KeyRules.Validate(key);
-        OwnedBytes ownKey = OwnedBytes.ForSyncCall(key, value, out OwnedBytes ownValue);
-        CompletedSynchronously(RunOperation(PolicyOperation.Write, ownKey, ownValue, context ?? PolicyContext.Empty, async: false,
-            CancellationToken.None));
-    }
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context = null) =>
+        RunSynchronously(PolicyOperation.Write, key, value, context);
 
     /// <summary>Reads <paramref name="key"/> if every policy allows: null when absent, else the value after AfterRead handlers.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
@@ -142,12 +137,8 @@ public sealed partial class PolicyEngine
     /// <exception cref="PolicyViolationException">A BeforeRead or AfterRead handler denied or failed (the value is withheld),
     /// or the operation could not be admitted (<see cref="PolicyViolationException.Cause"/> says why).</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
-    public byte[]? Get(ReadOnlySpan<byte> key, PolicyContext? context = null)
-    {
-        KeyRules.Validate(key);
-        return CompletedSynchronously(RunOperation(PolicyOperation.Read, OwnedBytes.ForSyncCall(key), default, context ?? PolicyContext.Empty,
-            async: false, CancellationToken.None)).Value;
-    }
+    public byte[]? Get(ReadOnlySpan<byte> key, PolicyContext? context = null) =>
+        RunSynchronously(PolicyOperation.Read, key, default, context).Value;
 
     /// <summary>Deletes <paramref name="key"/> if every policy allows; returns whether it was present.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
@@ -157,12 +148,8 @@ public sealed partial class PolicyEngine
     /// admitted (<see cref="PolicyViolationException.Cause"/> says why); nothing was deleted.</exception>
     /// <exception cref="PolicyHandlerException">An AfterDelete handler threw; the delete was committed.</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
-    public bool Delete(ReadOnlySpan<byte> key, PolicyContext? context = null)
-    {
-        KeyRules.Validate(key);
-        return CompletedSynchronously(RunOperation(PolicyOperation.Delete, OwnedBytes.ForSyncCall(key), default, context ?? PolicyContext.Empty,
-            async: false, CancellationToken.None)).Removed;
-    }
+    public bool Delete(ReadOnlySpan<byte> key, PolicyContext? context = null) =>
+        RunSynchronously(PolicyOperation.Delete, key, default, context).Removed;
 
     /// <summary>Writes the UTF-8 <paramref name="value"/> under the UTF-8 <paramref name="key"/>.</summary>
     /// <inheritdoc cref="Put(ReadOnlySpan{byte}, ReadOnlySpan{byte}, PolicyContext?)"/>
