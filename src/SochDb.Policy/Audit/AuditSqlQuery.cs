@@ -69,7 +69,7 @@ internal static class AuditSqlQuery
             parameters.Add(new KeyValuePair<string, object>(name, value));
         }
 
-        bool newestFirst = query.Order == AuditOrder.NewestFirst;
+        bool newestFirst = !query.OldestFirst;
         if (query.After is { } after)
         {
             Where(newestFirst ? "id < @after" : "id > @after", "@after", after);

@@ -210,14 +210,14 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override AuditRecord? ReadLastRecord()
+    private protected override AuditRecord? ReadLastRecord()
     {
-        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { PageSize = 1 });
         return last.Count == 0 ? null : last[0];
     }
 
     /// <inheritdoc />
-    protected override AuditCheckpoint? ReadCheckpoint()
+    private protected override AuditCheckpoint? ReadCheckpoint()
     {
         lock (_readLock)
         {
@@ -235,7 +235,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
+    private protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
     {
         using (_writeGate.Enter())
         {
@@ -251,7 +251,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    private protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
     {
         var parameters = new List<KeyValuePair<string, object>>();
         string sql = AuditSqlQuery.Select(_table, query, parameters, _tailTable);
@@ -281,7 +281,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override long? FindLastIdBefore(DateTimeOffset time)
+    private protected override long? FindLastIdBefore(DateTimeOffset time)
     {
         lock (_readLock)
         {
@@ -298,7 +298,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
+    private protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
     {
         using (_writeGate.Enter())
         {

@@ -142,7 +142,7 @@ public sealed class AuditTailTests : IDisposable
         using (SqliteAuditSink log = SqliteAuditSink.Open(copy, new SqliteAuditSinkOptions { Durability = Durability.Normal }))
         {
             Assert.Equal(10, log.TailRows);
-            Assert.Equal(Enumerable.Range(0, 10).Select(i => "k" + i), log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Key));
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => "k" + i), log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Key));
             for (int i = 10; i < SqliteAuditSink.TailMoveRows; i++)
             {
                 AuditEntry entry = Entry(i, PolicyOperation.Write);
@@ -204,7 +204,7 @@ public sealed class AuditTailTests : IDisposable
         Assert.Equal(30, Count(path, Tail));
         Assert.Equal(21, log.Prune());
         Assert.Equal(11, Count(path, Table) + Count(path, Tail)); // the newest ten and the retention's own entry
-        Assert.Equal(Enumerable.Range(21, 10).Select(i => (long)i + 1), log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Id).Take(10));
+        Assert.Equal(Enumerable.Range(21, 10).Select(i => (long)i + 1), log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Sequence).Take(10));
         AuditVerification verification = log.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
     }
@@ -225,14 +225,14 @@ public sealed class AuditTailTests : IDisposable
 
     private static AuditQuery[] Queries() =>
     [
-        new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 37 },
-        new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1_000 },
+        new AuditQuery { OldestFirst = true, PageSize = 37 },
+        new AuditQuery { PageSize = 1_000 },
         new AuditQuery { AgentId = "agent-1", PageSize = 11 },
-        new AuditQuery { SessionId = "s-3", Order = AuditOrder.OldestFirst, PageSize = 5 },
-        new AuditQuery { SessionId = "s-2", From = Start.AddSeconds(100), To = Start.AddSeconds(500), Order = AuditOrder.OldestFirst, PageSize = 9 },
+        new AuditQuery { SessionId = "s-3", OldestFirst = true, PageSize = 5 },
+        new AuditQuery { SessionId = "s-2", From = Start.AddSeconds(100), To = Start.AddSeconds(500), OldestFirst = true, PageSize = 9 },
         new AuditQuery { AgentId = "agent-2", SessionId = "s-4", Operation = PolicyOperation.Write, PageSize = 3 },
-        new AuditQuery { Operation = PolicyOperation.Read, Order = AuditOrder.OldestFirst, PageSize = 1 },
-        new AuditQuery { After = 300, Order = AuditOrder.OldestFirst, PageSize = 50 },
+        new AuditQuery { Operation = PolicyOperation.Read, OldestFirst = true, PageSize = 1 },
+        new AuditQuery { After = 300, OldestFirst = true, PageSize = 50 },
         new AuditQuery { After = 300, PageSize = 50 },
     ];
 
@@ -247,7 +247,7 @@ public sealed class AuditTailTests : IDisposable
             page = read.Next;
         }
 
-        Assert.Equal(lines, log.Query(query).Select(r => $"{r.Id} {r.Entry.Key}"));
+        Assert.Equal(lines, log.Query(query).Select(r => $"{r.Sequence} {r.Key}"));
         return lines;
     }
 
