@@ -83,6 +83,36 @@ public sealed class AuditWithWriteTests : IDisposable
     }
 
     [Fact]
+    public void EntriesWrittenWithTheirData_SkipTheQueue_UnlessAnotherSinkOrAnAnchorNeedsThem()
+    {
+        string path = _directory.File("shared.db");
+        using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
+        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using var engine = new PolicyEngine(store);
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
+        engine.Put("a", "1");
+        engine.Delete("a");
+        _ = engine.Get("a");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued); // only the read
+        Assert.Equal(3, log.Query(new AuditQuery()).Count());
+
+        var other = new ControllableSink(durable: false);
+        engine.Audit.Enable(new AuditOptions { Sinks = [log, other], Durability = AuditDurability.WithWrite });
+        engine.Put("b", "1");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued);
+        Assert.Equal(["b"], other.Entries.Select(e => e.Key));
+
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, Anchor = new AuditHeadFile(_directory.File("heads.txt")) });
+        engine.Put("c", "1");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued);
+        Assert.Equal(5, log.Query(new AuditQuery()).Count());
+        Assert.True(engine.Audit.Verify().IsIntact);
+    }
+
+    [Fact]
     public void AFailedWrite_HasNoEntryOfItsOwn_OnlyTheFailureThroughTheQueue()
     {
         string path = _directory.File("shared.db");
