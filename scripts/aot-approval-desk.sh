@@ -4,15 +4,8 @@
 # agent raises approvals, the desk serves every page over HTTP on loopback and approves one through its form.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=artifacts/aot-approval-desk
-rm -rf "$out" samples/ApprovalDesk/bin/Release samples/ApprovalDesk/obj/Release
-mkdir -p artifacts
-dotnet publish samples/ApprovalDesk/ApprovalDesk.csproj -c Release -r linux-x64 -o "$out" \
-  | tee artifacts/aot-approval-desk-publish.log
-if grep -E 'warning (IL[23][0-9]{3}|SOCH|SYSLIB)' artifacts/aot-approval-desk-publish.log; then
-  echo "aot-approval-desk: the publish printed trim/AOT warnings" >&2
-  exit 1
-fi
+source scripts/lib/aot-publish.sh
+aot_publish aot-approval-desk samples/ApprovalDesk/ApprovalDesk.csproj
 test -x "$out/ApprovalDesk" && test -f "$out/libe_sqlite3.so"
 if [ -f "$out/ApprovalDesk.dll" ]; then
   echo "aot-approval-desk: the publish left a managed ApprovalDesk.dll: it was not a native build" >&2

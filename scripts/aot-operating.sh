@@ -4,15 +4,8 @@
 # enforced, shadowed, explained, refused a broken settings edit and applied a good one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=artifacts/aot-operating
-rm -rf "$out" samples/OperatingPolicies/bin/Release samples/OperatingPolicies/obj/Release
-mkdir -p artifacts
-dotnet publish samples/OperatingPolicies/OperatingPolicies.csproj -c Release -r linux-x64 -o "$out" \
-  | tee artifacts/aot-operating-publish.log
-if grep -E 'warning (IL[23][0-9]{3}|SOCH|SYSLIB)' artifacts/aot-operating-publish.log; then
-  echo "aot-operating: the publish printed trim/AOT warnings" >&2
-  exit 1
-fi
+source scripts/lib/aot-publish.sh
+aot_publish aot-operating samples/OperatingPolicies/OperatingPolicies.csproj
 test -x "$out/OperatingPolicies" && test -f "$out/libe_sqlite3.so" && test -f "$out/appsettings.json"
 
 run=$(mktemp -d)

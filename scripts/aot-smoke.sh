@@ -3,15 +3,8 @@
 # the publish), runs the binary in an empty folder and checks that it showed each policy at work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=artifacts/aot
-rm -rf "$out" samples/AgentGuard/bin/Release samples/AgentGuard/obj/Release
-mkdir -p artifacts
-dotnet publish samples/AgentGuard/AgentGuard.csproj -c Release -r linux-x64 -o "$out" \
-  | tee artifacts/aot-publish.log
-if grep -E 'warning (IL[23][0-9]{3}|SOCH)' artifacts/aot-publish.log; then
-  echo "aot: the publish printed trim/AOT warnings" >&2
-  exit 1
-fi
+source scripts/lib/aot-publish.sh
+aot_publish aot samples/AgentGuard/AgentGuard.csproj
 test -x "$out/AgentGuard" && test -f "$out/libe_sqlite3.so"
 
 run=$(mktemp -d)

@@ -3,15 +3,8 @@
 # publish), then runs the native binary on a broken configuration (text and SARIF), an explanation and a decision log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=artifacts/aot-tool
-rm -rf "$out" src/SochDb.Policy.Tool/bin/Release src/SochDb.Policy.Tool/obj/Release
-mkdir -p artifacts
-dotnet publish src/SochDb.Policy.Tool/SochDb.Policy.Tool.csproj -c Release -r linux-x64 -p:NativeTool=true -o "$out" \
-  | tee artifacts/aot-tool-publish.log
-if grep -E 'warning (IL[23][0-9]{3}|SOCH|SYSLIB)' artifacts/aot-tool-publish.log; then
-  echo "aot-tool: the publish printed trim/AOT warnings" >&2
-  exit 1
-fi
+source scripts/lib/aot-publish.sh
+aot_publish aot-tool src/SochDb.Policy.Tool/SochDb.Policy.Tool.csproj -p:NativeTool=true
 tool="$PWD/$out/sochdb-policy"
 test -x "$tool"
 

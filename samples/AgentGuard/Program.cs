@@ -8,12 +8,11 @@ using SochDb.Policy;
 using Database db = Database.Open("./agent_data");
 using SqliteAuditSink decisionLog = SqliteAuditSink.Open("./agent_data");
 
-List<AuditRecord> previous = decisionLog.Query(new AuditQuery { PageSize = 8 }).Take(8).Reverse().ToList();
+List<AuditEntry> previous = decisionLog.Query(new AuditQuery { PageSize = 8 }).Take(8).Reverse().ToList();
 Console.WriteLine(previous.Count == 0 ? "previous runs: no decisions recorded yet" : "previous runs: newest decisions");
-foreach (AuditRecord record in previous)
+foreach (AuditEntry e in previous)
 {
-    AuditEntry e = record.Entry;
-    Console.WriteLine($"  previous: #{record.Id} {e.Result,-11} {e.Operation,-6} {e.Key,-22} agent={e.AgentId ?? "-"}");
+    Console.WriteLine($"  previous: #{e.Sequence} {e.Result,-11} {e.Operation,-6} {e.Key,-22} agent={e.AgentId ?? "-"}");
 }
 
 // Compiled policies (AgentPolicies.cs, turned into a dispatch table by the source generator) run first,

@@ -63,7 +63,7 @@ internal sealed class DecisionSource
                 before = below;
             }
 
-            AuditPage page = _ledger.ReadPage(filters with { Order = AuditOrder.NewestFirst, After = before, AtLeast = atLeast, PageSize = pageSize });
+            AuditPage page = _ledger.ReadPage(filters with { After = before, AtLeast = atLeast, PageSize = pageSize });
             if (page.Next is not null || atLeast is null)
             {
                 return new LogPage(page.Records, page.Next?.After, null);
@@ -178,7 +178,7 @@ internal sealed class DecisionSource
     private bool TallyLedger(AuditLedger ledger)
     {
         long started = Stopwatch.GetTimestamp();
-        AuditQuery? query = new() { Order = AuditOrder.OldestFirst, After = _tallied, PageSize = SliceEntries };
+        AuditQuery? query = new() { OldestFirst = true, After = _tallied, PageSize = SliceEntries };
         while (query is not null && Stopwatch.GetElapsedTime(started) < ViewBudget)
         {
             AuditPage page = ledger.ReadPage(query);

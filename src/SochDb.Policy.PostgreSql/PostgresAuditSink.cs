@@ -119,14 +119,14 @@ public sealed class PostgresAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override AuditRecord? ReadLastRecord()
+    private protected override AuditRecord? ReadLastRecord()
     {
-        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { PageSize = 1 });
         return last.Count == 0 ? null : last[0];
     }
 
     /// <inheritdoc />
-    protected override AuditCheckpoint? ReadCheckpoint() => Run(connection =>
+    private protected override AuditCheckpoint? ReadCheckpoint() => Run(connection =>
     {
         using var command = new NpgsqlCommand($"SELECT last_id, last_hash, pruned, pruned_at FROM {_checkpointTable} WHERE one = 1", connection);
         using NpgsqlDataReader row = command.ExecuteReader();
@@ -136,7 +136,7 @@ public sealed class PostgresAuditSink : AuditLedger
     });
 
     /// <inheritdoc />
-    protected override void AppendRecords(IReadOnlyList<AuditRecord> records) => Run(connection =>
+    private protected override void AppendRecords(IReadOnlyList<AuditRecord> records) => Run(connection =>
     {
         using NpgsqlTransaction transaction = connection.BeginTransaction();
         using var insert = new NpgsqlCommand(_insert, connection, transaction);
@@ -161,7 +161,7 @@ public sealed class PostgresAuditSink : AuditLedger
     });
 
     /// <inheritdoc />
-    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    private protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
     {
         var parameters = new List<KeyValuePair<string, object>>();
         string sql = AuditSqlQuery.Select(_table, query, parameters);
@@ -185,7 +185,7 @@ public sealed class PostgresAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override long? FindLastIdBefore(DateTimeOffset time) => Run(connection =>
+    private protected override long? FindLastIdBefore(DateTimeOffset time) => Run(connection =>
     {
         using var command = new NpgsqlCommand($"SELECT max(id) FROM {_table} WHERE ts < @ts", connection);
         command.Parameters.Add(new NpgsqlParameter<long>("@ts", time.UtcTicks));
@@ -193,7 +193,7 @@ public sealed class PostgresAuditSink : AuditLedger
     });
 
     /// <inheritdoc />
-    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint) => Run(connection =>
+    private protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint) => Run(connection =>
     {
         using NpgsqlTransaction transaction = connection.BeginTransaction();
         using (var delete = new NpgsqlCommand($"DELETE FROM {_table} WHERE id <= @id", connection, transaction))

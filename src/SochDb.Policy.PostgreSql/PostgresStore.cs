@@ -72,7 +72,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        KeyRules.Validate(key);
+        IKeyValueStore.ValidateKey(key);
         ThrowIfDisposed();
         PutCore(key.ToArray(), value.ToArray(), async: false, CancellationToken.None).GetAwaiter().GetResult();
     }
@@ -80,7 +80,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public ValueTask PutAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
-        KeyRules.Validate(key.Span);
+        IKeyValueStore.ValidateKey(key.Span);
         ThrowIfDisposed();
         return PutCore(key, value, async: true, cancellationToken);
     }
@@ -88,7 +88,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public bool TryGet(ReadOnlySpan<byte> key, [NotNullWhen(true)] out byte[]? value)
     {
-        KeyRules.Validate(key);
+        IKeyValueStore.ValidateKey(key);
         ThrowIfDisposed();
         value = GetCore(key.ToArray(), async: false, CancellationToken.None).GetAwaiter().GetResult();
         return value is not null;
@@ -97,7 +97,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public ValueTask<byte[]?> GetAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
     {
-        KeyRules.Validate(key.Span);
+        IKeyValueStore.ValidateKey(key.Span);
         ThrowIfDisposed();
         return GetCore(key, async: true, cancellationToken);
     }
@@ -105,7 +105,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public bool Delete(ReadOnlySpan<byte> key)
     {
-        KeyRules.Validate(key);
+        IKeyValueStore.ValidateKey(key);
         ThrowIfDisposed();
         return DeleteCore(key.ToArray(), async: false, CancellationToken.None).GetAwaiter().GetResult();
     }
@@ -113,7 +113,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
     {
-        KeyRules.Validate(key.Span);
+        IKeyValueStore.ValidateKey(key.Span);
         ThrowIfDisposed();
         return DeleteCore(key, async: true, cancellationToken);
     }
@@ -154,14 +154,14 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// <inheritdoc />
     void ITransactionalAuditStore.Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, AuditLedger ledger, AuditEntry entry)
     {
-        KeyRules.Validate(key);
+        IKeyValueStore.ValidateKey(key);
         WriteAudited([(key.ToArray(), value.ToArray())], ledger, [entry]);
     }
 
     /// <inheritdoc />
     bool ITransactionalAuditStore.Delete(ReadOnlySpan<byte> key, AuditLedger ledger, AuditEntry entry)
     {
-        KeyRules.Validate(key);
+        IKeyValueStore.ValidateKey(key);
         return WriteAudited([(key.ToArray(), null)], ledger, [entry]) > 0;
     }
 
@@ -557,7 +557,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
         for (int i = 0; i < operations.Count; i++)
         {
             // WriteBatch validates as operations are added; checked again so nothing is applied if one is bad.
-            KeyRules.Validate(operations[i].Key, nameof(batch));
+            IKeyValueStore.ValidateKey(operations[i].Key, nameof(batch));
         }
 
         return operations;

@@ -70,7 +70,7 @@ internal static class ApprovalWorkers
         {
             using SqliteAuditSink log = SqliteAuditSink.Open(file);
             Assert.True(log.Verify().IsIntact);
-            entries.AddRange(log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry));
+            entries.AddRange(log.Query(new AuditQuery { OldestFirst = true }));
         }
 
         return entries;

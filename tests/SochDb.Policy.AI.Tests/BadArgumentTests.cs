@@ -51,7 +51,7 @@ public sealed class BadArgumentTests
     public async Task KeyOverTheLimit_IsRefusedWithTheLimitUnderThePrefix()
     {
         using var agent = new AgentHarness();
-        int room = KeyRules.MaxKeyLength - AgentHarness.Prefix.Length;
+        int room = IKeyValueStore.MaxKeyLength - AgentHarness.Prefix.Length;
 
         string json = await agent.CallOnceAsync("memory_write", $$"""{"key":"{{new string('k', room + 1)}}","value":"x"}""");
 

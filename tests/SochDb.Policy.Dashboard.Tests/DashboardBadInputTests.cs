@@ -59,7 +59,7 @@ public sealed class DashboardBadInputTests : IAsyncLifetime
         Assert.Equal($"/policy/?outcome=refused&id={id}", location);
         Assert.Null(_host.Stored("shared/plan"));
         _host.Engine.Audit.Flush();
-        Assert.Contains(_host.Log.Query(new AuditQuery { Result = AuditResult.Denied }), r => r.Entry.Key == "shared/plan" && r.Entry.Reason == "frozen for the audit");
+        Assert.Contains(_host.Log.Query(new AuditQuery { Result = AuditResult.Denied }), r => r.Key == "shared/plan" && r.Reason == "frozen for the audit");
     }
 
     [Fact]

@@ -117,8 +117,8 @@ public sealed partial class DashboardHost : IAsyncDisposable
     public int WritesOf(string key)
     {
         Engine.Audit.Flush();
-        return Log.Query(new AuditQuery()).Count(r => r.Entry.Key == key && r.Entry.Operation == PolicyOperation.Write
-            && r.Entry.Result == AuditResult.Allowed && r.Entry.Reason is null);
+        return Log.Query(new AuditQuery()).Count(r => r.Key == key && r.Operation == PolicyOperation.Write
+            && r.Result == AuditResult.Allowed && r.Reason is null);
     }
 
     /// <summary>Runs one SQL statement on the app's SQLite file, behind the engine's back (an edit by someone with access to the file).</summary>

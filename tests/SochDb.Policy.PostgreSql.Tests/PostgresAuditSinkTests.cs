@@ -23,12 +23,12 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
             engine.Put("notes/a", "secret-value-1", context);
             Assert.Throws<PolicyViolationException>(() => engine.Put("system/x", "secret-value-2", context));
             engine.Audit.Flush();
-            List<AuditRecord> records = sink.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
-            Assert.Equal([1L, 2L], records.Select(r => r.Id));
-            Assert.Equal(("notes/a", AuditResult.Allowed, "agent_1", "s1"), (records[0].Entry.Key, records[0].Entry.Result, records[0].Entry.AgentId, records[0].Entry.SessionId));
-            Assert.Equal(AuditResult.Denied, records[1].Entry.Result);
-            Assert.Equal("[BeforeWrite(\"system/*\")] no-system", records[1].Entry.Rule);
-            Assert.Equal(32, records[1].Hash.Length);
+            List<AuditEntry> records = sink.Query(new AuditQuery { OldestFirst = true }).ToList();
+            Assert.Equal([1L, 2L], records.Select(r => r.Sequence));
+            Assert.Equal(("notes/a", AuditResult.Allowed, "agent_1", "s1"), (records[0].Key, records[0].Result, records[0].AgentId, records[0].SessionId));
+            Assert.Equal(AuditResult.Denied, records[1].Result);
+            Assert.Equal("[BeforeWrite(\"system/*\")] no-system", records[1].Rule);
+            Assert.Equal(32, records[1].Hash!.Length);
             Assert.Equal(0L, Convert.ToInt64(postgres.Sql($"SELECT count(*) FROM {table} WHERE position(convert_to('secret-value', 'UTF8') in key) > 0 OR reason LIKE '%secret-value%'")));
             Assert.Single(sink.Query(new AuditQuery { AgentId = "agent_1", Result = AuditResult.Denied }));
             engine.Audit.Disable();
@@ -39,7 +39,7 @@ public sealed class PostgresAuditSinkTests(PostgresFixture postgres)
             engine.Audit.Enable(new AuditOptions { Sinks = [reopened] });
             engine.Put("notes/b", "v", context);
             engine.Audit.Flush();
-            Assert.Equal([1L, 2L, 3L], reopened.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Id));
+            Assert.Equal([1L, 2L, 3L], reopened.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Sequence));
             AuditVerification intact = reopened.Verify();
             Assert.True(intact.IsIntact, intact.ToString());
             Assert.Equal(3, intact.EntriesChecked);

@@ -22,7 +22,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         var keys = new List<byte[]>();
         for (int i = 0; i < 5; i++)
         {
-            byte[] key = new byte[KeyRules.MaxKeyLength];
+            byte[] key = new byte[IKeyValueStore.MaxKeyLength];
             random.NextBytes(key);
             keys.Add(key);
         }
@@ -37,7 +37,7 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : IDisposable
         keys.Add(shared[..1024]);
         keys.Add(shared[..1023]);
         keys.Add([.. shared[..1024], 0x00]);
-        keys.Add([.. shared, .. new byte[KeyRules.MaxKeyLength - shared.Length]]);
+        keys.Add([.. shared, .. new byte[IKeyValueStore.MaxKeyLength - shared.Length]]);
         keys.Add([0xFF, 0xFE, 0xFD]);
         keys.Add([0xC3, 0x28]);
         keys.Add([0x00]);

@@ -81,9 +81,9 @@ public sealed class PostgresWithWriteTests(PostgresFixture postgres)
         using (PostgresAuditSink next = PostgresAuditSink.Open(postgres.ConnectionString, options))
         {
             next.Write([entry]);
-            List<AuditRecord> records = next.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
-            Assert.Equal([AuditResult.Allowed, AuditResult.Allowed, AuditResult.EntriesDropped, AuditResult.Allowed], records.Select(r => r.Entry.Result));
-            Assert.Contains("entries after #2 may be missing", records[2].Entry.Reason);
+            List<AuditEntry> records = next.Query(new AuditQuery { OldestFirst = true }).ToList();
+            Assert.Equal([AuditResult.Allowed, AuditResult.Allowed, AuditResult.EntriesDropped, AuditResult.Allowed], records.Select(r => r.Result));
+            Assert.Contains("entries after #2 may be missing", records[2].Reason);
             AuditVerification verification = next.Verify();
             Assert.True(verification.IsIntact, verification.ToString());
             Assert.Equal([3L], verification.GapIds);
@@ -100,7 +100,7 @@ public sealed class PostgresWithWriteTests(PostgresFixture postgres)
     }
 
     private static List<string> Logged(AuditLedger log) =>
-        log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => Describe(r.Entry)).ToList();
+        log.Query(new AuditQuery { OldestFirst = true }).Select(r => Describe(r)).ToList();
 
     private static string Describe(AuditEntry entry) => $"{entry.Operation.ToString().ToLowerInvariant()} {entry.Key}";
 

@@ -13,7 +13,7 @@ namespace SochDb.Policy.AI;
 /// A relative key is refused when it is empty; starts with <c>/</c> (an absolute form); repeats the agent's own prefix
 /// (the model confused the two forms); has an empty segment (<c>a//b</c>, a trailing <c>/</c>), a <c>.</c> or a
 /// <c>..</c> segment; contains a control character (U+0000–U+001F, U+007F); or makes the store key longer than
-/// <see cref="KeyRules.MaxKeyLength"/> bytes. A list prefix follows the same rules except that it may be empty (the
+/// <see cref="IKeyValueStore.MaxKeyLength"/> bytes. A list prefix follows the same rules except that it may be empty (the
 /// whole memory) and may end with <c>/</c>.
 /// </remarks>
 internal sealed class AgentKeyScope
@@ -35,9 +35,9 @@ internal sealed class AgentKeyScope
 
         Prefix = prefix;
         _prefixBytes = Encoding.UTF8.GetBytes(prefix);
-        if (_prefixBytes.Length >= KeyRules.MaxKeyLength)
+        if (_prefixBytes.Length >= IKeyValueStore.MaxKeyLength)
         {
-            throw new ArgumentException($"An agent's key prefix must leave room for a key: it is {_prefixBytes.Length} bytes, the limit is {KeyRules.MaxKeyLength}.", nameof(prefix));
+            throw new ArgumentException($"An agent's key prefix must leave room for a key: it is {_prefixBytes.Length} bytes, the limit is {IKeyValueStore.MaxKeyLength}.", nameof(prefix));
         }
     }
 
@@ -45,7 +45,7 @@ internal sealed class AgentKeyScope
     public string Prefix { get; }
 
     /// <summary>The longest relative key, in UTF-8 bytes.</summary>
-    public int MaxRelativeKeyBytes => KeyRules.MaxKeyLength - _prefixBytes.Length;
+    public int MaxRelativeKeyBytes => IKeyValueStore.MaxKeyLength - _prefixBytes.Length;
 
     /// <summary>The store key for <paramref name="relativeKey"/>; throws <see cref="ToolArgumentException"/> when refused.</summary>
     public byte[] ToStoreKey(string relativeKey, string argument)

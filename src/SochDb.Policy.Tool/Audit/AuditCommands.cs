@@ -26,11 +26,10 @@ internal sealed record AuditLine(
     string? SpanId,
     string Hash)
 {
-    public static AuditLine From(AuditRecord record)
+    public static AuditLine From(AuditEntry e)
     {
-        AuditEntry e = record.Entry;
-        return new AuditLine(record.Id, e.Timestamp, e.Operation.ToString(), e.Key, e.IsKeyMasked, e.Result.ToString(), e.Rule, e.Reason,
-            e.AgentId, e.SessionId, e.TraceId, e.SpanId, Convert.ToHexStringLower(record.Hash));
+        return new AuditLine(e.Sequence, e.Timestamp, e.Operation.ToString(), e.Key, e.IsKeyMasked, e.Result.ToString(), e.Rule, e.Reason,
+            e.AgentId, e.SessionId, e.TraceId, e.SpanId, Convert.ToHexStringLower(e.Hash ?? []));
     }
 }
 
@@ -142,16 +141,16 @@ internal static class AuditCommands
                 Result = parsedResult,
                 Rule = parse.GetValue(rule),
                 From = from,
-                Order = parse.GetValue(oldestFirst) ? AuditOrder.OldestFirst : AuditOrder.NewestFirst,
+                OldestFirst = parse.GetValue(oldestFirst),
                 PageSize = Math.Min(max, 1024),
             };
             bool jsonl = parse.GetValue(format) == "jsonl";
             return WithLog(parse.GetValue(db)!, parse.GetValue(table)!, parse.GetValue(keyFile), log =>
             {
                 int count = 0;
-                foreach (AuditRecord record in log.Query(query))
+                foreach (AuditEntry entry in log.Query(query))
                 {
-                    Console.Out.WriteLine(jsonl ? Json(record) : record.ToString());
+                    Console.Out.WriteLine(jsonl ? Json(entry) : $"#{entry.Sequence} {entry}");
                     if (++count == max)
                     {
                         break;
@@ -180,7 +179,7 @@ internal static class AuditCommands
         {
             FileInfo? target = parse.GetValue(output);
             using TextWriter writer = target is null ? new StreamWriter(Console.OpenStandardOutput()) : new StreamWriter(target.FullName);
-            foreach (AuditRecord record in log.Query(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 1024 }))
+            foreach (AuditEntry record in log.Query(new AuditQuery { OldestFirst = true, PageSize = 1024 }))
             {
                 writer.WriteLine(Json(record));
             }
@@ -228,7 +227,7 @@ internal static class AuditCommands
     private static readonly AuditJsonContext JsonContext =
         new(new JsonSerializerOptions(AuditJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    private static string Json(AuditRecord record) => JsonSerializer.Serialize(AuditLine.From(record), JsonContext.AuditLine);
+    private static string Json(AuditEntry entry) => JsonSerializer.Serialize(AuditLine.From(entry), JsonContext.AuditLine);
 
     private static Argument<FileInfo> DatabaseArgument() => new("db") { Description = "The SQLite file holding the decision log." };
 

@@ -8,8 +8,8 @@ public sealed record AuditEntry
 {
     private string? _key;
 
-    /// <summary>Creates an entry (the engine does this; public so that custom sinks and tests can too).</summary>
-    public AuditEntry(
+    /// <summary>Creates an entry (the engine does this).</summary>
+    internal AuditEntry(
         long sequence,
         DateTimeOffset timestamp,
         PolicyOperation operation,
@@ -38,8 +38,12 @@ public sealed record AuditEntry
         IsKeyMasked = isKeyMasked;
     }
 
-    /// <summary>Position of the entry in the log since audit was first enabled (0, 1, 2, ...).</summary>
-    public long Sequence { get; }
+    /// <summary>
+    /// Position of the entry: in the engine's recent entries and the batches handed to sinks, its number since audit was
+    /// first enabled (0, 1, 2, ...); in an entry read back from a durable log, its id in that log (1, 2, 3, ..., with no
+    /// gaps: a gap is a deleted entry).
+    /// </summary>
+    public long Sequence { get; private init; }
 
     /// <summary>When the outcome was decided, from the engine's <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset Timestamp { get; }
@@ -81,10 +85,21 @@ public sealed record AuditEntry
     /// <summary>The span id (16 hex digits) of <see cref="System.Diagnostics.Activity.Current"/> when the outcome was decided; null without one.</summary>
     public string? SpanId { get; }
 
+    /// <summary>
+    /// For an entry read back from a durable log (<see cref="PolicyAudit.Query"/>, <see cref="AuditLedger.Query"/>): its
+    /// link in the hash chain, SHA-256 (or, for a keyed chain, HMAC-SHA256) of the previous entry's link followed by this
+    /// entry's canonical form (32 bytes). Null for entries that no durable log has chained (the engine's recent entries,
+    /// and the batches handed to sinks). Not part of <see cref="Equals(AuditEntry?)"/>.
+    /// </summary>
+    public byte[]? Hash { get; private init; }
+
+    /// <summary>This entry as a durable log holds it: its id in that log as <see cref="Sequence"/>, and its link in the chain.</summary>
+    internal AuditEntry InLog(long id, byte[] hash) => this with { Sequence = id, Hash = hash };
+
     /// <summary>Whether the key matched a mask pattern, so <see cref="Key"/> holds its keyed hash instead of the key.</summary>
     public bool IsKeyMasked { get; }
 
-    /// <summary>Equal when every field is equal (the key compared by its bytes).</summary>
+    /// <summary>Equal when every field is equal (the key compared by its bytes), the chain link aside.</summary>
     public bool Equals(AuditEntry? other) =>
         other is not null
         && Sequence == other.Sequence

@@ -51,7 +51,7 @@ public abstract partial class AuditLedger
         while (read < maxEntries)
         {
             int size = (int)Math.Min(1024, maxEntries - read);
-            IReadOnlyList<AuditRecord> page = ReadRecords(new AuditQuery { Order = AuditOrder.OldestFirst, After = walk.LastReadId, PageSize = size });
+            IReadOnlyList<AuditRecord> page = ReadRecords(new AuditQuery { OldestFirst = true, After = walk.LastReadId, PageSize = size });
             foreach (AuditRecord record in page)
             {
                 if (walk.Step(record, _chainKey) is { } problem)

@@ -46,7 +46,7 @@ public abstract partial class AuditLedger : AuditSink
 
     /// <summary>Creates a ledger called <paramref name="name"/> with an optional retention, chained with plain SHA-256.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
-    protected AuditLedger(string name, AuditRetention? retention)
+    private protected AuditLedger(string name, AuditRetention? retention)
         : this(name, retention, chainKey: null)
     {
     }
@@ -58,7 +58,7 @@ public abstract partial class AuditLedger : AuditSink
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A retention limit is not positive.</exception>
     /// <exception cref="ArgumentException"><paramref name="chainKey"/> has fewer than 16 bytes.</exception>
-    protected AuditLedger(string name, AuditRetention? retention, byte[]? chainKey)
+    private protected AuditLedger(string name, AuditRetention? retention, byte[]? chainKey)
         : base(name)
     {
         retention?.Validate();
@@ -271,11 +271,19 @@ public abstract partial class AuditLedger : AuditSink
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
-    public IEnumerable<AuditRecord> Query(AuditQuery query)
+    public IEnumerable<AuditEntry> Query(AuditQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        return QueryCore(query);
+        return Entries(QueryCore(query));
+
+        static IEnumerable<AuditEntry> Entries(IEnumerable<AuditRecord> records)
+        {
+            foreach (AuditRecord record in records)
+            {
+                yield return record.ToEntry();
+            }
+        }
     }
 
     /// <summary>
@@ -284,7 +292,7 @@ public abstract partial class AuditLedger : AuditSink
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
-    public AuditPage ReadPage(AuditQuery query)
+    internal AuditPage ReadPage(AuditQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
@@ -341,25 +349,25 @@ public abstract partial class AuditLedger : AuditSink
     }
 
     /// <summary>The newest record (highest id), or null when the log holds none.</summary>
-    protected abstract AuditRecord? ReadLastRecord();
+    private protected abstract AuditRecord? ReadLastRecord();
 
     /// <summary>The retention checkpoint, or null when nothing was ever pruned.</summary>
-    protected abstract AuditCheckpoint? ReadCheckpoint();
+    private protected abstract AuditCheckpoint? ReadCheckpoint();
 
     /// <summary>Stores <paramref name="records"/> (consecutive ids) in one transaction: all or nothing.</summary>
-    protected abstract void AppendRecords(IReadOnlyList<AuditRecord> records);
+    private protected abstract void AppendRecords(IReadOnlyList<AuditRecord> records);
 
     /// <summary>
     /// At most <see cref="AuditQuery.PageSize"/> records matching <paramref name="query"/>'s filters, in its order,
     /// after its <see cref="AuditQuery.After"/> id (see <see cref="AuditSqlQuery"/> for the SQL).
     /// </summary>
-    protected abstract IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query);
+    private protected abstract IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query);
 
     /// <summary>The highest id whose timestamp is before <paramref name="time"/>, or null when there is none.</summary>
-    protected abstract long? FindLastIdBefore(DateTimeOffset time);
+    private protected abstract long? FindLastIdBefore(DateTimeOffset time);
 
     /// <summary>Removes every record with an id up to <paramref name="lastId"/> and saves <paramref name="checkpoint"/>, in one transaction.</summary>
-    protected abstract void RemoveThrough(long lastId, AuditCheckpoint checkpoint);
+    private protected abstract void RemoveThrough(long lastId, AuditCheckpoint checkpoint);
 
     private IEnumerable<AuditRecord> QueryCore(AuditQuery query)
     {
@@ -409,7 +417,7 @@ public abstract partial class AuditLedger : AuditSink
     {
         byte[]? previous = last.Id == 1 ? AuditCanonicalForm.Genesis
             : checkpoint is { } c && c.Id == last.Id - 1 ? c.Hash
-            : ReadRecords(new AuditQuery { Order = AuditOrder.OldestFirst, After = last.Id - 2, PageSize = 1 }) is [var before] && before.Id == last.Id - 1 ? before.Hash
+            : ReadRecords(new AuditQuery { OldestFirst = true, After = last.Id - 2, PageSize = 1 }) is [var before] && before.Id == last.Id - 1 ? before.Hash
             : null;
         if (previous is null)
         {
@@ -464,7 +472,7 @@ public abstract partial class AuditLedger : AuditSink
             return 0;
         }
 
-        IReadOnlyList<AuditRecord> boundary = ReadRecords(new AuditQuery { Order = AuditOrder.OldestFirst, After = cut - 1, PageSize = 1 });
+        IReadOnlyList<AuditRecord> boundary = ReadRecords(new AuditQuery { OldestFirst = true, After = cut - 1, PageSize = 1 });
         if (boundary.Count == 0 || boundary[0].Id != cut)
         {
             // The entry that would anchor the checkpoint is gone: the chain is already broken there, and pruning past
@@ -506,7 +514,7 @@ public abstract partial class AuditLedger : AuditSink
 }
 
 /// <summary>One page of a query: the records, and the query that reads the page after them.</summary>
-public sealed class AuditPage
+internal sealed class AuditPage
 {
     internal AuditPage(IReadOnlyList<AuditRecord> records, AuditQuery? next)
     {

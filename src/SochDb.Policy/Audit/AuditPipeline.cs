@@ -124,6 +124,9 @@ internal sealed class AuditPipeline
 
     public IReadOnlyList<AuditSink> Sinks => _sinks;
 
+    /// <summary>Whether an anchor publishes the log's head (it counts the entries the writer delivers).</summary>
+    public bool HasAnchor => _anchor is not null;
+
     public void Start()
     {
         lock (_gate)

@@ -33,10 +33,10 @@ public sealed record AuditQuery
     /// <summary>Only entries before this time (exclusive).</summary>
     public DateTimeOffset? To { get; init; }
 
-    /// <summary>Newest first (default) or oldest first, by <see cref="AuditRecord.Id"/>.</summary>
-    public AuditOrder Order { get; init; } = AuditOrder.NewestFirst;
+    /// <summary>False (the default): newest first, by <see cref="AuditEntry.Sequence"/>; true: oldest first.</summary>
+    public bool OldestFirst { get; init; }
 
-    /// <summary>Continue after the record with this id (in <see cref="Order"/>); null to start at the beginning.</summary>
+    /// <summary>Continue after the entry with this <see cref="AuditEntry.Sequence"/> (in the query's order); null to start at the beginning.</summary>
     public long? After { get; init; }
 
     /// <summary>
@@ -62,14 +62,9 @@ public sealed record AuditQuery
             throw new ArgumentOutOfRangeException(nameof(Operation), op, "AuditQuery.Operation is Read, Write, Delete or All.");
         }
 
-        if (Result is { } result && (result < AuditResult.Allowed || result > AuditResult.EntriesDropped))
+        if (Result is { } result && (result < AuditResult.Allowed || result > AuditResult.EntriesRemoved))
         {
             throw new ArgumentOutOfRangeException(nameof(Result), result, "AuditQuery.Result is not a defined AuditResult.");
-        }
-
-        if (Order is not (AuditOrder.NewestFirst or AuditOrder.OldestFirst))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Order), Order, "AuditQuery.Order is NewestFirst or OldestFirst.");
         }
 
         if (From is { } from && To is { } to && to < from)
@@ -77,13 +72,4 @@ public sealed record AuditQuery
             throw new ArgumentOutOfRangeException(nameof(To), to, $"AuditQuery.To ({to:O}) is before From ({from:O}).");
         }
     }
-}
-
-/// <summary>The order of a query's results.</summary>
-public enum AuditOrder
-{
-    /// <summary>Highest id first.</summary>
-    NewestFirst = 0,
-    /// <summary>Lowest id first.</summary>
-    OldestFirst = 1,
 }

@@ -2,8 +2,8 @@ using System;
 
 namespace SochDb.Policy;
 
-/// <summary>An entry as a durable log keeps it: its id in the log, the entry, and its link in the hash chain.</summary>
-public sealed class AuditRecord
+/// <summary>An entry as a durable log keeps it: its id in the log, the entry, and its link in the hash chain (a ledger's row).</summary>
+internal sealed class AuditRecord
 {
     /// <summary>Creates a record (ledgers do this when they read rows).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="entry"/> or <paramref name="hash"/> is null.</exception>
@@ -24,6 +24,9 @@ public sealed class AuditRecord
 
     /// <summary>SHA-256 of the previous record's hash followed by this entry's canonical form (32 bytes).</summary>
     public byte[] Hash { get; }
+
+    /// <summary>The entry as queries return it: with its link in the chain.</summary>
+    public AuditEntry ToEntry() => Entry.InLog(Id, Hash);
 
     /// <inheritdoc />
     public override string ToString() => $"#{Id} {Entry}";

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 
 namespace SochDb.Policy.Audit;
 
@@ -10,12 +11,17 @@ namespace SochDb.Policy.Audit;
 /// </summary>
 internal sealed class AuditRecorder
 {
+    private readonly bool _queueWrittenWithData;
+
     public AuditRecorder(AuditLog? ring, AuditPipeline? pipeline, AuditKeyMask? mask, AuditLedger? withWrite = null)
     {
         Ring = ring;
         Pipeline = pipeline;
         Mask = mask;
         WithWrite = withWrite;
+        // An entry written with its data goes through the queue only for whatever else needs it: another sink, or the
+        // anchor, which counts entries. Otherwise the queue (and its writer's wake-up) would carry it for nothing.
+        _queueWrittenWithData = pipeline is not null && (pipeline.HasAnchor || pipeline.Sinks.Any(sink => !ReferenceEquals(sink, withWrite)));
     }
 
     /// <summary>
@@ -46,7 +52,7 @@ internal sealed class AuditRecorder
         var draft = new AuditDraft(utcTicks, operation, recorded, masked, result, context.AgentId, context.SessionId, rule, reason,
             activity?.TraceId ?? default, activity?.SpanId ?? default);
         long sequence = Ring is { } ring ? ring.Append(in draft) : -1;
-        if (Pipeline is { } pipeline)
+        if (Pipeline is { } pipeline && (writtenTo is null || _queueWrittenWithData))
         {
             AuditPipeline.Enqueue(pipeline, draft.ToEntry(sequence), admitted, writtenTo);
         }

@@ -47,23 +47,29 @@ internal static class AuditSqlQuery
     /// The <c>SELECT</c> of one page of <paramref name="query"/> from <paramref name="table"/>: its filters, keyset
     /// condition on <c>id</c>, order and <c>LIMIT</c>; the parameter values are added to <paramref name="parameters"/>.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="tail"/> (a table of the same columns holding the newest entries, not yet in
+    /// <paramref name="table"/>; see <see cref="SqliteAuditSink"/>), the page is read from both as one compound
+    /// <c>SELECT ... UNION ALL SELECT ...</c> with the same filters in each arm, ordered and limited as a whole: one
+    /// statement, so one committed state, and each id is in exactly one of the two tables.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="table"/> is not a plain identifier.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
-    public static string Select(string table, AuditQuery query, IList<KeyValuePair<string, object>> parameters)
+    public static string Select(string table, AuditQuery query, IList<KeyValuePair<string, object>> parameters, string? tail = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(parameters);
         query.Validate();
-        var sql = new StringBuilder("SELECT ").Append(Columns).Append(" FROM ").Append(Identifier(table));
+        var conditions = new StringBuilder();
         string joiner = " WHERE ";
         void Where(string condition, string name, object value)
         {
-            sql.Append(joiner).Append(condition);
+            conditions.Append(joiner).Append(condition);
             joiner = " AND ";
             parameters.Add(new KeyValuePair<string, object>(name, value));
         }
 
-        bool newestFirst = query.Order == AuditOrder.NewestFirst;
+        bool newestFirst = !query.OldestFirst;
         if (query.After is { } after)
         {
             Where(newestFirst ? "id < @after" : "id > @after", "@after", after);
@@ -107,6 +113,13 @@ internal static class AuditSqlQuery
         if (query.To is { } to)
         {
             Where("ts < @to", "@to", to.UtcTicks);
+        }
+
+        var sql = new StringBuilder("SELECT ").Append(Columns).Append(" FROM ").Append(Identifier(table)).Append(conditions);
+        if (tail is not null)
+        {
+            // Named parameters may appear in both arms; SQLite merges the two id-ordered arms and stops at the limit.
+            sql.Append(" UNION ALL SELECT ").Append(Columns).Append(" FROM ").Append(Identifier(tail)).Append(conditions);
         }
 
         sql.Append(newestFirst ? " ORDER BY id DESC" : " ORDER BY id ASC")

@@ -63,7 +63,7 @@ public sealed class AuditVerification
 /// What retention leaves behind when it removes the oldest entries: the id and hash of the last removed entry, so the
 /// entries after it still verify.
 /// </summary>
-public sealed class AuditCheckpoint
+internal sealed class AuditCheckpoint
 {
     /// <summary>Creates a checkpoint (ledgers do this when they read it back).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="hash"/> is null.</exception>

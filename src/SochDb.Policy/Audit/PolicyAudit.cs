@@ -126,10 +126,10 @@ public sealed class PolicyAudit
         return _engine.Ledger().Verify(expectedHead);
     }
 
-    /// <summary>Flushes, then streams the records of the first durable log among the sinks that match <paramref name="query"/>.</summary>
+    /// <summary>Flushes, then streams the entries of the first durable log among the sinks that match <paramref name="query"/>, each with its link in the chain (<see cref="AuditEntry.Hash"/>).</summary>
     /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
-    public IEnumerable<AuditRecord> Query(AuditQuery query)
+    public IEnumerable<AuditEntry> Query(AuditQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();

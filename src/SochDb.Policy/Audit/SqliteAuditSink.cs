@@ -13,9 +13,19 @@ namespace SochDb.Policy;
 /// file (give the same path as <see cref="SochDb.Database.Open"/>) or in a file of its own.
 /// </summary>
 /// <remarks>
+/// <para>
 /// One writer connection appends each batch in one transaction (<c>synchronous=FULL</c> by default: an fsync per
 /// batch); one reader connection, used under its own lock, serves queries, so a query never waits for an fsync. The
 /// file is in WAL mode. Indexes on <c>agent_id</c>, <c>session_id</c> and <c>ts</c> keep filtered pages cheap.
+/// </para>
+/// <para>
+/// A store on the same file that writes entries in its own transactions (<see cref="AuditDurability.WithWrite"/>)
+/// inserts them into a second table of the same columns without indexes (the table's name plus <c>_tail</c>), so
+/// each commit writes one page of the log rather than the row's page and one per index; every
+/// <see cref="TailMoveRows"/> entries the tail is moved into the indexed table in one transaction. Queries, the
+/// chain's walk and retention read both tables as one (an id is in exactly one of them), so results do not depend on
+/// where an entry is. A log written before the tail existed gets an empty one when opened.
+/// </para>
 /// </remarks>
 public sealed class SqliteAuditSink : AuditLedger
 {
@@ -31,18 +41,28 @@ public sealed class SqliteAuditSink : AuditLedger
     private readonly SqliteWriteGate _writeGate;
     private readonly string _stateTable;
     private readonly Lock _readLock = new();
+    private readonly string _tailTable;
     private readonly SqliteConnection _writer;
     private readonly SqliteConnection _reader;
     private readonly AuditInsertStatement _insert;
     private bool _disposed;
 
-    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention, byte[]? chainKey)
+    // Entries in the tail table (as counted by this sink: those of earlier runs, plus those appended since).
+    private long _tailRows;
+
+    /// <summary>How many entries the tail collects before they are moved into the indexed table.</summary>
+    internal const int TailMoveRows = 256;
+
+    private SqliteAuditSink(string path, string table, SqliteConnection writer, SqliteConnection reader, AuditRetention? retention, byte[]? chainKey,
+        long tailRows)
         : base("sqlite:" + System.IO.Path.GetFileName(path), retention, chainKey)
     {
         _path = path;
         _table = table;
         _checkpointTable = table + "_checkpoint";
         _stateTable = table + "_state";
+        _tailTable = TailOf(table);
+        _tailRows = tailRows;
         // The store on the same file writes through the same first-come, first-served gate (see SqliteWriteGate).
         _writeGate = SqliteWriteGate.For(path);
         _writer = writer;
@@ -53,8 +73,63 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <summary>The full path of the file.</summary>
     public string Path => _path;
 
-    /// <summary>The audit table (a store writing entries in its own transaction inserts into it).</summary>
+    /// <summary>The audit table.</summary>
     internal string TableName => _table;
+
+    /// <summary>The table of the newest entries, without indexes, that a store writing entries in its own transactions inserts into.</summary>
+    internal string TailTableName => _tailTable;
+
+    /// <summary>The number of entries in the tail table as this sink counts them (for tests).</summary>
+    internal long TailRows => Interlocked.Read(ref _tailRows);
+
+    /// <summary>
+    /// Called by the store after it committed <paramref name="count"/> entries into the tail table with its data: once
+    /// the tail holds <see cref="TailMoveRows"/> entries, moves them into the indexed table (in a transaction of its own,
+    /// so a failure there never fails the write that was committed; the tail is then moved after the next
+    /// <see cref="TailMoveRows"/> entries, or on disposal).
+    /// </summary>
+    internal void AppendedToTail(int count)
+    {
+        if (Interlocked.Add(ref _tailRows, count) < TailMoveRows)
+        {
+            return;
+        }
+
+        try
+        {
+            MoveTail();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // Left in the tail, where queries and verification read it as well.
+        }
+    }
+
+    /// <summary>
+    /// Moves every entry of the tail table into the indexed table, in one transaction (so each entry is in exactly one
+    /// of them at any committed state).
+    /// </summary>
+    /// <exception cref="IOException">SQLite failed (<see cref="SochDb.DatabaseCorruptException"/> for a damaged file).</exception>
+    internal void MoveTail()
+    {
+        using (_writeGate.Enter())
+        {
+            ThrowIfDisposed();
+            MoveTailCore();
+        }
+    }
+
+    // Under the write gate. The count is reset first: after a failure the move is tried again after TailMoveRows more.
+    private void MoveTailCore()
+    {
+        Interlocked.Exchange(ref _tailRows, 0);
+        InTransaction(() =>
+        {
+            using SqliteCommand move = _writer.CreateCommand();
+            move.CommandText = $"INSERT INTO {_table} ({AuditSqlQuery.Columns}) SELECT {AuditSqlQuery.Columns} FROM {_tailTable} ORDER BY id; DELETE FROM {_tailTable};";
+            move.ExecuteNonQuery();
+        });
+    }
 
     /// <summary>
     /// Opens (creating if needed) the audit table in the SQLite file at <paramref name="path"/>; the directory must
@@ -113,8 +188,9 @@ public sealed class SqliteAuditSink : AuditLedger
         {
             writer = OpenConnection(connectionString, synchronous);
             CreateSchema(writer, table, fullPath);
+            long tailRows = CountTail(writer, table);
             reader = OpenConnection(connectionString, synchronous);
-            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention, options.ChainKey);
+            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention, options.ChainKey, tailRows);
         }
         catch (SqliteException e)
         {
@@ -134,14 +210,14 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override AuditRecord? ReadLastRecord()
+    private protected override AuditRecord? ReadLastRecord()
     {
-        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { Order = AuditOrder.NewestFirst, PageSize = 1 });
+        IReadOnlyList<AuditRecord> last = ReadRecords(new AuditQuery { PageSize = 1 });
         return last.Count == 0 ? null : last[0];
     }
 
     /// <inheritdoc />
-    protected override AuditCheckpoint? ReadCheckpoint()
+    private protected override AuditCheckpoint? ReadCheckpoint()
     {
         lock (_readLock)
         {
@@ -159,7 +235,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
+    private protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
     {
         using (_writeGate.Enter())
         {
@@ -175,10 +251,10 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+    private protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
     {
         var parameters = new List<KeyValuePair<string, object>>();
-        string sql = AuditSqlQuery.Select(_table, query, parameters);
+        string sql = AuditSqlQuery.Select(_table, query, parameters, _tailTable);
         lock (_readLock)
         {
             ThrowIfDisposed();
@@ -205,7 +281,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override long? FindLastIdBefore(DateTimeOffset time)
+    private protected override long? FindLastIdBefore(DateTimeOffset time)
     {
         lock (_readLock)
         {
@@ -213,7 +289,7 @@ public sealed class SqliteAuditSink : AuditLedger
             object? found = Run(() =>
             {
                 using SqliteCommand command = _reader.CreateCommand();
-                command.CommandText = $"SELECT max(id) FROM {_table} WHERE ts < @ts";
+                command.CommandText = $"SELECT max(id) FROM (SELECT max(id) AS id FROM {_table} WHERE ts < @ts UNION ALL SELECT max(id) FROM {_tailTable} WHERE ts < @ts)";
                 command.Parameters.AddWithValue("@ts", time.UtcTicks);
                 return command.ExecuteScalar();
             });
@@ -222,7 +298,7 @@ public sealed class SqliteAuditSink : AuditLedger
     }
 
     /// <inheritdoc />
-    protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
+    private protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint)
     {
         using (_writeGate.Enter())
         {
@@ -230,7 +306,7 @@ public sealed class SqliteAuditSink : AuditLedger
             InTransaction(() =>
             {
                 using SqliteCommand delete = _writer.CreateCommand();
-                delete.CommandText = $"DELETE FROM {_table} WHERE id <= @id";
+                delete.CommandText = $"DELETE FROM {_table} WHERE id <= @id; DELETE FROM {_tailTable} WHERE id <= @id";
                 delete.Parameters.AddWithValue("@id", lastId);
                 delete.ExecuteNonQuery();
                 using SqliteCommand save = _writer.CreateCommand();
@@ -281,6 +357,18 @@ public sealed class SqliteAuditSink : AuditLedger
                 if (_disposed)
                 {
                     return;
+                }
+
+                if (Interlocked.Read(ref _tailRows) > 0)
+                {
+                    try
+                    {
+                        MoveTailCore();
+                    }
+                    catch (IOException)
+                    {
+                        // Left in the tail, which the next sink on this file reads as well and moves.
+                    }
                 }
 
                 if (hasWritten)
@@ -410,34 +498,52 @@ public sealed class SqliteAuditSink : AuditLedger
         }
     }
 
+    // The columns of the audit table and of its tail, in the order of AuditSqlQuery.Columns.
+    private const string ColumnDefinitions =
+        "(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, operation TEXT NOT NULL, key BLOB NOT NULL, key_masked INTEGER NOT NULL, " +
+        "result TEXT NOT NULL, rule TEXT, reason TEXT, agent_id TEXT, session_id TEXT, trace_id TEXT, span_id TEXT, hash BLOB NOT NULL)";
+
+    private static string TailOf(string table) => table + "_tail";
+
+    private static long CountTail(SqliteConnection connection, string table)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {TailOf(table)}";
+        return (long)command.ExecuteScalar()!;
+    }
+
     private static void CreateSchema(SqliteConnection connection, string table, string fullPath)
     {
         using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = $"SELECT name FROM pragma_table_info('{table}') ORDER BY cid";
-        var columns = new List<string>();
-        using (SqliteDataReader reader = command.ExecuteReader())
+        foreach (string name in new[] { table, TailOf(table) })
         {
-            while (reader.Read())
+            command.CommandText = $"SELECT name FROM pragma_table_info('{name}') ORDER BY cid";
+            var columns = new List<string>();
+            using (SqliteDataReader reader = command.ExecuteReader())
             {
-                columns.Add(reader.GetString(0));
+                while (reader.Read())
+                {
+                    columns.Add(reader.GetString(0));
+                }
             }
-        }
 
-        if (columns.Count > 0 && !columns.ToArray().AsSpan().SequenceEqual(ExpectedColumns))
-        {
-            throw new InvalidDataException(
-                $"'{fullPath}' has a table '{table}' that is not a SochDB audit log (its columns are: {string.Join(", ", columns)}); the file was left unchanged.");
+            if (columns.Count > 0 && !columns.ToArray().AsSpan().SequenceEqual(ExpectedColumns))
+            {
+                throw new InvalidDataException(
+                    $"'{fullPath}' has a table '{name}' that is not a SochDB audit log (its columns are: {string.Join(", ", columns)}); the file was left unchanged.");
+            }
         }
 
         command.CommandText = "PRAGMA journal_mode=WAL";
         command.ExecuteNonQuery();
         command.CommandText =
-            $"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, operation TEXT NOT NULL, key BLOB NOT NULL, " +
-            "key_masked INTEGER NOT NULL, result TEXT NOT NULL, rule TEXT, reason TEXT, agent_id TEXT, session_id TEXT, trace_id TEXT, span_id TEXT, " +
-            "hash BLOB NOT NULL);" +
+            $"CREATE TABLE IF NOT EXISTS {table} {ColumnDefinitions};" +
             $"CREATE INDEX IF NOT EXISTS {table}_agent ON {table} (agent_id, id);" +
             $"CREATE INDEX IF NOT EXISTS {table}_session ON {table} (session_id, id);" +
             $"CREATE INDEX IF NOT EXISTS {table}_ts ON {table} (ts);" +
+            // The newest entries written with a store's data (no indexes, so a commit writes one page of the log); a log
+            // written before this table existed gets it here, empty.
+            $"CREATE TABLE IF NOT EXISTS {TailOf(table)} {ColumnDefinitions};" +
             $"CREATE TABLE IF NOT EXISTS {table}_checkpoint (one INTEGER PRIMARY KEY CHECK (one = 1), last_id INTEGER NOT NULL, " +
             "last_hash BLOB NOT NULL, pruned INTEGER NOT NULL, pruned_at INTEGER NOT NULL);" +
             $"CREATE TABLE IF NOT EXISTS {table}_state (one INTEGER PRIMARY KEY CHECK (one = 1), open INTEGER NOT NULL);";

@@ -18,6 +18,22 @@ namespace SochDb;
 /// </remarks>
 public interface IKeyValueStore : IDisposable
 {
+    /// <summary>
+    /// The longest key every store accepts, in bytes (large enough for any path-like key, small enough to keep index
+    /// pages healthy). Keys are 1 to this many bytes.
+    /// </summary>
+    const int MaxKeyLength = 4096;
+
+    /// <summary>
+    /// Throws when <paramref name="key"/> is not a key every store accepts (empty, or longer than
+    /// <see cref="MaxKeyLength"/>). The engine and the built-in stores check keys with it; a custom store calls it to
+    /// refuse what they refuse.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="paramName">The argument's name, for the exception.</param>
+    /// <exception cref="ArgumentException">The key is empty or too long (the message gives its length and the limit).</exception>
+    static void ValidateKey(ReadOnlySpan<byte> key, string paramName = "key") => KeyRules.Validate(key, paramName);
+
     /// <summary>Writes (or overwrites) <paramref name="key"/>.</summary>
     void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 

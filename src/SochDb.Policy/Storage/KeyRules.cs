@@ -4,15 +4,15 @@ using System.Text;
 namespace SochDb;
 
 /// <summary>
-/// What every store accepts as a key: 1 to <see cref="MaxKeyLength"/> bytes. The engine and the built-in stores check it
-/// in one place; a custom <see cref="IKeyValueStore"/> calls <see cref="Validate"/> to refuse what they refuse.
+/// What every store accepts as a key: 1 to <see cref="IKeyValueStore.MaxKeyLength"/> bytes, checked in one place (the
+/// public face of the check is <see cref="IKeyValueStore.ValidateKey"/>); and the UTF-8 encoding of string keys.
 /// </summary>
-public static class KeyRules
+internal static class KeyRules
 {
-    /// <summary>The longest key accepted, in bytes (large enough for any path-like key, small enough to keep index pages healthy).</summary>
-    public const int MaxKeyLength = 4096;
+    /// <inheritdoc cref="IKeyValueStore.MaxKeyLength"/>
+    public const int MaxKeyLength = IKeyValueStore.MaxKeyLength;
 
-    /// <summary>Throws when <paramref name="key"/> is empty or longer than <see cref="MaxKeyLength"/>.</summary>
+    /// <inheritdoc cref="IKeyValueStore.ValidateKey"/>
     public static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
     {
         if ((uint)(key.Length - 1) >= MaxKeyLength)

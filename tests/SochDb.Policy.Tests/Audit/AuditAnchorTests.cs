@@ -86,9 +86,9 @@ public sealed class AuditAnchorTests : IDisposable
     public void AFakeRetentionCheckpoint_IsFound_EvenWithoutTheHead()
     {
         using AuditTestKit kit = AnchoredLog(10);
-        AuditRecord fourth = kit.Sink.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Single(r => r.Id == 4);
+        AuditEntry fourth = kit.Sink.Query(new AuditQuery { OldestFirst = true }).Single(r => r.Sequence == 4);
         kit.Sql("DELETE FROM sochdb_audit WHERE id <= 4");
-        kit.Sql("INSERT INTO sochdb_audit_checkpoint (one, last_id, last_hash, pruned, pruned_at) VALUES (1, 4, @hash, 4, 0)", ("@hash", fourth.Hash));
+        kit.Sql("INSERT INTO sochdb_audit_checkpoint (one, last_id, last_hash, pruned, pruned_at) VALUES (1, 4, @hash, 4, 0)", ("@hash", fourth.Hash!));
 
         foreach (AuditVerification verification in new[] { kit.Sink.Verify(), kit.Sink.Verify(AuditHeadFile.ReadLast(HeadsPath)!) })
         {

@@ -88,9 +88,9 @@ public sealed class AuditBatchingTests
 
         sink.Write(entries);
 
-        List<AuditRecord> stored = sink.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+        List<AuditEntry> stored = sink.Query(new AuditQuery { OldestFirst = true }).ToList();
         Assert.Equal(2, stored.Count);
-        AuditEntry first = stored[0].Entry;
+        AuditEntry first = stored[0];
         Assert.Equal(nonUtf8Key, first.KeyBytes);
         Assert.Equal(("agént-✓", "séssion-🙂"), (first.AgentId, first.SessionId));
         Assert.Equal("[BeforeDelete(\"*\")] règle", first.Rule);
@@ -98,7 +98,7 @@ public sealed class AuditBatchingTests
         Assert.Equal(("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"), (first.TraceId, first.SpanId));
         Assert.True(first.IsKeyMasked);
         Assert.Equal((PolicyOperation.Delete, AuditResult.Denied), (first.Operation, first.Result));
-        AuditEntry second = stored[1].Entry;
+        AuditEntry second = stored[1];
         Assert.Equal((null, null, null, null, null, null), (second.AgentId, second.SessionId, second.Rule, second.Reason, second.TraceId, second.SpanId));
         Assert.False(second.IsKeyMasked);
         Assert.True(sink.Verify().IsIntact);

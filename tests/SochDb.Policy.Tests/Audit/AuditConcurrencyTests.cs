@@ -18,22 +18,22 @@ public sealed class AuditConcurrencyTests
             }
         });
 
-        List<AuditRecord> records = kit.Records();
+        List<AuditEntry> records = kit.Records();
         Assert.Equal(threads * perThread, records.Count);
-        Assert.Equal(Enumerable.Range(1, threads * perThread).Select(i => (long)i), records.Select(r => r.Id));
-        Assert.Equal(threads * perThread, records.Select(r => r.Entry.Key).Distinct().Count());
-        foreach (AuditRecord record in records)
+        Assert.Equal(Enumerable.Range(1, threads * perThread).Select(i => (long)i), records.Select(r => r.Sequence));
+        Assert.Equal(threads * perThread, records.Select(r => r.Key).Distinct().Count());
+        foreach (AuditEntry record in records)
         {
             // Never torn: the key, the agent and the session belong to the same writer.
-            string agent = record.Entry.AgentId!;
-            Assert.StartsWith(agent + "/", record.Entry.Key);
-            Assert.Equal(agent.Replace("agent", "session"), record.Entry.SessionId);
+            string agent = record.AgentId!;
+            Assert.StartsWith(agent + "/", record.Key);
+            Assert.Equal(agent.Replace("agent", "session"), record.SessionId);
         }
 
         for (int t = 0; t < threads; t++)
         {
             // Each writer's own entries keep its order.
-            List<int> mine = records.Where(r => r.Entry.AgentId == "agent-" + t).Select(r => int.Parse(r.Entry.Key.Split('/')[^1])).ToList();
+            List<int> mine = records.Where(r => r.AgentId == "agent-" + t).Select(r => int.Parse(r.Key.Split('/')[^1])).ToList();
             Assert.Equal(Enumerable.Range(0, perThread), mine);
         }
 

@@ -26,7 +26,7 @@ public sealed class AuditCrashTests(ITestOutputHelper output) : IDisposable
         using (Database store = Database.Open(dbPath))
         using (SqliteAuditSink log = SqliteAuditSink.Open(dbPath))
         {
-            var logged = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Key).ToHashSet();
+            var logged = log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Key).ToHashSet();
             headBeforeReopen = log.Verify().HeadId;
             missing = committed.Count(w => !logged.Contains(Key(w)));
             foreach ((int thread, long n) in committed)
@@ -39,15 +39,15 @@ public sealed class AuditCrashTests(ITestOutputHelper output) : IDisposable
             engine.Audit.Enable(new AuditOptions { Sinks = [log] });
             engine.Put("after-restart", "v");
             engine.Audit.Flush();
-            List<AuditRecord> records = log.Query(new AuditQuery { After = headBeforeReopen, Order = AuditOrder.OldestFirst }).ToList();
+            List<AuditEntry> records = log.Query(new AuditQuery { After = headBeforeReopen, OldestFirst = true }).ToList();
             Assert.Equal(2, records.Count);
-            Assert.Equal(AuditResult.EntriesDropped, records[0].Entry.Result);
-            Assert.Contains($"entries after #{headBeforeReopen} may be missing", records[0].Entry.Reason);
-            Assert.Equal("after-restart", records[1].Entry.Key);
+            Assert.Equal(AuditResult.EntriesDropped, records[0].Result);
+            Assert.Contains($"entries after #{headBeforeReopen} may be missing", records[0].Reason);
+            Assert.Equal("after-restart", records[1].Key);
 
             AuditVerification verification = engine.Audit.Verify();
             Assert.True(verification.IsIntact, verification.ToString());
-            Assert.Contains(records[0].Id, verification.GapIds);
+            Assert.Contains(records[0].Sequence, verification.GapIds);
         }
 
         output.WriteLine($"{committed.Count} writes committed before the kill, {missing} of them without an entry");
@@ -92,9 +92,9 @@ public sealed class AuditCrashTests(ITestOutputHelper output) : IDisposable
             using Database store = Database.Open(dbPath, new DatabaseOptions { Durability = Durability.Normal });
             using SqliteAuditSink log = SqliteAuditSink.Open(dbPath, new SqliteAuditSinkOptions { Durability = Durability.Normal });
             HashSet<string> committed = store.Scan("ww/").Select(e => System.Text.Encoding.UTF8.GetString(e.Key)).ToHashSet();
-            var logged = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst })
-                .Where(r => r.Entry.Operation == PolicyOperation.Write && r.Entry.Result == AuditResult.Allowed)
-                .Select(r => r.Entry.Key).ToList();
+            var logged = log.Query(new AuditQuery { OldestFirst = true })
+                .Where(r => r.Operation == PolicyOperation.Write && r.Result == AuditResult.Allowed)
+                .Select(r => r.Key).ToList();
             foreach (string line in lines)
             {
                 Assert.Contains(line["put ".Length..], committed); // every acknowledged write is committed

@@ -15,15 +15,15 @@ public sealed class AuditMaskingTests
         Assert.Throws<PolicyViolationException>(() => kit.Engine.Get("secrets/launch-codes/red"));
         kit.Engine.Put("users/alice-7c1/name", "Alice");
 
-        List<AuditRecord> records = kit.Records();
+        List<AuditEntry> records = kit.Records();
         Assert.Equal(4, records.Count);
-        Assert.True(records[0].Entry.IsKeyMasked);
-        Assert.Matches("^masked:[0-9a-f]{32}$", records[0].Entry.Key);
-        Assert.Equal(records[0].Entry.Key, records[1].Entry.Key);
-        Assert.True(records[2].Entry.IsKeyMasked);
-        Assert.NotEqual(records[0].Entry.Key, records[2].Entry.Key);
-        Assert.False(records[3].Entry.IsKeyMasked);
-        Assert.Equal("users/alice-7c1/name", records[3].Entry.Key);
+        Assert.True(records[0].IsKeyMasked);
+        Assert.Matches("^masked:[0-9a-f]{32}$", records[0].Key);
+        Assert.Equal(records[0].Key, records[1].Key);
+        Assert.True(records[2].IsKeyMasked);
+        Assert.NotEqual(records[0].Key, records[2].Key);
+        Assert.False(records[3].IsKeyMasked);
+        Assert.Equal("users/alice-7c1/name", records[3].Key);
 
         kit.Engine.Audit.Disable();
         byte[] file = kit.FileBytes();

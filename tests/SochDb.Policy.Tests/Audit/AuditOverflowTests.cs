@@ -100,12 +100,12 @@ public sealed class AuditOverflowTests
             }
         });
 
-        List<AuditRecord> records = kit.Records();
+        List<AuditEntry> records = kit.Records();
         long dropped = kit.Engine.Audit.Status.Dropped;
-        long reported = records.Where(r => r.Entry.Result == AuditResult.EntriesDropped)
-            .Sum(r => long.Parse(r.Entry.Reason!.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+        long reported = records.Where(r => r.Result == AuditResult.EntriesDropped)
+            .Sum(r => long.Parse(r.Reason!.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(dropped, reported);
-        Assert.Equal(2000, records.Count(r => r.Entry.Result != AuditResult.EntriesDropped) + dropped);
+        Assert.Equal(2000, records.Count(r => r.Result != AuditResult.EntriesDropped) + dropped);
         Assert.True(kit.Engine.Audit.Verify().IsIntact);
     }
 }

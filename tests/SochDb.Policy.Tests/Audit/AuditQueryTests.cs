@@ -6,6 +6,32 @@ namespace SochDb.Policy.Tests.Audit;
 public sealed class AuditQueryTests
 {
     [Fact]
+    public void QueriedEntries_CarryTheirIdAndChainLink_RecentEntriesDoNot_AndEveryResultCanBeAFilter()
+    {
+        using var kit = new AuditTestKit();
+        kit.Engine.Put("a", "1");
+        kit.Engine.Put("b", "2");
+        kit.Engine.Audit.Flush();
+
+        List<AuditEntry> logged = kit.Sink.Query(new AuditQuery { OldestFirst = true }).ToList();
+        Assert.Equal([1L, 2L], logged.Select(e => e.Sequence));
+        Assert.All(logged, e => Assert.Equal(32, e.Hash!.Length));
+        Assert.NotEqual(logged[0].Hash, logged[1].Hash);
+        Assert.Equal(kit.Sink.Verify().HeadHash, logged[1].Hash);
+        Assert.All(kit.Engine.Audit.Recent(), e => Assert.Null(e.Hash));
+        // The same decision, recorded and read back, is equal (the chain link and the log's id aside).
+        AuditEntry recent = kit.Engine.Audit.Recent().Single(e => e.Key == "b");
+        Assert.Equal((recent.Key, recent.Result, recent.Timestamp), (logged[1].Key, logged[1].Result, logged[1].Timestamp));
+
+        foreach (AuditResult result in Enum.GetValues<AuditResult>())
+        {
+            Assert.Empty(kit.Sink.Query(new AuditQuery { Result = result, From = DateTimeOffset.MaxValue.AddDays(-1) }));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.Query(new AuditQuery { Result = (AuditResult)99 }).ToList());
+    }
+
+    [Fact]
     public void FiltersCombine_AndPagesFollowOneAnotherWithoutGapsOrRepeats()
     {
         using var kit = new AuditTestKit();
@@ -31,16 +57,16 @@ public sealed class AuditQueryTests
         }
 
         kit.Engine.Audit.Flush();
-        List<AuditRecord> all = kit.Records();
+        List<AuditEntry> all = kit.Records();
         Assert.Equal(60, all.Count);
 
         AuditQuery query = new() { AgentId = "a1", Operation = PolicyOperation.Write, Result = AuditResult.Allowed };
-        Assert.Equal(all.Where(r => r.Entry.AgentId == "a1" && r.Entry.Operation == PolicyOperation.Write && r.Entry.Result == AuditResult.Allowed).Select(r => r.Id).Reverse(),
-            kit.Engine.Audit.Query(query).Select(r => r.Id));
-        Assert.Equal(all.Where(r => r.Entry.SessionId == "s0" && r.Entry.Rule == "[BeforeWrite(\"system/*\")] no-system").Select(r => r.Id),
-            kit.Sink.Query(new AuditQuery { SessionId = "s0", Rule = "[BeforeWrite(\"system/*\")] no-system", Order = AuditOrder.OldestFirst }).Select(r => r.Id));
-        Assert.Equal(all.Skip(10).Take(20).Select(r => r.Id),
-            kit.Sink.Query(new AuditQuery { From = start.AddMinutes(10), To = start.AddMinutes(30), Order = AuditOrder.OldestFirst }).Select(r => r.Id));
+        Assert.Equal(all.Where(r => r.AgentId == "a1" && r.Operation == PolicyOperation.Write && r.Result == AuditResult.Allowed).Select(r => r.Sequence).Reverse(),
+            kit.Engine.Audit.Query(query).Select(r => r.Sequence));
+        Assert.Equal(all.Where(r => r.SessionId == "s0" && r.Rule == "[BeforeWrite(\"system/*\")] no-system").Select(r => r.Sequence),
+            kit.Sink.Query(new AuditQuery { SessionId = "s0", Rule = "[BeforeWrite(\"system/*\")] no-system", OldestFirst = true }).Select(r => r.Sequence));
+        Assert.Equal(all.Skip(10).Take(20).Select(r => r.Sequence),
+            kit.Sink.Query(new AuditQuery { From = start.AddMinutes(10), To = start.AddMinutes(30), OldestFirst = true }).Select(r => r.Sequence));
         Assert.Equal(12, kit.Sink.Query(new AuditQuery { Result = AuditResult.Denied }).Count());
 
         // Page by page, newest first, 7 at a time: every record once, in order.
@@ -56,11 +82,11 @@ public sealed class AuditQueryTests
             pages++;
         }
 
-        Assert.Equal(all.Select(r => r.Id).Reverse(), paged);
+        Assert.Equal(all.Select(r => r.Sequence).Reverse(), paged);
         Assert.Equal(9, pages);
 
         // A page continues after its cursor even when entries were added meanwhile.
-        AuditPage first = kit.Sink.ReadPage(new AuditQuery { Order = AuditOrder.OldestFirst, PageSize = 10 });
+        AuditPage first = kit.Sink.ReadPage(new AuditQuery { OldestFirst = true, PageSize = 10 });
         kit.Engine.Put("late", "v");
         kit.Engine.Audit.Flush();
         AuditPage second = kit.Sink.ReadPage(first.Next!);
@@ -101,9 +127,9 @@ public sealed class AuditQueryTests
         long peak = 0;
         long seen = 0;
         long expectedId = count;
-        foreach (AuditRecord record in kit.Sink.Query(new AuditQuery { PageSize = 1_000 }))
+        foreach (AuditEntry record in kit.Sink.Query(new AuditQuery { PageSize = 1_000 }))
         {
-            Assert.Equal(expectedId--, record.Id);
+            Assert.Equal(expectedId--, record.Sequence);
             if (++seen % 10_000 == 0)
             {
                 peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true) - baseline);
@@ -114,7 +140,7 @@ public sealed class AuditQueryTests
 
         // For comparison, what holding the whole log would cost: the bound below must be far under it.
         long beforeList = GC.GetTotalMemory(forceFullCollection: true);
-        List<AuditRecord> materialized = kit.Sink.Query(new AuditQuery { PageSize = 1_000 }).ToList();
+        List<AuditEntry> materialized = kit.Sink.Query(new AuditQuery { PageSize = 1_000 }).ToList();
         long listCost = GC.GetTotalMemory(forceFullCollection: true) - beforeList;
         GC.KeepAlive(materialized);
         Assert.True(listCost > 20_000_000, $"the whole log costs only {listCost} bytes; the bound proves nothing");

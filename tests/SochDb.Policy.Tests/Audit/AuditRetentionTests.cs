@@ -16,23 +16,23 @@ public sealed class AuditRetentionTests
 
         kit.Engine.Audit.Flush();
         kit.Sink.Prune();
-        List<AuditRecord> records = kit.Records();
+        List<AuditEntry> records = kit.Records();
 
         // The newest 100 entries, then the entry retention appended to witness its checkpoint.
         Assert.Equal(101, records.Count);
-        Assert.Equal(Enumerable.Range(900, 100).Select(i => "k" + i), records.Take(100).Select(r => r.Entry.Key));
-        Assert.Equal(Enumerable.Range(0, 101).Select(i => records[0].Id + i), records.Select(r => r.Id));
-        AuditRecord witness = records[^1];
-        Assert.Equal((AuditResult.EntriesRemoved, "retention"), (witness.Entry.Result, witness.Entry.Rule));
+        Assert.Equal(Enumerable.Range(900, 100).Select(i => "k" + i), records.Take(100).Select(r => r.Key));
+        Assert.Equal(Enumerable.Range(0, 101).Select(i => records[0].Sequence + i), records.Select(r => r.Sequence));
+        AuditEntry witness = records[^1];
+        Assert.Equal((AuditResult.EntriesRemoved, "retention"), (witness.Result, witness.Rule));
         AuditVerification verification = kit.Sink.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
-        Assert.Equal(records[0].Id - 1, verification.CheckpointId);
-        Assert.Contains($"entries up to #{verification.CheckpointId} were removed by retention", witness.Entry.Reason);
+        Assert.Equal(records[0].Sequence - 1, verification.CheckpointId);
+        Assert.Contains($"entries up to #{verification.CheckpointId} were removed by retention", witness.Reason);
         Assert.Equal(101, verification.EntriesChecked);
 
         // Deleting the first entry after the checkpoint is still caught.
-        kit.Sql($"DELETE FROM sochdb_audit WHERE id = {records[0].Id}");
-        Assert.Equal(records[0].Id, kit.Sink.Verify().FirstBrokenId);
+        kit.Sql($"DELETE FROM sochdb_audit WHERE id = {records[0].Sequence}");
+        Assert.Equal(records[0].Sequence, kit.Sink.Verify().FirstBrokenId);
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public sealed class AuditRetentionTests
         kit.Engine.Audit.Flush();
         Assert.Equal(10, kit.Sink.Prune());
 
-        List<AuditRecord> records = kit.Records();
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => "new" + i), records.Where(r => r.Entry.Result != AuditResult.EntriesRemoved).Select(r => r.Entry.Key));
+        List<AuditEntry> records = kit.Records();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "new" + i), records.Where(r => r.Result != AuditResult.EntriesRemoved).Select(r => r.Key));
         Assert.True(kit.Sink.Verify().IsIntact);
 
         // The chain continues across the pruning and a reopen.

@@ -82,10 +82,10 @@ public sealed class AuditTamperTests
     {
         using AuditTestKit kit = TwentyEntries();
         // An attacker who edits row 10 and stores a new hash for it (without the chain's later links) is caught at 11.
-        AuditRecord ten = kit.Records().Single(r => r.Id == 10);
+        AuditEntry ten = kit.Records().Single(r => r.Sequence == 10);
         kit.Sql("UPDATE sochdb_audit SET hash = @h WHERE id = 10", ("@h", new byte[32]));
         Assert.Equal(10, kit.Engine.Audit.Verify().FirstBrokenId);
-        kit.Sql("UPDATE sochdb_audit SET hash = @h WHERE id = 10", ("@h", ten.Hash));
+        kit.Sql("UPDATE sochdb_audit SET hash = @h WHERE id = 10", ("@h", ten.Hash!));
         Assert.True(kit.Engine.Audit.Verify().IsIntact);
     }
 }

@@ -32,10 +32,10 @@ internal sealed class AuditTestKit : IDisposable
 
     public TestDirectory Directory => _directory;
 
-    public List<AuditRecord> Records(AuditQuery? query = null)
+    public List<AuditEntry> Records(AuditQuery? query = null)
     {
         Engine.Audit.Flush();
-        return Sink.Query(query ?? new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+        return Sink.Query(query ?? new AuditQuery { OldestFirst = true }).ToList();
     }
 
     /// <summary>Runs SQL against the audit file from outside the sink (as an attacker or an auditor would).</summary>

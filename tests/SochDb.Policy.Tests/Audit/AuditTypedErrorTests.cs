@@ -43,10 +43,10 @@ public sealed class AuditTypedErrorTests : IDisposable
         var reads = new List<Action>
         {
             () => damaged.Verify(),
-            () => damaged.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Count(),
+            () => damaged.Query(new AuditQuery { OldestFirst = true }).Count(),
             () => damaged.Query(new AuditQuery { AgentId = "agent" }).Count(),
             () => damaged.Query(new AuditQuery { From = DateTimeOffset.UnixEpoch.AddSeconds(2_000) }).Count(),
-            () => damaged.ReadPage(new AuditQuery { Order = AuditOrder.OldestFirst, After = 2_400, PageSize = 512 }),
+            () => damaged.ReadPage(new AuditQuery { OldestFirst = true, After = 2_400, PageSize = 512 }),
         };
         int met = 0;
         foreach (Action read in reads)

@@ -24,9 +24,9 @@ public sealed class AuditUncertainCommitTests
             Assert.Equal(5, engine.Audit.Status.Written);
         }
 
-        List<AuditRecord> records = ledger.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => "k" + i), records.Select(r => r.Entry.Key));
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => (long)i), records.Select(r => r.Id));
+        List<AuditEntry> records = ledger.Query(new AuditQuery { OldestFirst = true }).ToList();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "k" + i), records.Select(r => r.Key));
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => (long)i), records.Select(r => r.Sequence));
         Assert.True(ledger.Verify().IsIntact);
     }
 
@@ -42,7 +42,7 @@ public sealed class AuditUncertainCommitTests
         Assert.Throws<IOException>(() => ledger.Write(entries));
         ledger.Write(entries);
 
-        Assert.Equal(new long[] { 1, 2, 3 }, ledger.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Id));
+        Assert.Equal(new long[] { 1, 2, 3 }, ledger.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Sequence));
         Assert.True(ledger.Verify().IsIntact);
     }
 
@@ -56,7 +56,7 @@ public sealed class AuditUncertainCommitTests
         Assert.Throws<IOException>(() => ledger.Write(first)); // committed, then threw
         ledger.Write(second);                                   // not the uncertain batch: appended
 
-        Assert.Equal(new[] { "a", "b" }, ledger.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Key));
+        Assert.Equal(new[] { "a", "b" }, ledger.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Key));
         Assert.True(ledger.Verify().IsIntact);
     }
 
@@ -93,7 +93,7 @@ public sealed class AuditUncertainCommitTests
 
         public int Appends { get; private set; }
 
-        protected override AuditRecord? ReadLastRecord()
+        private protected override AuditRecord? ReadLastRecord()
         {
             lock (_rows)
             {
@@ -101,9 +101,9 @@ public sealed class AuditUncertainCommitTests
             }
         }
 
-        protected override AuditCheckpoint? ReadCheckpoint() => null;
+        private protected override AuditCheckpoint? ReadCheckpoint() => null;
 
-        protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
+        private protected override void AppendRecords(IReadOnlyList<AuditRecord> records)
         {
             Appends++;
             if (ThrowBeforeCommit > 0)
@@ -124,22 +124,22 @@ public sealed class AuditUncertainCommitTests
             }
         }
 
-        protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
+        private protected override IReadOnlyList<AuditRecord> ReadRecords(AuditQuery query)
         {
             lock (_rows)
             {
-                IEnumerable<AuditRecord> rows = query.Order == AuditOrder.OldestFirst ? _rows : Enumerable.Reverse(_rows);
+                IEnumerable<AuditRecord> rows = query.OldestFirst ? _rows : Enumerable.Reverse(_rows);
                 if (query.After is { } after)
                 {
-                    rows = rows.Where(r => query.Order == AuditOrder.OldestFirst ? r.Id > after : r.Id < after);
+                    rows = rows.Where(r => query.OldestFirst ? r.Id > after : r.Id < after);
                 }
 
                 return rows.Take(query.PageSize).ToList();
             }
         }
 
-        protected override long? FindLastIdBefore(DateTimeOffset time) => null;
+        private protected override long? FindLastIdBefore(DateTimeOffset time) => null;
 
-        protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint) => throw new NotSupportedException();
+        private protected override void RemoveThrough(long lastId, AuditCheckpoint checkpoint) => throw new NotSupportedException();
     }
 }

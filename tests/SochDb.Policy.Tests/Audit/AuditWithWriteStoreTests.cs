@@ -35,7 +35,7 @@ public sealed class AuditWithWriteStoreTests : IDisposable
         Assert.Null(store.Get("b"));
         Assert.Null(store.Get("c"));
         Assert.Equal(["write a", "delete a", "read queued"],
-            log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => $"{AuditNames.Of(r.Entry.Operation)} {r.Entry.Key}"));
+            log.Query(new AuditQuery { OldestFirst = true }).Select(r => $"{AuditNames.Of(r.Operation)} {r.Key}"));
         AuditVerification verification = log.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(3, verification.HeadId);

@@ -77,8 +77,38 @@ public sealed class AuditWithWriteTests : IDisposable
         engine.Audit.Flush();
         Assert.Equal(["write k", "read k", "write system/x", "write system/y"], Logged(log));
         Assert.Equal([AuditResult.Allowed, AuditResult.Allowed, AuditResult.Denied, AuditResult.Denied],
-            log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Result));
+            log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Result));
         Assert.Null(store.Get("ok"));
+        Assert.True(engine.Audit.Verify().IsIntact);
+    }
+
+    [Fact]
+    public void EntriesWrittenWithTheirData_SkipTheQueue_UnlessAnotherSinkOrAnAnchorNeedsThem()
+    {
+        string path = _directory.File("shared.db");
+        using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
+        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using var engine = new PolicyEngine(store);
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
+        engine.Put("a", "1");
+        engine.Delete("a");
+        _ = engine.Get("a");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued); // only the read
+        Assert.Equal(3, log.Query(new AuditQuery()).Count());
+
+        var other = new ControllableSink(durable: false);
+        engine.Audit.Enable(new AuditOptions { Sinks = [log, other], Durability = AuditDurability.WithWrite });
+        engine.Put("b", "1");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued);
+        Assert.Equal(["b"], other.Entries.Select(e => e.Key));
+
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, Anchor = new AuditHeadFile(_directory.File("heads.txt")) });
+        engine.Put("c", "1");
+        engine.Audit.Flush();
+        Assert.Equal(1, engine.Audit.Status.Enqueued);
+        Assert.Equal(5, log.Query(new AuditQuery()).Count());
         Assert.True(engine.Audit.Verify().IsIntact);
     }
 
@@ -101,16 +131,16 @@ public sealed class AuditWithWriteTests : IDisposable
 
         // The committed write's entry is in the log at once; the failures travel through the queue (they may or may
         // not have been written yet), and no entry of the failed writes says they were allowed.
-        List<AuditRecord> records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
-        Assert.Single(records, r => r.Entry.Key == "after" && r.Entry.Result == AuditResult.Allowed);
-        Assert.All(records.Where(r => r.Entry.Key != "after"), r => Assert.Equal(AuditResult.Failed, r.Entry.Result));
+        List<AuditEntry> records = log.Query(new AuditQuery { OldestFirst = true }).ToList();
+        Assert.Single(records, r => r.Key == "after" && r.Result == AuditResult.Allowed);
+        Assert.All(records.Where(r => r.Key != "after"), r => Assert.Equal(AuditResult.Failed, r.Result));
         engine.Audit.Flush();
-        records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+        records = log.Query(new AuditQuery { OldestFirst = true }).ToList();
         Assert.Equal(3, records.Count);
-        Assert.Single(records, r => r.Entry.Key == "after" && r.Entry.Result == AuditResult.Allowed);
+        Assert.Single(records, r => r.Key == "after" && r.Result == AuditResult.Allowed);
         // The put and the batch (recorded under its first item) are failures; neither has an allowed entry.
-        Assert.Equal(["bad", "good"], records.Where(r => r.Entry.Result == AuditResult.Failed).Select(r => r.Entry.Key).Order());
-        Assert.DoesNotContain(records, r => r.Entry.Key != "after" && r.Entry.Result == AuditResult.Allowed);
+        Assert.Equal(["bad", "good"], records.Where(r => r.Result == AuditResult.Failed).Select(r => r.Key).Order());
+        Assert.DoesNotContain(records, r => r.Key != "after" && r.Result == AuditResult.Allowed);
         Assert.Null(store.Get("good"));
         Assert.True(engine.Audit.Verify().IsIntact);
     }
@@ -153,10 +183,10 @@ public sealed class AuditWithWriteTests : IDisposable
         Waits.Join(threads);
         Assert.Empty(errors);
         engine.Audit.Flush();
-        List<AuditRecord> records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
+        List<AuditEntry> records = log.Query(new AuditQuery { OldestFirst = true }).ToList();
         Assert.Equal(Threads * PerThread * 2 + (Threads * PerThread / 10), records.Count);
-        Assert.Equal(Threads * PerThread, records.Count(r => r.Entry.Operation == PolicyOperation.Write));
-        Assert.Equal(Threads * PerThread, records.Select(r => r.Entry).Where(e => e.Operation == PolicyOperation.Write).Select(e => e.Key).Distinct().Count());
+        Assert.Equal(Threads * PerThread, records.Count(r => r.Operation == PolicyOperation.Write));
+        Assert.Equal(Threads * PerThread, records.Where(e => e.Operation == PolicyOperation.Write).Select(e => e.Key).Distinct().Count());
         AuditVerification verification = engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
     }
@@ -176,7 +206,7 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.Equal("v"u8.ToArray(), engine.Get("watched/a"));
         engine.Audit.Flush();
         Assert.Equal([AuditResult.Allowed, AuditResult.Failed, AuditResult.Allowed],
-            log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Result));
+            log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Result));
     }
 
     [Fact]
@@ -220,7 +250,7 @@ public sealed class AuditWithWriteTests : IDisposable
     }
 
     private static List<string> Logged(AuditLedger log) =>
-        log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => Describe(r.Entry)).ToList();
+        log.Query(new AuditQuery { OldestFirst = true }).Select(r => Describe(r)).ToList();
 
     private static string Describe(AuditEntry entry) => $"{AuditNames.Of(entry.Operation)} {entry.Key}";
 }

@@ -27,10 +27,10 @@ public sealed class SqliteAuditSinkTests
         kit.Time.Advance(TimeSpan.FromSeconds(1));
         Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("system/x", "secret-value-2", context));
 
-        List<AuditRecord> records = kit.Records();
+        List<AuditEntry> records = kit.Records();
         Assert.Equal(2, records.Count);
-        AuditEntry allowed = records[0].Entry;
-        Assert.Equal(1, records[0].Id);
+        AuditEntry allowed = records[0];
+        Assert.Equal(1, records[0].Sequence);
         Assert.Equal(1, allowed.Sequence);
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), allowed.Timestamp);
         Assert.Equal(PolicyOperation.Write, allowed.Operation);
@@ -42,11 +42,11 @@ public sealed class SqliteAuditSinkTests
         Assert.NotEqual(spanId, allowed.SpanId);
         Assert.Equal(16, allowed.SpanId!.Length);
         Assert.Null(allowed.Rule);
-        AuditEntry denied = records[1].Entry;
+        AuditEntry denied = records[1];
         Assert.Equal(AuditResult.Denied, denied.Result);
         Assert.Equal("[BeforeWrite(\"system/*\")] no-system", denied.Rule);
         Assert.NotEqual(traceId, denied.TraceId); // no caller span: the engine's span starts a trace of its own
-        Assert.Equal(32, records[1].Hash.Length);
+        Assert.Equal(32, records[1].Hash!.Length);
         byte[] file = kit.FileBytes();
         Assert.False(AuditTestKit.Contains(file, "secret-value"), "a value reached the audit file");
     }
@@ -69,9 +69,9 @@ public sealed class SqliteAuditSinkTests
             kit.Engine.Put("k" + i, "v");
         }
 
-        List<AuditRecord> records = kit.Records();
-        Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), records.Select(r => r.Id));
-        Assert.Equal(Enumerable.Range(0, 15).Select(i => "k" + i), records.Select(r => r.Entry.Key));
+        List<AuditEntry> records = kit.Records();
+        Assert.Equal(Enumerable.Range(1, 15).Select(i => (long)i), records.Select(r => r.Sequence));
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => "k" + i), records.Select(r => r.Key));
         AuditVerification verification = kit.Engine.Audit.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
         Assert.Equal(15, verification.EntriesChecked);
@@ -96,7 +96,7 @@ public sealed class SqliteAuditSinkTests
         using Database reopened = Database.Open(path);
         using SqliteAuditSink log = SqliteAuditSink.Open(path);
         Assert.Equal("1"u8.ToArray(), reopened.Get("a"));
-        Assert.Equal(new[] { "a", "b" }, log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).Select(r => r.Entry.Key));
+        Assert.Equal(new[] { "a", "b" }, log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Key));
         Assert.True(log.Verify().IsIntact);
     }
 

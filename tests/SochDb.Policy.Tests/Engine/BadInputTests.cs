@@ -16,9 +16,13 @@ public sealed class BadInputTests
         Assert.Throws<ArgumentException>("key", () => kit.Engine.Put(ReadOnlySpan<byte>.Empty, "v"u8));
         Assert.Throws<ArgumentException>("key", () => kit.Engine.Get(""));
         Assert.Throws<ArgumentException>("key", () => kit.Engine.Delete(ReadOnlySpan<byte>.Empty));
-        Assert.Throws<ArgumentException>("key", () => kit.Engine.Put(new byte[KeyRules.MaxKeyLength + 1], "v"u8));
+        Assert.Throws<ArgumentException>("key", () => kit.Engine.Put(new byte[IKeyValueStore.MaxKeyLength + 1], "v"u8));
         Assert.Throws<ArgumentNullException>("value", () => kit.Engine.Put("k", (string)null!));
         Assert.Throws<ArgumentNullException>("prefix", () => kit.Engine.Scan((string)null!));
+        // The check a custom store calls: the same rule, the caller's argument name, the length in the message.
+        Assert.Throws<ArgumentException>("k", () => IKeyValueStore.ValidateKey([], "k"));
+        Assert.Contains("4097", Assert.Throws<ArgumentException>(() => IKeyValueStore.ValidateKey(new byte[IKeyValueStore.MaxKeyLength + 1])).Message);
+        IKeyValueStore.ValidateKey(new byte[IKeyValueStore.MaxKeyLength]);
 
         kit.Engine.Put("k", "v");   // the bad calls took no token
         Assert.Equal("k", Assert.Single(kit.Audit()).Key);

@@ -87,13 +87,13 @@ public sealed class CrashDurabilityTests : IDisposable
         using SqliteAuditSink log = SqliteAuditSink.Open(dbPath);
         AuditVerification verification = log.Verify();
         Assert.True(verification.IsIntact, verification.ToString());
-        var records = log.Query(new AuditQuery { Order = AuditOrder.OldestFirst }).ToList();
-        Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Id));
+        var records = log.Query(new AuditQuery { OldestFirst = true }).ToList();
+        Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Sequence));
         for (int thread = 0; thread < 2; thread++)
         {
             // Every entry the writer had flushed is there, in its order, and nothing of that thread is there twice.
-            long[] mine = records.Where(r => r.Entry.AgentId == "writer-" + thread)
-                .Select(r => long.Parse(r.Entry.Key.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            long[] mine = records.Where(r => r.AgentId == "writer-" + thread)
+                .Select(r => long.Parse(r.Key.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.True(flushed[thread] >= 9, $"thread {thread} flushed nothing before the kill");
             Assert.True(mine.Length > flushed[thread], $"thread {thread} flushed up to {flushed[thread]} but the log holds {mine.Length} of its entries");
             Assert.Equal(Enumerable.Range(0, mine.Length).Select(i => (long)i), mine);

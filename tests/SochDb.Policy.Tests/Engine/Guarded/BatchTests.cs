@@ -234,7 +234,7 @@ public sealed class BatchTests
         var batch = new WriteBatch();
 
         Assert.Throws<ArgumentException>(() => batch.Put(ReadOnlySpan<byte>.Empty, Bytes("v")));
-        Assert.Throws<ArgumentException>(() => batch.Delete(new byte[KeyRules.MaxKeyLength + 1]));
+        Assert.Throws<ArgumentException>(() => batch.Delete(new byte[IKeyValueStore.MaxKeyLength + 1]));
         Assert.Equal(0, batch.Count);
     }
 
