@@ -63,7 +63,7 @@ public ref struct PolicyEvaluation
     internal void NoteShadowFailure(Exception exception)
     {
         string reason = $"the handler threw {exception.GetType().Name}"; // its type, not its message (which can quote keys or values)
-        _recorder?.Outcome(CurrentRule, RuleOutcome.Failed, reason, shadow: true);
+        _recorder?.Outcome(CurrentRule, AuditResult.Failed, reason, shadow: true);
         NoteWouldDeny(reason);
     }
 

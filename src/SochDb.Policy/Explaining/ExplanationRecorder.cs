@@ -11,18 +11,18 @@ internal sealed class ExplanationRecorder
 
     public void Outcome(PolicyRuleInfo? rule, PolicyDecision decision, PolicyTrigger trigger, bool shadow)
     {
-        RuleOutcome outcome = decision.Kind switch
+        AuditResult outcome = decision.Kind switch
         {
-            PolicyDecisionKind.Allow => RuleOutcome.Allowed,
-            PolicyDecisionKind.Deny => RuleOutcome.Denied,
-            PolicyDecisionKind.Modify when trigger.CanModify() => RuleOutcome.Modified,
-            PolicyDecisionKind.RequireApproval when trigger.IsBefore() => RuleOutcome.ApprovalRequired,
-            _ => RuleOutcome.Failed,
+            PolicyDecisionKind.Allow => AuditResult.Allowed,
+            PolicyDecisionKind.Deny => AuditResult.Denied,
+            PolicyDecisionKind.Modify when trigger.CanModify() => AuditResult.Modified,
+            PolicyDecisionKind.RequireApproval when trigger.IsBefore() => AuditResult.ApprovalRequired,
+            _ => AuditResult.Failed,
         };
         Outcome(rule, outcome, decision.Reason, shadow);
     }
 
-    public void Outcome(PolicyRuleInfo? rule, RuleOutcome outcome, string? reason, bool shadow)
+    public void Outcome(PolicyRuleInfo? rule, AuditResult outcome, string? reason, bool shadow)
     {
         if (rule is null)
         {
@@ -30,7 +30,7 @@ internal sealed class ExplanationRecorder
         }
 
         Rules.Add(new RuleExplanation(rule, outcome, reason, shadow, Reached: !_decided));
-        if (!shadow && outcome is RuleOutcome.Denied or RuleOutcome.Failed or RuleOutcome.ApprovalRequired)
+        if (!shadow && outcome is AuditResult.Denied or AuditResult.Failed or AuditResult.ApprovalRequired)
         {
             _decided = true;
         }

@@ -96,12 +96,12 @@ public sealed class PolicyExplanation
 
 /// <summary>What one matching rule decided.</summary>
 /// <param name="Rule">The rule.</param>
-/// <param name="Outcome">Its own verdict.</param>
+/// <param name="Outcome">Its own verdict, in the decision log's words: Allowed, Denied, Modified, Failed (its handler threw or returned a verdict its trigger cannot take) or ApprovalRequired.</param>
 /// <param name="Reason">The reason it gave (a denial's reason, a failure's exception).</param>
 /// <param name="Shadow">Whether it ran in shadow (its verdict recorded, not applied).</param>
 /// <param name="Reached">Whether a real operation would run it: false for rules after the deciding denial (Explain runs
 /// them anyway, to show their verdicts).</param>
-public sealed record RuleExplanation(PolicyRuleInfo Rule, RuleOutcome Outcome, string? Reason, bool Shadow, bool Reached)
+public sealed record RuleExplanation(PolicyRuleInfo Rule, AuditResult Outcome, string? Reason, bool Shadow, bool Reached)
 {
     /// <inheritdoc />
     public override string ToString() =>
@@ -117,26 +117,4 @@ public sealed record LimitExplanation(RateLimitRule Limit, string? ScopeValue, l
 {
     /// <inheritdoc />
     public override string ToString() => $"{Limit} [{ScopeValue ?? "-"}]: {TokensLeft} left, retry after {RetryAfter}";
-}
-
-/// <summary>The verdict of one rule.</summary>
-public enum RuleOutcome
-{
-    /// <summary>It allowed.</summary>
-    Allowed = 0,
-
-    /// <summary>It denied.</summary>
-    Denied = 1,
-
-    /// <summary>It modified the value.</summary>
-    Modified = 2,
-
-    /// <summary>Its handler threw or returned a verdict its trigger cannot take.</summary>
-    Failed = 3,
-
-    /// <summary>It required a human's approval.</summary>
-    ApprovalRequired = 4,
-
-    /// <summary>An observer (AfterWrite, AfterDelete) that would run.</summary>
-    Observed = 5,
 }

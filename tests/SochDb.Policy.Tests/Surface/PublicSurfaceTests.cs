@@ -13,7 +13,7 @@ public sealed class PublicSurfaceTests
 
     // The count of public types outside SochDb.Policy.CompilerServices when this surface became the 1.0 candidate.
     // Lower it when a type goes; a new public type must replace one (docs/migration.md lists what moved where).
-    private const int MaxPublicTypes = 79;
+    private const int MaxPublicTypes = 78;
 
     private static readonly Type[] s_exported = typeof(PolicyEngine).Assembly.GetExportedTypes();
 

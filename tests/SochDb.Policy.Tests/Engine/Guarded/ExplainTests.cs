@@ -29,7 +29,7 @@ public sealed class ExplainTests
         Assert.Equal("Guards.System", why.DecidingRule!.HandlerName);
         Assert.Equal("agents may not", why.Reason);
         Assert.False(why.NoRuleMatched);
-        Assert.Equal(new[] { ("Guards.System", RuleOutcome.Denied, true), ("Guards.Any", RuleOutcome.Allowed, false) },
+        Assert.Equal(new[] { ("Guards.System", AuditResult.Denied, true), ("Guards.Any", AuditResult.Allowed, false) },
             why.Rules.Select(r => (r.Rule.HandlerName, r.Outcome, r.Reached)));
         LimitExplanation limit = Assert.Single(why.Limits);
         Assert.Equal(3, limit.TokensLeft);
