@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -86,11 +88,13 @@ public sealed partial class PolicyEngine
         public byte[]? Read;
         public bool Removed;
 
-        // What the stage before Next waits for (the asynchronous entry points only): one of these, by Next.
-        public ValueTask<string?> PendingLimits;
-        public ValueTask PendingPut;
-        public ValueTask<byte[]?> PendingGet;
-        public ValueTask<bool> PendingDelete;
+        /// <summary>
+        /// What the stage before <see cref="Next"/> waits for (asynchronous entry points only): the limits' note
+        /// (<c>Task&lt;string?&gt;</c>), or the store call (<c>Task</c>, <c>Task&lt;byte[]?&gt;</c>, <c>Task&lt;bool&gt;</c> by operation).
+        /// A task, one field wide, so that the operation a synchronous call keeps on its stack stays small; converting a
+        /// pending call costs nothing beside the continuation it needs anyway.
+        /// </summary>
+        public Task? Pending;
 
         public readonly OperationResult Result => new(Read, Removed);
     }
@@ -156,6 +160,7 @@ public sealed partial class PolicyEngine
         return continuation;
     }
 
+    /// <summary>A failure of an asynchronous entry point, reported through the returned task as an async method reports it.</summary>
     private static async ValueTask<OperationResult> Rethrow(ExceptionDispatchInfo failure)
     {
         await Task.CompletedTask.ConfigureAwait(false);
@@ -174,9 +179,11 @@ public sealed partial class PolicyEngine
         {
             while (!finished)
             {
+                Task pending = operation.Pending!;
+                operation.Pending = null;
                 if (operation.Next == Stage.Decide)
                 {
-                    operation.LimitNote = await operation.PendingLimits.ConfigureAwait(false);
+                    operation.LimitNote = await ((Task<string?>)pending).ConfigureAwait(false);
                 }
                 else
                 {
@@ -184,14 +191,14 @@ public sealed partial class PolicyEngine
                     {
                         switch (operation.Kind)
                         {
-                            case PolicyOperation.Write:
-                                await operation.PendingPut.ConfigureAwait(false);
-                                break;
                             case PolicyOperation.Read:
-                                operation.Read = await operation.PendingGet.ConfigureAwait(false);
+                                operation.Read = await ((Task<byte[]?>)pending).ConfigureAwait(false);
+                                break;
+                            case PolicyOperation.Delete:
+                                operation.Removed = await ((Task<bool>)pending).ConfigureAwait(false);
                                 break;
                             default:
-                                operation.Removed = await operation.PendingDelete.ConfigureAwait(false);
+                                await pending.ConfigureAwait(false);
                                 break;
                         }
                     }
@@ -224,7 +231,11 @@ public sealed partial class PolicyEngine
         switch (operation.Next)
         {
             case Stage.Admit:
-                operation.Span = PolicyTracing.Start(operation.Kind);
+                if (PolicyTracing.Start(operation.Kind) is { } span)
+                {
+                    operation.Span = span; // written only when set: a reference stored in the operation costs a write barrier
+                }
+
                 Admit(operation.Kind, key.Span, operation.Context, operation.Thread);
                 operation.Admitted = true;
                 goto case Stage.Limits;
@@ -284,7 +295,7 @@ public sealed partial class PolicyEngine
             ValueTask<string?> acquiring = AcquireOrThrowAsync(LimitDemand.Single(operation.Kind), key.Memory, operation.Context, cancellationToken);
             if (!acquiring.IsCompleted)
             {
-                operation.PendingLimits = acquiring;
+                operation.Pending = acquiring.AsTask();
                 operation.Next = Stage.Decide;
                 return false;
             }
@@ -293,7 +304,11 @@ public sealed partial class PolicyEngine
             return true;
         }
 
-        operation.LimitNote = AcquireOrThrow(LimitDemand.Single(operation.Kind), key.Span, operation.Context);
+        if (AcquireOrThrow(LimitDemand.Single(operation.Kind), key.Span, operation.Context) is { } note)
+        {
+            operation.LimitNote = note; // usually null: not stored (a stored reference costs a write barrier)
+        }
+
         return true;
     }
 
@@ -301,13 +316,25 @@ public sealed partial class PolicyEngine
     private void DecideBefore(ref Operation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         RuleTable rules = Volatile.Read(ref _rules);
-        operation.Rules = rules;
         int triggers = operation.Triggers = _compiledTriggers | rules.TriggerMask;
+        if ((triggers & AfterTriggers) != 0)
+        {
+            operation.Rules = rules; // the observe stage judges by the same table
+        }
+
+        // References are stored only when set (the operation starts zeroed: a plain allow is the default outcome).
         PolicyTrigger before = BeforeTrigger(operation.Kind);
-        operation.Outcome = Runs(triggers, before)
-            ? Decide(before, key, value, operation.Context, rules, operation.Thread, operation.LimitNote, default)
-            : DecisionOutcome.Allowed(operation.LimitNote);
+        if (Runs(triggers, before))
+        {
+            operation.Outcome = Decide(before, key, value, operation.Context, rules, operation.Thread, operation.LimitNote, default);
+        }
+        else if (operation.LimitNote is not null)
+        {
+            operation.Outcome = DecisionOutcome.Allowed(operation.LimitNote);
+        }
     }
+
+    private const int AfterTriggers = (1 << (int)PolicyTrigger.AfterWrite) | (1 << (int)PolicyTrigger.AfterRead) | (1 << (int)PolicyTrigger.AfterDelete);
 
     /// <summary>
     /// Stage <b>store</b>: the one call to the store, after a last look at the cancellation token; false when an
@@ -318,42 +345,24 @@ public sealed partial class PolicyEngine
     {
         PolicyOperation kind = operation.Kind;
         ThrowIfCancelledBeforeStore(kind, key.Span, operation.Context, cancellationToken);
-        AuditRecorder? withData = operation.WithData = kind == PolicyOperation.Read ? null : RecorderWithData();
-        long recordedAt = 0;
+        if (operation.Async || (kind != PolicyOperation.Read && RecorderWithData() is not null))
+        {
+            return CallStoreOtherwise(ref operation, in key, in value, cancellationToken);
+        }
+
         try
         {
-            if (withData is not null)
+            switch (kind)
             {
-                recordedAt = _clock.GetUtcTicks();
-                AuditEntry entry = PrepareEntry(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
-                var transactional = (ITransactionalAuditStore)_store;
-                if (kind == PolicyOperation.Write)
-                {
-                    transactional.Put(key.Span, Written(in operation, in value).Span, withData.WithWrite!, entry);
-                }
-                else
-                {
-                    operation.Removed = transactional.Delete(key.Span, withData.WithWrite!, entry);
-                }
-            }
-            else if (operation.Async)
-            {
-                return CallStoreAsynchronously(ref operation, in key, in value, cancellationToken);
-            }
-            else
-            {
-                switch (kind)
-                {
-                    case PolicyOperation.Write:
-                        _store.Put(key.Span, Written(in operation, in value).Span);
-                        break;
-                    case PolicyOperation.Read:
-                        operation.Read = _store.TryGet(key.Span, out byte[]? found) ? found : null;
-                        break;
-                    default:
-                        operation.Removed = _store.Delete(key.Span);
-                        break;
-                }
+                case PolicyOperation.Write:
+                    _store.Put(key.Span, Written(in operation, in value).Span);
+                    break;
+                case PolicyOperation.Read:
+                    operation.Read = _store.TryGet(key.Span, out byte[]? found) ? found : null;
+                    break;
+                default:
+                    operation.Removed = _store.Delete(key.Span);
+                    break;
             }
         }
         catch (Exception exception)
@@ -362,12 +371,46 @@ public sealed partial class PolicyEngine
             throw;
         }
 
-        if (withData is not null)
+        return true;
+    }
+
+    /// <summary>
+    /// The store call of an asynchronous entry point, or of a write whose entry commits with the data, out of line (the
+    /// common synchronous call keeps a small frame).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool CallStoreOtherwise(ref Operation operation, in OwnedBytes key, in OwnedBytes value, CancellationToken cancellationToken)
+    {
+        PolicyOperation kind = operation.Kind;
+        AuditRecorder? withData = operation.WithData = kind == PolicyOperation.Read ? null : RecorderWithData();
+        long recordedAt = 0;
+        try
         {
-            // Committed with its entry: the ring and the other sinks get it now, before any observer can fail.
-            RecordWrittenWithData(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
+            if (withData is null)
+            {
+                return CallStoreAsynchronously(ref operation, in key, in value, cancellationToken);
+            }
+
+            recordedAt = _clock.GetUtcTicks();
+            AuditEntry entry = PrepareEntry(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
+            var transactional = (ITransactionalAuditStore)_store;
+            if (kind == PolicyOperation.Write)
+            {
+                transactional.Put(key.Span, Written(in operation, in value).Span, withData.WithWrite!, entry);
+            }
+            else
+            {
+                operation.Removed = transactional.Delete(key.Span, withData.WithWrite!, entry);
+            }
+        }
+        catch (Exception exception)
+        {
+            RecordStoreFailure(kind, key.Span, operation.Context, exception);
+            throw;
         }
 
+        // Committed with its entry: the ring and the other sinks get it now, before any observer can fail.
+        RecordWrittenWithData(withData, recordedAt, kind, key.Span, operation.Context, in operation.Outcome);
         return true;
     }
 
@@ -385,7 +428,7 @@ public sealed partial class PolicyEngine
                 }
                 else
                 {
-                    operation.PendingPut = put;
+                    operation.Pending = put.AsTask();
                 }
 
                 break;
@@ -397,7 +440,7 @@ public sealed partial class PolicyEngine
                 }
                 else
                 {
-                    operation.PendingGet = get;
+                    operation.Pending = get.AsTask();
                 }
 
                 break;
@@ -409,7 +452,7 @@ public sealed partial class PolicyEngine
                 }
                 else
                 {
-                    operation.PendingDelete = delete;
+                    operation.Pending = delete.AsTask();
                 }
 
                 break;
@@ -486,6 +529,19 @@ public sealed partial class PolicyEngine
     private void Admit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, OperationScratch thread)
     {
         Enter();
+        if (thread.Nesting >= _maxNestingDepth || Volatile.Read(ref _recorder) is { Pipeline.AdmitsAtOnce: false })
+        {
+            AdmitOrRefuse(operation, key, context, thread);
+        }
+    }
+
+    /// <summary>
+    /// The part of <see cref="Admit"/> that may refuse (too deep, or a decision log that does not take every operation at
+    /// once), out of line: its texts and handlers stay out of the frame of every call that passes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AdmitOrRefuse(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, OperationScratch thread)
+    {
         try
         {
             int nesting = thread.Nesting;
@@ -534,9 +590,16 @@ public sealed partial class PolicyEngine
         Interlocked.Increment(ref _inFlight);
         if (Volatile.Read(ref _closing) != 0)
         {
-            Leave();
-            throw new ObjectDisposedException(nameof(PolicyEngine), "The policy engine was disposed; the operation was not run.");
+            LeaveDisposed();
         }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LeaveDisposed()
+    {
+        Leave();
+        throw new ObjectDisposedException(nameof(PolicyEngine), "The policy engine was disposed; the operation was not run.");
     }
 
     /// <summary>The call is finished; the last one out after disposal began releases the decision log.</summary>
@@ -552,6 +615,7 @@ public sealed partial class PolicyEngine
     /// Stage <b>decide</b>: runs the decision handlers of <paramref name="trigger"/> and returns the outcome; a refusal is
     /// recorded and thrown, and an approval not yet given registers a request and throws.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its evaluation's frame is paid only when handlers run
     private DecisionOutcome Decide(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext context, RuleTable rules,
         OperationScratch thread, string? limitNote, in ShadowNote earlier)
     {

@@ -19,8 +19,8 @@ namespace SochDb.Policy;
 /// replaces atomically, so operations never lock and never see a half-registered rule. The engine does not own the
 /// store and never disposes it. The engine judges and writes its own copy of the key and of the value, so a caller that
 /// changes its buffers during a call cannot make the store receive bytes other than those judged. Each operation runs
-/// one routine, shared by its synchronous and asynchronous entry points, through the stages admit, limits, decide,
-/// store, observe and record (docs/architecture.md). With a reused <see cref="PolicyContext"/>, an allowed operation allocates nothing beyond what the
+/// one core routine, shared by its synchronous and asynchronous entry points, through the stages admit, limits, decide,
+/// store, observe and record (docs/architecture.md); a synchronous call runs no asynchronous state machine. With a reused <see cref="PolicyContext"/>, an allowed operation allocates nothing beyond what the
 /// store itself allocates (with audit on, once the audit ring has gone round once).
 /// </remarks>
 public sealed partial class PolicyEngine

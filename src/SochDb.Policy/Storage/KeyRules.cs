@@ -15,16 +15,18 @@ internal static class KeyRules
     /// <inheritdoc cref="IKeyValueStore.ValidateKey"/>
     public static void Validate(ReadOnlySpan<byte> key, string paramName = "key")
     {
-        if (key.IsEmpty)
+        if ((uint)(key.Length - 1) >= MaxKeyLength)
         {
-            throw new ArgumentException("A key must not be empty.", paramName);
-        }
-
-        if (key.Length > MaxKeyLength)
-        {
-            throw new ArgumentException($"A key is at most {MaxKeyLength} bytes; this one is {key.Length}.", paramName);
+            ThrowInvalid(key.Length, paramName);
         }
     }
+
+    // Out of line: the check above is what every operation pays; the messages stay out of its callers' frames.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowInvalid(int length, string paramName) => throw (length == 0
+        ? new ArgumentException("A key must not be empty.", paramName)
+        : new ArgumentException($"A key is at most {MaxKeyLength} bytes; this one is {length}.", paramName));
 
     /// <summary>Encodes a string key as UTF-8, rejecting null and empty.</summary>
     internal static byte[] Encode(string key, string paramName = "key")
