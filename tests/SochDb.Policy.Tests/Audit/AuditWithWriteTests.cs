@@ -17,9 +17,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public async Task WritesAreInTheLogWhenTheCallReturns_WhileTheQueueIsStuck_AndEverySinkGetsThemOnce()
     {
-        string path = _directory.File("shared.db");
-        using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         var stuck = new ControllableSink("exporter", durable: false);
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions { Sinks = [stuck, log], Durability = AuditDurability.WithWrite });
@@ -55,9 +54,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public void ReadsAndRefusals_StillGoThroughTheQueue()
     {
-        string path = _directory.File("shared.db");
-        using var store = Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         var stuck = new ControllableSink("exporter", durable: false);
         using var engine = new PolicyEngine(store);
         engine.BeforeWrite("system/*", Policies.DenyAll, name: "no-system");
@@ -85,9 +83,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public void EntriesWrittenWithTheirData_SkipTheQueue_UnlessAnotherSinkOrAnAnchorNeedsThem()
     {
-        string path = _directory.File("shared.db");
-        using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
         engine.Put("a", "1");
@@ -115,9 +112,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public void AFailedWrite_HasNoEntryOfItsOwn_OnlyTheFailureThroughTheQueue()
     {
-        string path = _directory.File("shared.db");
-        using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
         SqliteFaults.FailWritesOf(store, "bad"u8.ToArray());
@@ -148,9 +144,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public void ConcurrentWritersAndReaders_OneEntryPerOperation_AndTheChainVerifies()
     {
-        string path = _directory.File("shared.db");
-        using var store = Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, MaxBatchDelay = TimeSpan.Zero });
         const int Threads = 4;
@@ -194,9 +189,8 @@ public sealed class AuditWithWriteTests : IDisposable
     [Fact]
     public void AnAfterWriteHandlerThatThrows_TheCommittedWriteKeepsItsEntry_AndTheFailureIsRecordedToo()
     {
-        string path = _directory.File("shared.db");
-        using var store = Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
-        using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
+        using SharedFile shared = OpenShared();
+        (SqliteDatabase store, SqliteAuditSink log) = (shared.Store, shared.Log);
         using var engine = new PolicyEngine(store);
         engine.AfterWrite("watched/*", (in PolicyRequest _) => throw new InvalidOperationException("observer broke"), name: "observer");
         engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite });
@@ -249,8 +243,25 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new AuditOptions { Durability = (AuditDurability)7, RingSize = 10 }.Validate());
     }
 
+    /// <summary>A store and its decision log in one SQLite file (what WithWrite needs), both without an fsync per commit.</summary>
+    private SharedFile OpenShared()
+    {
+        string path = _directory.File("shared.db");
+        var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
+        return new SharedFile(store, SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal }));
+    }
+
+    private sealed record SharedFile(SqliteDatabase Store, SqliteAuditSink Log) : IDisposable
+    {
+        public void Dispose()
+        {
+            Log.Dispose();
+            Store.Dispose();
+        }
+    }
+
     private static List<string> Logged(AuditLedger log) =>
-        log.Query(new AuditQuery { OldestFirst = true }).Select(r => Describe(r)).ToList();
+        log.Query(new AuditQuery { OldestFirst = true }).Select(Describe).ToList();
 
     private static string Describe(AuditEntry entry) => $"{AuditNames.Of(entry.Operation)} {entry.Key}";
 }
