@@ -46,4 +46,35 @@ public sealed class TracingTests
         Assert.Equal(ActivityStatusCode.Unset, mine[0].Status);
         Assert.Same(parent, Activity.Current);
     }
+
+    [Fact]
+    public async Task Tracing_AnAsynchronousCallThatWaits_TagsItsSpanInTheContinuation_AndTheCallerKeepsItsOwnCurrentSpan()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "SochDb.Policy" or "SochDb.Policy.Tests.Tracing",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var kit = new GuardedKit();
+        kit.Store.CompleteAsynchronously = true; // the store yields: the operation always goes on in its continuation
+        using Activity parent = TestSource.StartActivity("test")!;
+
+        ValueTask put = kit.Engine.PutAsync("docs/waits", "1", Agent("tracing-agent"));
+        Assert.Same(parent, Activity.Current); // the operation's span is not left current in the caller's flow
+        await put;
+
+        Activity span;
+        lock (spans)
+        {
+            span = Assert.Single(spans, s => s.ParentSpanId == parent.SpanId);
+        }
+
+        Assert.Equal("write", span.GetTagItem("sochdb.policy.operation"));
+        Assert.Equal("allowed", span.GetTagItem("sochdb.policy.result")); // tagged after the wait, on the same span
+        Assert.Same(parent, Activity.Current);
+        Assert.Equal("1", kit.Stored("docs/waits"));
+    }
 }
