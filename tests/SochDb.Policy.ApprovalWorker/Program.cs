@@ -44,6 +44,9 @@ if (args[0] == "request")
     }
     catch (PolicyApprovalRequiredException pending)
     {
+        // The test kills this process as soon as it reads the id: the request's decision entry is written first (the
+        // queue's writer would otherwise race the kill).
+        engine.Audit.Flush();
         output.WriteLine("requested " + pending.Request.Id);
         Thread.Sleep(Timeout.Infinite);
         return 0;
