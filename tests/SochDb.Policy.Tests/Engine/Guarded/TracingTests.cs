@@ -12,14 +12,7 @@ public sealed class TracingTests
     [Fact]
     public async Task Tracing_ASpanPerGuardedOperation_WithOperationResultRuleAndErrorStatus()
     {
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "SochDb.Policy" or "SochDb.Policy.Tests.Tracing",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         using var kit = new GuardedKit();
         kit.Store.CompleteAsynchronously = true;
         kit.Engine.BeforeWrite("system/*", Policies.DenyAll, "Guards.System");
@@ -33,11 +26,7 @@ public sealed class TracingTests
         await Assert.ThrowsAsync<PolicyViolationException>(() => kit.Engine.GetAsync("broken/x", context).AsTask());
         await kit.Engine.DeleteAsync("docs/a", context);
 
-        List<Activity> mine;
-        lock (spans)
-        {
-            mine = spans.Where(s => s.ParentSpanId == parent.SpanId).ToList();
-        }
+        List<Activity> mine = spans.Under(parent);
 
         Assert.Equal(new[] { "write", "write", "read", "delete" }, mine.Select(s => (string?)s.GetTagItem("sochdb.policy.operation")));
         Assert.Equal(new[] { "allowed", "denied", "failed", "allowed" }, mine.Select(s => (string?)s.GetTagItem("sochdb.policy.result")));
@@ -50,14 +39,7 @@ public sealed class TracingTests
     [Fact]
     public async Task Tracing_AnAsynchronousCallThatWaits_TagsItsSpanInTheContinuation_AndTheCallerKeepsItsOwnCurrentSpan()
     {
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "SochDb.Policy" or "SochDb.Policy.Tests.Tracing",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => { lock (spans) { spans.Add(activity); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         using var kit = new GuardedKit();
         kit.Store.CompleteAsynchronously = true; // the store yields: the operation always goes on in its continuation
         using Activity parent = TestSource.StartActivity("test")!;
@@ -66,15 +48,40 @@ public sealed class TracingTests
         Assert.Same(parent, Activity.Current); // the operation's span is not left current in the caller's flow
         await put;
 
-        Activity span;
-        lock (spans)
-        {
-            span = Assert.Single(spans, s => s.ParentSpanId == parent.SpanId);
-        }
+        Activity span = Assert.Single(spans.Under(parent));
 
         Assert.Equal("write", span.GetTagItem("sochdb.policy.operation"));
         Assert.Equal("allowed", span.GetTagItem("sochdb.policy.result")); // tagged after the wait, on the same span
         Assert.Same(parent, Activity.Current);
         Assert.Equal("1", kit.Stored("docs/waits"));
+    }
+
+    /// <summary>Records the spans the engine and this test's source stop (listeners are process-wide).</summary>
+    private sealed class SpanRecorder : IDisposable
+    {
+        private readonly List<Activity> _stopped = new();
+        private readonly ActivityListener _listener;
+
+        public SpanRecorder()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name is "SochDb.Policy" or "SochDb.Policy.Tests.Tracing",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = activity => { lock (_stopped) { _stopped.Add(activity); } },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        /// <summary>The stopped spans whose parent is <paramref name="parent"/>, in the order they stopped.</summary>
+        public List<Activity> Under(Activity parent)
+        {
+            lock (_stopped)
+            {
+                return _stopped.Where(s => s.ParentSpanId == parent.SpanId).ToList();
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }
