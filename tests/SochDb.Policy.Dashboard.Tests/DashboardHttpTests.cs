@@ -98,9 +98,9 @@ public sealed class DashboardHttpTests : IAsyncLifetime
     public async Task RejectedThenApproved_SaysAlreadyRejected_AndRunsNothing()
     {
         string id = _host.Request("shared/plan", "launch");
-        _host.Engine.Approvals.Reject(id, "not today", "erin");
         using HttpClient dana = await _host.ClientAsync("dana");
         KeyValuePair<string, string> token = DashboardHost.TokenField(await dana.GetStringAsync("/policy/"));
+        _host.Engine.Approvals.Reject(id, "not today", "erin"); // decided elsewhere while the page was open
 
         using HttpResponseMessage response = await dana.PostAsync("/policy/approvals/decide",
             new FormUrlEncodedContent([token, new("id", id), new("decision", "approve")]));
