@@ -47,7 +47,7 @@ public static class PolicyDashboardEndpoints
             ?? throw new InvalidOperationException("MapPolicyDashboard needs an engine: pass one, or register a PolicyEngine as a service.");
 
         string root = prefix.TrimEnd('/');
-        var decisions = new DecisionSource(engine, options.DecisionLog) 
+        var decisions = new DecisionSource(engine, options.DecisionLog is null ? null : AuditLedger.Of(options.DecisionLog)) 
         {
             ViewBudget = options.ViewBudget,
             SliceEntries = options.SliceEntries,

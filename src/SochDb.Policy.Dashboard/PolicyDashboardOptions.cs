@@ -18,10 +18,11 @@ public sealed class PolicyDashboardOptions
     public bool AllowAnonymousLocalRequests { get; set; }
 
     /// <summary>
-    /// The durable decision log the log page pages through and verifies (a <c>SqliteAuditSink</c> or the PostgreSQL
-    /// sink); null: the engine's in-memory ring of recent entries, without verification.
+    /// The durable decision log the log page pages through and verifies (a <see cref="SqliteAuditSink"/> or a
+    /// <c>PostgresAuditSink</c>; another sink is refused when the dashboard is mapped); null: the engine's in-memory ring
+    /// of recent entries, without verification.
     /// </summary>
-    public AuditLedger? DecisionLog { get; set; }
+    public AuditSink? DecisionLog { get; set; }
 
     /// <summary>Entries per page of the decision log; default 50, between 1 and 500.</summary>
     public int PageSize { get; set; } = 50;
@@ -48,6 +49,13 @@ public sealed class PolicyDashboardOptions
             throw new InvalidOperationException(
                 "The policy dashboard lets people approve operations, so it needs an authorization policy: set PolicyDashboardOptions.AuthorizationPolicy, "
                 + "or AllowAnonymousLocalRequests = true to serve only requests from this machine.");
+        }
+
+        if (DecisionLog is not null && AuditLedger.Of(DecisionLog) is null)
+        {
+            throw new ArgumentException(
+                $"PolicyDashboardOptions.DecisionLog is the sink '{DecisionLog.Name}', which is not a durable decision log: give a SqliteAuditSink or a PostgresAuditSink (or null for the engine's recent entries).",
+                nameof(DecisionLog));
         }
 
         if (PageSize is < 1 or > 500)

@@ -149,7 +149,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
 
     /// <inheritdoc />
     bool ITransactionalAuditStore.SharesDatabaseWith(AuditLedger ledger) =>
-        ledger is PostgresAuditSink sink && string.Equals(sink.Database, _database, StringComparison.Ordinal);
+        ledger is PostgresAuditLedger sink && string.Equals(sink.Database, _database, StringComparison.Ordinal);
 
     /// <inheritdoc />
     void ITransactionalAuditStore.Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, AuditLedger ledger, AuditEntry entry)
@@ -173,7 +173,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     // records under its chain lock and moves its head only once this commits.
     private int WriteAudited(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, AuditLedger ledger, IReadOnlyList<AuditEntry> entries)
     {
-        if (ledger is not PostgresAuditSink sink || !string.Equals(sink.Database, _database, StringComparison.Ordinal))
+        if (ledger is not PostgresAuditLedger sink || !string.Equals(sink.Database, _database, StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"The audit log {ledger.Name} is not in the store's database {_database}: one transaction cannot cover both.");
         }
@@ -232,7 +232,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
         try
         {
             await EnsureTable(dataSource, schema, where, async, cancellationToken).ConfigureAwait(false);
-            return new PostgresStore(dataSource, schema, options.ScanPageSize, PostgresAuditSink.DatabaseOf(builder.ConnectionStringBuilder));
+            return new PostgresStore(dataSource, schema, options.ScanPageSize, PostgresAuditLedger.DatabaseOf(builder.ConnectionStringBuilder));
         }
         catch (Exception e)
         {
@@ -378,7 +378,7 @@ public sealed class PostgresStore : IKeyValueStore, IAsyncDisposable, ITransacti
     /// transaction when given; returns the rows the deletes removed.
     /// </summary>
     private async ValueTask<int> WriteCore(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, bool async, CancellationToken cancellationToken,
-        PostgresAuditSink? log = null, IReadOnlyList<AuditRecord>? records = null)
+        PostgresAuditLedger? log = null, IReadOnlyList<AuditRecord>? records = null)
     {
         if (operations.Count == 0)
         {

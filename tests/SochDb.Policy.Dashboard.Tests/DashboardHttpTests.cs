@@ -231,6 +231,30 @@ public sealed class DashboardHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Mapping_WithASinkThatIsNotADurableLog_AsTheDecisionLog_Refuses_NamingIt()
+    {
+        WebApplication app = WebApplication.CreateSlimBuilder().Build();
+        using var exporter = new ExportOnlySink();
+
+        var error = Assert.Throws<ArgumentException>(() => app.MapPolicyDashboard("/policy", _host.Engine, o =>
+        {
+            o.AllowAnonymousLocalRequests = true;
+            o.DecisionLog = exporter;
+        }));
+
+        Assert.Equal("DecisionLog", error.ParamName);
+        Assert.Contains("'export-only'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a durable decision log", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ExportOnlySink() : AuditSink("export-only")
+    {
+        public override void Write(IReadOnlyList<AuditEntry> batch)
+        {
+        }
+    }
+
+    [Fact]
     public async Task LocalAnonymous_ServesLoopbackRequests_AsAnonymousLocal()
     {
         await using DashboardHost local = await DashboardHost.StartAsync(localAnonymous: true);

@@ -99,7 +99,7 @@ public sealed class PostgresWithWriteTests(PostgresFixture postgres)
         GC.KeepAlive(crashed);
     }
 
-    private static List<string> Logged(AuditLedger log) =>
+    private static List<string> Logged(PostgresAuditSink log) =>
         log.Query(new AuditQuery { OldestFirst = true }).Select(r => Describe(r)).ToList();
 
     private static string Describe(AuditEntry entry) => $"{entry.Operation.ToString().ToLowerInvariant()} {entry.Key}";

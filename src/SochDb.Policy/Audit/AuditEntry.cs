@@ -86,7 +86,7 @@ public sealed record AuditEntry
     public string? SpanId { get; }
 
     /// <summary>
-    /// For an entry read back from a durable log (<see cref="PolicyAudit.Query"/>, <see cref="AuditLedger.Query"/>): its
+    /// For an entry read back from a durable log (<see cref="PolicyAudit.Query"/>, <see cref="SqliteAuditSink.Query"/>): its
     /// link in the hash chain, SHA-256 (or, for a keyed chain, HMAC-SHA256) of the previous entry's link followed by this
     /// entry's canonical form (32 bytes). Null for entries that no durable log has chained (the engine's recent entries,
     /// and the batches handed to sinks). Not part of <see cref="Equals(AuditEntry?)"/>.

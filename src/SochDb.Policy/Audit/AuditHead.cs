@@ -6,7 +6,7 @@ namespace SochDb.Policy;
 
 /// <summary>
 /// The newest entry of a durable log as the log's writer saw it: its id and its chain hash. Kept outside the log
-/// (see <see cref="IAuditAnchor"/>), it lets <see cref="AuditLedger.Verify(AuditHead)"/> show that the log was not cut
+/// (see <see cref="IAuditAnchor"/>), it lets <see cref="SqliteAuditSink.Verify(AuditHead)"/> show that the log was not cut
 /// short, emptied or re-chained up to it.
 /// </summary>
 public sealed class AuditHead : IEquatable<AuditHead>

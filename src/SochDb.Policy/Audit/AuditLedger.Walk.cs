@@ -4,7 +4,7 @@ using SochDb.Policy.Audit;
 
 namespace SochDb.Policy;
 
-public abstract partial class AuditLedger
+internal abstract partial class AuditLedger
 {
     /// <summary>
     /// Starts a walk of the chain from the retention checkpoint (or the first entry); <see cref="ContinueWalk"/> reads it

@@ -8,7 +8,8 @@ namespace SochDb.Policy;
 /// <summary>
 /// A durable audit log that keeps a hash chain, answers queries page by page, verifies itself and prunes by
 /// retention. This class does the chaining, verification, paging and pruning; a concrete ledger only stores and reads
-/// rows (see <see cref="SqliteAuditSink"/>, and <see cref="AuditSqlQuery"/> for the SQL of a query).
+/// rows (see <see cref="SqliteAuditLedger"/>, and <see cref="AuditSqlQuery"/> for the SQL of a query). The public sinks
+/// (<see cref="SqliteAuditSink"/>, and the PostgreSQL package's) each hold one (<see cref="IAuditLedgerSink"/>).
 /// </summary>
 /// <remarks>
 /// Every record carries <c>SHA-256(previous hash ‖ canonical entry)</c> (<c>HMAC-SHA256</c> under a chain key, for a
@@ -17,8 +18,11 @@ namespace SochDb.Policy;
 /// edited or reordered row as a hash that does not match its content. <see cref="Write"/> runs on the engine's one
 /// background writer; <see cref="Query"/>, <see cref="ReadPage"/> and <see cref="Verify()"/> may run on any thread meanwhile.
 /// </remarks>
-public abstract partial class AuditLedger : AuditSink
+internal abstract partial class AuditLedger : AuditSink
 {
+    /// <summary>The ledger of <paramref name="sink"/>: the sink itself, or the ledger a public durable sink holds; null for any other sink.</summary>
+    public static AuditLedger? Of(AuditSink sink) => sink as AuditLedger ?? (sink as IAuditLedgerSink)?.Ledger;
+
     // Retention runs after this many appended entries (and on Prune()), so its cost is spread thin.
     private const int PruneEvery = 1024;
 

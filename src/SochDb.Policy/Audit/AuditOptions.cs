@@ -17,7 +17,7 @@ public sealed record AuditOptions
     /// <summary>Entries kept by the in-memory ring that <see cref="PolicyAudit.Recent"/> reads; default 10,000; 0 turns the ring off.</summary>
     public int RingSize { get; init; } = 10_000;
 
-    /// <summary>Sinks that receive every entry through the background writer (a durable <see cref="AuditLedger"/>, an exporter); default none.</summary>
+    /// <summary>Sinks that receive every entry through the background writer (a durable log such as <see cref="SqliteAuditSink"/>, an exporter); default none.</summary>
     public IReadOnlyList<AuditSink> Sinks { get => _sinks!; init => _sinks = ValueList<AuditSink>.CopyOf(value); }
 
     /// <summary>Entries the queue in front of the sinks holds; default 65,536.</summary>
@@ -78,7 +78,7 @@ public sealed record AuditOptions
     public byte[]? MaskKey { get => _maskKey?.ToArray(); init => _maskKey = ValueList<byte>.CopyOf(value); }
 
     /// <summary>
-    /// Where the head of the durable log (the first <see cref="AuditLedger"/> among <see cref="Sinks"/>) is published:
+    /// Where the head of the durable log (the first <see cref="SqliteAuditSink"/> or PostgreSQL audit sink among <see cref="Sinks"/>) is published:
     /// every <see cref="AnchorEvery"/> entries or <see cref="AnchorInterval"/>, whichever comes first, and when the
     /// sinks change, audit is disabled or the engine is disposed. Default none. See <see cref="IAuditAnchor.File"/>.
     /// </summary>
@@ -176,13 +176,13 @@ public sealed record AuditOptions
 
         if (Anchor is not null && !HasLedger())
         {
-            throw new ArgumentException("AuditOptions.Anchor publishes the head of a durable log, and no sink is one (an AuditLedger such as SqliteAuditSink).", nameof(Anchor));
+            throw new ArgumentException("AuditOptions.Anchor publishes the head of a durable log, and no sink is one (a SqliteAuditSink or a PostgresAuditSink).", nameof(Anchor));
         }
 
         if (Durability == AuditDurability.WithWrite && !HasLedger())
         {
             throw new ArgumentException(
-                "AuditOptions.Durability is WithWrite, which writes the entries of writes into a durable log in the data's transaction, and no sink is one (an AuditLedger such as SqliteAuditSink on the store's file).",
+                "AuditOptions.Durability is WithWrite, which writes the entries of writes into a durable log in the data's transaction, and no sink is one (a SqliteAuditSink on the store's file, or a PostgresAuditSink on the store's database).",
                 nameof(Durability));
         }
 
@@ -197,7 +197,7 @@ public sealed record AuditOptions
     {
         foreach (AuditSink sink in Sinks)
         {
-            if (sink is AuditLedger ledger)
+            if (AuditLedger.Of(sink) is { } ledger)
             {
                 return ledger;
             }

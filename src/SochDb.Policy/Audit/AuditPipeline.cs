@@ -628,7 +628,7 @@ internal sealed class AuditPipeline
     // The entries of batch that sink does not hold yet: all of them, unless some were written to it with their data.
     private static IReadOnlyList<AuditEntry> NotWrittenTo(AuditSink sink, List<AuditEntry> batch, List<AuditLedger?> writtenTo)
     {
-        if (sink is not AuditLedger ledger || !writtenTo.Contains(ledger))
+        if (AuditLedger.Of(sink) is not { } ledger || !writtenTo.Contains(ledger))
         {
             return batch;
         }
@@ -636,7 +636,7 @@ internal sealed class AuditPipeline
         var part = new List<AuditEntry>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
-            if (!ReferenceEquals(writtenTo[i], sink))
+            if (!ReferenceEquals(writtenTo[i], ledger))
             {
                 part.Add(batch[i]);
             }

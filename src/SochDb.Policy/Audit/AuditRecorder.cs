@@ -21,7 +21,7 @@ internal sealed class AuditRecorder
         WithWrite = withWrite;
         // An entry written with its data goes through the queue only for whatever else needs it: another sink, or the
         // anchor, which counts entries. Otherwise the queue (and its writer's wake-up) would carry it for nothing.
-        _queueWrittenWithData = pipeline is not null && (pipeline.HasAnchor || pipeline.Sinks.Any(sink => !ReferenceEquals(sink, withWrite)));
+        _queueWrittenWithData = pipeline is not null && (pipeline.HasAnchor || pipeline.Sinks.Any(sink => !ReferenceEquals(AuditLedger.Of(sink), withWrite)));
     }
 
     /// <summary>

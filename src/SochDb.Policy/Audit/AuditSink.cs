@@ -4,9 +4,9 @@ using System.Collections.Generic;
 namespace SochDb.Policy;
 
 /// <summary>
-/// Where audit entries go besides the in-memory ring: a durable log (<see cref="AuditLedger"/>, such as
-/// <see cref="SqliteAuditSink"/>) or an export (an <c>ILogger</c>, OpenTelemetry). The engine's one background writer
-/// calls <see cref="Write"/> with batches in log order, never concurrently; readers of a ledger may run meanwhile.
+/// Where audit entries go besides the in-memory ring: a durable log (<see cref="SqliteAuditSink"/>, or the PostgreSQL
+/// package's) or an export (an <c>ILogger</c>, OpenTelemetry). The engine's one background writer
+/// calls <see cref="Write"/> with batches in log order, never concurrently; readers of a durable log may run meanwhile.
 /// </summary>
 /// <remarks>
 /// A sink receives entries as they will be kept: keys that match a mask pattern are already replaced by their keyed

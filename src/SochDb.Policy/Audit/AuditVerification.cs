@@ -39,7 +39,7 @@ public sealed class AuditVerification
     /// </summary>
     public byte[] HeadHash { get; }
 
-    /// <summary>The newest entry checked as a head (<see cref="HeadId"/>, <see cref="HeadHash"/>), to keep elsewhere and pass to <see cref="AuditLedger.Verify(AuditHead)"/> later.</summary>
+    /// <summary>The newest entry checked as a head (<see cref="HeadId"/>, <see cref="HeadHash"/>), to keep elsewhere and pass to <see cref="SqliteAuditSink.Verify(AuditHead)"/> later.</summary>
     public AuditHead Head => new(HeadId, HeadHash);
 
     /// <summary>

@@ -102,10 +102,10 @@ public sealed class PolicyAudit
     public AuditStatus Status => _engine.AuditWriter?.Status() ?? new AuditStatus();
 
     /// <summary>
-    /// Flushes, then walks the hash chain of the first durable log among the sinks (<see cref="AuditLedger.Verify()"/>):
+    /// Flushes, then walks the hash chain of the first durable log among the sinks (<see cref="SqliteAuditSink.Verify()"/>):
     /// the result names the first broken entry, if any.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
+    /// <exception cref="InvalidOperationException">No sink is a durable log (a <see cref="SqliteAuditSink"/> or a PostgreSQL audit sink).</exception>
     public AuditVerification Verify()
     {
         Flush();
@@ -118,7 +118,7 @@ public sealed class PolicyAudit
     /// the end, or a chain rebuilt after an edit, are reported.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="expectedHead"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
+    /// <exception cref="InvalidOperationException">No sink is a durable log (a <see cref="SqliteAuditSink"/> or a PostgreSQL audit sink).</exception>
     public AuditVerification Verify(AuditHead expectedHead)
     {
         ArgumentNullException.ThrowIfNull(expectedHead);
@@ -127,7 +127,7 @@ public sealed class PolicyAudit
     }
 
     /// <summary>Flushes, then streams the entries of the first durable log among the sinks that match <paramref name="query"/>, each with its link in the chain (<see cref="AuditEntry.Hash"/>).</summary>
-    /// <exception cref="InvalidOperationException">No sink is an <see cref="AuditLedger"/>.</exception>
+    /// <exception cref="InvalidOperationException">No sink is a durable log (a <see cref="SqliteAuditSink"/> or a PostgreSQL audit sink).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A field of <paramref name="query"/> is out of range.</exception>
     public IEnumerable<AuditEntry> Query(AuditQuery query)
     {

@@ -61,13 +61,13 @@ public sealed partial class PolicyEngine
         AuditOptions options = Volatile.Read(ref _auditOptions);
         foreach (AuditSink sink in options.Sinks)
         {
-            if (sink is AuditLedger ledger)
+            if (AuditLedger.Of(sink) is { } ledger)
             {
                 return ledger;
             }
         }
 
-        throw new InvalidOperationException("No audit sink is a durable log (an AuditLedger such as SqliteAuditSink): add one with EnableAudit(AuditOptions).");
+        throw new InvalidOperationException("No audit sink is a durable log (a SqliteAuditSink or a PostgresAuditSink): add one with EnableAudit(AuditOptions).");
     }
 
     private void EnableAuditLocked(AuditOptions options)
@@ -124,7 +124,7 @@ public sealed partial class PolicyEngine
         if (!store.SharesDatabaseWith(ledger))
         {
             throw new InvalidOperationException(
-                $"AuditOptions.Durability is WithWrite, but the durable audit log {ledger.Name} (the first AuditLedger among the sinks) is not in the " +
+                $"AuditOptions.Durability is WithWrite, but the durable audit log {ledger.Name} (the first durable log among the sinks) is not in the " +
                 "engine's store's database, so no one transaction can cover a write and its entry: open the sink on the store's own database, " +
                 "or use AuditDurability.Queued.");
         }

@@ -304,7 +304,7 @@ internal sealed partial class SqliteDatabase : Database, SochDb.Policy.Audit.ITr
     }
 
     private bool HoldsLog(SochDb.Policy.AuditLedger ledger) =>
-        ledger is SochDb.Policy.SqliteAuditSink sink && string.Equals(sink.Path, _path, StringComparison.Ordinal);
+        ledger is SochDb.Policy.SqliteAuditLedger sink && string.Equals(sink.Path, _path, StringComparison.Ordinal);
 
     // The data and the ledger's records in one transaction on the writer connection; returns the rows the deletes removed.
     private int WriteAudited(IReadOnlyList<(byte[] Key, byte[]? Value)> operations, SochDb.Policy.AuditLedger ledger, IReadOnlyList<SochDb.Policy.AuditEntry> entries)
@@ -315,7 +315,7 @@ internal sealed partial class SqliteDatabase : Database, SochDb.Policy.Audit.ITr
         }
 
         // The entries go into the log's tail table, which has no indexes: one more page per commit rather than four.
-        var sink = (SochDb.Policy.SqliteAuditSink)ledger;
+        var sink = (SochDb.Policy.SqliteAuditLedger)ledger;
         string table = sink.TailTableName;
         int removed = 0;
         EnterOperation();

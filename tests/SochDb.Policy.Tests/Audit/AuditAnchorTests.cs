@@ -4,7 +4,7 @@ namespace SochDb.Policy.Tests.Audit;
 
 /// <summary>
 /// The head kept elsewhere: published every N entries, every interval and at disposal, and
-/// <see cref="AuditLedger.Verify(AuditHead)"/> against it finds what the chain alone cannot (each attack below verifies
+/// <see cref="SqliteAuditSink.Verify(AuditHead)"/> against it finds what the chain alone cannot (each attack below verifies
 /// as intact without the head).
 /// </summary>
 public sealed class AuditAnchorTests : IDisposable

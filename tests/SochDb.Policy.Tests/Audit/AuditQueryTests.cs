@@ -75,7 +75,7 @@ public sealed class AuditQueryTests
         int pages = 0;
         while (page is not null)
         {
-            AuditPage result = kit.Sink.ReadPage(page);
+            AuditPage result = kit.Sink.Ledger.ReadPage(page);
             Assert.True(result.Records.Count <= 7);
             paged.AddRange(result.Records.Select(r => r.Id));
             page = result.Next;
@@ -86,10 +86,10 @@ public sealed class AuditQueryTests
         Assert.Equal(9, pages);
 
         // A page continues after its cursor even when entries were added meanwhile.
-        AuditPage first = kit.Sink.ReadPage(new AuditQuery { OldestFirst = true, PageSize = 10 });
+        AuditPage first = kit.Sink.Ledger.ReadPage(new AuditQuery { OldestFirst = true, PageSize = 10 });
         kit.Engine.Put("late", "v");
         kit.Engine.Audit.Flush();
-        AuditPage second = kit.Sink.ReadPage(first.Next!);
+        AuditPage second = kit.Sink.Ledger.ReadPage(first.Next!);
         Assert.Equal(Enumerable.Range(11, 10).Select(i => (long)i), second.Records.Select(r => r.Id));
     }
 
@@ -98,13 +98,13 @@ public sealed class AuditQueryTests
     {
         using var kit = new AuditTestKit();
         Assert.Equal("PageSize", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.Query(new AuditQuery { PageSize = 0 })).ParamName);
-        Assert.Equal("To", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.ReadPage(
+        Assert.Equal("To", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Sink.Ledger.ReadPage(
             new AuditQuery { From = DateTimeOffset.UnixEpoch.AddDays(1), To = DateTimeOffset.UnixEpoch })).ParamName);
         Assert.Equal("Result", Assert.Throws<ArgumentOutOfRangeException>(() => kit.Engine.Audit.Query(new AuditQuery { Result = (AuditResult)99 })).ParamName);
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable();
-        Assert.Contains("AuditLedger", Assert.Throws<InvalidOperationException>(() => engine.Audit.Verify()).Message);
+        Assert.Contains("durable log", Assert.Throws<InvalidOperationException>(() => engine.Audit.Verify()).Message);
     }
 
     [Trait("Category", "Slow")]
@@ -147,7 +147,7 @@ public sealed class AuditQueryTests
         Assert.True(peak < 4_000_000, $"streaming held {peak} bytes at its peak (the whole log: {listCost})");
 
         // Filtered keyset paging deep in the log.
-        AuditPage deep = kit.Sink.ReadPage(new AuditQuery { AgentId = "agent", After = 500, PageSize = 3 });
+        AuditPage deep = kit.Sink.Ledger.ReadPage(new AuditQuery { AgentId = "agent", After = 500, PageSize = 3 });
         Assert.Equal(new long[] { 499, 498, 497 }, deep.Records.Select(r => r.Id));
         Assert.True(kit.Sink.Verify().IsIntact);
     }

@@ -6,7 +6,7 @@ namespace SochDb.Policy.Tests.Audit;
 
 /// <summary>
 /// The log's tail table: entries a store writes with its data go into a table without indexes and move into the indexed
-/// table every <see cref="SqliteAuditSink.TailMoveRows"/> entries. Queries, verification and retention must not depend
+/// table every <see cref="SqliteAuditLedger.TailMoveRows"/> entries. Queries, verification and retention must not depend
 /// on where an entry is, and a log written before the tail existed must open, verify and go on.
 /// </summary>
 public sealed class AuditTailTests : IDisposable
@@ -26,7 +26,7 @@ public sealed class AuditTailTests : IDisposable
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         var audited = (ITransactionalAuditStore)store;
         var written = new List<AuditEntry>();
-        for (int i = 0; written.Count < 2 * SqliteAuditSink.TailMoveRows + 100; i++)
+        for (int i = 0; written.Count < 2 * SqliteAuditLedger.TailMoveRows + 100; i++)
         {
             if (i % 9 == 4)
             {
@@ -41,20 +41,20 @@ public sealed class AuditTailTests : IDisposable
                 batch.Put("b" + i, "v");
                 batch.Delete("k" + i);
                 AuditEntry[] entries = [Entry(written.Count, PolicyOperation.Write), Entry(written.Count + 1, PolicyOperation.Delete)];
-                audited.Write(batch, log, entries);
+                audited.Write(batch, log.Ledger, entries);
                 written.AddRange(entries);
             }
             else
             {
                 AuditEntry entry = Entry(written.Count, PolicyOperation.Write);
-                audited.Put(entry.KeyBytes, "v"u8, log, entry);
+                audited.Put(entry.KeyBytes, "v"u8, log.Ledger, entry);
                 written.Add(entry);
             }
         }
 
         // Some entries were moved (two moves), some wait in the tail, and the queued ones sit between them in the indexed table.
-        Assert.InRange(log.TailRows, 1, SqliteAuditSink.TailMoveRows - 1);
-        Assert.Equal(log.TailRows, Count(path, Tail));
+        Assert.InRange(log.Ledger.TailRows, 1, SqliteAuditLedger.TailMoveRows - 1);
+        Assert.Equal(log.Ledger.TailRows, Count(path, Tail));
         Assert.Equal(written.Count, Count(path, Table) + Count(path, Tail));
 
         AuditQuery[] queries = Queries();
@@ -64,9 +64,9 @@ public sealed class AuditTailTests : IDisposable
         Assert.Equal(Enumerable.Range(0, written.Count).Where(i => i % 3 == 1).Reverse().Select(i => $"{i + 1} {written[i].Key}"), before[2]);
         Assert.Equal(Enumerable.Range(0, written.Count).Where(i => i % 5 == 2 && i >= 100 && i < 500).Select(i => $"{i + 1} {written[i].Key}"), before[4]);
 
-        log.MoveTail();
+        log.Ledger.MoveTail();
         Assert.Equal(0, Count(path, Tail));
-        Assert.Equal(0, log.TailRows);
+        Assert.Equal(0, log.Ledger.TailRows);
         for (int q = 0; q < queries.Length; q++)
         {
             Assert.Equal(before[q], Pages(log, queries[q]));
@@ -106,12 +106,12 @@ public sealed class AuditTailTests : IDisposable
                 log.Query(new AuditQuery { AgentId = "agent-2" }).Count());
 
             AuditEntry next = Entry(40, PolicyOperation.Write);
-            ((ITransactionalAuditStore)store).Put(next.KeyBytes, "v"u8, log, next);
+            ((ITransactionalAuditStore)store).Put(next.KeyBytes, "v"u8, log.Ledger, next);
             Assert.Equal(1, Count(path, Tail));
             AuditVerification extended = log.Verify(head);
             Assert.True(extended.IsIntact, extended.ToString());
             Assert.Equal(41, extended.HeadId);
-            Assert.Equal(next.Key, log.ReadPage(new AuditQuery { PageSize = 1 }).Records.Single().Entry.Key);
+            Assert.Equal(next.Key, log.Ledger.ReadPage(new AuditQuery { PageSize = 1 }).Records.Single().Entry.Key);
         }
 
         // Disposal moved the tail: the file holds every entry in the indexed table again.
@@ -130,7 +130,7 @@ public sealed class AuditTailTests : IDisposable
             for (int i = 0; i < 10; i++)
             {
                 AuditEntry entry = Entry(i, PolicyOperation.Write);
-                ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log, entry);
+                ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log.Ledger, entry);
             }
 
             // The file as a process killed now leaves it: committed pages in the database and its WAL, the tail not moved.
@@ -141,19 +141,19 @@ public sealed class AuditTailTests : IDisposable
         using (var store = (SqliteDatabase)Database.Open(copy, new DatabaseOptions { Durability = Durability.Normal }))
         using (SqliteAuditSink log = SqliteAuditSink.Open(copy, new SqliteAuditSinkOptions { Durability = Durability.Normal }))
         {
-            Assert.Equal(10, log.TailRows);
+            Assert.Equal(10, log.Ledger.TailRows);
             Assert.Equal(Enumerable.Range(0, 10).Select(i => "k" + i), log.Query(new AuditQuery { OldestFirst = true }).Select(r => r.Key));
-            for (int i = 10; i < SqliteAuditSink.TailMoveRows; i++)
+            for (int i = 10; i < SqliteAuditLedger.TailMoveRows; i++)
             {
                 AuditEntry entry = Entry(i, PolicyOperation.Write);
-                ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log, entry);
+                ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log.Ledger, entry);
             }
 
             // The earlier run's ten counted too: the tail reached its size and was moved (beside the gap record that
             // says the earlier writer stopped without closing the log).
-            Assert.Equal(0, log.TailRows);
+            Assert.Equal(0, log.Ledger.TailRows);
             Assert.Equal(0, Count(copy, Tail));
-            Assert.Equal(SqliteAuditSink.TailMoveRows + 1, Count(copy, Table));
+            Assert.Equal(SqliteAuditLedger.TailMoveRows + 1, Count(copy, Table));
             Assert.Single(log.Query(new AuditQuery { Result = AuditResult.EntriesDropped }));
             AuditVerification verification = log.Verify();
             Assert.True(verification.IsIntact, verification.ToString());
@@ -169,7 +169,7 @@ public sealed class AuditTailTests : IDisposable
         for (int i = 0; i < 12; i++)
         {
             AuditEntry entry = Entry(i, PolicyOperation.Write);
-            ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log, entry);
+            ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log.Ledger, entry);
         }
 
         AuditHead head = log.Verify().Head;
@@ -197,7 +197,7 @@ public sealed class AuditTailTests : IDisposable
         for (int i = 0; i < 30; i++)
         {
             AuditEntry entry = Entry(i, PolicyOperation.Write);
-            ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log, entry);
+            ((ITransactionalAuditStore)store).Put(entry.KeyBytes, "v"u8, log.Ledger, entry);
         }
 
         log.Write([Entry(30, PolicyOperation.Read)]);
@@ -242,7 +242,7 @@ public sealed class AuditTailTests : IDisposable
         var lines = new List<string>();
         for (AuditQuery? page = query; page is not null;)
         {
-            AuditPage read = log.ReadPage(page);
+            AuditPage read = log.Ledger.ReadPage(page);
             lines.AddRange(read.Records.Select(r => $"{r.Id} {r.Entry.Key}"));
             page = read.Next;
         }

@@ -46,7 +46,7 @@ public sealed class AuditTypedErrorTests : IDisposable
             () => damaged.Query(new AuditQuery { OldestFirst = true }).Count(),
             () => damaged.Query(new AuditQuery { AgentId = "agent" }).Count(),
             () => damaged.Query(new AuditQuery { From = DateTimeOffset.UnixEpoch.AddSeconds(2_000) }).Count(),
-            () => damaged.ReadPage(new AuditQuery { OldestFirst = true, After = 2_400, PageSize = 512 }),
+            () => damaged.Ledger.ReadPage(new AuditQuery { OldestFirst = true, After = 2_400, PageSize = 512 }),
         };
         int met = 0;
         foreach (Action read in reads)

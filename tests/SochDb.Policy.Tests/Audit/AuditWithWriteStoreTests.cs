@@ -20,16 +20,16 @@ public sealed class AuditWithWriteStoreTests : IDisposable
         using var store = (SqliteDatabase)Database.Open(path, new DatabaseOptions { Durability = Durability.Normal });
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { Durability = Durability.Normal });
         var audited = (ITransactionalAuditStore)store;
-        Assert.True(audited.SharesDatabaseWith(log));
+        Assert.True(audited.SharesDatabaseWith(log.Ledger));
 
-        audited.Put("a"u8, "1"u8, log, Entry("a", PolicyOperation.Write));
+        audited.Put("a"u8, "1"u8, log.Ledger, Entry("a", PolicyOperation.Write));
         SqliteFaults.FailWritesOf(store, "b"u8.ToArray());
-        Assert.ThrowsAny<IOException>(() => audited.Put("b"u8, "2"u8, log, Entry("b", PolicyOperation.Write)));
-        Assert.True(audited.Delete("a"u8, log, Entry("a", PolicyOperation.Delete)));
+        Assert.ThrowsAny<IOException>(() => audited.Put("b"u8, "2"u8, log.Ledger, Entry("b", PolicyOperation.Write)));
+        Assert.True(audited.Delete("a"u8, log.Ledger, Entry("a", PolicyOperation.Delete)));
         var batch = new WriteBatch();
         batch.Put("c", "3");
         batch.Put("b", "4"); // fails: the whole batch and its entries roll back
-        Assert.ThrowsAny<IOException>(() => audited.Write(batch, log, [Entry("c", PolicyOperation.Write), Entry("b", PolicyOperation.Write)]));
+        Assert.ThrowsAny<IOException>(() => audited.Write(batch, log.Ledger, [Entry("c", PolicyOperation.Write), Entry("b", PolicyOperation.Write)]));
         log.Write([Entry("queued", PolicyOperation.Read)]); // the background writer's path, on the same chain
 
         Assert.Null(store.Get("b"));
@@ -47,8 +47,8 @@ public sealed class AuditWithWriteStoreTests : IDisposable
         using Database store = Database.Open(_directory.File("data.db"));
         using SqliteAuditSink log = SqliteAuditSink.Open(_directory.File("log.db"));
         var audited = (ITransactionalAuditStore)store;
-        Assert.False(audited.SharesDatabaseWith(log));
-        Assert.Throws<InvalidOperationException>(() => audited.Put("a"u8, "1"u8, log, Entry("a", PolicyOperation.Write)));
+        Assert.False(audited.SharesDatabaseWith(log.Ledger));
+        Assert.Throws<InvalidOperationException>(() => audited.Put("a"u8, "1"u8, log.Ledger, Entry("a", PolicyOperation.Write)));
         Assert.Null(store.Get("a"));
     }
 

@@ -260,7 +260,7 @@ public sealed class AuditWithWriteTests : IDisposable
         }
     }
 
-    private static List<string> Logged(AuditLedger log) =>
+    private static List<string> Logged(SqliteAuditSink log) =>
         log.Query(new AuditQuery { OldestFirst = true }).Select(Describe).ToList();
 
     private static string Describe(AuditEntry entry) => $"{AuditNames.Of(entry.Operation)} {entry.Key}";
