@@ -126,6 +126,13 @@ public ref struct PolicyEvaluation
     /// <summary>The reason the first rule that required approval gave.</summary>
     public string? ApprovalReason { get; private set; }
 
+    /// <summary>
+    /// Nothing to act on: no denial, no approval required, no modification, nothing a shadow rule would have done. The
+    /// engine's common outcome, read without composing anything.
+    /// </summary>
+    internal readonly bool IsPlainAllow =>
+        !IsDenied && !RequiresApproval && _modifiedValue is null && ModifyingRule is null && WouldDenyRule is null && WouldModifyRule is null;
+
     /// <summary>Whether any handler replaced the value.</summary>
     internal readonly bool IsModified => _modifiedValue is not null;
 
