@@ -18,25 +18,11 @@ public ref struct PolicyEvaluation
     /// <summary>Starts an evaluation.</summary>
     internal PolicyEvaluation(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
     {
+        this = default; // one block of zeros rather than a store per field (the outcome so far: nothing)
         Trigger = trigger;
         Key = key;
         _originalValue = value;
-        _modifiedValue = null;
         Context = context ?? PolicyContext.Empty;
-        IsDenied = false;
-        Reason = null;
-        DecidingRule = null;
-        CurrentRule = null;
-        ModifyingRule = null;
-        IsFaulted = false;
-        ShadowAll = false;
-        WouldDenyRule = null;
-        WouldDenyReason = null;
-        WouldModifyRule = null;
-        _recorder = null;
-        RequiresApproval = false;
-        ApprovalRule = null;
-        ApprovalReason = null;
     }
 
     // Set by Explain: every rule's outcome is written down, and evaluation goes on past a denial.

@@ -59,6 +59,7 @@ public sealed partial class PolicyEngine
     {
         public Operation(PolicyOperation kind, PolicyContext context, OperationScratch thread, bool async)
         {
+            this = default; // one block of zeros rather than a store per field
             Kind = kind;
             Context = context;
             Thread = thread;
