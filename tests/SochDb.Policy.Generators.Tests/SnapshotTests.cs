@@ -35,12 +35,13 @@ public class SnapshotTests
     [Fact]
     public void OutputIsDeterministicAndTypesComeInOrdinalOrder()
     {
-        // Same sources in two different orders: same files, same text, in ordinal order of type name.
+        // Same sources in two different orders: same files, same text: the attributes first, then the policy types in
+        // ordinal order of type name.
         GeneratorResult first = GeneratorHarness.Run(TestSources.ManyTenants, TestSources.DesignSample, TestSources.ClassLevelAndOrdering);
         GeneratorResult second = GeneratorHarness.Run(TestSources.ClassLevelAndOrdering, TestSources.DesignSample, TestSources.ManyTenants);
         string[] names = first.Sources.Select(s => s.HintName).ToArray();
         Assert.Equal(
-            ["AgentGuard.AgentPolicies.Policies.g.cs", "Contoso.Agents.Outer.Inner.Policies.g.cs", "TenantPolicies.Policies.g.cs"],
+            [PolicyAttributesSource.HintName, "AgentGuard.AgentPolicies.Policies.g.cs", "Contoso.Agents.Outer.Inner.Policies.g.cs", "TenantPolicies.Policies.g.cs"],
             names);
         Assert.Equal(names, second.Sources.Select(s => s.HintName).ToArray());
         foreach (string name in names)
