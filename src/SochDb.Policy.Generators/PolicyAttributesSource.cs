@@ -59,49 +59,9 @@ internal static class PolicyAttributesSource
 
         {{HandlerAttribute("AfterDelete", "Runs the method after a delete of a matching key is durable (side effects only).")}}
 
-            /// <summary>Class-level rule: deny every operation of <c>trigger</c> on keys matching the pattern.</summary>
-            {{ClassLevel}}
-            {{Markers}}
-            internal sealed class DenyAllAttribute : global::System.Attribute
-            {
-                /// <summary>Creates the rule.</summary>
-                public DenyAllAttribute(global::SochDb.Policy.PolicyTrigger trigger, string pattern)
-                {
-                    Trigger = trigger;
-                    Pattern = pattern;
-                }
+        {{TriggerRuleAttribute("DenyAll", "deny every operation of <c>trigger</c> on keys matching the pattern.")}}
 
-                /// <summary>The trigger (a Before* trigger).</summary>
-                public global::SochDb.Policy.PolicyTrigger Trigger { get; }
-
-                /// <summary>The glob pattern.</summary>
-                public string Pattern { get; }
-
-                /// <summary>Lower runs first; ties keep declaration order.</summary>
-                public int Order { get; set; }
-            }
-
-            /// <summary>Class-level rule: deny callers without an agent id on keys matching the pattern.</summary>
-            {{ClassLevel}}
-            {{Markers}}
-            internal sealed class RequireAgentIdAttribute : global::System.Attribute
-            {
-                /// <summary>Creates the rule.</summary>
-                public RequireAgentIdAttribute(global::SochDb.Policy.PolicyTrigger trigger, string pattern)
-                {
-                    Trigger = trigger;
-                    Pattern = pattern;
-                }
-
-                /// <summary>The trigger (a Before* trigger).</summary>
-                public global::SochDb.Policy.PolicyTrigger Trigger { get; }
-
-                /// <summary>The glob pattern.</summary>
-                public string Pattern { get; }
-
-                /// <summary>Lower runs first; ties keep declaration order.</summary>
-                public int Order { get; set; }
-            }
+        {{TriggerRuleAttribute("RequireAgentId", "deny callers without an agent id on keys matching the pattern.")}}
 
             /// <summary>
             /// Class-level rule: operations of <c>trigger</c> (BeforeWrite, BeforeRead or BeforeDelete) on keys matching the pattern
@@ -182,6 +142,32 @@ internal static class PolicyAttributesSource
         }
         #endif
 
+        """;
+
+    /// <summary>A class-level rule with a trigger (a Before* trigger), a pattern and an <c>Order</c>.</summary>
+    private static string TriggerRuleAttribute(string name, string rule) =>
+        $$"""
+            /// <summary>Class-level rule: {{rule}}</summary>
+            {{ClassLevel}}
+            {{Markers}}
+            internal sealed class {{name}}Attribute : global::System.Attribute
+            {
+                /// <summary>Creates the rule.</summary>
+                public {{name}}Attribute(global::SochDb.Policy.PolicyTrigger trigger, string pattern)
+                {
+                    Trigger = trigger;
+                    Pattern = pattern;
+                }
+
+                /// <summary>The trigger (a Before* trigger).</summary>
+                public global::SochDb.Policy.PolicyTrigger Trigger { get; }
+
+                /// <summary>The glob pattern.</summary>
+                public string Pattern { get; }
+
+                /// <summary>Lower runs first; ties keep declaration order.</summary>
+                public int Order { get; set; }
+            }
         """;
 
     /// <summary>One of the six handler attributes: a pattern, an <c>Order</c>, the method as its only target.</summary>

@@ -20,8 +20,20 @@ public class SnapshotTests
     {
         string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;
         GeneratorResult result = GeneratorHarness.Run(source);
-        string actual = GeneratorHarness.Normalize(result.Source(hintName));
-        string path = Path.Combine(SnapshotDirectory(), sourceName + ".g.cs.txt");
+        AssertMatchesSnapshot(sourceName, GeneratorHarness.Normalize(result.Source(hintName)));
+    }
+
+    /// <summary>The attributes' file, which every compilation gets (the generator's post-initialization output).</summary>
+    [Fact]
+    public void AttributeFileMatchesSnapshot()
+    {
+        GeneratorResult result = GeneratorHarness.Run(TestSources.DesignSample);
+        AssertMatchesSnapshot("Attributes", GeneratorHarness.Normalize(result.Source(PolicyAttributesSource.HintName)));
+    }
+
+    private static void AssertMatchesSnapshot(string name, string actual)
+    {
+        string path = Path.Combine(SnapshotDirectory(), name + ".g.cs.txt");
         if (Environment.GetEnvironmentVariable("SOCHDB_UPDATE_SNAPSHOTS") == "1")
         {
             File.WriteAllText(path, actual);
