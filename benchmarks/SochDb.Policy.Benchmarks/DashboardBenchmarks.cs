@@ -52,7 +52,7 @@ public class DashboardBenchmarks
         }
 
         _engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
-        _engine.AddRateLimit(PolicyOperation.Read, 600, RateLimitScopes.AgentId);
+        _engine.AddRateLimit(PolicyOperation.Read, 600, RateLimitRule.AgentIdScope);
         for (int i = 0; i < 20; i++)
         {
             var agent = new PolicyContext { AgentId = "agent-" + i.ToString(CultureInfo.InvariantCulture), SessionId = "s" };

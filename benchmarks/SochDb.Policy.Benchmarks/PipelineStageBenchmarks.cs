@@ -49,6 +49,7 @@ public class PipelineStageBenchmarks
     private PolicyEngine _rulesLimit = null!;
     private PolicyEngine _rulesLimitAudit = null!;
     private SeedShapedEngine _seed = null!;
+    private FloorGuard _floorGuard = null!;
     private Dictionary<string, string> _seedContext = null!;
 
     [GlobalSetup]
@@ -66,12 +67,17 @@ public class PipelineStageBenchmarks
         _rulesLimitAudit = new PolicyEngine(_bare, Rules16.Compiled);
         _rulesLimitAudit.AddRateLimit(PolicyOperation.All, int.MaxValue, "agent_id");
         _rulesLimitAudit.Audit.Enable(10_000);
+        _floorGuard = new FloorGuard(_bare, Rules16.Compiled) { Recorder = null };
         _seed = new SeedShapedEngine(RulePatterns.First(16));
         _seedContext = new Dictionary<string, string> { ["agent_id"] = "agent_001" };
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _bare.Dispose();
+    public void Cleanup()
+    {
+        _floorGuard.Close();
+        _bare.Dispose();
+    }
 
     [Benchmark(Baseline = true, Description = "bare in-memory store Put")]
     public void BarePut() => _bare.Put(Key, Value);
@@ -184,6 +190,16 @@ public class PipelineStageBenchmarks
 
         public string? AgentId { get; set; }
     }
+
+    // T1's floor: a minimal hand-written guard around the same in-memory store doing only the work the product's guarantees
+    // cannot skip, each part the cheapest way: admission (the in-flight count disposal waits for, a closing flag, the
+    // handler-nesting check of one thread-static state), the key check, the copies of key and value the guard judges and
+    // writes (one scratch buffer of the thread, cleared after: a caller can change its buffer between decision and write),
+    // the checks whether anyone listens to spans, metrics or the decision log, the same 16-rule compiled dispatch calling
+    // the one matching handler (nesting counted around it, a throwing handler caught) and its verdict read, and the store
+    // call through IKeyValueStore. Not a product: no outcome, no audit, no limits, no approvals, no async twin.
+    [Benchmark(Description = "floor: the whole 16-rule layer, hand-written (admission, copies, checks, dispatch, store call)")]
+    public void FloorLayer() => _floorGuard.Put(Key, Value, Context);
 
     // What a synchronous call no longer pays: the engine's operations ran one `async` routine with `bool async` before
     // the stages got a non-async driver; this is that shape's state machine alone (its frame in the engine was larger).

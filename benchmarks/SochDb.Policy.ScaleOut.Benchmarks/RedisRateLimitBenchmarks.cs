@@ -37,12 +37,12 @@ public class RedisRateLimitBenchmarks
     {
         _connection = ConnectionMultiplexer.Connect(Servers.Redis.Configuration);
         _ours = new RedisRateLimitBackend(_connection, new RedisRateLimitOptions { KeyPrefix = "bench:ours:", Timeout = TimeSpan.FromSeconds(5) });
-        _one = [new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitScopes.AgentId), "agent-1", 1)];
+        _one = [new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitRule.AgentIdScope), "agent-1", 1)];
         _three =
         [
             new(new RateLimitRule(PolicyOperation.All, Huge), null, 1),
-            new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitScopes.AgentId), "agent-1", 1),
-            new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitScopes.SessionId), "session-1", 1),
+            new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitRule.AgentIdScope), "agent-1", 1),
+            new(new RateLimitRule(PolicyOperation.Write, Huge, RateLimitRule.SessionIdScope), "session-1", 1),
         ];
         _theirsAgent = Theirs("bench:theirs:agent-1");
         _theirsGlobal = Theirs("bench:theirs:global");

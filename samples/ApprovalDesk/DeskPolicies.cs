@@ -12,6 +12,6 @@ public static class DeskPolicies
         engine.BeforeWrite("shared/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("the whole team reads shared notes"), "ApproveSharing");
         engine.BeforeWrite("vault/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("vault writes are reviewed"), "ReviewVault");
         engine.BeforeDelete("**", static (in PolicyRequest _) => PolicyDecision.Deny("agents do not delete"), "NoDeletes", EnforcementMode.Shadow);
-        engine.AddRateLimit(PolicyOperation.Write, 60, RateLimitScopes.AgentId);
+        engine.AddRateLimit(PolicyOperation.Write, 60, RateLimitRule.AgentIdScope);
     }
 }

@@ -103,7 +103,7 @@ internal static class Worker
         await using PostgresStore store = await PostgresStore.OpenAsync(postgresConnection, new PostgresStoreOptions { TableName = "scaleout_sample" });
         await using RedisRateLimitBackend limits = RedisRateLimitBackend.Connect(redisConfiguration);
         var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = limits });
-        engine.AddRateLimit(PolicyOperation.Write, 120, RateLimitScopes.AgentId);
+        engine.AddRateLimit(PolicyOperation.Write, 120, RateLimitRule.AgentIdScope);
 
         var busy = new PolicyContext { AgentId = "agent-1" };
         var quiet = new PolicyContext { AgentId = "agent-2" };

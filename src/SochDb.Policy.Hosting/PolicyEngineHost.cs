@@ -45,8 +45,8 @@ internal sealed class PolicyEngineHost : IDisposable
                     RingSize = options.Audit.MaxEntries,
                     Sinks = CreateSinks(services, options.Audit),
                     MaskedKeys = options.Audit.MaskedKeys.ToArray(),
-                    OnSinkFailure = failure => Logging.AuditLogMessages.SinkFailed(
-                        auditLogger, failure.Exception, failure.Sink.Name, failure.BatchSize, failure.Failures, failure.WillRetry),
+                    OnSinkFailure = (sink, exception) => Logging.AuditLogMessages.SinkFailed(
+                        auditLogger, exception, sink.Name, sink.IsDurable),
                 });
             }
 

@@ -78,6 +78,7 @@ public sealed class PostgresAuditSink : AuditLedger
     /// <param name="options">Table name and retention; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="connectionString"/> is null.</exception>
     /// <exception cref="ArgumentException">The connection string is not valid, or the table name is not a plain identifier.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PostgresAuditSinkOptions.MaxAge"/> or <see cref="PostgresAuditSinkOptions.MaxEntries"/> is not positive.</exception>
     /// <exception cref="InvalidDataException">A table of that name exists with other columns (it is left unchanged).</exception>
     /// <exception cref="IOException">The server cannot be reached or refused the set-up.</exception>
     public static PostgresAuditSink Open(string connectionString, PostgresAuditSinkOptions? options = null)
@@ -85,6 +86,7 @@ public sealed class PostgresAuditSink : AuditLedger
         ArgumentNullException.ThrowIfNull(connectionString);
         options ??= new PostgresAuditSinkOptions();
         string table = AuditSqlQuery.Identifier(options.TableName);
+        AuditRetention? retention = AuditRetention.Of(nameof(PostgresAuditSinkOptions), options.MaxAge, options.MaxEntries);
         if (options.ChainKey is { Length: < 16 } shortKey)
         {
             throw new ArgumentException($"PostgresAuditSinkOptions.ChainKey has {shortKey.Length} bytes; a chain key needs at least 16 (32 random bytes are best).", nameof(options));
@@ -104,7 +106,7 @@ public sealed class PostgresAuditSink : AuditLedger
         try
         {
             CreateSchema(dataSource, table);
-            return new PostgresAuditSink(dataSource, table, options.Retention, options.ChainKey, DatabaseOf(builder.ConnectionStringBuilder));
+            return new PostgresAuditSink(dataSource, table, retention, options.ChainKey, DatabaseOf(builder.ConnectionStringBuilder));
         }
         catch (NpgsqlException e)
         {
@@ -342,8 +344,17 @@ public sealed record PostgresAuditSinkOptions
     /// <summary>The audit table (optionally <c>schema.table</c>; the checkpoint table is this plus <c>_checkpoint</c>); default <c>sochdb_audit</c>.</summary>
     public string TableName { get; init; } = PostgresAuditSink.DefaultTableName;
 
-    /// <summary>How long entries are kept; null (default) keeps everything.</summary>
-    public AuditRetention? Retention { get; init; }
+    /// <summary>
+    /// Retention by age: entries older than this, measured from the newest entry's timestamp, are removed (oldest first,
+    /// leaving a checkpoint the rest verifies from). Null (default): no age limit.
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>
+    /// Retention by count: at most this many entries are kept (oldest removed first, leaving a checkpoint the rest
+    /// verifies from). Null (default): no count limit.
+    /// </summary>
+    public long? MaxEntries { get; init; }
 
     /// <summary>
     /// The key of a keyed chain: each entry's hash becomes HMAC-SHA256 under it instead of plain SHA-256, so whoever can

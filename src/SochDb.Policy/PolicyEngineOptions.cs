@@ -25,8 +25,8 @@ public sealed record PolicyEngineOptions
     /// </summary>
     public RateLimitBackend? RateLimitBackend { get; init; }
 
-    /// <summary>What happens when <see cref="RateLimitBackend"/> cannot answer; default <see cref="RateLimitBackendFailure.FailClosed"/>.</summary>
-    public RateLimitBackendFailure RateLimitBackendFailure { get; init; } = RateLimitBackendFailure.FailClosed;
+    /// <summary>What happens when <see cref="RateLimitBackend"/> cannot answer; default <see cref="FailureMode.FailClosed"/>.</summary>
+    public FailureMode RateLimitBackendFailure { get; init; } = FailureMode.FailClosed;
 
     /// <summary>
     /// How many guarded operations may be nested on one thread, a handler calling the engine being one level; default

@@ -85,3 +85,31 @@ public enum PolicyRefusalCause
     /// <summary>The shared rate-limit backend was unavailable and fails closed; retry once it recovers.</summary>
     LimitBackendUnavailable = 5,
 }
+
+/// <summary>
+/// What the engine does with guarded operations while a dependency it needs cannot answer: the durable decision log
+/// (<see cref="AuditOptions.SinkFailure"/>) or the shared rate-limit backend
+/// (<see cref="PolicyEngineOptions.RateLimitBackendFailure"/>).
+/// </summary>
+public enum FailureMode
+{
+    /// <summary>
+    /// Refuse guarded operations (<see cref="PolicyViolationException"/> with cause
+    /// <see cref="PolicyRefusalCause.AuditUnavailable"/> or <see cref="PolicyRefusalCause.LimitBackendUnavailable"/>,
+    /// audited <see cref="AuditResult.Failed"/>) until the dependency answers again: nothing happens that the log cannot
+    /// show or the limit did not allow. The default.
+    /// </summary>
+    FailClosed = 0,
+
+    /// <summary>
+    /// Let operations go on: a failing decision log keeps entries in its queue (then <see cref="AuditOptions.Overflow"/>
+    /// applies) while the batch is retried; a failing limit backend is skipped (counted, and said in the entry's reason).
+    /// </summary>
+    FailOpen = 1,
+
+    /// <summary>
+    /// The rate-limit backend only: check the limits against in-process buckets of this engine until the backend answers
+    /// again. A decision log refuses it.
+    /// </summary>
+    LocalFallback = 2,
+}

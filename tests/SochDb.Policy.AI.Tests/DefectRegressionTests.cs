@@ -31,7 +31,7 @@ public sealed class DefectRegressionTests
     public async Task Defect1_FailingDurableSink_ModelIsToldUnavailableAndRetryable_WithoutTheSinksText()
     {
         using var agent = new AgentHarness();
-        agent.Engine.Audit.Enable(new AuditOptions { Sinks = [new FailingDurableSink()], SinkFailure = AuditSinkFailureMode.FailClosed });
+        agent.Engine.Audit.Enable(new AuditOptions { Sinks = [new FailingDurableSink()], SinkFailure = FailureMode.FailClosed });
         agent.Engine.Put("agents/alice/warmup", "1");
         Assert.Throws<IOException>(agent.Engine.Audit.Flush);
 

@@ -65,7 +65,7 @@ public sealed class RuntimeRateLimitTests
             InMain("""
                     engine.AddRateLimit(PolicyOperation.Read, 10, {|#0:"agentid"|});
                     engine.AddRateLimit(PolicyOperation.Read, 10, "item:tenant");
-                    engine.AddRateLimit(PolicyOperation.Read, 10, RateLimitScopes.SessionId);
+                    engine.AddRateLimit(PolicyOperation.Read, 10, RateLimitRule.SessionIdScope);
             """),
             ExpectedDiagnostic.Of(DiagnosticDescriptors.InvalidRuntimeRateLimit).WithLocation(0)
                 .WithArguments("PolicyEngine.AddRateLimit", "scope \"agentid\" is not a scope; use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\" for a custom context item"));

@@ -58,7 +58,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
             PolicyDecision.RequireApproval("the team sees " + Encoding.UTF8.GetString(request.Key)), "ApproveSharing");
         engine.BeforeWrite("vault/**", static (in PolicyRequest _) => PolicyDecision.RequireApproval("vault writes are reviewed"), "ReviewVault");
         engine.BeforeRead("drafts/**", static (in PolicyRequest _) => PolicyDecision.Deny("drafts are private"), "PrivateDrafts", EnforcementMode.Shadow);
-        engine.AddRateLimit(PolicyOperation.Write, 100, RateLimitScopes.AgentId);
+        engine.AddRateLimit(PolicyOperation.Write, 100, RateLimitRule.AgentIdScope);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -45,7 +45,7 @@ public sealed class LoggerAuditSinkTests
         var collector = new FakeLogCollector();
         var throwing = new LoggerAuditSink(new ThrowingLogger(), name: "throwing");
         var sink = new LoggerAuditSink(new FakeLogger(collector));
-        var failures = new List<AuditSinkFailure>();
+        var failures = new List<(AuditSink Sink, Exception Exception)>();
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions
@@ -53,7 +53,7 @@ public sealed class LoggerAuditSinkTests
             Sinks = [throwing, sink],
             MaskedKeys = ["users/*/ssn"],
             MaskKey = new byte[32],
-            OnSinkFailure = failures.Add,
+            OnSinkFailure = (sink, exception) => failures.Add((sink, exception)),
         });
 
         engine.Put("users/alice-4711/ssn", "078-05-1120");
@@ -72,7 +72,7 @@ public sealed class LoggerAuditSinkTests
         // (One failure per batch: the writer may have taken the two entries in one batch or two.)
         Assert.InRange(failures.Count, 1, 2);
         Assert.Contains(failures, f => f.Exception.Message.Contains("masked:", StringComparison.Ordinal));
-        Assert.All(failures, f => Assert.False(f.WillRetry));
+        Assert.All(failures, f => Assert.False(f.Sink.IsDurable));
         Assert.All(failures, f => Assert.DoesNotContain("alice-4711/ssn", f.Exception.Message));
         Assert.Equal(failures.Count, engine.Audit.Status.SinkFailures);
         Assert.DoesNotContain("alice-4711/ssn", engine.Audit.Status.LastFailure!);

@@ -11,16 +11,16 @@ public sealed class EngineRedisOutageTests : IDisposable
     public void Dispose() => _server.Dispose();
 
     [Theory]
-    [InlineData(RateLimitBackendFailure.FailClosed)]
-    [InlineData(RateLimitBackendFailure.FailOpen)]
-    [InlineData(RateLimitBackendFailure.LocalFallback)]
-    public async Task TheDeclaredPolicyAppliesWhileRedisIsDownAndLimitsReturnWithIt(RateLimitBackendFailure policy)
+    [InlineData(FailureMode.FailClosed)]
+    [InlineData(FailureMode.FailOpen)]
+    [InlineData(FailureMode.LocalFallback)]
+    public async Task TheDeclaredPolicyAppliesWhileRedisIsDownAndLimitsReturnWithIt(FailureMode policy)
     {
         using RedisRateLimitBackend backend = RedisRateLimitBackend.Connect(_server.Configuration, new RedisRateLimitOptions { Timeout = TimeSpan.FromSeconds(2) });
         using Database store = Database.OpenInMemory();
         var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = policy });
         engine.Audit.Enable();
-        engine.AddRateLimit(PolicyOperation.Write, 3, RateLimitScopes.AgentId);
+        engine.AddRateLimit(PolicyOperation.Write, 3, RateLimitRule.AgentIdScope);
         var context = new PolicyContext { AgentId = "agent" };
         engine.Put("before", "v", context);
         Assert.Null(engine.Audit.Recent(1).Single().Reason);
@@ -46,11 +46,11 @@ public sealed class EngineRedisOutageTests : IDisposable
                 Assert.Contains("rate-limit backend unavailable", entry.Reason);
                 Assert.Contains(policy.ToString(), entry.Reason);
             }
-            catch (RateLimitExceededException) when (policy == RateLimitBackendFailure.LocalFallback)
+            catch (RateLimitExceededException) when (policy == FailureMode.LocalFallback)
             {
                 Assert.Equal(AuditResult.RateLimited, engine.Audit.Recent(1).Single().Result);
             }
-            catch (PolicyViolationException e) when (policy == RateLimitBackendFailure.FailClosed && e is not RateLimitExceededException)
+            catch (PolicyViolationException e) when (policy == FailureMode.FailClosed && e is not RateLimitExceededException)
             {
                 Assert.Contains("rate-limit backend unavailable", e.Message);
                 Assert.IsType<RedisRateLimitException>(e.InnerException);
@@ -63,8 +63,8 @@ public sealed class EngineRedisOutageTests : IDisposable
         // FailClosed admits nothing, FailOpen everything, LocalFallback what this engine's own bucket (3 a minute) holds.
         int expected = policy switch
         {
-            RateLimitBackendFailure.FailClosed => 0,
-            RateLimitBackendFailure.FailOpen => 5,
+            FailureMode.FailClosed => 0,
+            FailureMode.FailOpen => 5,
             _ => 3,
         };
         Assert.Equal(expected, admitted);

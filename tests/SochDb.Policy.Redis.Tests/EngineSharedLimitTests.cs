@@ -16,7 +16,7 @@ public sealed class EngineSharedLimitTests(RedisFixture redis)
             RedisRateLimitBackend backend = redis.NewBackend(prefix);
             Database store = Database.OpenInMemory();
             var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = backend });
-            engine.AddRateLimit(PolicyOperation.Write, 600, RateLimitScopes.AgentId);
+            engine.AddRateLimit(PolicyOperation.Write, 600, RateLimitRule.AgentIdScope);
             engines.Add((engine, backend, store));
         }
 
@@ -101,7 +101,7 @@ public sealed class EngineSharedLimitTests(RedisFixture redis)
         using RedisRateLimitBackend first = redis.NewBackend(RedisFixture.NewPrefix());
         using Database store = Database.OpenInMemory();
         var engine = new PolicyEngine(store, new PolicyEngineOptions { RateLimitBackend = first });
-        engine.AddRateLimit(PolicyOperation.Write, 10, RateLimitScopes.AgentId);
+        engine.AddRateLimit(PolicyOperation.Write, 10, RateLimitRule.AgentIdScope);
         var context = new PolicyContext { AgentId = "a" };
         engine.Write(new WriteBatch().Put("1", "v").Put("2", "v").Put("3", "v").Put("4", "v").Put("5", "v").Put("6", "v"), context);
         RateLimitExceededException refused = Assert.Throws<RateLimitExceededException>(() =>

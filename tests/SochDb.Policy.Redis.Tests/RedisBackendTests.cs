@@ -13,7 +13,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
     public async Task ABucketStartsFullAndRefusesWithTheExactWaitOnTheServerClock()
     {
         using RedisRateLimitBackend backend = redis.NewBackend(RedisFixture.NewPrefix());
-        var limit = new RateLimitRule(PolicyOperation.Write, 6, RateLimitScopes.AgentId); // a token every 10 s
+        var limit = new RateLimitRule(PolicyOperation.Write, 6, RateLimitRule.AgentIdScope); // a token every 10 s
         (RateLimitBackendResult first, long start) = await backend.TryAcquireWithTimeAsync([Take(limit, "a")]);
         Assert.True(first.IsAcquired);
         for (int i = 1; i < 6; i++)
@@ -60,8 +60,8 @@ public sealed class RedisBackendTests(RedisFixture redis)
     public void ARequestRefusedByOneLimitTakesNothingFromTheOthers()
     {
         using RedisRateLimitBackend backend = redis.NewBackend(RedisFixture.NewPrefix());
-        var writes = new RateLimitRule(PolicyOperation.Write, 10, RateLimitScopes.AgentId);
-        var all = new RateLimitRule(PolicyOperation.All, 3, RateLimitScopes.AgentId);
+        var writes = new RateLimitRule(PolicyOperation.Write, 10, RateLimitRule.AgentIdScope);
+        var all = new RateLimitRule(PolicyOperation.All, 3, RateLimitRule.AgentIdScope);
         for (int i = 0; i < 3; i++)
         {
             Assert.True(backend.TryAcquire([Take(writes, "x"), Take(all, "x")]).IsAcquired);
@@ -88,8 +88,8 @@ public sealed class RedisBackendTests(RedisFixture redis)
     public void TheLimitThatFreesUpLastIsTheOneReported()
     {
         using RedisRateLimitBackend backend = redis.NewBackend(RedisFixture.NewPrefix());
-        var fast = new RateLimitRule(PolicyOperation.Write, 6000, RateLimitScopes.AgentId); // a token every 10 ms
-        var slow = new RateLimitRule(PolicyOperation.Write, 6, RateLimitScopes.SessionId); // a token every 10 s
+        var fast = new RateLimitRule(PolicyOperation.Write, 6000, RateLimitRule.AgentIdScope); // a token every 10 ms
+        var slow = new RateLimitRule(PolicyOperation.Write, 6, RateLimitRule.SessionIdScope); // a token every 10 s
         Assert.True(backend.TryAcquire([Take(fast, "a", 6000), Take(slow, "s", 6)]).IsAcquired);
         RateLimitBackendResult refused = backend.TryAcquire([Take(fast, "a"), Take(slow, "s")]);
         Assert.Equal(1, refused.RefusedIndex);
@@ -101,8 +101,8 @@ public sealed class RedisBackendTests(RedisFixture redis)
     {
         string prefix = RedisFixture.NewPrefix();
         RedisRateLimitBackend[] backends = [redis.NewBackend(prefix), redis.NewBackend(prefix), redis.NewBackend(prefix)];
-        var wide = new RateLimitRule(PolicyOperation.Write, 50, RateLimitScopes.AgentId);
-        var narrow = new RateLimitRule(PolicyOperation.All, 20, RateLimitScopes.AgentId);
+        var wide = new RateLimitRule(PolicyOperation.Write, 50, RateLimitRule.AgentIdScope);
+        var narrow = new RateLimitRule(PolicyOperation.All, 20, RateLimitRule.AgentIdScope);
         try
         {
             long start = redis.ServerTimeMs();
@@ -145,7 +145,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
     {
         string prefix = RedisFixture.NewPrefix();
         using RedisRateLimitBackend backend = redis.NewBackend(prefix);
-        var limit = new RateLimitRule(PolicyOperation.Write, 6000, RateLimitScopes.AgentId); // 100 tokens a second
+        var limit = new RateLimitRule(PolicyOperation.Write, 6000, RateLimitRule.AgentIdScope); // 100 tokens a second
         long baseline = redis.UsedMemory();
         long baselineKeys = redis.KeyCount();
         const int Agents = 4000;
@@ -183,7 +183,7 @@ public sealed class RedisBackendTests(RedisFixture redis)
     public void KeysAreUnambiguousWhateverScopesAndValuesHold()
     {
         using RedisRateLimitBackend backend = redis.NewBackend("p:");
-        var agent = new RateLimitRule(PolicyOperation.Write, 10, RateLimitScopes.AgentId);
+        var agent = new RateLimitRule(PolicyOperation.Write, 10, RateLimitRule.AgentIdScope);
         var odd = new RateLimitRule(PolicyOperation.Write, 10, "item:agent_id:5");
         Assert.Equal("p:write:10:8:agent_id:-", backend.KeyOf(Take(agent, null)));
         Assert.Equal("p:write:10:8:agent_id:0:", backend.KeyOf(Take(agent, "")));

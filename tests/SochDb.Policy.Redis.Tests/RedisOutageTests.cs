@@ -14,7 +14,7 @@ public sealed class RedisOutageTests : IDisposable
     public async Task ChecksThrowAClearErrorWhileRedisIsDownAndWorkAgainWhenItReturns()
     {
         using RedisRateLimitBackend backend = RedisRateLimitBackend.Connect(_server.Configuration, new RedisRateLimitOptions { Timeout = TimeSpan.FromSeconds(2) });
-        var limit = new RateLimitRule(PolicyOperation.Write, 3, RateLimitScopes.AgentId);
+        var limit = new RateLimitRule(PolicyOperation.Write, 3, RateLimitRule.AgentIdScope);
         RateLimitAcquisition[] one = [new(limit, "a", 1)];
         Assert.True(backend.TryAcquire(one).IsAcquired);
 

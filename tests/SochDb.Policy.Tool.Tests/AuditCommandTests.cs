@@ -65,7 +65,7 @@ public sealed class AuditCommandTests
         string path = CreateLog(dir);
         string head = ToolProcess.Run(dir.Path, "audit", "verify", "audit.db").Lines[0].Split("; head ")[1];
         Assert.Matches("^#6 [0-9a-f]{64}$", head);
-        new AuditHeadFile(dir.File("heads.log")).Publish(AuditHead.Parse(head));
+        IAuditAnchor.File(dir.File("heads.log")).Publish(AuditHead.Parse(head));
         Assert.Equal(0, ToolProcess.Run(dir.Path, "audit", "verify", "audit.db", "--head", head).ExitCode);
 
         Sql(path, "DELETE FROM sochdb_audit WHERE id >= 5");

@@ -1,7 +1,7 @@
 namespace SochDb.Policy.Roslyn;
 
 /// <summary>
-/// The rate-limit scopes the runtime accepts (<c>RateLimitScopes</c>): <c>global</c>, <c>agent_id</c>,
+/// The rate-limit scopes the runtime accepts (<c>RateLimitRule</c>'s scope constants): <c>global</c>, <c>agent_id</c>,
 /// <c>session_id</c> or <c>item:NAME</c>; the generator and the analyzers check constant scopes with it, so a misspelt
 /// scope fails the build instead of the type initializer.
 /// </summary>

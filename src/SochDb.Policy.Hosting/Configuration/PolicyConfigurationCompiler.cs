@@ -271,24 +271,24 @@ internal static class PolicyConfigurationCompiler
 
     private static string? ParseScope(string? text, string entry, List<PolicyConfigurationError> errors)
     {
-        if (text is null || text.Equals(RateLimitScopes.Global, StringComparison.OrdinalIgnoreCase))
+        if (text is null || text.Equals(RateLimitRule.GlobalScope, StringComparison.OrdinalIgnoreCase))
         {
-            return RateLimitScopes.Global;
+            return RateLimitRule.GlobalScope;
         }
 
-        if (text.Equals(RateLimitScopes.AgentId, StringComparison.OrdinalIgnoreCase))
+        if (text.Equals(RateLimitRule.AgentIdScope, StringComparison.OrdinalIgnoreCase))
         {
-            return RateLimitScopes.AgentId;
+            return RateLimitRule.AgentIdScope;
         }
 
-        if (text.Equals(RateLimitScopes.SessionId, StringComparison.OrdinalIgnoreCase))
+        if (text.Equals(RateLimitRule.SessionIdScope, StringComparison.OrdinalIgnoreCase))
         {
-            return RateLimitScopes.SessionId;
+            return RateLimitRule.SessionIdScope;
         }
 
         if (text.StartsWith(ItemScopePrefix, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(text[ItemScopePrefix.Length..]))
         {
-            return RateLimitScopes.Item(text[ItemScopePrefix.Length..]);
+            return RateLimitRule.ItemScope(text[ItemScopePrefix.Length..]);
         }
 
         errors.Add(new PolicyConfigurationError(entry, "Scope",

@@ -32,6 +32,6 @@ internal static partial class AuditLogMessages
     public static partial void Head(ILogger logger, long headId, string headHash);
 
     [LoggerMessage(EventId = SinkFailedEventId, EventName = "PolicyAuditSinkFailed", Level = LogLevel.Error,
-        Message = "Audit sink {Sink} failed on a batch of {BatchSize} entries ({Failures} failures so far); will retry: {WillRetry}")]
-    public static partial void SinkFailed(ILogger logger, Exception exception, string sink, int batchSize, long failures, bool willRetry);
+        Message = "Audit sink {Sink} failed; the batch will be retried (a durable sink): {WillRetry}")]
+    public static partial void SinkFailed(ILogger logger, Exception exception, string sink, bool willRetry);
 }

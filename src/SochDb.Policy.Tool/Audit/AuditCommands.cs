@@ -47,7 +47,7 @@ internal static class AuditCommands
         var keyFile = KeyFileOption();
         var head = new Option<string?>("--head")
         {
-            Description = "A head kept outside the log, \"#<id> <64 hex digits>\", or a head file (AuditHeadFile; its last head is used): the log must still reach it, so a log cut short, emptied or re-chained up to it is found.",
+            Description = "A head kept outside the log, \"#<id> <64 hex digits>\", or a head file (IAuditAnchor.File; its last head is used): the log must still reach it, so a log cut short, emptied or re-chained up to it is found.",
         };
         var command = new Command("verify",
             "Walks the hash chain from its checkpoint to the newest entry. Exit code: 0 intact, 1 broken (the first broken entry is named), 3 unreadable.")
@@ -261,7 +261,7 @@ internal static class AuditCommands
                 return false;
             }
 
-            head = AuditHeadFile.ReadLast(text);
+            head = AuditHead.ReadLast(text);
             if (head is null)
             {
                 problem = $"the head file {Path.GetFullPath(text)} holds no complete head";

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 
 namespace SochDb.Policy;
 
@@ -55,6 +56,14 @@ public sealed class AuditHead : IEquatable<AuditHead>
         }
     }
 
+    /// <summary>
+    /// The newest head in a head file written by <see cref="IAuditAnchor.File"/> (its last complete line), or null when
+    /// it holds none.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">A complete line is not a head (the message names the file and the line).</exception>
+    public static AuditHead? ReadLast(string path) => AuditHeadFile.ReadLast(path);
+
     /// <summary>Equal when the id and every byte of the hash are equal.</summary>
     public bool Equals(AuditHead? other) => other is not null && Id == other.Id && Hash.AsSpan().SequenceEqual(other.Hash);
 
@@ -71,11 +80,22 @@ public sealed class AuditHead : IEquatable<AuditHead>
 /// <summary>
 /// Somewhere outside the log that keeps its head: the engine publishes the durable log's <see cref="AuditHead"/> every
 /// <see cref="AuditOptions.AnchorEvery"/> entries or <see cref="AuditOptions.AnchorInterval"/>, and when audit stops.
-/// Whoever can rewrite the log's database cannot rewrite what was published here. Built in: <see cref="AuditHeadFile"/>;
+/// Whoever can rewrite the log's database cannot rewrite what was published here. Built in: <see cref="File"/>;
 /// an <c>ILogger</c> anchor ships in the hosting package.
 /// </summary>
 public interface IAuditAnchor
 {
     /// <summary>Keeps <paramref name="head"/>. Called on the engine's audit writer, never concurrently; a throw is reported and publishing is tried again later.</summary>
     void Publish(AuditHead head);
+
+    /// <summary>
+    /// An anchor that appends each head to the text file at <paramref name="path"/> (created on first publish; the
+    /// directory must exist), one line each (<c>#id hash time</c>), and syncs it to disk. Keep the file elsewhere than
+    /// the log (another disk, another machine's share, a write-once bucket): its point is that whoever can rewrite the
+    /// log cannot rewrite it. <see cref="AuditHead.ReadLast"/> reads the newest head back.
+    /// </summary>
+    /// <param name="path">The head file.</param>
+    /// <param name="timeProvider">The clock of each line's time; default the system's.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or white space.</exception>
+    public static IAuditAnchor File(string path, TimeProvider? timeProvider = null) => new AuditHeadFile(path, timeProvider);
 }

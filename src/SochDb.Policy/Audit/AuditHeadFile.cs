@@ -5,12 +5,8 @@ using System.Text;
 
 namespace SochDb.Policy;
 
-/// <summary>
-/// An <see cref="IAuditAnchor"/> that appends each head to a text file, one line each (<c>#id hash time</c>), and
-/// syncs it to disk. Keep the file elsewhere than the log (another disk, another machine's share, a write-once bucket):
-/// its point is that whoever can rewrite the log cannot rewrite it.
-/// </summary>
-public sealed class AuditHeadFile : IAuditAnchor
+/// <summary>The anchor of <see cref="IAuditAnchor.File"/>: appends each head to a text file and syncs it.</summary>
+internal sealed class AuditHeadFile : IAuditAnchor
 {
     private readonly TimeProvider _time;
 

@@ -61,7 +61,6 @@ public abstract partial class AuditLedger : AuditSink
     private protected AuditLedger(string name, AuditRetention? retention, byte[]? chainKey)
         : base(name)
     {
-        retention?.Validate();
         if (chainKey is { Length: < 16 })
         {
             throw new ArgumentException($"A chain key has {chainKey.Length} bytes; it needs at least 16 (32 random bytes are best).", nameof(chainKey));
@@ -76,9 +75,6 @@ public abstract partial class AuditLedger : AuditSink
 
     /// <summary>Always true: a ledger is the durable log.</summary>
     public override bool IsDurable => true;
-
-    /// <summary>The retention applied after appends and by <see cref="Prune"/>; null keeps everything.</summary>
-    public AuditRetention? Retention => _retention;
 
     /// <summary>Chains <paramref name="batch"/> onto the log and appends it in one transaction, then applies retention.</summary>
     public sealed override void Write(IReadOnlyList<AuditEntry> batch)
@@ -336,7 +332,7 @@ public abstract partial class AuditLedger : AuditSink
         $"entries up to #{id} were removed by retention; the chain continues from hash {Convert.ToHexStringLower(hash)}";
 
     /// <summary>
-    /// Applies <see cref="Retention"/> now: removes the oldest entries beyond the count limit and older than the age
+    /// Applies the sink's retention (its options' MaxAge and MaxEntries) now: removes the oldest entries beyond the count limit and older than the age
     /// limit (relative to the newest entry), and records a checkpoint so the rest still verifies. Returns how many were removed.
     /// </summary>
     public long Prune()

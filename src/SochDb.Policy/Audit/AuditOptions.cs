@@ -38,7 +38,7 @@ public sealed record AuditOptions
     /// The longest a new operation waits to be admitted while the queue is full under <see cref="AuditOverflow.Block"/>;
     /// default 2 s. Past it the operation is refused (<see cref="PolicyViolationException"/>, nothing done), so a sink
     /// that stalls never hangs the application; while a durable sink fails under
-    /// <see cref="AuditSinkFailureMode.FailClosed"/> operations are refused at once. <see cref="TimeSpan.Zero"/> never
+    /// <see cref="FailureMode.FailClosed"/> operations are refused at once. <see cref="TimeSpan.Zero"/> never
     /// waits. At most one hour.
     /// </summary>
     public TimeSpan MaxBlock { get; init; } = TimeSpan.FromSeconds(2);
@@ -54,8 +54,8 @@ public sealed record AuditOptions
     /// <summary>What happens when the queue is full; default <see cref="AuditOverflow.Block"/> (nothing is lost).</summary>
     public AuditOverflow Overflow { get; init; } = AuditOverflow.Block;
 
-    /// <summary>What happens to operations while a durable sink fails; default <see cref="AuditSinkFailureMode.FailClosed"/>.</summary>
-    public AuditSinkFailureMode SinkFailure { get; init; } = AuditSinkFailureMode.FailClosed;
+    /// <summary>What happens to operations while a durable sink fails; default <see cref="FailureMode.FailClosed"/>.</summary>
+    public FailureMode SinkFailure { get; init; } = FailureMode.FailClosed;
 
     /// <summary>
     /// Glob patterns (the policy grammar) of keys recorded as a keyed hash (<c>masked:</c> and 32 hex digits) instead
@@ -73,7 +73,7 @@ public sealed record AuditOptions
     /// <summary>
     /// Where the head of the durable log (the first <see cref="AuditLedger"/> among <see cref="Sinks"/>) is published:
     /// every <see cref="AnchorEvery"/> entries or <see cref="AnchorInterval"/>, whichever comes first, and when the
-    /// sinks change, audit is disabled or the engine is disposed. Default none. See <see cref="AuditHeadFile"/>.
+    /// sinks change, audit is disabled or the engine is disposed. Default none. See <see cref="IAuditAnchor.File"/>.
     /// </summary>
     public IAuditAnchor? Anchor { get; init; }
 
@@ -83,8 +83,13 @@ public sealed record AuditOptions
     /// <summary>The longest a written entry waits for its head to be published to <see cref="Anchor"/>; default 10 s.</summary>
     public TimeSpan AnchorInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Called on the background writer after a sink throws (the entries stay queued for a durable sink); default none. Must not throw.</summary>
-    public Action<AuditSinkFailure>? OnSinkFailure { get; init; }
+    /// <summary>
+    /// Called on the background writer with the sink and what it threw, after a sink fails to write a batch or to flush;
+    /// default none. A durable sink's failed batch stays queued and is retried (<see cref="AuditSink.IsDurable"/>);
+    /// another sink's is skipped for it. <see cref="PolicyAudit.Status"/> counts the failures
+    /// (<see cref="AuditStatus.SinkFailures"/>). Must not throw (what it throws is ignored).
+    /// </summary>
+    public Action<AuditSink, Exception>? OnSinkFailure { get; init; }
 
     internal void Validate()
     {
@@ -123,9 +128,10 @@ public sealed record AuditOptions
             throw new ArgumentOutOfRangeException(nameof(Durability), Durability, "AuditOptions.Durability is Queued or WithWrite.");
         }
 
-        if (SinkFailure is not (AuditSinkFailureMode.FailClosed or AuditSinkFailureMode.FailOpen))
+        if (SinkFailure is not (FailureMode.FailClosed or FailureMode.FailOpen))
         {
-            throw new ArgumentOutOfRangeException(nameof(SinkFailure), SinkFailure, "AuditOptions.SinkFailure is FailClosed or FailOpen.");
+            throw new ArgumentOutOfRangeException(nameof(SinkFailure), SinkFailure,
+                "AuditOptions.SinkFailure is FailClosed or FailOpen (a decision log has no local fallback).");
         }
 
         if (Sinks is null)
@@ -229,46 +235,6 @@ public enum AuditOverflow
     Drop = 1,
 }
 
-/// <summary>What happens to guarded operations while a durable sink cannot record.</summary>
-public enum AuditSinkFailureMode
-{
-    /// <summary>
-    /// Guarded operations are refused (<see cref="PolicyViolationException"/>, audited <see cref="AuditResult.Failed"/>)
-    /// from the first failed batch until a retry succeeds: nothing happens that the durable log cannot show.
-    /// </summary>
-    FailClosed = 0,
-    /// <summary>Operations go on; entries wait in the queue (then <see cref="AuditOptions.Overflow"/> applies) while the batch is retried.</summary>
-    FailOpen = 1,
-}
-
-/// <summary>A sink that threw: which, what, and how often so far.</summary>
-public sealed class AuditSinkFailure
-{
-    internal AuditSinkFailure(AuditSink sink, Exception exception, long failures, int batchSize, bool willRetry)
-    {
-        Sink = sink;
-        Exception = exception;
-        Failures = failures;
-        BatchSize = batchSize;
-        WillRetry = willRetry;
-    }
-
-    /// <summary>The sink that threw.</summary>
-    public AuditSink Sink { get; }
-
-    /// <summary>What it threw.</summary>
-    public Exception Exception { get; }
-
-    /// <summary>How many times this engine's sinks have failed in all.</summary>
-    public long Failures { get; }
-
-    /// <summary>Entries in the batch that failed.</summary>
-    public int BatchSize { get; }
-
-    /// <summary>True for a durable sink (the batch is retried); false when the batch was skipped for this sink.</summary>
-    public bool WillRetry { get; }
-}
-
 /// <summary>A snapshot of the audit pipeline's counters.</summary>
 public sealed record AuditStatus
 {
@@ -284,7 +250,7 @@ public sealed record AuditStatus
     /// <summary>Sink failures so far.</summary>
     public long SinkFailures { get; init; }
 
-    /// <summary>Whether a durable sink's last attempt failed (and, under <see cref="AuditSinkFailureMode.FailClosed"/>, operations are refused).</summary>
+    /// <summary>Whether a durable sink's last attempt failed (and, under <see cref="FailureMode.FailClosed"/>, operations are refused).</summary>
     public bool IsFailing { get; init; }
 
     /// <summary>

@@ -18,7 +18,7 @@ namespace SochDb.Policy.Audit;
 /// every sink. Waiting for room happens at admission (<see cref="Admit"/>), before the operation does anything: under
 /// <see cref="AuditOverflow.Block"/> an operation that finds the queue full waits at most
 /// <see cref="AuditOptions.MaxBlock"/> for a healthy sink to make room and is refused after that, and at once while a
-/// durable sink fails under <see cref="AuditSinkFailureMode.FailClosed"/>. The entry of an admitted operation is never
+/// durable sink fails under <see cref="FailureMode.FailClosed"/>. The entry of an admitted operation is never
 /// refused and never waits: the queue grows past its capacity by the operations admitted meanwhile, so what was done is
 /// always recorded. Under <see cref="AuditOverflow.Drop"/> an entry that finds the queue full is dropped and counted,
 /// and so is the entry of a refusal while the queue is full: the writer then inserts a gap record at the exact
@@ -26,7 +26,7 @@ namespace SochDb.Policy.Audit;
 /// </para>
 /// <para>
 /// A durable sink that throws gets the same batch again, with a backoff of up to a second, until it takes it; while it
-/// fails, <see cref="RefusesOperations"/> is true under <see cref="AuditSinkFailureMode.FailClosed"/>. Any other sink
+/// fails, <see cref="RefusesOperations"/> is true under <see cref="FailureMode.FailClosed"/>. Any other sink
 /// that throws is skipped for that batch. Every failure is counted, metered and reported to
 /// <see cref="AuditOptions.OnSinkFailure"/>.
 /// </para>
@@ -52,7 +52,7 @@ internal sealed class AuditPipeline
     private readonly int _maxBatch;
     private readonly long _batchDelayTicks;
     private readonly int _batchTarget; // a full batch, or a full queue if that is smaller
-    private readonly Action<AuditSinkFailure>? _onFailure;
+    private readonly Action<AuditSink, Exception>? _onFailure;
     private readonly IAuditAnchor? _anchor;
     private readonly AuditLedger? _anchorLedger;
     private readonly long _anchorEvery;
@@ -101,7 +101,7 @@ internal sealed class AuditPipeline
         }
 
         _overflow = options.Overflow;
-        _failClosed = options.SinkFailure == AuditSinkFailureMode.FailClosed;
+        _failClosed = options.SinkFailure == FailureMode.FailClosed;
         _maxBatch = options.MaxBatchSize;
         _batchTarget = Math.Min(options.MaxBatchSize, options.QueueCapacity);
         _batchDelayTicks = (long)(options.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
@@ -598,7 +598,7 @@ internal sealed class AuditPipeline
                     bool retry = sink.IsDurable;
                     done[i] = !retry;
                     durableFailed |= retry;
-                    ReportFailure(sink, e, batch.Count, retry);
+                    ReportFailure(sink, e);
                 }
             }
 
@@ -645,12 +645,11 @@ internal sealed class AuditPipeline
         return part;
     }
 
-    private void ReportFailure(AuditSink sink, Exception exception, int batchSize, bool willRetry)
+    private void ReportFailure(AuditSink sink, Exception exception)
     {
-        long failures;
         lock (_gate)
         {
-            failures = ++_failures;
+            _failures++;
             _lastFailure = $"audit sink '{sink.Name}' failed: {exception.GetType().Name}";
             _lastException = exception;
         }
@@ -658,7 +657,7 @@ internal sealed class AuditPipeline
         _metrics.RecordAuditSinkFailure(sink.Name);
         try
         {
-            _onFailure?.Invoke(new AuditSinkFailure(sink, exception, failures, batchSize, willRetry));
+            _onFailure?.Invoke(sink, exception);
         }
         catch (Exception)
         {
@@ -679,7 +678,7 @@ internal sealed class AuditPipeline
                 Monitor.Exit(_gate);
                 try
                 {
-                    ReportFailure(sink, e, 0, willRetry: false);
+                    ReportFailure(sink, e);
                 }
                 finally
                 {

@@ -28,7 +28,7 @@ public abstract class AuditSink : IDisposable
 
     /// <summary>
     /// Whether entries written here must survive the process. The engine's flush waits for durable sinks, and the
-    /// <see cref="AuditSinkFailureMode.FailClosed"/> option refuses operations while a durable sink fails; a failed
+    /// <see cref="FailureMode.FailClosed"/> option refuses operations while a durable sink fails; a failed
     /// batch is retried on a durable sink and skipped (counted, reported) on any other.
     /// </summary>
     public virtual bool IsDurable => false;

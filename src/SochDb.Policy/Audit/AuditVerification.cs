@@ -89,25 +89,26 @@ internal sealed class AuditCheckpoint
     public DateTimeOffset PrunedAt { get; }
 }
 
-/// <summary>How long a durable log keeps entries; pruning removes the oldest first and leaves a <see cref="AuditCheckpoint"/>.</summary>
-public sealed record AuditRetention
+/// <summary>
+/// How long a durable log keeps entries (a sink's options' <c>MaxAge</c> and <c>MaxEntries</c>); pruning removes the
+/// oldest first and leaves a <see cref="AuditCheckpoint"/>.
+/// </summary>
+internal sealed record AuditRetention(TimeSpan? MaxAge, long? MaxEntries)
 {
-    /// <summary>Entries older than this (relative to the newest entry) are removed; null: no age limit.</summary>
-    public TimeSpan? MaxAge { get; init; }
-
-    /// <summary>At most this many entries are kept; null: no count limit.</summary>
-    public long? MaxEntries { get; init; }
-
-    internal void Validate()
+    /// <summary>The limits of a sink's options, checked; null when there is none.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative (the message names the options type).</exception>
+    public static AuditRetention? Of(string optionsType, TimeSpan? maxAge, long? maxEntries)
     {
-        if (MaxAge is { } age && age <= TimeSpan.Zero)
+        if (maxAge is { } age && age <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxAge), age, "AuditRetention.MaxAge must be positive.");
+            throw new ArgumentOutOfRangeException("MaxAge", age, $"{optionsType}.MaxAge must be positive (or null: no age limit).");
         }
 
-        if (MaxEntries is { } count && count <= 0)
+        if (maxEntries is { } count && count <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxEntries), count, "AuditRetention.MaxEntries must be positive.");
+            throw new ArgumentOutOfRangeException("MaxEntries", count, $"{optionsType}.MaxEntries must be positive (or null: no count limit).");
         }
+
+        return maxAge is null && maxEntries is null ? null : new AuditRetention(maxAge, maxEntries);
     }
 }

@@ -139,6 +139,7 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, a directory or not a regular file (a FIFO, a device), or the table name is not a plain identifier.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a SQLite database, or holds a table of that name with other columns.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SqliteAuditSinkOptions.MaxAge"/> or <see cref="SqliteAuditSinkOptions.MaxEntries"/> is not positive.</exception>
     /// <exception cref="DatabaseCorruptException">The file is damaged (found while opening; later reads report damage the same way).</exception>
     /// <exception cref="IOException">SQLite could not open the file.</exception>
     public static SqliteAuditSink Open(string path, SqliteAuditSinkOptions? options = null)
@@ -147,7 +148,7 @@ public sealed class SqliteAuditSink : AuditLedger
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new SqliteAuditSinkOptions();
         string table = AuditSqlQuery.Identifier(options.TableName);
-        options.Retention?.Validate();
+        AuditRetention? retention = AuditRetention.Of(nameof(SqliteAuditSinkOptions), options.MaxAge, options.MaxEntries);
         if (options.ChainKey is { Length: < 16 } shortKey)
         {
             throw new ArgumentException($"SqliteAuditSinkOptions.ChainKey has {shortKey.Length} bytes; a chain key needs at least 16 (32 random bytes are best).", nameof(options));
@@ -190,7 +191,7 @@ public sealed class SqliteAuditSink : AuditLedger
             CreateSchema(writer, table, fullPath);
             long tailRows = CountTail(writer, table);
             reader = OpenConnection(connectionString, synchronous);
-            return new SqliteAuditSink(fullPath, table, writer, reader, options.Retention, options.ChainKey, tailRows);
+            return new SqliteAuditSink(fullPath, table, writer, reader, retention, options.ChainKey, tailRows);
         }
         catch (SqliteException e)
         {
@@ -560,8 +561,17 @@ public sealed record SqliteAuditSinkOptions
     /// <summary>Durability of each batch's commit; default <see cref="Durability.Full"/> (an fsync per batch).</summary>
     public Durability Durability { get; init; } = Durability.Full;
 
-    /// <summary>How long entries are kept; null (default) keeps everything.</summary>
-    public AuditRetention? Retention { get; init; }
+    /// <summary>
+    /// Retention by age: entries older than this, measured from the newest entry's timestamp, are removed (oldest first,
+    /// leaving a checkpoint the rest verifies from). Null (default): no age limit.
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>
+    /// Retention by count: at most this many entries are kept (oldest removed first, leaving a checkpoint the rest
+    /// verifies from). Null (default): no count limit.
+    /// </summary>
+    public long? MaxEntries { get; init; }
 
     /// <summary>
     /// The key of a keyed chain: each entry's hash becomes HMAC-SHA256 under it instead of plain SHA-256, so whoever can

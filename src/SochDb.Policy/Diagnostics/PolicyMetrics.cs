@@ -56,7 +56,7 @@ internal sealed class PolicyMetrics
             description: "Rate-limit backend calls that failed or timed out, by the failure policy applied.");
     }
 
-    internal void RecordLimitBackendFailure(RateLimitBackendFailure policy)
+    internal void RecordLimitBackendFailure(FailureMode policy)
     {
         if (_limitBackendFailures.Enabled)
         {

@@ -194,9 +194,9 @@ public sealed partial class PolicyEngine
         PolicyOperation operation = demand.Operation;
         switch (_limitBackendFailure)
         {
-            case RateLimitBackendFailure.FailOpen:
+            case FailureMode.FailOpen:
                 return unavailable + "; limits not checked (FailOpen)";
-            case RateLimitBackendFailure.LocalFallback:
+            case FailureMode.LocalFallback:
                 return TryAcquireLocally(demand, context, out RateLimitRefusal refusal)
                     ? unavailable + "; checked against this process's buckets (LocalFallback)"
                     : throw RefuseByLimit(operation, key, context, refusal);

@@ -81,17 +81,17 @@ public sealed partial class PolicyEngine
     /// </summary>
     /// <param name="operation">Read, Write, Delete or All.</param>
     /// <param name="maxPerMinute">Capacity and refill per minute; positive.</param>
-    /// <param name="scope"><c>global</c>, <c>agent_id</c>, <c>session_id</c> or <c>item:NAME</c> for a custom context item (<see cref="RateLimitScopes"/>). Callers lacking the item share one bucket.</param>
+    /// <param name="scope"><c>global</c>, <c>agent_id</c>, <c>session_id</c> or <c>item:NAME</c> for a custom context item (<see cref="RateLimitRule.GlobalScope"/> and its siblings). Callers lacking the item share one bucket.</param>
     /// <returns>The registration; dispose it to remove the limit.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="operation"/> is not defined, or <paramref name="maxPerMinute"/> is not positive.</exception>
     /// <exception cref="ArgumentException"><paramref name="scope"/> is not one of those (the message names the scope and the valid ones).</exception>
-    public PolicyRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+    public PolicyRegistration AddRateLimit(PolicyOperation operation, int maxPerMinute, string scope = RateLimitRule.GlobalScope) =>
         AddRateLimit(new RateLimitRule(operation, maxPerMinute, scope));
 
     /// <summary>Adds a limit, naming the operation as the seed SDKs do: <c>read</c>, <c>write</c>, <c>delete</c> or <c>all</c>.</summary>
     /// <inheritdoc cref="AddRateLimit(PolicyOperation, int, string)"/>
     /// <exception cref="ArgumentException"><paramref name="operation"/> is not one of those names.</exception>
-    public PolicyRegistration AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitScopes.Global) =>
+    public PolicyRegistration AddRateLimit(string operation, int maxPerMinute, string scope = RateLimitRule.GlobalScope) =>
         AddRateLimit(ParseOperation(operation), maxPerMinute, scope);
 
     /// <summary>Adds a limit described by <paramref name="limit"/>.</summary>

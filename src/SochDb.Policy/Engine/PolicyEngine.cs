@@ -33,7 +33,7 @@ public sealed partial class PolicyEngine
     private readonly PolicyClock _clock;
     private readonly RateLimiter _limiter;
     private readonly RateLimitBackend? _limitBackend;
-    private readonly RateLimitBackendFailure _limitBackendFailure;
+    private readonly FailureMode _limitBackendFailure;
     private readonly int _maxNestingDepth;
     private readonly bool _shadowEngine;
     private readonly PolicyMetrics _metrics;
@@ -63,7 +63,7 @@ public sealed partial class PolicyEngine
         ArgumentNullException.ThrowIfNull(compiled);
         options ??= new PolicyEngineOptions();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
-        if (options.RateLimitBackendFailure is < RateLimitBackendFailure.FailClosed or > RateLimitBackendFailure.LocalFallback)
+        if (options.RateLimitBackendFailure is < FailureMode.FailClosed or > FailureMode.LocalFallback)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.RateLimitBackendFailure,
                 "RateLimitBackendFailure is FailClosed, FailOpen or LocalFallback.");

@@ -72,15 +72,3 @@ internal readonly record struct RateLimitBackendResult
     public TimeSpan RetryAfter { get; }
 }
 
-/// <summary>What the engine does when its <see cref="RateLimitBackend"/> throws or times out.</summary>
-public enum RateLimitBackendFailure
-{
-    /// <summary>Refuse the operation (audited as failed; the reason says the limit backend is unavailable). The default.</summary>
-    FailClosed = 0,
-
-    /// <summary>Let the operation through without a limit check (counted, logged in the audit reason).</summary>
-    FailOpen = 1,
-
-    /// <summary>Check the limits against in-process buckets of this engine until the backend answers again.</summary>
-    LocalFallback = 2,
-}

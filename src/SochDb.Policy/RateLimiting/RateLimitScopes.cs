@@ -3,11 +3,10 @@ using System;
 namespace SochDb.Policy;
 
 /// <summary>
-/// The rate-limit scopes: <see cref="Global"/>, <see cref="AgentId"/>, <see cref="SessionId"/>, or
-/// <c>item:NAME</c> (<see cref="Item"/>) for a custom context item. Any other word is refused, so a misspelt
-/// <c>agentid</c> cannot silently become one bucket shared by every caller.
+/// The rate-limit scopes' words and their check (public as <see cref="RateLimitRule"/>'s constants). Any other word is
+/// refused, so a misspelt <c>agentid</c> cannot silently become one bucket shared by every caller.
 /// </summary>
-public static class RateLimitScopes
+internal static class RateLimitScopes
 {
     /// <summary>One bucket for every caller.</summary>
     public const string Global = "global";

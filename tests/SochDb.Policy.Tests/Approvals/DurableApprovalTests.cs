@@ -189,7 +189,7 @@ public sealed class DurableApprovalTests : IDisposable
         (_, PolicyEngine requester) = OpenApp();
         string id = Requested(requester, "shared/plan", "launch", _alice).Id;
         (Database store, PolicyEngine approver) = OpenApp();
-        approver.AddRateLimit(PolicyOperation.Write, 1, RateLimitScopes.AgentId);
+        approver.AddRateLimit(PolicyOperation.Write, 1, RateLimitRule.AgentIdScope);
         approver.Put("notes/1", "x", _alice);
 
         Assert.Throws<RateLimitExceededException>(() => approver.Approvals.Approve(id, "dana"));

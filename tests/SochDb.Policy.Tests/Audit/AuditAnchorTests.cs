@@ -19,7 +19,7 @@ public sealed class AuditAnchorTests : IDisposable
     [Fact]
     public void TheHeadIsPublishedEveryNEntries_AndAtDisposal()
     {
-        var anchor = new AuditHeadFile(HeadsPath);
+        var anchor = IAuditAnchor.File(HeadsPath);
         using var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], Anchor = anchor, AnchorEvery = 10, AnchorInterval = TimeSpan.FromHours(1) });
         for (int i = 0; i < 30; i++)
         {
@@ -32,7 +32,7 @@ public sealed class AuditAnchorTests : IDisposable
 
         kit.Engine.Put("last", "v");
         kit.Engine.Dispose();
-        AuditHead published = AuditHeadFile.ReadLast(HeadsPath)!;
+        AuditHead published = AuditHead.ReadLast(HeadsPath)!;
         Assert.Equal(kit.Sink.Verify().Head, published);
         Assert.Equal(31, published.Id);
     }
@@ -40,12 +40,12 @@ public sealed class AuditAnchorTests : IDisposable
     [Fact]
     public void AQuietLogIsAnchoredAfterTheInterval()
     {
-        var anchor = new AuditHeadFile(HeadsPath);
+        var anchor = IAuditAnchor.File(HeadsPath);
         using var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], Anchor = anchor, AnchorEvery = 1_000, AnchorInterval = TimeSpan.FromMilliseconds(50) });
         kit.Engine.Put("only", "v");
         kit.Engine.Audit.Flush();
         Assert.True(SpinWait.SpinUntil(() => File.Exists(HeadsPath) && Lines().Length == 1, Bound), "the head of a quiet log was never published");
-        Assert.Equal(1, AuditHeadFile.ReadLast(HeadsPath)!.Id);
+        Assert.Equal(1, AuditHead.ReadLast(HeadsPath)!.Id);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class AuditAnchorTests : IDisposable
     {
         using var store = Database.OpenInMemory();
         using var engine = new PolicyEngine(store);
-        var error = Assert.Throws<ArgumentException>(() => engine.Audit.Enable(new AuditOptions { Anchor = new AuditHeadFile(HeadsPath) }));
+        var error = Assert.Throws<ArgumentException>(() => engine.Audit.Enable(new AuditOptions { Anchor = IAuditAnchor.File(HeadsPath) }));
         Assert.Contains("durable log", error.Message);
     }
 
@@ -64,7 +64,7 @@ public sealed class AuditAnchorTests : IDisposable
         kit.Sql("DELETE FROM sochdb_audit WHERE id > 7");
 
         Assert.True(kit.Sink.Verify().IsIntact, "the chain alone cannot see a cut tail");
-        AuditVerification verification = kit.Sink.Verify(AuditHeadFile.ReadLast(HeadsPath)!);
+        AuditVerification verification = kit.Sink.Verify(AuditHead.ReadLast(HeadsPath)!);
         Assert.False(verification.IsIntact);
         Assert.Equal(8, verification.FirstBrokenId);
         Assert.Contains("entries #8 to #10 were removed", verification.Problem);
@@ -77,7 +77,7 @@ public sealed class AuditAnchorTests : IDisposable
         kit.Sql("DELETE FROM sochdb_audit");
 
         Assert.True(kit.Sink.Verify().IsIntact, "an empty log verifies on its own");
-        AuditVerification verification = kit.Sink.Verify(AuditHeadFile.ReadLast(HeadsPath)!);
+        AuditVerification verification = kit.Sink.Verify(AuditHead.ReadLast(HeadsPath)!);
         Assert.Equal(1, verification.FirstBrokenId);
         Assert.Contains("every entry was removed", verification.Problem);
     }
@@ -90,7 +90,7 @@ public sealed class AuditAnchorTests : IDisposable
         kit.Sql("DELETE FROM sochdb_audit WHERE id <= 4");
         kit.Sql("INSERT INTO sochdb_audit_checkpoint (one, last_id, last_hash, pruned, pruned_at) VALUES (1, 4, @hash, 4, 0)", ("@hash", fourth.Hash!));
 
-        foreach (AuditVerification verification in new[] { kit.Sink.Verify(), kit.Sink.Verify(AuditHeadFile.ReadLast(HeadsPath)!) })
+        foreach (AuditVerification verification in new[] { kit.Sink.Verify(), kit.Sink.Verify(AuditHead.ReadLast(HeadsPath)!) })
         {
             Assert.False(verification.IsIntact);
             Assert.Equal(4, verification.FirstBrokenId);
@@ -111,7 +111,7 @@ public sealed class AuditAnchorTests : IDisposable
         }
 
         Assert.True(kit.Sink.Verify().IsIntact, "a re-chained log verifies on its own");
-        AuditVerification verification = kit.Sink.Verify(AuditHeadFile.ReadLast(HeadsPath)!);
+        AuditVerification verification = kit.Sink.Verify(AuditHead.ReadLast(HeadsPath)!);
         Assert.Equal(10, verification.FirstBrokenId);
         Assert.Contains("anchored head", verification.Problem);
     }
@@ -120,7 +120,7 @@ public sealed class AuditAnchorTests : IDisposable
     public void EntriesAfterTheAnchoredHead_AreCheckedAsUsual()
     {
         using AuditTestKit kit = AnchoredLog(5);
-        AuditHead head = AuditHeadFile.ReadLast(HeadsPath)!;
+        AuditHead head = AuditHead.ReadLast(HeadsPath)!;
         kit.Sink.Dispose(); // closed cleanly: the next writer has nothing to report
         kit.Sink = SqliteAuditSink.Open(kit.Path);
         using (SqliteAuditSink later = SqliteAuditSink.Open(kit.Path))
@@ -135,22 +135,22 @@ public sealed class AuditAnchorTests : IDisposable
     [Fact]
     public void TheHeadFileKeepsOnlyCompleteLines_AndNamesABadLine()
     {
-        var anchor = new AuditHeadFile(HeadsPath);
+        var anchor = IAuditAnchor.File(HeadsPath);
         var head = new AuditHead(7, new byte[32]);
         anchor.Publish(head);
         File.AppendAllText(HeadsPath, "#8 00"); // a line cut short by a crash
-        Assert.Equal(head, AuditHeadFile.ReadLast(HeadsPath));
+        Assert.Equal(head, AuditHead.ReadLast(HeadsPath));
         Assert.Equal(head, AuditHead.Parse(head.ToString()));
 
         File.AppendAllText(HeadsPath, "\n");
-        var error = Assert.Throws<InvalidDataException>(() => AuditHeadFile.ReadLast(HeadsPath));
+        var error = Assert.Throws<InvalidDataException>(() => AuditHead.ReadLast(HeadsPath));
         Assert.Contains("Line 2", error.Message);
     }
 
     /// <summary>A durable log of <paramref name="entries"/> entries whose head was published at disposal.</summary>
     private AuditTestKit AnchoredLog(int entries)
     {
-        var anchor = new AuditHeadFile(HeadsPath);
+        var anchor = IAuditAnchor.File(HeadsPath);
         var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], Anchor = anchor });
         for (int i = 0; i < entries; i++)
         {
@@ -158,7 +158,7 @@ public sealed class AuditAnchorTests : IDisposable
         }
 
         kit.Engine.Dispose();
-        Assert.Equal(entries, AuditHeadFile.ReadLast(HeadsPath)!.Id);
+        Assert.Equal(entries, AuditHead.ReadLast(HeadsPath)!.Id);
         return kit;
     }
 

@@ -74,7 +74,7 @@ public sealed class AuditChainKeyTests : IDisposable
     public void AKeyedLogWithRetention_VerifiesAcrossTheCheckpoint_AndAnEditIsFound()
     {
         string path = _directory.File("keyed-retained.db");
-        using SqliteAuditSink keyed = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { ChainKey = Key, Retention = new AuditRetention { MaxEntries = 5 } });
+        using SqliteAuditSink keyed = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions { ChainKey = Key, MaxEntries = 5 });
         keyed.Write(Entries(20));
         Assert.Equal(15, keyed.Prune());
         Assert.True(keyed.Verify().IsIntact, keyed.Verify().ToString());

@@ -98,7 +98,7 @@ public sealed class AuditChainWalkTests
     [Fact]
     public void RetentionMovingTheCheckpointDuringAWalk_ItGoesOnFromTheNewCheckpoint_StillWitnessed()
     {
-        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, Retention = new AuditRetention { MaxEntries = 100 } });
+        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, MaxEntries = 100 });
         Fill(kit, 300);
         kit.Sink.Prune();
         AuditChainWalk walk = kit.Sink.StartWalk();

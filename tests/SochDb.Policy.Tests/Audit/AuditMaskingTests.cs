@@ -57,12 +57,12 @@ public sealed class AuditMaskingTests
     {
         using var store = Database.OpenInMemory();
         var sink = new EchoingFailureSink();
-        var failures = new List<AuditSinkFailure>();
+        var failures = new List<(AuditSink Sink, Exception Exception)>();
         using var engine = new PolicyEngine(store);
         engine.Audit.Enable(new AuditOptions
         {
-            Sinks = [sink], MaskedKeys = ["users/*/ssn"], MaskKey = Secret, SinkFailure = AuditSinkFailureMode.FailOpen,
-            OnSinkFailure = f => { lock (failures) { failures.Add(f); } },
+            Sinks = [sink], MaskedKeys = ["users/*/ssn"], MaskKey = Secret, SinkFailure = FailureMode.FailOpen,
+            OnSinkFailure = (sink, exception) => { lock (failures) { failures.Add((sink, exception)); } },
         });
         engine.Put("users/carol-99/ssn", "x");
         var flush = Assert.Throws<IOException>(engine.Audit.Flush);

@@ -54,7 +54,7 @@ public sealed class AuditOptionsTests
             options with { QueueCapacity = 100, MaxBatchSize = 10 },
             options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1) },
             options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = AuditOverflow.Drop },
-            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = AuditOverflow.Drop, SinkFailure = AuditSinkFailureMode.FailOpen },
+            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = AuditOverflow.Drop, SinkFailure = FailureMode.FailOpen },
             options with { Sinks = [sink, new ControllableSink(durable: false)] },
         })
         {

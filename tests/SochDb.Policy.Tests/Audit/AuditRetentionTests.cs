@@ -6,7 +6,7 @@ public sealed class AuditRetentionTests
     [Fact]
     public void MaxEntries_KeepsTheNewest_AndTheRestVerifiesFromTheCheckpoint()
     {
-        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, Retention = new AuditRetention { MaxEntries = 100 } });
+        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, MaxEntries = 100 });
         // Fewer entries than retention's automatic period (1,024), so only this Prune() runs: an automatic one after the
         // last batch would put its own witness among the newest entries (as it did about one run in fifty).
         for (int i = 0; i < 1_000; i++)
@@ -38,7 +38,7 @@ public sealed class AuditRetentionTests
     [Fact]
     public void MaxAge_RemovesEntriesOlderThanTheNewestByMoreThanTheAge()
     {
-        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, Retention = new AuditRetention { MaxAge = TimeSpan.FromHours(1) } });
+        using var kit = new AuditTestKit(sinkOptions: new SqliteAuditSinkOptions { Durability = Durability.Normal, MaxAge = TimeSpan.FromHours(1) });
         for (int i = 0; i < 10; i++)
         {
             kit.Engine.Put("old" + i, "v");
@@ -74,7 +74,12 @@ public sealed class AuditRetentionTests
     public void RetentionLimitsMustBePositive()
     {
         using var directory = new Storage.TestDirectory();
-        Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { Retention = new AuditRetention { MaxEntries = 0 } }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { Retention = new AuditRetention { MaxAge = TimeSpan.Zero } }));
+        var count = Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { MaxEntries = 0 }));
+        Assert.Equal("MaxEntries", count.ParamName);
+        Assert.Contains("SqliteAuditSinkOptions.MaxEntries must be positive", count.Message, StringComparison.Ordinal);
+        var age = Assert.Throws<ArgumentOutOfRangeException>(() => SqliteAuditSink.Open(directory.File("a.db"), new SqliteAuditSinkOptions { MaxAge = TimeSpan.Zero }));
+        Assert.Equal("MaxAge", age.ParamName);
+        Assert.Contains("SqliteAuditSinkOptions.MaxAge must be positive", age.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(directory.File("a.db")), "a refused option must not create the file");
     }
 }

@@ -8,9 +8,9 @@ public sealed class AuditSinkFailureTests
     {
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
-        var reports = new List<AuditSinkFailure>();
+        var reports = new List<(AuditSink Sink, Exception Exception)>();
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], OnSinkFailure = r => { lock (reports) { reports.Add(r); } } });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], OnSinkFailure = (failed, exception) => { lock (reports) { reports.Add((failed, exception)); } } });
         sink.Failure = new IOException("disk full");
 
         engine.Put("a", "1");
@@ -35,7 +35,8 @@ public sealed class AuditSinkFailureTests
             sink.Entries.Select(e => e.Key + "/" + AuditNames.Of(e.Result)));
         Assert.Equal("audit", sink.Entries[1].Rule);
         Assert.True(engine.Audit.Status.SinkFailures >= 1);
-        Assert.All(reports, r => Assert.True(r.WillRetry));
+        Assert.All(reports, r => Assert.Same(sink, r.Sink));
+        Assert.All(reports, r => Assert.IsType<IOException>(r.Exception));
         Assert.Equal(engine.Audit.Status.SinkFailures, reports.Count);
     }
 
@@ -45,7 +46,7 @@ public sealed class AuditSinkFailureTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailOpen });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = FailureMode.FailOpen });
         sink.Failure = new IOException("database is locked");
 
         engine.Put("a", "1");

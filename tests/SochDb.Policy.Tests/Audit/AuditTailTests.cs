@@ -192,7 +192,7 @@ public sealed class AuditTailTests : IDisposable
         using SqliteAuditSink log = SqliteAuditSink.Open(path, new SqliteAuditSinkOptions
         {
             Durability = Durability.Normal,
-            Retention = new AuditRetention { MaxEntries = 10 },
+            MaxEntries = 10,
         });
         for (int i = 0; i < 30; i++)
         {

@@ -12,7 +12,7 @@ public sealed class AuditUncertainCommitTests
         var ledger = new MemoryLedger { CommitThenThrow = 1 };
         using (var engine = new PolicyEngine(Database.OpenInMemory()))
         {
-            engine.Audit.Enable(new AuditOptions { Sinks = [ledger], RingSize = 0, SinkFailure = AuditSinkFailureMode.FailOpen });
+            engine.Audit.Enable(new AuditOptions { Sinks = [ledger], RingSize = 0, SinkFailure = FailureMode.FailOpen });
             for (int i = 0; i < 5; i++)
             {
                 engine.Put("k" + i, "v");

@@ -101,7 +101,7 @@ public sealed class AuditWithWriteTests : IDisposable
         Assert.Equal(1, engine.Audit.Status.Enqueued);
         Assert.Equal(["b"], other.Entries.Select(e => e.Key));
 
-        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, Anchor = new AuditHeadFile(_directory.File("heads.txt")) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [log], Durability = AuditDurability.WithWrite, Anchor = IAuditAnchor.File(_directory.File("heads.txt")) });
         engine.Put("c", "1");
         engine.Audit.Flush();
         Assert.Equal(1, engine.Audit.Status.Enqueued);

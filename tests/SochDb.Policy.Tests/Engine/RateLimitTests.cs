@@ -125,7 +125,7 @@ public sealed class RateLimitTests
             Assert.Contains("use \"global\", \"agent_id\", \"session_id\" or \"item:NAME\"", e.Message);
         }
 
-        Assert.Equal("item:tenant", RateLimitScopes.Item("tenant"));
+        Assert.Equal("item:tenant", RateLimitRule.ItemScope("tenant"));
         Assert.Throws<ArgumentException>(() => new RateLimitRule(PolicyOperation.Read, 1, "agentid"));
     }
 

@@ -14,7 +14,7 @@ internal sealed class GuardedKit : IDisposable
         {
             TimeProvider = Time,
             RateLimitBackend = options?.RateLimitBackend,
-            RateLimitBackendFailure = options?.RateLimitBackendFailure ?? RateLimitBackendFailure.FailClosed,
+            RateLimitBackendFailure = options?.RateLimitBackendFailure ?? FailureMode.FailClosed,
             MaxNestingDepth = options?.MaxNestingDepth ?? PolicyEngine.DefaultMaxNestingDepth,
             Mode = options?.Mode ?? EnforcementMode.Enforce,
         }, compiled);

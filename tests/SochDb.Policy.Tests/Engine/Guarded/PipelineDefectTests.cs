@@ -45,7 +45,7 @@ public sealed class PipelineDefectTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink { Failure = new IOException("disk full under /mnt/secret/1/token") };
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailClosed });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = FailureMode.FailClosed });
         engine.Put("a", "1");
         Assert.Throws<IOException>(engine.Audit.Flush);
 
@@ -87,7 +87,7 @@ public sealed class PipelineDefectTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink("ledger") { Failure = new IOException("disk full under /mnt/secret/1/token") };
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = AuditSinkFailureMode.FailClosed });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = FailureMode.FailClosed });
         engine.Put("a", "1");
         Assert.Throws<IOException>(engine.Audit.Flush);
 

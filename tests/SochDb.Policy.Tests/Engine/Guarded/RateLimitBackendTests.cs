@@ -86,7 +86,7 @@ public sealed class RateLimitBackendTests
     public void BackendUnavailable_FailOpen_LetsTheOperationThrough_AndTheAuditSaysSo()
     {
         var backend = new ScriptedBackend { Answer = _ => throw new TimeoutException("down") };
-        using var kit = new GuardedKit(new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = RateLimitBackendFailure.FailOpen });
+        using var kit = new GuardedKit(new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = FailureMode.FailOpen });
         kit.Engine.AddRateLimit(PolicyOperation.All, 1, "agent_id");
 
         kit.Engine.Put("k", "1", Agent("a1"));
@@ -105,7 +105,7 @@ public sealed class RateLimitBackendTests
     {
         bool down = true;
         var backend = new ScriptedBackend { Answer = _ => down ? throw new TimeoutException("down") : RateLimitBackendResult.Acquired };
-        using var kit = new GuardedKit(new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = RateLimitBackendFailure.LocalFallback });
+        using var kit = new GuardedKit(new PolicyEngineOptions { RateLimitBackend = backend, RateLimitBackendFailure = FailureMode.LocalFallback });
         kit.Engine.AddRateLimit(PolicyOperation.Write, 2, "agent_id");
         var agent = Agent("a1");
 
