@@ -25,9 +25,9 @@ public class AnalysisBenchmarks
         _engine = new PolicyEngine(new NullStore());
         _engine.RegisterRules(Enumerable.Range(0, RuleCount).Select(i => (i % 4) switch
         {
-            0 or 1 => new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, _patterns[i], Policies.DenyAll, Name: $"deny:{i}"),
-            2 => new PolicyRuleDefinition(PolicyTrigger.BeforeRead, _patterns[i], Policies.RequireAgentId, Name: $"agent:{i}"),
-            _ => new PolicyRuleDefinition(PolicyTrigger.AfterRead, _patterns[i], Policies.RedactValue(), Name: $"redact:{i}"),
+            0 or 1 => new PolicyRuleInfo(PolicyTrigger.BeforeWrite, _patterns[i], Policies.DenyAll, name: $"deny:{i}"),
+            2 => new PolicyRuleInfo(PolicyTrigger.BeforeRead, _patterns[i], Policies.RequireAgentId, name: $"agent:{i}"),
+            _ => new PolicyRuleInfo(PolicyTrigger.AfterRead, _patterns[i], Policies.RedactValue(), name: $"redact:{i}"),
         }).ToArray());
     }
 

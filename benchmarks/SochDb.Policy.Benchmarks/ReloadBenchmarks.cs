@@ -17,10 +17,10 @@ public class ReloadBenchmarks
 
     private string[] _patterns = null!;
     private PolicyEngine _samePatterns = null!;
-    private PolicyRuleDefinition[][] _renamed = null!;
+    private PolicyRuleInfo[][] _renamed = null!;
     private PolicyRegistration _samePatternsCurrent = null!;
     private PolicyEngine _newPatterns = null!;
-    private PolicyRuleDefinition[][] _moved = null!;
+    private PolicyRuleInfo[][] _moved = null!;
     private PolicyRegistration _newPatternsCurrent = null!;
     private int _samePatternsTurn;
     private int _newPatternsTurn;
@@ -70,11 +70,11 @@ public class ReloadBenchmarks
         return _newPatternsCurrent = _newPatterns.RegisterRules(_moved[_newPatternsTurn], replacing: _newPatternsCurrent);
     }
 
-    private PolicyRuleDefinition[] Configured(string version, string prefix) =>
+    private PolicyRuleInfo[] Configured(string version, string prefix) =>
         Enumerable.Range(0, RuleCount).Select(i => (i % 4) switch
         {
-            0 or 1 => new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, prefix + _patterns[i], Policies.DenyAll, Name: $"{version}:deny:{i}"),
-            2 => new PolicyRuleDefinition(PolicyTrigger.BeforeRead, prefix + _patterns[i], Policies.RequireAgentId, Name: $"{version}:agent:{i}"),
-            _ => new PolicyRuleDefinition(PolicyTrigger.AfterRead, prefix + _patterns[i], Policies.RedactValue(), Name: $"{version}:redact:{i}"),
+            0 or 1 => new PolicyRuleInfo(PolicyTrigger.BeforeWrite, prefix + _patterns[i], Policies.DenyAll, name: $"{version}:deny:{i}"),
+            2 => new PolicyRuleInfo(PolicyTrigger.BeforeRead, prefix + _patterns[i], Policies.RequireAgentId, name: $"{version}:agent:{i}"),
+            _ => new PolicyRuleInfo(PolicyTrigger.AfterRead, prefix + _patterns[i], Policies.RedactValue(), name: $"{version}:redact:{i}"),
         }).ToArray();
 }

@@ -23,7 +23,7 @@ public sealed class HostingTests
         engine.Put("pii/email", "a@b.c");
         Assert.Equal("***", Encoding.UTF8.GetString(engine.Get("pii/email")!));
         Assert.Same(engine, host.Services.GetRequiredService<PolicyEngine>());
-        Assert.Equal(new[] { "config:BeforeWrite:secrets/**", "config:AfterRead:pii/*" }, host.Status.Rules.Select(r => r.Name));
+        Assert.Equal(new[] { "config:BeforeWrite:secrets/**", "config:AfterRead:pii/*" }, host.Status.Rules.Select(r => r.HandlerName));
     }
 
     [Fact]

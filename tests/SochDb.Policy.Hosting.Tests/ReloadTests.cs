@@ -20,7 +20,7 @@ public sealed class ReloadTests
         engine.Put("a/1", "v");
         Assert.Throws<PolicyViolationException>(() => engine.Put("b/1", "v"));
         Assert.Equal(2, host.Status.AppliedCount);
-        Assert.Equal("config:BeforeWrite:b/*", Assert.Single(host.Status.Rules).Name);
+        Assert.Equal("config:BeforeWrite:b/*", Assert.Single(host.Status.Rules).HandlerName);
     }
 
     [Fact]

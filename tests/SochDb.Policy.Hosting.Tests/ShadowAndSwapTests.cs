@@ -23,7 +23,7 @@ public sealed class ShadowAndSwapTests
         AuditEntry wouldDeny = engine.Audit.Recent(operation: PolicyOperation.Write)[0];
         Assert.Equal(AuditResult.WouldDeny, wouldDeny.Result);
         Assert.Contains("secrets move to the vault", wouldDeny.Reason);
-        Assert.Equal(EnforcementMode.Shadow, Assert.Single(host.Status.Rules, r => r.Name == "config:BeforeWrite:secrets/**").Mode);
+        Assert.Equal(EnforcementMode.Shadow, Assert.Single(host.Status.Rules, r => r.HandlerName == "config:BeforeWrite:secrets/**").Mode);
     }
 
     [Fact]

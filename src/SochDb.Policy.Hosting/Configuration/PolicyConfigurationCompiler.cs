@@ -7,7 +7,7 @@ namespace SochDb.Policy.Hosting;
 
 /// <summary>What a valid configuration turns into: rules ready for one atomic registration, and rate limits.</summary>
 internal sealed record PolicyConfigurationSnapshot(
-    IReadOnlyList<PolicyRuleDefinition> Rules,
+    IReadOnlyList<PolicyRuleInfo> Rules,
     IReadOnlyList<RateLimitRule> RateLimits);
 
 /// <summary>
@@ -41,11 +41,11 @@ internal static class PolicyConfigurationCompiler
             errors.Add(new PolicyConfigurationError(section, "Mode", $"unknown mode \"{engineMode}\" (expected Enforce or Shadow)"));
         }
 
-        var rules = new List<PolicyRuleDefinition>(options.Rules.Count);
+        var rules = new List<PolicyRuleInfo>(options.Rules.Count);
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < (rulesMisshapen ? 0 : options.Rules.Count); i++)
         {
-            PolicyRuleDefinition? rule = CompileRule(options.Rules[i], $"{section}:Rules:{i}", names, errors);
+            PolicyRuleInfo? rule = CompileRule(options.Rules[i], $"{section}:Rules:{i}", names, errors);
             if (rule is not null)
             {
                 rules.Add(rule);
@@ -71,7 +71,7 @@ internal static class PolicyConfigurationCompiler
         return new PolicyConfigurationSnapshot(rules, limits);
     }
 
-    private static PolicyRuleDefinition? CompileRule(
+    private static PolicyRuleInfo? CompileRule(
         ConfiguredRuleOptions? rule, string entry, Dictionary<string, string> names, List<PolicyConfigurationError> errors)
     {
         if (rule is null)
@@ -94,7 +94,7 @@ internal static class PolicyConfigurationCompiler
         }
     }
 
-    private static PolicyRuleDefinition? CompileNamedRule(
+    private static PolicyRuleInfo? CompileNamedRule(
         ConfiguredRuleOptions rule, string entry, Dictionary<string, string> names, List<PolicyConfigurationError> errors)
     {
         int before = errors.Count;
@@ -129,7 +129,7 @@ internal static class PolicyConfigurationCompiler
 
         names.Add(name, entry);
         PolicyHandler handler = ConfiguredActions.Create(action!, name, rule.Reason, rule.Replacement);
-        return new PolicyRuleDefinition(trigger!.Value, pattern!, handler, null, name, mode);
+        return new PolicyRuleInfo(trigger!.Value, pattern!, handler, name, mode);
     }
 
     private static PolicyTrigger? ParseTrigger(string? text, string entry, List<PolicyConfigurationError> errors)

@@ -10,10 +10,10 @@ namespace SochDb.Policy.Hosting;
 /// </summary>
 public sealed class PolicyConfigurationStatus
 {
-    private State _state = new(Array.Empty<PolicyRuleDefinition>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<PolicyFinding>(), Array.Empty<string>());
+    private State _state = new(Array.Empty<PolicyRuleInfo>(), Array.Empty<RateLimitRule>(), 0, 0, null, Array.Empty<PolicyFinding>(), Array.Empty<string>());
 
     /// <summary>The configured rules in force, in the order they run.</summary>
-    public IReadOnlyList<PolicyRuleDefinition> Rules => Volatile.Read(ref _state).Rules;
+    public IReadOnlyList<PolicyRuleInfo> Rules => Volatile.Read(ref _state).Rules;
 
     /// <summary>The configured rate limits in force.</summary>
     public IReadOnlyList<RateLimitRule> RateLimits => Volatile.Read(ref _state).RateLimits;
@@ -54,7 +54,7 @@ public sealed class PolicyConfigurationStatus
 
     // One immutable record, so a reader never sees the rules of one configuration with the counts of another.
     private sealed record State(
-        IReadOnlyList<PolicyRuleDefinition> Rules,
+        IReadOnlyList<PolicyRuleInfo> Rules,
         IReadOnlyList<RateLimitRule> RateLimits,
         long Applied,
         long Refused,

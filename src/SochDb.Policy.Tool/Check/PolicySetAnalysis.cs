@@ -13,10 +13,10 @@ internal static class PolicySetAnalysis
     {
         // Configured rule names are unique (the compiler refuses a duplicate), so a name finds its entry.
         var entries = new Dictionary<string, int>(System.StringComparer.Ordinal);
-        IReadOnlyList<PolicyRuleDefinition> rules = loaded.Snapshot!.Rules;
+        IReadOnlyList<PolicyRuleInfo> rules = loaded.Snapshot!.Rules;
         for (int i = 0; i < rules.Count; i++)
         {
-            entries[rules[i].Name!] = i;
+            entries[rules[i].HandlerName] = i;
         }
 
         foreach (PolicyFinding finding in engine.Analyze().Findings)
@@ -25,7 +25,7 @@ internal static class PolicySetAnalysis
                 ? loaded.Section + ":Rules:" + index.ToString(CultureInfo.InvariantCulture)
                 : null;
             SourceSpan span = path is null ? ConfigurationCheck.FileStart : loaded.Map!.ValueOf(path + ":Pattern") ?? ConfigurationCheck.FileStart;
-            FindingLevel level = finding.Severity == PolicyFindingSeverity.Warning ? FindingLevel.Warning : FindingLevel.Note;
+            FindingLevel level = finding.IsWarning ? FindingLevel.Warning : FindingLevel.Note;
             findings.Add(new Finding(finding.Id, level, path is null ? finding.Message : $"{path}: {finding.Message}", path, span));
         }
     }

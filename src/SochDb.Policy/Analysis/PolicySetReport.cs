@@ -4,25 +4,16 @@ using System.Text;
 
 namespace SochDb.Policy;
 
-/// <summary>How much a finding of <see cref="PolicyEngine.Analyze"/> matters.</summary>
-public enum PolicyFindingSeverity
-{
-    /// <summary>Worth a look; the rules do what they say (SOCH0016, an open parent key).</summary>
-    Info,
-    /// <summary>A rule does nothing, or repeats another: almost always a mistake.</summary>
-    Warning,
-}
-
 /// <summary>
 /// One thing wrong with a set of rules as a whole (docs/diagnostics SOCH0014–SOCH0017): a rule that never runs, one
 /// that repeats another, a denial that leaves its parent key open, an approval or redaction never reached.
 /// </summary>
 public sealed class PolicyFinding
 {
-    internal PolicyFinding(string id, PolicyFindingSeverity severity, PolicyRuleInfo rule, IReadOnlyList<PolicyRuleInfo> relatedRules, string message)
+    internal PolicyFinding(string id, bool isWarning, PolicyRuleInfo rule, IReadOnlyList<PolicyRuleInfo> relatedRules, string message)
     {
         Id = id;
-        Severity = severity;
+        IsWarning = isWarning;
         Rule = rule;
         RelatedRules = relatedRules;
         Message = message;
@@ -31,8 +22,11 @@ public sealed class PolicyFinding
     /// <summary>The diagnostic ID: <c>SOCH0014</c> (unreachable rule), <c>SOCH0015</c> (duplicate rule), <c>SOCH0016</c> (open parent), <c>SOCH0017</c> (approval or redaction never reached).</summary>
     public string Id { get; }
 
-    /// <summary>Warning, or info for SOCH0016.</summary>
-    public PolicyFindingSeverity Severity { get; }
+    /// <summary>
+    /// True for a warning: a rule does nothing, or repeats another, almost always a mistake (SOCH0014, SOCH0015,
+    /// SOCH0017). False for information worth a look while the rules do what they say (SOCH0016, an open parent key).
+    /// </summary>
+    public bool IsWarning { get; }
 
     /// <summary>The rule the finding is about.</summary>
     public PolicyRuleInfo Rule { get; }
@@ -44,7 +38,7 @@ public sealed class PolicyFinding
     public string Message { get; }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Id} {(Severity == PolicyFindingSeverity.Warning ? "warning" : "info")}: {Message}";
+    public override string ToString() => $"{Id} {(IsWarning ? "warning" : "info")}: {Message}";
 }
 
 /// <summary>What <see cref="PolicyEngine.Analyze"/> found in the rules an engine holds.</summary>
@@ -76,7 +70,7 @@ public sealed class PolicySetReport
         {
             foreach (PolicyFinding finding in Findings)
             {
-                if (finding.Severity == PolicyFindingSeverity.Warning)
+                if (finding.IsWarning)
                 {
                     return true;
                 }

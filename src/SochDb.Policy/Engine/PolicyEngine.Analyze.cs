@@ -57,8 +57,8 @@ public sealed partial class PolicyEngine
                 related[i] = infos[finding.Others[i]];
             }
 
-            PolicyFindingSeverity severity = finding.Id == RuleSetAnalysis.OpenParentId ? PolicyFindingSeverity.Info : PolicyFindingSeverity.Warning;
-            findings.Add(new PolicyFinding(finding.Id, severity, infos[finding.Rule], related, finding.Message));
+            bool isWarning = finding.Id != RuleSetAnalysis.OpenParentId;
+            findings.Add(new PolicyFinding(finding.Id, isWarning, infos[finding.Rule], related, finding.Message));
         }
 
         var notAnalysed = new List<PolicyRuleInfo>(result.NotAnalysed.Count);

@@ -136,18 +136,17 @@ public sealed partial class PolicyEngine
     /// <exception cref="GlobPatternException">A pattern is invalid; the message names the rule's index.</exception>
     /// <exception cref="ArgumentException">A rule's trigger, handler or name is invalid (the message names the rule's index), or
     /// <paramref name="replacing"/> added a rate limit, not rules.</exception>
-    public PolicyRegistration RegisterRules(IReadOnlyList<PolicyRuleDefinition> rules, PolicyRegistration? replacing = null)
+    public PolicyRegistration RegisterRules(IReadOnlyList<PolicyRuleInfo> rules, PolicyRegistration? replacing = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         var definitions = new (PolicyTrigger, string, Delegate, string?, EnforcementMode)[rules.Count];
         for (int i = 0; i < rules.Count; i++)
         {
-            PolicyRuleDefinition rule = rules[i] ?? throw new ArgumentNullException(nameof(rules), $"Rule {i} is null.");
-            Delegate? handler = (Delegate?)rule.Handler ?? rule.Observer;
-            if (handler is null || (rule.Handler is not null && rule.Observer is not null))
-            {
-                throw new ArgumentException($"Rule {i} ({rule.Trigger} \"{rule.Pattern}\") needs exactly one of Handler and Observer.", nameof(rules));
-            }
+            PolicyRuleInfo rule = rules[i] ?? throw new ArgumentNullException(nameof(rules), $"Rule {i} is null.");
+            Delegate handler = (Delegate?)rule.Handler ?? rule.Observer
+                ?? throw new ArgumentException(
+                    $"Rule {i} ({rule.Trigger} \"{rule.Pattern}\") has no handler: build a rule to register with a PolicyHandler, or a PolicyObserver for AfterWrite and AfterDelete.",
+                    nameof(rules));
 
             bool observes = rule.Trigger is PolicyTrigger.AfterWrite or PolicyTrigger.AfterDelete;
             if (observes != (rule.Observer is not null))
@@ -156,7 +155,7 @@ public sealed partial class PolicyEngine
                     $"Rule {i} ({rule.Trigger} \"{rule.Pattern}\"): {rule.Trigger} takes {(observes ? "an Observer" : "a Handler")}.", nameof(rules));
             }
 
-            definitions[i] = Definition(rule.Trigger, rule.Pattern, handler, rule.Name, rule.Mode);
+            definitions[i] = Definition(rule.Trigger, rule.Pattern, handler, rule.GivenName, rule.Mode);
         }
 
         // A reload usually keeps most patterns: the rules it replaces lend their compiled patterns.

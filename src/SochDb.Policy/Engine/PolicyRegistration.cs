@@ -71,18 +71,3 @@ public sealed class PolicyRegistration : IDisposable
     public override string ToString() => Limits.Count == 1 ? Limits[0].ToString()! : Rules.Count == 1 ? Rules[0].ToString() : $"{Rules.Count} rules";
 }
 
-/// <summary>One rule for <see cref="PolicyEngine.RegisterRules"/>: a trigger, a pattern, and a handler (or, for AfterWrite
-/// and AfterDelete, an observer).</summary>
-/// <param name="Trigger">When the rule runs.</param>
-/// <param name="Pattern">The glob the key must match.</param>
-/// <param name="Handler">The decision handler (every trigger but AfterWrite and AfterDelete).</param>
-/// <param name="Observer">The observer (AfterWrite and AfterDelete).</param>
-/// <param name="Name">The name shown in violations and audit entries; null for a default.</param>
-/// <param name="Mode">Enforce, or Shadow to record the rule's verdicts without applying them.</param>
-public sealed record PolicyRuleDefinition(
-    PolicyTrigger Trigger,
-    string Pattern,
-    PolicyHandler? Handler,
-    PolicyObserver? Observer = null,
-    string? Name = null,
-    EnforcementMode Mode = EnforcementMode.Enforce);

@@ -19,7 +19,7 @@ public sealed class AnalyzeTests
         PolicyFinding finding = Assert.Single(engine.Analyze().Findings, f => f.Id != "SOCH0016");
 
         Assert.Equal("SOCH0014", finding.Id);
-        Assert.Equal(PolicyFindingSeverity.Warning, finding.Severity);
+        Assert.True(finding.IsWarning);
         Assert.Same(rule.Rule, finding.Rule);
         Assert.Same(deny.Rule, Assert.Single(finding.RelatedRules));
         Assert.Contains("never runs", finding.Message);
@@ -77,7 +77,7 @@ public sealed class AnalyzeTests
 
         PolicyFinding finding = Assert.Single(engine.Analyze().Findings);
         Assert.Equal("SOCH0016", finding.Id);
-        Assert.Equal(PolicyFindingSeverity.Info, finding.Severity);
+        Assert.False(finding.IsWarning);
         Assert.Same(deny.Rule, finding.Rule);
         Assert.Contains("\"x\"", finding.Message);
     }

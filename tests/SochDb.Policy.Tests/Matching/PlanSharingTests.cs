@@ -68,8 +68,8 @@ public sealed class PlanSharingTests
         var engine = new PolicyEngine(store);
         engine.RegisterRules(
         [
-            new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, planFirst, Policies.AllowAll),
-            new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, pattern, Policies.DenyAll),
+            new PolicyRuleInfo(PolicyTrigger.BeforeWrite, planFirst, Policies.AllowAll),
+            new PolicyRuleInfo(PolicyTrigger.BeforeWrite, pattern, Policies.DenyAll),
         ]);
 
         Assert.Equal(GlobMatcher.Compile(pattern).IsMatch(key), matches);

@@ -5,8 +5,8 @@ namespace SochDb.Policy.Tests.Engine.Guarded;
 /// <summary>RegisterRules: a group of rules added, and another removed, in one atomic swap.</summary>
 public sealed class GroupRegistrationTests
 {
-    private static PolicyRuleDefinition Deny(string pattern, string name) =>
-        new(PolicyTrigger.BeforeWrite, pattern, (in PolicyRequest _) => PolicyDecision.Deny(name), Name: name);
+    private static PolicyRuleInfo Deny(string pattern, string name) =>
+        new(PolicyTrigger.BeforeWrite, pattern, (in PolicyRequest _) => PolicyDecision.Deny(name), name: name);
 
     [Fact]
     public void RegisterRules_AddsTheGroup_AndReplacingSwapsOldForNewAtOnce()
@@ -51,11 +51,47 @@ public sealed class GroupRegistrationTests
 
         var error = Assert.Throws<ArgumentException>(() => kit.Engine.RegisterRules(new[]
         {
-            new PolicyRuleDefinition(PolicyTrigger.AfterWrite, "a/*", Policies.AllowAll),
+            new PolicyRuleInfo(PolicyTrigger.AfterWrite, "a/*", Policies.AllowAll),
         }));
 
         Assert.Contains("Rule 0", error.Message);
         Assert.Equal(0, kit.Engine.RuntimeRuleCount);
+    }
+
+    [Fact]
+    public void ARuleWithoutAHandler_IsRefused_NamingItsIndex_AndNothingIsRegistered()
+    {
+        using var kit = new GuardedKit();
+        var described = new PolicyRuleInfo(PolicyTrigger.BeforeWrite, "b/*", "Described.Only");
+        Assert.Null(described.Handler);
+        Assert.Null(described.Observer);
+
+        var error = Assert.Throws<ArgumentException>(() => kit.Engine.RegisterRules([Deny("a/*", "first"), described]));
+
+        Assert.Contains("Rule 1", error.Message);
+        Assert.Contains("has no handler", error.Message);
+        Assert.Equal(0, kit.Engine.RuntimeRuleCount);
+    }
+
+    [Fact]
+    public void ARuleBuiltToRegister_CarriesItsDelegate_AndTheEngineNamesIt()
+    {
+        using var kit = new GuardedKit();
+        PolicyObserver observe = (in PolicyRequest _) => { };
+        var handler = new PolicyRuleInfo(PolicyTrigger.BeforeWrite, "a/*", Policies.DenyAll, mode: EnforcementMode.Shadow);
+        var observer = new PolicyRuleInfo(PolicyTrigger.AfterWrite, "a/*", observe, name: "watch");
+        Assert.Same(Policies.DenyAll, handler.Handler);
+        Assert.Null(handler.Observer);
+        Assert.Same(observe, observer.Observer);
+        Assert.Equal("watch", observer.HandlerName);
+        Assert.Equal(EnforcementMode.Shadow, handler.Mode);
+        Assert.Throws<ArgumentNullException>(() => new PolicyRuleInfo(PolicyTrigger.BeforeWrite, "a/*", (PolicyHandler)null!));
+
+        kit.Engine.RegisterRules([handler, observer]);
+
+        Assert.Equal(2, kit.Engine.RuntimeRuleCount);
+        kit.Engine.Put("a/1", "v"); // a shadow deny records, does not refuse
+        Assert.Equal("v", kit.Engine.Get("a/1") is { } value ? System.Text.Encoding.UTF8.GetString(value) : null);
     }
 
     [Fact]
@@ -64,10 +100,10 @@ public sealed class GroupRegistrationTests
         using var kit = new GuardedKit();
         kit.Engine.Audit.Disable();
         // Each version is a pair that must act together: version N stamps "vN" and then checks the stamp is "vN".
-        static PolicyRuleDefinition[] Version(int n) => new[]
+        static PolicyRuleInfo[] Version(int n) => new[]
         {
-            new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, "k/*", (in PolicyRequest _) => PolicyDecision.Modify(Bytes("v" + n))),
-            new PolicyRuleDefinition(PolicyTrigger.BeforeWrite, "k/*", (in PolicyRequest r) =>
+            new PolicyRuleInfo(PolicyTrigger.BeforeWrite, "k/*", (in PolicyRequest _) => PolicyDecision.Modify(Bytes("v" + n))),
+            new PolicyRuleInfo(PolicyTrigger.BeforeWrite, "k/*", (in PolicyRequest r) =>
                 r.Value.SequenceEqual(Bytes("v" + n)) ? PolicyAction.Allow : PolicyDecision.Deny("mixed versions")),
         };
         PolicyRegistration current = kit.Engine.RegisterRules(Version(0));
@@ -105,12 +141,12 @@ public sealed class GroupRegistrationTests
     {
         using var kit = new GuardedKit();
         // 1,600 rules on two triggers, as a configuration reload loads them.
-        static PolicyRuleDefinition[] Configured(string version) => Enumerable.Range(0, 1600)
-            .Select(i => new PolicyRuleDefinition(
+        static PolicyRuleInfo[] Configured(string version) => Enumerable.Range(0, 1600)
+            .Select(i => new PolicyRuleInfo(
                 i % 2 == 0 ? PolicyTrigger.BeforeWrite : PolicyTrigger.BeforeRead,
                 $"tenant{i}/{{docs,notes}}/*.json",
                 (in PolicyRequest _) => PolicyDecision.Deny(version),
-                Name: $"{version}.rule{i}"))
+                name: $"{version}.rule{i}"))
             .ToArray();
 
         int before = kit.Engine.TriggerTableBuilds;
@@ -135,7 +171,7 @@ public sealed class GroupRegistrationTests
         PolicyRegistration writes = kit.Engine.RegisterRules(new[] { Deny("w/*", "w1") });
         var reads = kit.Engine.RegisterRules(new[]
         {
-            new PolicyRuleDefinition(PolicyTrigger.BeforeRead, "r/*", (in PolicyRequest _) => PolicyDecision.Deny("r1"), Name: "r1"),
+            new PolicyRuleInfo(PolicyTrigger.BeforeRead, "r/*", (in PolicyRequest _) => PolicyDecision.Deny("r1"), name: "r1"),
         });
         int before = kit.Engine.TriggerTableBuilds;
 

@@ -125,8 +125,8 @@ public sealed class PipelineStageTests
     {
         using var kit = new GuardedKit();
         PolicyEngine engine = kit.Engine;
-        PolicyRuleDefinition[] deny = [new(PolicyTrigger.BeforeWrite, "docs/**", Policies.DenyAll, Name: "deny")];
-        PolicyRuleDefinition[] allow = [new(PolicyTrigger.BeforeWrite, "docs/**", Policies.AllowAll, Name: "allow")];
+        PolicyRuleInfo[] deny = [new(PolicyTrigger.BeforeWrite, "docs/**", Policies.DenyAll, name: "deny")];
+        PolicyRuleInfo[] allow = [new(PolicyTrigger.BeforeWrite, "docs/**", Policies.AllowAll, name: "allow")];
         PolicyRegistration current = engine.RegisterRules(allow);
         var failures = new ConcurrentQueue<Exception>();
         using var stop = new CancellationTokenSource();

@@ -95,7 +95,7 @@ public sealed class RegistrationHandleTests
     {
         using var kit = new GuardedKit();
         PolicyRegistration limit = kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
-        PolicyRuleDefinition[] rules = [new(PolicyTrigger.BeforeWrite, "k", Policies.DenyAll)];
+        PolicyRuleInfo[] rules = [new(PolicyTrigger.BeforeWrite, "k", Policies.DenyAll)];
 
         var refused = Assert.Throws<ArgumentException>(() => kit.Engine.RegisterRules(rules, replacing: limit));
 
