@@ -60,7 +60,7 @@ public class DashboardBenchmarks
             {
                 _engine.Put("shared/plan-" + i.ToString(CultureInfo.InvariantCulture), "a value to preview " + new string('x', 400), agent);
             }
-            catch (PolicyApprovalRequiredException)
+            catch (PolicyViolationException refused) when (refused.Cause == PolicyRefusalCause.ApprovalRequired)
             {
             }
 

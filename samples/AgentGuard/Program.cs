@@ -81,9 +81,9 @@ static void Try(Action operation, bool quietWhenAllowed = false)
             Console.WriteLine("allowed");
         }
     }
-    catch (RateLimitExceededException e)
+    catch (PolicyViolationException e) when (e.Cause == PolicyRefusalCause.RateLimited)
     {
-        Console.WriteLine($"rate limited: {e.Key} for {e.ScopeValue}, retry after {e.RetryAfter.TotalSeconds:0.0}s");
+        Console.WriteLine($"rate limited: {e.Key} for {e.ScopeValue}, retry after {e.RetryAfter?.TotalSeconds:0.0}s");
     }
     catch (PolicyViolationException e)
     {

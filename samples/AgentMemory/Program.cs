@@ -64,7 +64,7 @@ try
 {
     engine.Approvals.Approve(pending.Id, "mallory");
 }
-catch (ApprovalNotPendingException replay)
+catch (InvalidOperationException replay)
 {
     Console.WriteLine($"replay: {replay.Message}");
 }

@@ -41,9 +41,9 @@ if (args[0] == "agent")
         {
             engine.Put(key, value, agent);
         }
-        catch (PolicyApprovalRequiredException pending)
+        catch (PolicyViolationException pending) when (pending.Approval is { } request)
         {
-            Console.WriteLine($"waiting for approval {pending.Request.Id}: {engine.Approvals.KeyForDisplay(pending.Request)}");
+            Console.WriteLine($"waiting for approval {request.Id}: {engine.Approvals.KeyForDisplay(request)}");
         }
     }
 

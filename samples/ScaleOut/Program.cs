@@ -122,7 +122,7 @@ internal static class Worker
                 await engine.PutAsync($"agents/agent-1/notes/{id}-{n}", "note", busy);
                 admitted++;
             }
-            catch (RateLimitExceededException)
+            catch (PolicyViolationException e) when (e.Cause == PolicyRefusalCause.RateLimited)
             {
                 refused++;
             }

@@ -1,3 +1,5 @@
+using System.IO;
+
 namespace SochDb.Policy.Dashboard;
 
 /// <summary>
@@ -32,11 +34,21 @@ internal static class Outcomes
         _ => null,
     };
 
-    public static string Of(ApprovalNotPendingException refused) => refused.State switch
+    /// <summary>Why a decision on <paramref name="id"/> was refused as not pending, read from the request's state now.</summary>
+    public static string NotPending(PolicyEngine engine, string id)
     {
-        null => Unknown,
-        ApprovalState.Executed => AlreadyUsed,
-        ApprovalState.Rejected => AlreadyRejected,
-        _ => Expired,
-    };
+        try
+        {
+            return !engine.Approvals.TryGet(id, out ApprovalRequest? request) ? Unknown : request.State switch
+            {
+                ApprovalState.Executed => AlreadyUsed,
+                ApprovalState.Rejected => AlreadyRejected,
+                _ => Expired,
+            };
+        }
+        catch (IOException)
+        {
+            return StoreUnavailable;
+        }
+    }
 }

@@ -124,17 +124,14 @@ public static class PolicyDashboardEndpoints
                     outcome = Outcomes.Rejected;
                 }
             }
-            catch (ApprovalNotPendingException refused)
+            catch (InvalidOperationException refused) when (refused.GetType() == typeof(InvalidOperationException))
             {
-                outcome = Outcomes.Of(refused);
+                // The request is not pending (unknown, used, rejected, expired): the approvals facet says which.
+                outcome = Outcomes.NotPending(engine, id);
             }
-            catch (RateLimitExceededException)
+            catch (PolicyViolationException refused)
             {
-                outcome = Outcomes.RateLimited;
-            }
-            catch (PolicyViolationException)
-            {
-                outcome = Outcomes.Refused;
+                outcome = refused.Cause == PolicyRefusalCause.RateLimited ? Outcomes.RateLimited : Outcomes.Refused;
             }
             catch (IOException)
             {

@@ -38,8 +38,9 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     /// <summary>
     /// Hold the operation until a person approves it (BeforeWrite, BeforeRead, BeforeDelete). It does not stop
     /// evaluation: a later Deny still denies (Deny wins). When no rule denies, the operation does not run; the caller
-    /// gets <see cref="PolicyApprovalRequiredException"/> with a request that <see cref="PolicyEngine.Approvals"/> can
-    /// approve (the operation then runs once) or reject. On an after-trigger it is a handler fault (fails closed).
+    /// gets <see cref="PolicyViolationException"/> with cause <see cref="PolicyRefusalCause.ApprovalRequired"/> and a
+    /// request (<see cref="PolicyViolationException.Approval"/>) that <see cref="PolicyEngine.Approvals"/> can approve
+    /// (the operation then runs once) or reject. On an after-trigger it is a handler fault (fails closed).
     /// </summary>
     /// <param name="reason">Why a person must look, shown to the approver (and to an agent).</param>
     /// <exception cref="ArgumentException"><paramref name="reason"/> is null or empty.</exception>

@@ -68,11 +68,16 @@ public enum EnforcementMode
 /// <summary>
 /// Why the engine refused an operation (<see cref="PolicyViolationException.Cause"/>). Callers switch on it, never on
 /// the message: <see cref="AuditUnavailable"/> and <see cref="LimitBackendUnavailable"/> are transient (retry later),
-/// the others are decisions or faults of the policy itself.
+/// <see cref="RateLimited"/> frees up after <see cref="PolicyViolationException.RetryAfter"/>,
+/// <see cref="ApprovalRequired"/> waits for a person, and the others are decisions or faults of the policy itself.
 /// </summary>
 public enum PolicyRefusalCause
 {
-    /// <summary>A rule denied it (a rate limit that has no token, or an approval not given, is also a denial).</summary>
+    /// <summary>
+    /// A rule denied it; also a batch item that needs approval (approvals cover single operations) and an approval
+    /// requirement met while too many requests are already pending (no request was made). A rate limit is
+    /// <see cref="RateLimited"/>, an approval being waited for is <see cref="ApprovalRequired"/>.
+    /// </summary>
     Denied = 0,
     /// <summary>A handler threw; the engine fails closed.</summary>
     HandlerFailed = 1,
@@ -84,6 +89,18 @@ public enum PolicyRefusalCause
     AuditUnavailable = 4,
     /// <summary>The shared rate-limit backend was unavailable and fails closed; retry once it recovers.</summary>
     LimitBackendUnavailable = 5,
+    /// <summary>
+    /// A rate limit had no token; no limit lost a token to the operation. <see cref="PolicyViolationException.RateLimit"/>,
+    /// <see cref="PolicyViolationException.ScopeValue"/> and <see cref="PolicyViolationException.RetryAfter"/> say which
+    /// limit and when to retry.
+    /// </summary>
+    RateLimited = 6,
+    /// <summary>
+    /// A rule requires a person to approve the operation first (<see cref="PolicyDecision.RequireApproval"/>); nothing
+    /// ran. <see cref="PolicyViolationException.Approval"/> is the pending request, to approve or reject in
+    /// <see cref="PolicyEngine.Approvals"/>.
+    /// </summary>
+    ApprovalRequired = 7,
 }
 
 /// <summary>

@@ -112,7 +112,7 @@ public sealed class ApprovalFlowTests
         Assert.Contains("rejected", agent.Model.ResultSentToModel("c1"));
         Assert.Contains("not before the board meets", agent.Model.ResultSentToModel("c1"));
         Assert.Equal(AuditResult.Denied, agent.AuditOf(SharedKey).Last().Result);
-        Assert.Throws<ApprovalNotPendingException>(() => agent.Engine.Approvals.Approve(pending.Id, "mallory"));
+        Refusals.NotPending(() => agent.Engine.Approvals.Approve(pending.Id, "mallory"), pending.Id, ApprovalState.Rejected);
         Assert.Null(agent.StoredValue(SharedKey));
     }
 
@@ -135,6 +135,38 @@ public sealed class ApprovalFlowTests
         Assert.Equal($$"""{"status":"denied","key":"shared/plan","reason":"approval {{id}} has expired; nothing was done"}""",
             agent.Model.ResultSentToModel("c1"));
         Assert.Null(agent.StoredValue(SharedKey));
+    }
+
+    [Theory]
+    [InlineData("rejected", "was rejected")]
+    [InlineData("used", "was already used")]
+    public async Task ApprovalGrantedAfterItWasDecidedElsewhere_RunsNothing_ModelIsToldWhereItStands(string decidedAs, string told)
+    {
+        using var agent = new AgentHarness();
+        agent.Model.ThenCall("c1", "memory_write", """{"key":"shared/plan","value":"v"}""");
+        List<ChatMessage> history = [new(ChatRole.User, "share")];
+        ChatResponse asked = await agent.ApprovingClient.GetResponseAsync(history, agent.Options);
+        ToolApprovalRequestContent request = asked.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single();
+        string id = agent.Engine.Approvals.Pending.Single().Id;
+        if (decidedAs == "rejected")
+        {
+            agent.Engine.Approvals.Reject(id, "decided on the desk", "erin");
+        }
+        else
+        {
+            agent.Engine.Approvals.Approve(id, "erin");
+            agent.Store.Put("agents/alice/shared/plan"u8, "changed since"u8);
+        }
+
+        history.AddRange(asked.Messages);
+        history.Add(new ChatMessage(ChatRole.User, [request.CreateResponse(approved: true)]));
+        agent.Model.ThenSay("too late");
+        await agent.ApprovingClient.GetResponseAsync(history, agent.Options);
+
+        // The engine refused the second decision with InvalidOperationException; the tool read the state from the facet.
+        Assert.Equal($$"""{"status":"denied","key":"shared/plan","reason":"approval {{id}} {{told}}; nothing was done"}""",
+            agent.Model.ResultSentToModel("c1"));
+        Assert.Equal(decidedAs == "rejected" ? null : "changed since", agent.StoredValue(SharedKey));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SochDb;
 
 namespace SochDb.Policy.AI.Tests;
@@ -63,6 +64,21 @@ public sealed class ToolResultTests
 
         agent.Clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal("""{"status":"ok","key":"c"}""", await agent.CallOnceAsync("memory_write", """{"key":"c","value":"3"}"""));
+    }
+
+    [Fact]
+    public async Task RateLimitedList_ModelReceivesRateLimitedWithTheRuleAndRetryAfter()
+    {
+        using var agent = new AgentHarness(configure: engine => engine.AddRateLimit(PolicyOperation.Read, 1, "agent_id"));
+        agent.Seed("agents/alice/notes/a", "1");
+        await agent.CallOnceAsync("memory_read", """{"key":"notes/a"}""");
+
+        using JsonDocument json = JsonDocument.Parse(await agent.CallOnceAsync("memory_list", """{"prefix":"notes/"}"""));
+
+        Assert.Equal("rate_limited", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Read 1/min per agent_id", json.RootElement.GetProperty("rule").GetString());
+        Assert.Equal(60, json.RootElement.GetProperty("retry_after_seconds").GetInt64());
+        Assert.False(json.RootElement.TryGetProperty("approval_id", out _));
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed partial class DashboardHost : IAsyncDisposable
 
     /// <summary>The agent asks to write <paramref name="key"/>; returns the approval id.</summary>
     public string Request(string key, string value) =>
-        Assert.Throws<PolicyApprovalRequiredException>(() => Engine.Put(key, value, Agent)).Request.Id;
+        Refusals.ApprovalRequired(() => Engine.Put(key, value, Agent)).Approval!.Id;
 
     public string? Stored(string key) => Store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
 

@@ -77,6 +77,39 @@ public sealed class DashboardHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApprovedButARateLimitRefusesTheRun_SaysRateLimited_AndTheApprovalIsSpent()
+    {
+        _host.Engine.AddRateLimit(PolicyOperation.Write, 1);
+        string limited = _host.Request("shared/plan", "launch"); // the request took the minute's only write token
+        using HttpClient dana = await _host.ClientAsync("dana");
+        KeyValuePair<string, string> token = DashboardHost.TokenField(await dana.GetStringAsync("/policy/"));
+
+        using HttpResponseMessage approve = await dana.PostAsync("/policy/approvals/decide",
+            new FormUrlEncodedContent([token, new("id", limited), new("decision", "approve")]));
+        using HttpResponseMessage reject = await dana.PostAsync("/policy/approvals/decide",
+            new FormUrlEncodedContent([token, new("id", limited), new("decision", "reject")]));
+
+        Assert.Equal($"/policy/?outcome=rate-limited&id={limited}", approve.Headers.Location!.OriginalString);
+        Assert.Equal($"/policy/?outcome=already-used&id={limited}", reject.Headers.Location!.OriginalString);
+        Assert.Null(_host.Stored("shared/plan"));
+    }
+
+    [Fact]
+    public async Task RejectedThenApproved_SaysAlreadyRejected_AndRunsNothing()
+    {
+        string id = _host.Request("shared/plan", "launch");
+        using HttpClient dana = await _host.ClientAsync("dana");
+        KeyValuePair<string, string> token = DashboardHost.TokenField(await dana.GetStringAsync("/policy/"));
+        _host.Engine.Approvals.Reject(id, "not today", "erin"); // decided elsewhere while the page was open
+
+        using HttpResponseMessage response = await dana.PostAsync("/policy/approvals/decide",
+            new FormUrlEncodedContent([token, new("id", id), new("decision", "approve")]));
+
+        Assert.Equal($"/policy/?outcome=already-rejected&id={id}", response.Headers.Location!.OriginalString);
+        Assert.Null(_host.Stored("shared/plan"));
+    }
+
+    [Fact]
     public async Task ForgedAndMalformedIds_RunNothing_AndAreNotEchoed()
     {
         _host.Request("shared/plan", "launch");

@@ -143,7 +143,7 @@ public sealed class ApprovalActionTests
         PolicyEngine engine = host.Engine;
         engine.Put("memory/a", "v");
 
-        var e = Assert.Throws<SochDb.Policy.PolicyApprovalRequiredException>(() => engine.Delete("memory/a"));
+        var e = Refusals.ApprovalRequired(() => engine.Delete("memory/a"));
         Assert.Contains("a person deletes memory", e.Message);
         Assert.NotNull(engine.Get("memory/a"));
     }

@@ -47,13 +47,13 @@ public sealed class HostingTests
 
         engine.Put("k", "1", agent);
         engine.Put("k", "2", agent);
-        RateLimitExceededException limited = Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "3", agent));
-        Assert.Equal("agent_id", limited.Scope);
+        PolicyViolationException limited = Refusals.RateLimited(() => engine.Put("k", "3", agent));
+        Assert.Equal(("agent_id", "a1"), (limited.RateLimit!.Scope, limited.ScopeValue));
         engine.Put("k", "other agent", new PolicyContext { AgentId = "a2" });
 
         host.Clock.Advance(TimeSpan.FromSeconds(30)); // one token back at 2 a minute
         engine.Put("k", "4", agent);
-        Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "5", agent));
+        Refusals.RateLimited(() => engine.Put("k", "5", agent));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class HostingTests
 
         Assert.Equal("item:tenant", Assert.Single(host.Status.RateLimits).Scope);
         engine.Put("k", "1", PolicyContext.Empty.With("tenant", "t1"));
-        Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "2", PolicyContext.Empty.With("tenant", "t1")));
+        Refusals.RateLimited(() => engine.Put("k", "2", PolicyContext.Empty.With("tenant", "t1")));
         engine.Put("k", "3", PolicyContext.Empty.With("tenant", "t2"));
     }
 
@@ -83,7 +83,7 @@ public sealed class HostingTests
         Assert.Throws<PolicyViolationException>(() => engine.Put("config/x", "v"));
         Assert.Throws<PolicyViolationException>(() => engine.Put("code/x", "v"));
         engine.Delete("free");
-        Assert.Throws<RateLimitExceededException>(() => engine.Delete("free"));
+        Refusals.RateLimited(() => engine.Delete("free"));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
 
     private string Request(PolicyEngine engine) =>
-        Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/plan", "launch", _alice)).Request.Id;
+        Refusals.ApprovalRequired(() => engine.Put("shared/plan", "launch", _alice)).Approval!.Id;
 
     [Fact]
     public void PendingRequest_SurvivesARestart_AndAnotherInstanceRunsItOnce()
@@ -61,7 +61,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         Assert.Equal("launch", Read(store, "shared/plan"));
         Assert.True(approver.Approvals.TryGet(id, out ApprovalRequest? after));
         Assert.Equal((ApprovalState.Executed, "dana"), (after.State, after.DecidedBy));
-        Assert.Equal(ApprovalState.Executed, Assert.Throws<ApprovalNotPendingException>(() => approver.Approvals.Approve(id, "dana")).State);
+        Refusals.NotPending(() => approver.Approvals.Approve(id, "dana"), id, ApprovalState.Executed);
     }
 
     [Fact]
@@ -81,8 +81,9 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
                 apps[i].Engine.Approvals.Approve(id, "approver-" + i);
                 Interlocked.Increment(ref ran);
             }
-            catch (ApprovalNotPendingException e) when (e.State == ApprovalState.Executed)
+            catch (InvalidOperationException e) when (e.GetType() == typeof(InvalidOperationException))
             {
+                Refusals.CheckNotPending(e, id, ApprovalState.Executed);
                 Interlocked.Increment(ref refused);
             }
         });
@@ -99,14 +100,14 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         string rejected = Request(engine);
         engine.Approvals.Reject(rejected, "not today", "erin");
 
-        Assert.Equal(ApprovalState.Rejected, Assert.Throws<ApprovalNotPendingException>(() => engine.Approvals.Approve(rejected, "dana")).State);
-        Assert.Null(Assert.Throws<ApprovalNotPendingException>(() => engine.Approvals.Approve("' OR 1=1 --", "mallory")).State);
-        Assert.Null(Assert.Throws<ApprovalNotPendingException>(() => engine.Approvals.Approve(new string('0', 32), "mallory")).State);
+        Refusals.NotPending(() => engine.Approvals.Approve(rejected, "dana"), rejected, ApprovalState.Rejected);
+        Refusals.NotPending(() => engine.Approvals.Approve("' OR 1=1 --", "mallory"), "' OR 1=1 --", null);
+        Refusals.NotPending(() => engine.Approvals.Approve(new string('0', 32), "mallory"), new string('0', 32), null);
 
         // A request made an hour ago with a 30-minute lifetime: the atomic decision finds it overdue and expires it.
         DateTimeOffset longAgo = DateTimeOffset.UtcNow.AddHours(-1);
         ApprovalRequest old = ApprovalRequest.FromStore("00112233445566778899aabbccddeeff",
-            Assert.IsType<PolicyApprovalRequiredException>(Record.Exception(() => engine.Put("shared/old", "x", _alice))).Request.ToPayload(),
+            Refusals.ApprovalRequired(() => engine.Put("shared/old", "x", _alice)).Approval!.ToPayload(),
             longAgo, longAgo.AddMinutes(30), ApprovalState.Pending, null, null);
         Assert.True(approvals.TryAdd(old, 100));
         Assert.Equal(ApprovalState.Expired, approvals.TryDecide(old.Id, ApprovalState.Executed, DateTimeOffset.UtcNow, "dana", null, out ApprovalRequest? expired));
@@ -140,7 +141,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
         string data = postgres.NewTableName("approval_data"), table = postgres.NewTableName("approvals");
         (PostgresStore store, PolicyEngine engine, _) = OpenApp(data, table);
         string rejected = Request(engine);
-        string approved = Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/other", "go", _alice)).Request.Id;
+        string approved = Refusals.ApprovalRequired(() => engine.Put("shared/other", "go", _alice)).Approval!.Id;
 
         Assert.Equal(new[] { rejected, approved }.Order(StringComparer.Ordinal), (await engine.Approvals.ListPendingAsync()).Select(r => r.Id).Order(StringComparer.Ordinal));
         await engine.Approvals.RejectAsync(rejected, "not today", "erin");

@@ -46,12 +46,14 @@ public sealed class EngineRedisOutageTests : IDisposable
                 Assert.Contains("rate-limit backend unavailable", entry.Reason);
                 Assert.Contains(policy.ToString(), entry.Reason);
             }
-            catch (RateLimitExceededException) when (policy == FailureMode.LocalFallback)
+            catch (PolicyViolationException e) when (policy == FailureMode.LocalFallback && e.Cause == PolicyRefusalCause.RateLimited)
             {
+                Refusals.CheckRateLimited(e);
                 Assert.Equal(AuditResult.RateLimited, engine.Audit.Recent(1).Single().Result);
             }
-            catch (PolicyViolationException e) when (policy == FailureMode.FailClosed && e is not RateLimitExceededException)
+            catch (PolicyViolationException e) when (policy == FailureMode.FailClosed && e.Cause != PolicyRefusalCause.RateLimited)
             {
+                Assert.Equal(PolicyRefusalCause.LimitBackendUnavailable, e.Cause);
                 Assert.Contains("rate-limit backend unavailable", e.Message);
                 Assert.IsType<RedisRateLimitException>(e.InnerException);
                 AuditEntry entry = engine.Audit.Recent(1).Single();
@@ -95,7 +97,7 @@ public sealed class EngineRedisOutageTests : IDisposable
 
         engine.Put("back/second", "v", context);
         await engine.PutAsync("back/third"u8.ToArray(), "v"u8.ToArray(), context);
-        RateLimitExceededException refused = Assert.Throws<RateLimitExceededException>(() => engine.Put("back/fourth", "v", context));
+        PolicyViolationException refused = Refusals.RateLimited(() => engine.Put("back/fourth", "v", context));
         Assert.True(refused.RetryAfter > TimeSpan.FromSeconds(10));
         Assert.Null(store.Get("back/fourth"));
     }

@@ -41,12 +41,13 @@ public sealed class EngineSharedLimitTests(RedisFixture redis)
                         await engine.PutAsync("busy/" + worker + "/" + n, "v", busy);
                         Interlocked.Increment(ref admitted);
                     }
-                    catch (RateLimitExceededException e)
+                    catch (PolicyViolationException e) when (e.Cause == PolicyRefusalCause.RateLimited)
                     {
                         Interlocked.Increment(ref refused);
                         lock (unexpected)
                         {
-                            longestRetryAfter = e.RetryAfter > longestRetryAfter ? e.RetryAfter : longestRetryAfter;
+                            TimeSpan retryAfter = Refusals.CheckRateLimited(e).RetryAfter!.Value;
+                            longestRetryAfter = retryAfter > longestRetryAfter ? retryAfter : longestRetryAfter;
                         }
                     }
                     catch (Exception e)
@@ -104,10 +105,10 @@ public sealed class EngineSharedLimitTests(RedisFixture redis)
         engine.AddRateLimit(PolicyOperation.Write, 10, RateLimitRule.AgentIdScope);
         var context = new PolicyContext { AgentId = "a" };
         engine.Write(new WriteBatch().Put("1", "v").Put("2", "v").Put("3", "v").Put("4", "v").Put("5", "v").Put("6", "v"), context);
-        RateLimitExceededException refused = Assert.Throws<RateLimitExceededException>(() =>
+        PolicyViolationException refused = Refusals.RateLimited(() =>
             engine.Write(new WriteBatch().Put("7", "v").Put("8", "v").Put("9", "v").Put("10", "v").Put("11", "v"), context));
         // 4 tokens are left and 5 are wanted: the missing one arrives 6 s (a minute / 10) after the first batch.
-        Assert.InRange(refused.RetryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
+        Assert.InRange(refused.RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
         Assert.Equal(6, store.Scan("").Count());
         // The refused batch of 5 took nothing: 4 tokens are left.
         engine.Write(new WriteBatch().Put("7", "v").Put("8", "v").Put("9", "v").Put("10", "v"), context);

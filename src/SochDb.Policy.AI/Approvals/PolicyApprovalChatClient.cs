@@ -15,8 +15,8 @@ namespace SochDb.Policy.AI;
 /// </summary>
 /// <remarks>
 /// <para>
-/// When a memory tool meets <see cref="PolicyApprovalRequiredException"/>, the tool loop stops and the response carries,
-/// in place of that call and its result, a <see cref="ToolApprovalRequestContent"/> whose <c>RequestId</c> is
+/// When a memory tool meets a <see cref="PolicyViolationException"/> of cause <see cref="PolicyRefusalCause.ApprovalRequired"/>,
+/// the tool loop stops and the response carries, in place of that call and its result, a <see cref="ToolApprovalRequestContent"/> whose <c>RequestId</c> is
 /// <see cref="RequestIdPrefix"/> followed by the engine's approval id and whose <c>ToolCall</c> is the model's call.
 /// The host answers with <see cref="ToolApprovalRequestContent.CreateResponse"/> in its next request.
 /// </para>
@@ -128,7 +128,7 @@ public sealed class PolicyApprovalChatClient : DelegatingChatClient
             {
                 _engine.Approvals.Reject(approvalId, decision.Reason, approver);
             }
-            catch (ApprovalNotPendingException)
+            catch (InvalidOperationException refused) when (refused is not ObjectDisposedException)
             {
                 // Already decided or expired (and audited as such): nothing can run either way.
             }

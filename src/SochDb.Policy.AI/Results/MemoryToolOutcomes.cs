@@ -27,22 +27,16 @@ internal static class MemoryToolOutcomes
         ExpiresAt = Timestamp(request.ExpiresAt),
     };
 
+    /// <summary>An approval the host granted that cannot run: unknown here, not this tool's, or no longer pending.</summary>
+    public static MemoryToolResult NotPending(string approvalId, ApprovalState? state, string? key) => new()
+    {
+        Status = MemoryToolStatus.Denied,
+        Key = key,
+        Reason = $"approval {approvalId} {Explain(state)}; nothing was done",
+    };
+
     public static MemoryToolResult FromException(Exception exception, string? key) => exception switch
     {
-        ApprovalNotPendingException notPending => new MemoryToolResult
-        {
-            Status = MemoryToolStatus.Denied,
-            Key = key,
-            Reason = $"approval {notPending.ApprovalId} {Explain(notPending.State)}; nothing was done",
-        },
-        RateLimitExceededException limited => new MemoryToolResult
-        {
-            Status = MemoryToolStatus.RateLimited,
-            Key = key,
-            Reason = limited.Reason,
-            Rule = limited.Limit.ToString(),
-            RetryAfterSeconds = RetryAfterSeconds(limited.RetryAfter),
-        },
         PolicyViolationException refused => FromRefusal(refused, key),
         PolicyHandlerException observer => new MemoryToolResult
         {
@@ -70,6 +64,15 @@ internal static class MemoryToolOutcomes
     /// <summary>A refusal, told by its cause (never by its message, which is not written for the model).</summary>
     private static MemoryToolResult FromRefusal(PolicyViolationException refused, string? key) => refused.Cause switch
     {
+        PolicyRefusalCause.RateLimited => new MemoryToolResult
+        {
+            Status = MemoryToolStatus.RateLimited,
+            Key = key,
+            Reason = refused.Reason,
+            Rule = refused.RateLimit?.ToString(),
+            RetryAfterSeconds = refused.RetryAfter is { } retryAfter ? RetryAfterSeconds(retryAfter) : null,
+        },
+        PolicyRefusalCause.ApprovalRequired when refused.Approval is { } request => ApprovalRequired(request, key),
         PolicyRefusalCause.AuditUnavailable or PolicyRefusalCause.LimitBackendUnavailable => new MemoryToolResult
         {
             Status = MemoryToolStatus.Unavailable,

@@ -59,13 +59,13 @@ public abstract class MemoryTool : AIFunction
         {
             result = MemoryToolOutcomes.InvalidArgument(refused);
         }
-        catch (PolicyApprovalRequiredException pending)
+        catch (PolicyViolationException pending) when (pending.Cause == PolicyRefusalCause.ApprovalRequired && pending.Approval is not null)
         {
-            result = MemoryToolOutcomes.ApprovalRequired(pending.Request, call.Key);
+            result = MemoryToolOutcomes.ApprovalRequired(pending.Approval, call.Key);
             if (scope is not null && callId is not null && invocation is not null)
             {
                 // The host decides: stop the tool loop here and let the approval client turn this call into a request.
-                scope.AddRequested(callId, pending.Request);
+                scope.AddRequested(callId, pending.Approval);
                 invocation.Terminate = true;
             }
         }
@@ -88,17 +88,47 @@ public abstract class MemoryTool : AIFunction
             || !Memory.Scope.Contains(request.KeyBytes))
         {
             // Unknown here, or not this tool's operation under this agent's prefix: nothing runs.
-            throw new ApprovalNotPendingException(approvalId, request?.State);
+            return MemoryToolOutcomes.NotPending(approvalId, request?.State, call.Key);
         }
 
         call.Key = Memory.Scope.ToRelativeKey(request.KeyBytes);
-        ApprovalResult done = await Memory.Engine.Approvals.ApproveAsync(approvalId, approver, cancellationToken).ConfigureAwait(false);
+        ApprovalResult done;
+        try
+        {
+            done = await Memory.Engine.Approvals.ApproveAsync(approvalId, approver, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException refused) when (IsNotPending(refused, approvalId, out ApprovalState? state))
+        {
+            return MemoryToolOutcomes.NotPending(approvalId, state, call.Key);
+        }
+
         return Operation switch
         {
             PolicyOperation.Write => new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = call.Key },
             PolicyOperation.Delete => new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = call.Key, Deleted = done.Removed },
             _ => MemoryValues.ReadResult(call.Key, done.Value),
         };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="refused"/> is the approvals' refusal of a request that is no longer pending (decided or
+    /// expired since it was read, or forgotten): a plain <see cref="InvalidOperationException"/>, and the request's state,
+    /// read again through the approvals facet, is not pending.
+    /// </summary>
+    private bool IsNotPending(InvalidOperationException refused, string approvalId, out ApprovalState? state)
+    {
+        state = null;
+        if (refused.GetType() != typeof(InvalidOperationException) || refused.InnerException is not null)
+        {
+            return false;
+        }
+
+        if (Memory.Engine.Approvals.TryGet(approvalId, out ApprovalRequest? request))
+        {
+            state = request.State;
+        }
+
+        return state != ApprovalState.Pending;
     }
 
     private protected abstract ValueTask<MemoryToolResult> RunAsync(AIFunctionArguments arguments, MemoryToolCall call, CancellationToken cancellationToken);

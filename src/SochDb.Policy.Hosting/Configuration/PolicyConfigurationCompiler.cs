@@ -163,7 +163,7 @@ internal static class PolicyConfigurationCompiler
             return null;
         }
 
-        GlobPatternException? error = GlobPatterns.Validate(pattern);
+        GlobPatternException? error = PolicyEngine.ValidatePattern(pattern);
         if (error is not null)
         {
             errors.Add(new PolicyConfigurationError(entry, "Pattern",

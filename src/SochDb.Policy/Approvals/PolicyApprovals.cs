@@ -111,7 +111,10 @@ public sealed class PolicyApprovals
     /// <param name="approver">Who approved (recorded in the audit log and on the request).</param>
     /// <returns>What the run did (for a read, the value; for a delete, whether the key was there).</returns>
     /// <exception cref="ArgumentException"><paramref name="approver"/> is null or empty.</exception>
-    /// <exception cref="ApprovalNotPendingException">The id is unknown, used, rejected or expired; nothing ran.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The request is not pending: the id is unknown, or the request was already used, rejected or expired (the message
+    /// names the id and its state; <see cref="TryGet"/> reads the state). Nothing ran.
+    /// </exception>
     /// <exception cref="PolicyViolationException">The run was refused by a rate limit or another rule, as the operation itself would throw.</exception>
     /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it); nothing ran and the request is unchanged.</exception>
     public ApprovalResult Approve(string approvalId, string approver) =>
@@ -137,7 +140,10 @@ public sealed class PolicyApprovals
     /// <param name="reason">Why (recorded in the audit log and on the request).</param>
     /// <param name="rejectedBy">Who rejected it, if known.</param>
     /// <exception cref="ArgumentNullException"><paramref name="approvalId"/> is null.</exception>
-    /// <exception cref="ApprovalNotPendingException">The id is unknown, used, rejected or expired.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The request is not pending: the id is unknown, or the request was already used, rejected or expired (the message
+    /// names the id and its state; <see cref="TryGet"/> reads the state).
+    /// </exception>
     /// <exception cref="System.IO.IOException">The approval store is unavailable (the message names it); the request is unchanged.</exception>
     public void Reject(string approvalId, string? reason, string? rejectedBy = null)
     {
@@ -263,7 +269,7 @@ public sealed class PolicyApprovals
         if (!IsWellFormed(approvalId))
         {
             _engine.RecordUnknownApproval(approvalId);
-            throw new ApprovalNotPendingException(approvalId, null);
+            throw NotPending(approvalId, null);
         }
     }
 
@@ -273,7 +279,7 @@ public sealed class PolicyApprovals
         if (was is null || request is null)
         {
             _engine.RecordUnknownApproval(approvalId);
-            throw new ApprovalNotPendingException(approvalId, null);
+            throw NotPending(approvalId, null);
         }
 
         if (was != ApprovalState.Pending)
@@ -303,12 +309,26 @@ public sealed class PolicyApprovals
         return true;
     }
 
-    private ApprovalNotPendingException Refused(ApprovalRequest request, ApprovalState state)
+    private InvalidOperationException Refused(ApprovalRequest request, ApprovalState state)
     {
-        _engine.RecordApprovalStep(request, AuditResult.Denied,
-            $"approval {request.Id} {ApprovalNotPendingException.Explain(state)}; nothing was executed");
-        return new ApprovalNotPendingException(request.Id, state);
+        _engine.RecordApprovalStep(request, AuditResult.Denied, $"approval {request.Id} {Explain(state)}; nothing was executed");
+        return NotPending(request.Id, state);
     }
+
+    /// <summary>The refusal of a decision on a request that is not pending: the message names the id and the state.</summary>
+    private static InvalidOperationException NotPending(string approvalId, ApprovalState? state) =>
+        new(state is { } known
+            ? $"Approval \"{approvalId}\" is not pending (state {known}): it {Explain(state)}; nothing was executed."
+            : $"Approval \"{approvalId}\" is not pending: no request has that id (it was never issued, or was forgotten long after it ended); nothing was executed.");
+
+    private static string Explain(ApprovalState? state) => state switch
+    {
+        null => "is unknown",
+        ApprovalState.Executed => "was already used",
+        ApprovalState.Rejected => "was rejected",
+        ApprovalState.Expired => "has expired",
+        _ => "is pending",
+    };
 
     /// <summary>Expires overdue requests in the store; each is audited once, by the engine whose call expired it.</summary>
     private void ExpireOverdue(DateTimeOffset now) => RecordExpired(_store.ExpireOverdue(now, _maxPending));

@@ -307,7 +307,8 @@ public abstract partial class AuditLedger : AuditSink
     /// A log cut short at its newest end, emptied, or rewritten and chained again from some entry on still verifies on
     /// its own; <see cref="Verify(AuditHead)"/> with a head kept elsewhere shows it.
     /// </remarks>
-    /// <exception cref="System.IO.IOException">The log could not be read; <see cref="SochDb.DatabaseCorruptException"/> when its file is damaged.</exception>
+    /// <exception cref="System.IO.IOException">The log could not be read.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The log's file is damaged (the message names it).</exception>
     public AuditVerification Verify() => VerifyCore(null);
 
     /// <summary>
@@ -317,7 +318,8 @@ public abstract partial class AuditLedger : AuditSink
     /// chained again up to that head, is reported. Entries written after the head are checked as usual.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="expectedHead"/> is null.</exception>
-    /// <exception cref="System.IO.IOException">The log could not be read; <see cref="SochDb.DatabaseCorruptException"/> when its file is damaged.</exception>
+    /// <exception cref="System.IO.IOException">The log could not be read.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The log's file is damaged (the message names it).</exception>
     public AuditVerification Verify(AuditHead expectedHead)
     {
         ArgumentNullException.ThrowIfNull(expectedHead);

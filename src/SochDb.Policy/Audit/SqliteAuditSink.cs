@@ -99,7 +99,7 @@ public sealed class SqliteAuditSink : AuditLedger
         {
             MoveTail();
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException)
         {
             // Left in the tail, where queries and verification read it as well.
         }
@@ -109,7 +109,8 @@ public sealed class SqliteAuditSink : AuditLedger
     /// Moves every entry of the tail table into the indexed table, in one transaction (so each entry is in exactly one
     /// of them at any committed state).
     /// </summary>
-    /// <exception cref="IOException">SQLite failed (<see cref="SochDb.DatabaseCorruptException"/> for a damaged file).</exception>
+    /// <exception cref="IOException">SQLite failed (the message names the file).</exception>
+    /// <exception cref="InvalidDataException">The file is damaged (the message names it).</exception>
     internal void MoveTail()
     {
         using (_writeGate.Enter())
@@ -138,9 +139,11 @@ public sealed class SqliteAuditSink : AuditLedger
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, a directory or not a regular file (a FIFO, a device), or the table name is not a plain identifier.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a SQLite database, or holds a table of that name with other columns.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a SQLite database, holds a table of that name with other columns, or is damaged (found while
+    /// opening; later reads report damage the same way). The message names the file.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SqliteAuditSinkOptions.MaxAge"/> or <see cref="SqliteAuditSinkOptions.MaxEntries"/> is not positive.</exception>
-    /// <exception cref="DatabaseCorruptException">The file is damaged (found while opening; later reads report damage the same way).</exception>
     /// <exception cref="IOException">SQLite could not open the file.</exception>
     public static SqliteAuditSink Open(string path, SqliteAuditSinkOptions? options = null)
     {
@@ -366,7 +369,7 @@ public sealed class SqliteAuditSink : AuditLedger
                     {
                         MoveTailCore();
                     }
-                    catch (IOException)
+                    catch (Exception e) when (e is IOException or InvalidDataException)
                     {
                         // Left in the tail, which the next sink on this file reads as well and moves.
                     }
@@ -437,7 +440,7 @@ public sealed class SqliteAuditSink : AuditLedger
         });
     }
 
-    // SQLite errors become DatabaseCorruptException (a damaged file) or IOException, naming the file and table; SQLite's
+    // SQLite errors become InvalidDataException (a damaged file) or IOException, naming the file and table; SQLite's
     // own messages carry no row content.
     private T Run<T>(Func<T> action)
     {
@@ -451,9 +454,9 @@ public sealed class SqliteAuditSink : AuditLedger
         }
     }
 
-    private static IOException Translate(SqliteException error, string path, string table) =>
+    private static Exception Translate(SqliteException error, string path, string table) =>
         SqliteErrors.IsCorruption(error)
-            ? new DatabaseCorruptException(path,
+            ? new InvalidDataException(
                 $"The audit log '{path}' (table {table}) is corrupt: SQLite found damaged pages ({error.Message}). " +
                 "Restore the file from a backup, or recover what is readable into a new file.", error)
             : new IOException($"The audit log '{path}' (table {table}) failed: {error.Message}", error);

@@ -102,7 +102,7 @@ internal readonly struct DecisionOutcome
 
         if (evaluation.RequiresApproval)
         {
-            return new DecisionOutcome(AuditResult.ApprovalRequired, PolicyRefusalCause.Denied, evaluation.Trigger, evaluation.ApprovalRule, null,
+            return new DecisionOutcome(AuditResult.ApprovalRequired, PolicyRefusalCause.ApprovalRequired, evaluation.Trigger, evaluation.ApprovalRule, null,
                 evaluation.ApprovalReason, shadow, limitNote, null, null);
         }
 
@@ -137,9 +137,13 @@ internal readonly struct DecisionOutcome
         string? ruleText, string reason, Exception? failure = null) =>
         new(result, cause, trigger, rule, ruleText, reason, default, null, null, failure);
 
-    /// <summary>This outcome with a reason reworded for where it happened (a batch item), same result, rule and cause.</summary>
+    /// <summary>
+    /// This outcome with a reason reworded for where it happened (a batch item), same result, rule and cause; an approval
+    /// requirement becomes a denial (no request is made for a batch item, so none is pending).
+    /// </summary>
     public DecisionOutcome WithReason(string reason) =>
-        new(Result, Cause, Trigger, Rule, RuleText, reason, Shadow, LimitNote, ModifiedValue, Failure);
+        new(Result, Cause == PolicyRefusalCause.ApprovalRequired ? PolicyRefusalCause.Denied : Cause, Trigger, Rule, RuleText, reason, Shadow,
+            LimitNote, ModifiedValue, Failure);
 
     private static string? Join(string? first, string? second) =>
         first is null ? second : second is null ? first : first + "; " + second;

@@ -30,7 +30,8 @@ public sealed partial class PolicyEngine
     /// <summary>
     /// A before-trigger's handlers allowed the operation but one required approval. Returns when this is the approved
     /// run of exactly this operation; otherwise registers a request (audited) and throws
-    /// <see cref="PolicyApprovalRequiredException"/>, or refuses when too many requests are pending.
+    /// <see cref="PolicyViolationException"/> with <see cref="PolicyRefusalCause.ApprovalRequired"/>, or refuses
+    /// (<see cref="PolicyRefusalCause.Denied"/>) when too many requests are pending.
     /// </summary>
     private void RequireApprovalOrThrow(ref PolicyEvaluation evaluation, PolicyOperation operation, ReadOnlySpan<byte> originalValue)
     {
@@ -64,7 +65,7 @@ public sealed partial class PolicyEngine
 
         Record(operation, evaluation.Key, evaluation.Context, AuditResult.ApprovalRequired, evaluation.ApprovalRule,
             $"approval {request.Id} requested{(string.IsNullOrEmpty(request.Reason) ? "" : ": " + request.Reason)}");
-        throw new PolicyApprovalRequiredException(request, evaluation.Trigger, KeyAsLogged(evaluation.Key));
+        throw PolicyViolationException.ApprovalRequired(request, evaluation.Trigger, KeyAsLogged(evaluation.Key));
     }
 
     /// <summary>

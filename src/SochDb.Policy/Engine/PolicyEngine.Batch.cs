@@ -27,8 +27,8 @@ public sealed partial class PolicyEngine
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="batch"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="batch"/> is empty.</exception>
-    /// <exception cref="RateLimitExceededException">A limit lacks the tokens of the whole batch; nothing was written.</exception>
-    /// <exception cref="PolicyViolationException">An item was denied or its handler failed
+    /// <exception cref="PolicyViolationException">A limit lacks the tokens of the whole batch
+    /// (<see cref="PolicyRefusalCause.RateLimited"/>), or an item was denied, needs approval or its handler failed
     /// (<see cref="PolicyViolationException.BatchItemIndex"/> names it); nothing was written.</exception>
     /// <exception cref="PolicyHandlerException">An after-handler threw; the batch was committed.</exception>
     public void Write(WriteBatch batch, PolicyContext? context = null) =>

@@ -74,7 +74,7 @@ public sealed partial class PolicyEngine
         {
             // Limits are checked first: a request without a token never reaches the handlers.
             return new PolicyExplanation(operation, ownKey, AuditResult.RateLimited, null,
-                RateLimitExceededException.DescribeLimit(exhausted.Limit, exhausted.ScopeValue, exhausted.RetryAfter),
+                PolicyViolationException.DescribeLimit(exhausted.Limit, exhausted.ScopeValue, exhausted.RetryAfter),
                 recorder.Rules, limits, null);
         }
 

@@ -172,12 +172,12 @@ public sealed partial class PolicyEngine
         throw RefuseByLimit(demand.Operation, key, context, new RateLimitRefusal(refused.Limit, refused.ScopeValue, result.RetryAfter));
     }
 
-    private RateLimitExceededException RefuseByLimit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, RateLimitRefusal refusal)
+    private PolicyViolationException RefuseByLimit(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context, RateLimitRefusal refusal)
     {
-        string detail = RateLimitExceededException.DescribeLimit(refusal.Rule, refusal.ScopeValue, refusal.RetryAfter);
-        DecisionOutcome outcome = DecisionOutcome.Refused(AuditResult.RateLimited, PolicyRefusalCause.Denied, null, null, refusal.Rule.ToString(), detail);
+        string detail = PolicyViolationException.DescribeLimit(refusal.Rule, refusal.ScopeValue, refusal.RetryAfter);
+        DecisionOutcome outcome = DecisionOutcome.Refused(AuditResult.RateLimited, PolicyRefusalCause.RateLimited, null, null, refusal.Rule.ToString(), detail);
         Record(operation, key, context, in outcome);
-        return new RateLimitExceededException(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId, KeyAsLogged(key));
+        return PolicyViolationException.RateLimited(operation, key, refusal.Rule, refusal.ScopeValue, refusal.RetryAfter, context.AgentId, KeyAsLogged(key));
     }
 
     /// <summary>

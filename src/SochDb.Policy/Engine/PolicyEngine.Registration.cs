@@ -10,6 +10,23 @@ namespace SochDb.Policy;
 
 public sealed partial class PolicyEngine
 {
+    /// <summary>
+    /// Checks <paramref name="pattern"/> against the grammar the attributes, the registration methods and the analyzers
+    /// share (<see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>),
+    /// for patterns that come from configuration or users, before anything is registered.
+    /// </summary>
+    /// <param name="pattern">The glob pattern to check.</param>
+    /// <returns>
+    /// What is wrong with the pattern (position, length and reason), without throwing it; <see langword="null"/> when
+    /// it is valid. Registering an invalid pattern throws the same exception.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pattern"/> is null.</exception>
+    public static GlobPatternException? ValidatePattern(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return SochDb.Policy.Glob.GlobParser.Validate(pattern) is { } error ? new GlobPatternException(pattern, error, nameof(pattern)) : null;
+    }
+
     /// <summary>Runs <paramref name="handler"/> before writes to keys matching <paramref name="pattern"/>; it may deny or modify the value.</summary>
     /// <param name="pattern">A glob pattern (grammar: <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md#glob-grammar">docs/semantics.md</see>).</param>
     /// <param name="handler">The handler.</param>

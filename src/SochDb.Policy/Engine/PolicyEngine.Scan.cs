@@ -17,12 +17,12 @@ public sealed partial class PolicyEngine
     /// in key order, streamed from the store. Enumeration first takes a read token (before the store is touched, so a
     /// throttled caller costs the store nothing); then each examined key goes through the steps of a Get: it takes a
     /// read token (the first key uses the one already taken; when none is left, enumeration stops with
-    /// <see cref="RateLimitExceededException"/>), BeforeRead handlers (a denied key is skipped and audited), then AfterRead
+    /// <see cref="PolicyViolationException"/> of cause <see cref="PolicyRefusalCause.RateLimited"/>), BeforeRead handlers (a denied key is skipped and audited), then AfterRead
     /// handlers (denied: skipped and audited; modified: the modified value is yielded). A failing handler or store stops
     /// enumeration with <see cref="PolicyViolationException"/> or the store's exception, as in Get.
     /// </summary>
-    /// <exception cref="RateLimitExceededException">During enumeration: a read limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">During enumeration: a handler failed.</exception>
+    /// <exception cref="PolicyViolationException">During enumeration: a read limit has no token, or a handler failed
+    /// (<see cref="PolicyViolationException.Cause"/> says which).</exception>
     /// <exception cref="ObjectDisposedException">During enumeration: the engine was disposed.</exception>
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix, PolicyContext? context = null) =>
         Blocking(RunScan(prefix.ToArray(), context ?? PolicyContext.Empty, async: false, CancellationToken.None));

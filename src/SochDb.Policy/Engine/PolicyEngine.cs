@@ -121,10 +121,9 @@ public sealed partial class PolicyEngine
     /// <summary>Writes <paramref name="value"/> under <paramref name="key"/> if every policy allows.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed; nothing was written.</exception>
-    /// <exception cref="RateLimitExceededException">A write limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">A BeforeWrite handler denied or failed, or the operation was nested
-    /// too deep, or the decision log or the rate-limit backend was unavailable (fail closed); nothing was written.
-    /// <see cref="PolicyViolationException.Cause"/> says which.</exception>
+    /// <exception cref="PolicyViolationException">A write limit has no token, a BeforeWrite handler denied, failed or
+    /// requires approval, the operation was nested too deep, or the decision log or the rate-limit backend was
+    /// unavailable (fail closed); nothing was written. <see cref="PolicyViolationException.Cause"/> says which.</exception>
     /// <exception cref="PolicyHandlerException">An AfterWrite handler threw; the write was committed.</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context = null) =>
@@ -133,9 +132,9 @@ public sealed partial class PolicyEngine
     /// <summary>Reads <paramref name="key"/> if every policy allows: null when absent, else the value after AfterRead handlers.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
-    /// <exception cref="RateLimitExceededException">A read limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">A BeforeRead or AfterRead handler denied or failed (the value is withheld),
-    /// or the operation could not be admitted (<see cref="PolicyViolationException.Cause"/> says why).</exception>
+    /// <exception cref="PolicyViolationException">A read limit has no token, a BeforeRead handler requires approval, a
+    /// BeforeRead or AfterRead handler denied or failed (the value is withheld), or the operation could not be admitted
+    /// (<see cref="PolicyViolationException.Cause"/> says which).</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public byte[]? Get(ReadOnlySpan<byte> key, PolicyContext? context = null) =>
         RunSynchronously(PolicyOperation.Read, key, default, context).Value;
@@ -143,9 +142,9 @@ public sealed partial class PolicyEngine
     /// <summary>Deletes <paramref name="key"/> if every policy allows; returns whether it was present.</summary>
     /// <exception cref="ArgumentException">The key is empty or too long.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed; nothing was deleted.</exception>
-    /// <exception cref="RateLimitExceededException">A delete limit has no token.</exception>
-    /// <exception cref="PolicyViolationException">A BeforeDelete handler denied or failed, or the operation could not be
-    /// admitted (<see cref="PolicyViolationException.Cause"/> says why); nothing was deleted.</exception>
+    /// <exception cref="PolicyViolationException">A delete limit has no token, a BeforeDelete handler denied, failed or
+    /// requires approval, or the operation could not be admitted (<see cref="PolicyViolationException.Cause"/> says
+    /// which); nothing was deleted.</exception>
     /// <exception cref="PolicyHandlerException">An AfterDelete handler threw; the delete was committed.</exception>
     /// <remarks>An exception of the store reaches the caller unchanged, after being counted and audited as failed.</remarks>
     public bool Delete(ReadOnlySpan<byte> key, PolicyContext? context = null) =>

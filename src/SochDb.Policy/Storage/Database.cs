@@ -27,8 +27,11 @@ public abstract class Database : IKeyValueStore
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, white space, not a valid path, a directory, or not a regular file (a FIFO, a device).</exception>
     /// <exception cref="System.IO.DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
-    /// <exception cref="System.IO.InvalidDataException">The file exists and is not a SQLite database, or holds a table of the store's name with another shape.</exception>
-    /// <exception cref="DatabaseCorruptException">The file is a damaged SQLite database (found by the checks made while opening; see <see cref="DatabaseOptions.VerifyOnOpen"/>).</exception>
+    /// <exception cref="System.IO.InvalidDataException">
+    /// The file exists and is not a SQLite database, holds a table of the store's name with another shape, or is a
+    /// damaged SQLite database (found by the checks made while opening; see <see cref="DatabaseOptions.VerifyOnOpen"/>).
+    /// The message names the file and what is wrong.
+    /// </exception>
     /// <exception cref="System.IO.IOException">SQLite could not open or set up the file (for example, no permission).</exception>
     public static Database Open(string path, DatabaseOptions? options = null) => SqliteDatabase.OpenFile(path, options ?? new DatabaseOptions());
 
@@ -51,7 +54,8 @@ public abstract class Database : IKeyValueStore
     /// is one consistent state; a range longer than a page is not one snapshot (see docs/storage.md).
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The database was disposed (also from an enumeration that goes on after it).</exception>
-    /// <exception cref="System.IO.IOException">Reading failed; <see cref="DatabaseCorruptException"/> when the file is damaged.</exception>
+    /// <exception cref="System.IO.IOException">Reading failed (the message names the file).</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is damaged (the message names it and what SQLite found).</exception>
     public abstract IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix);
 
     /// <inheritdoc />
@@ -125,12 +129,12 @@ public sealed record DatabaseOptions
 
     /// <summary>
     /// Whether <see cref="Database.Open"/> reads the whole file with SQLite's <c>quick_check</c> before using it, and
-    /// refuses a damaged file with <see cref="DatabaseCorruptException"/>; default <see langword="false"/>.
+    /// refuses a damaged file with <see cref="System.IO.InvalidDataException"/> naming it; default <see langword="false"/>.
     /// </summary>
     /// <remarks>
     /// The check reads every page, so its cost grows with the file (see docs/storage.md for measurements). Without it,
     /// opening still reads the schema and the first and last entries (cost: the depth of the tree), and damage met later
-    /// by any operation surfaces as <see cref="DatabaseCorruptException"/>.
+    /// by any operation surfaces as <see cref="System.IO.InvalidDataException"/> naming the file.
     /// </remarks>
     public bool VerifyOnOpen { get; init; }
 }

@@ -53,8 +53,7 @@ internal sealed partial class SqliteDatabase
                 SqliteSchema.ReadEdges(connection, layout);
                 if (verify && SqliteSchema.QuickCheck(connection) is { } findings)
                 {
-                    throw new DatabaseCorruptException(
-                        fullPath,
+                    throw new InvalidDataException(
                         $"The database '{fullPath}' is corrupt: SQLite's quick_check found: {findings}. The file was left unchanged; " +
                         "restore it from a backup, or recover what is readable into a new file.");
                 }

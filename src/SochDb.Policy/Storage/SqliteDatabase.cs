@@ -35,7 +35,7 @@ namespace SochDb;
 /// </para>
 /// <para>
 /// Every <see cref="SqliteException"/> is turned into the store's documented exceptions by <see cref="SqliteErrors"/>:
-/// <see cref="DatabaseCorruptException"/> for a damaged file, <see cref="IOException"/> for anything else, both naming
+/// <see cref="InvalidDataException"/> for a damaged file, <see cref="IOException"/> for anything else, both naming
 /// the file.
 /// </para>
 /// </remarks>

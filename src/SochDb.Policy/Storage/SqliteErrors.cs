@@ -32,8 +32,7 @@ internal static class SqliteErrors
         int code = error.SqliteErrorCode & 0xFF;
         if (code is Corrupt or NotADatabase)
         {
-            return new DatabaseCorruptException(
-                path,
+            return new InvalidDataException(
                 $"The database '{path}' is corrupt: SQLite found damaged pages while trying to {what} it ({error.Message}). " +
                 "Restore the file from a backup, or recover what is readable into a new file.",
                 error);

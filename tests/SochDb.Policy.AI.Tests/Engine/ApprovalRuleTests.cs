@@ -26,16 +26,16 @@ public sealed class ApprovalRuleTests : IDisposable
     public void Dispose() => _store.Dispose();
 
     private ApprovalRequest Requested(Action operation) =>
-        Assert.Throws<PolicyApprovalRequiredException>(operation).Request;
+        Refusals.ApprovalRequired(operation).Approval!;
 
     private string? Stored(string key) => _store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? v) ? Encoding.UTF8.GetString(v) : null;
 
     [Fact]
     public void RequireApproval_TheOperationDoesNotRun_TheCallerGetsTheRequest()
     {
-        var error = Assert.Throws<PolicyApprovalRequiredException>(() => _engine.Put("shared/plan", "launch", _alice));
+        var error = Refusals.ApprovalRequired(() => _engine.Put("shared/plan", "launch", _alice));
 
-        ApprovalRequest request = error.Request;
+        ApprovalRequest request = error.Approval!;
         Assert.Null(Stored("shared/plan"));
         Assert.Matches("^[0-9a-f]{32}$", request.Id);
         Assert.Equal((PolicyOperation.Write, "shared/plan", "alice", "s1"), (request.Operation, request.Key, request.AgentId, request.SessionId));
@@ -76,10 +76,11 @@ public sealed class ApprovalRuleTests : IDisposable
         _engine.Approvals.Approve(request.Id, "dana");
         _store.Put("shared/plan", "changed since");
 
-        var error = Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Approve(request.Id, "dana"));
+        var error = Refusals.NotPending(() => _engine.Approvals.Approve(request.Id, "dana"), request.Id, ApprovalState.Executed);
 
-        Assert.Equal((request.Id, (ApprovalState?)ApprovalState.Executed), (error.ApprovalId, error.State));
-        Assert.Equal($"Approval \"{request.Id}\" was already used; nothing was executed.", error.Message);
+        Assert.Equal($"Approval \"{request.Id}\" is not pending (state Executed): it was already used; nothing was executed.", error.Message);
+        Assert.True(_engine.Approvals.TryGet(request.Id, out ApprovalRequest? now));
+        Assert.Equal(ApprovalState.Executed, now.State);
         Assert.Equal("changed since", Stored("shared/plan"));
         Assert.Equal((AuditResult.Denied, $"approval {request.Id} was already used; nothing was executed"),
             (_engine.Audit.Recent()[^1].Result, _engine.Audit.Recent()[^1].Reason));
@@ -92,9 +93,8 @@ public sealed class ApprovalRuleTests : IDisposable
         _clock.Advance(_engine.Approvals.Lifetime);
 
         Assert.Empty(_engine.Approvals.Pending);
-        var error = Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Approve(request.Id, "dana"));
+        Refusals.NotPending(() => _engine.Approvals.Approve(request.Id, "dana"), request.Id, ApprovalState.Expired);
 
-        Assert.Equal(ApprovalState.Expired, error.State);
         Assert.Equal(ApprovalState.Expired, request.State);
         Assert.Null(Stored("shared/plan"));
         Assert.Contains(_engine.Audit.Recent(), e => e.Reason == $"approval {request.Id} expired before anyone decided; nothing was executed");
@@ -108,8 +108,8 @@ public sealed class ApprovalRuleTests : IDisposable
         _engine.Approvals.Reject(request.Id, "not yet", rejectedBy: "dana");
 
         Assert.Equal((ApprovalState.Rejected, "dana", "not yet"), (request.State, request.DecidedBy, request.RejectionReason));
-        Assert.Equal(ApprovalState.Rejected, Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Approve(request.Id, "dana")).State);
-        Assert.Equal(ApprovalState.Rejected, Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Reject(request.Id, "again")).State);
+        Refusals.NotPending(() => _engine.Approvals.Approve(request.Id, "dana"), request.Id, ApprovalState.Rejected);
+        Refusals.NotPending(() => _engine.Approvals.Reject(request.Id, "again"), request.Id, ApprovalState.Rejected);
         Assert.Null(Stored("shared/plan"));
         Assert.Contains(_engine.Audit.Recent(), e => e.Result == AuditResult.Denied && e.Reason == $"approval {request.Id} rejected by dana: not yet; nothing was executed");
     }
@@ -117,10 +117,11 @@ public sealed class ApprovalRuleTests : IDisposable
     [Fact]
     public void UnknownApprovalId_ExecutesNothing_AndIsAudited()
     {
-        var error = Assert.Throws<ApprovalNotPendingException>(() => _engine.Approvals.Approve("0123456789abcdef0123456789abcdef", "dana"));
+        var error = Refusals.NotPending(() => _engine.Approvals.Approve("0123456789abcdef0123456789abcdef", "dana"), "0123456789abcdef0123456789abcdef", null);
 
-        Assert.Null(error.State);
-        Assert.Equal("Approval \"0123456789abcdef0123456789abcdef\" is unknown; nothing was executed.", error.Message);
+        Assert.Equal("Approval \"0123456789abcdef0123456789abcdef\" is not pending: no request has that id (it was never issued, or was forgotten " +
+            "long after it ended); nothing was executed.", error.Message);
+        Assert.False(_engine.Approvals.TryGet("0123456789abcdef0123456789abcdef", out _));
         Assert.Equal("approval 0123456789abcdef0123456789abcdef is unknown; nothing was executed", Assert.Single(_engine.Audit.Recent()).Reason);
     }
 
@@ -131,7 +132,8 @@ public sealed class ApprovalRuleTests : IDisposable
 
         var error = Assert.Throws<PolicyViolationException>(() => _engine.Put("shared/secret-plan", "v", _alice));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Equal(PolicyRefusalCause.Denied, error.Cause);
+        Assert.Null(error.Approval);
         Assert.Equal("never shared", error.Reason);
         Assert.Empty(_engine.Approvals.Pending);
         Assert.Equal(AuditResult.Denied, Assert.Single(_engine.Audit.Recent()).Result);
@@ -156,7 +158,7 @@ public sealed class ApprovalRuleTests : IDisposable
         _engine.AddRateLimit(PolicyOperation.Write, 1, PolicyContext.AgentIdItem);
         ApprovalRequest request = Requested(() => _engine.Put("shared/plan", "v", _alice)); // takes the one token
 
-        Assert.Throws<RateLimitExceededException>(() => _engine.Approvals.Approve(request.Id, "dana"));
+        Refusals.RateLimited(() => _engine.Approvals.Approve(request.Id, "dana"));
 
         Assert.Null(Stored("shared/plan"));
         Assert.Equal(ApprovalState.Executed, request.State);
@@ -167,10 +169,10 @@ public sealed class ApprovalRuleTests : IDisposable
     {
         // A handler that, during the approved run, asks for another guarded write: that one still needs its own approval.
         PolicyEngine engine = _engine;
-        PolicyApprovalRequiredException? inner = null;
+        PolicyViolationException? inner = null;
         _engine.AfterWrite("shared/plan", (in PolicyRequest _) =>
         {
-            inner = Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/other", "x", PolicyContext.Empty));
+            inner = Refusals.ApprovalRequired(() => engine.Put("shared/other", "x", PolicyContext.Empty));
         }, "Chain");
         ApprovalRequest request = Requested(() => _engine.Put("shared/plan", "v", _alice));
 
@@ -208,13 +210,13 @@ public sealed class ApprovalRuleTests : IDisposable
     [Fact]
     public async Task ApproveAsync_RunsTheOperationOnceThroughTheAsyncPath()
     {
-        PolicyApprovalRequiredException error = await Assert.ThrowsAsync<PolicyApprovalRequiredException>(
+        PolicyViolationException error = await Refusals.ApprovalRequiredAsync(
             async () => await _engine.PutAsync("shared/plan", "async", _alice));
 
-        await _engine.Approvals.ApproveAsync(error.Request.Id, "dana");
+        await _engine.Approvals.ApproveAsync(error.Approval!.Id, "dana");
 
         Assert.Equal("async", Stored("shared/plan"));
-        await Assert.ThrowsAsync<ApprovalNotPendingException>(async () => await _engine.Approvals.ApproveAsync(error.Request.Id, "dana"));
+        await Refusals.NotPendingAsync(async () => await _engine.Approvals.ApproveAsync(error.Approval.Id, "dana"), error.Approval.Id, ApprovalState.Executed);
     }
 
     [Fact]
@@ -232,8 +234,9 @@ public sealed class ApprovalRuleTests : IDisposable
                 _engine.Approvals.Approve(request.Id, "dana");
                 Interlocked.Increment(ref succeeded);
             }
-            catch (ApprovalNotPendingException)
+            catch (InvalidOperationException refused) when (refused.GetType() == typeof(InvalidOperationException))
             {
+                Refusals.CheckNotPending(refused, request.Id, ApprovalState.Executed);
             }
         });
 
@@ -248,7 +251,8 @@ public sealed class ApprovalRuleTests : IDisposable
 
         var error = Assert.Throws<PolicyViolationException>(() => _engine.Get("notes/a", _alice));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Equal(PolicyRefusalCause.UndefinedVerdict, error.Cause);
+        Assert.Null(error.Approval);
         Assert.Contains("cannot hold it", error.Reason);
         Assert.Empty(_engine.Approvals.Pending);
         Assert.Equal(AuditResult.Failed, Assert.Single(_engine.Audit.Recent()).Result);
@@ -263,7 +267,8 @@ public sealed class ApprovalRuleTests : IDisposable
 
         var error = Assert.Throws<PolicyViolationException>(() => _engine.Put("shared/c", "3", _alice));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Equal(PolicyRefusalCause.Denied, error.Cause);
+        Assert.Null(error.Approval);
         Assert.Contains("2 approvals are already pending", error.Reason);
         Assert.Equal(2, _engine.Approvals.Pending.Count);
     }
@@ -292,7 +297,8 @@ public sealed class ApprovalRuleTests : IDisposable
 
         var error = Assert.Throws<PolicyViolationException>(() => _engine.Write(batch, _alice));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Equal((PolicyRefusalCause.Denied, (int?)1), (error.Cause, error.BatchItemIndex));
+        Assert.Null(error.Approval);
         Assert.Contains("batch item 1 of 2 (BeforeWrite) requires approval (the team sees it)", error.Reason);
         Assert.Null(Stored("notes/a"));
         Assert.Empty(_engine.Approvals.Pending);

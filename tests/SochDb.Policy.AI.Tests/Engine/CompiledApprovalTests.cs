@@ -19,14 +19,14 @@ public sealed class CompiledApprovalTests
         var engine = new PolicyEngine(store, SharingPolicies.Compiled);
         var context = new PolicyContext { AgentId = "alice" };
 
-        ApprovalRequest request = Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put("shared/plan", "v", context)).Request;
+        ApprovalRequest request = Refusals.ApprovalRequired(() => engine.Put("shared/plan", "v", context)).Approval!;
 
         Assert.Equal(("the team sees it", "shared/**", PolicyTrigger.BeforeWrite), (request.Reason, request.Rule!.Pattern, request.Rule.Trigger));
         Assert.False(store.TryGet("shared/plan", out _));
         engine.Approvals.Approve(request.Id, "dana");
         Assert.True(store.TryGet("shared/plan", out _));
         Assert.Equal("deleting shared notes is reviewed",
-            Assert.Throws<PolicyApprovalRequiredException>(() => engine.Delete("shared/plan", context)).Request.Reason);
+            Refusals.ApprovalRequired(() => engine.Delete("shared/plan", context)).Approval!.Reason);
     }
 
     [Fact]
@@ -37,7 +37,8 @@ public sealed class CompiledApprovalTests
 
         var error = Assert.Throws<PolicyViolationException>(() => engine.Put("shared/frozen/x", "v", PolicyContext.Empty));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(error);
+        Assert.Equal(PolicyRefusalCause.Denied, error.Cause);
+        Assert.Null(error.Approval);
         Assert.Empty(engine.Approvals.Pending);
     }
 }

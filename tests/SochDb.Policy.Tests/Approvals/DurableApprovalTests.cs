@@ -45,7 +45,7 @@ public sealed class DurableApprovalTests : IDisposable
         store.TryGet(Encoding.UTF8.GetBytes(key), out byte[]? value) ? Encoding.UTF8.GetString(value) : null;
 
     private static ApprovalRequest Requested(PolicyEngine engine, string key, string value, PolicyContext context) =>
-        Assert.Throws<PolicyApprovalRequiredException>(() => engine.Put(key, value, context)).Request;
+        Refusals.ApprovalRequired(() => engine.Put(key, value, context)).Approval!;
 
     [Fact]
     public void PendingRequest_SurvivesARestart_AndAnotherEngineRunsItOnce()
@@ -70,7 +70,7 @@ public sealed class DurableApprovalTests : IDisposable
         Assert.Empty(approver.Approvals.Pending);
         Assert.True(approver.Approvals.TryGet(id, out ApprovalRequest? after));
         Assert.Equal(ApprovalState.Executed, after.State);
-        Assert.Equal(ApprovalState.Executed, Assert.Throws<ApprovalNotPendingException>(() => approver.Approvals.Approve(id, "dana")).State);
+        Refusals.NotPending(() => approver.Approvals.Approve(id, "dana"), id, ApprovalState.Executed);
         Assert.Equal(
             [(AuditResult.Allowed, $"approval {id} granted by dana; running it once"), (AuditResult.Allowed, null), (AuditResult.Denied, $"approval {id} was already used; nothing was executed")],
             approver.Audit.Recent().Select(e => (e.Result, e.Result == AuditResult.Allowed && e.Reason?.StartsWith("approval", StringComparison.Ordinal) != true ? null : e.Reason)));
@@ -94,8 +94,9 @@ public sealed class DurableApprovalTests : IDisposable
                 engine.Approvals.Approve(id, "approver-" + i);
                 Interlocked.Increment(ref ran);
             }
-            catch (ApprovalNotPendingException e) when (e.State == ApprovalState.Executed)
+            catch (InvalidOperationException e) when (e.GetType() == typeof(InvalidOperationException))
             {
+                Refusals.CheckNotPending(e, id, ApprovalState.Executed);
                 Interlocked.Increment(ref refused);
             }
         });
@@ -115,8 +116,7 @@ public sealed class DurableApprovalTests : IDisposable
 
         b.Approvals.Reject(id, "not today", "erin");
 
-        var error = Assert.Throws<ApprovalNotPendingException>(() => a.Approvals.Approve(id, "dana"));
-        Assert.Equal(ApprovalState.Rejected, error.State);
+        Refusals.NotPending(() => a.Approvals.Approve(id, "dana"), id, ApprovalState.Rejected);
         Assert.Null(Read(store, "shared/plan"));
         Assert.True(a.Approvals.TryGet(id, out ApprovalRequest? request));
         Assert.Equal((ApprovalState.Rejected, "erin", "not today"), (request.State, request.DecidedBy, request.RejectionReason));
@@ -129,9 +129,8 @@ public sealed class DurableApprovalTests : IDisposable
         string id = Requested(engine, "shared/plan", "launch", _alice).Id;
         _clock.Advance(TimeSpan.FromMinutes(31));
 
-        var error = Assert.Throws<ApprovalNotPendingException>(() => engine.Approvals.Approve(id, "dana"));
+        Refusals.NotPending(() => engine.Approvals.Approve(id, "dana"), id, ApprovalState.Expired);
 
-        Assert.Equal(ApprovalState.Expired, error.State);
         Assert.Null(Read(store, "shared/plan"));
         Assert.Contains(engine.Audit.Recent(), e => e.Reason == $"approval {id} has expired; nothing was executed");
     }
@@ -192,7 +191,7 @@ public sealed class DurableApprovalTests : IDisposable
         approver.AddRateLimit(PolicyOperation.Write, 1, RateLimitRule.AgentIdScope);
         approver.Put("notes/1", "x", _alice);
 
-        Assert.Throws<RateLimitExceededException>(() => approver.Approvals.Approve(id, "dana"));
+        Refusals.RateLimited(() => approver.Approvals.Approve(id, "dana"));
 
         Assert.Null(Read(store, "shared/plan"));
     }
@@ -205,8 +204,7 @@ public sealed class DurableApprovalTests : IDisposable
 
         foreach (string forged in new[] { "../../etc/passwd", "' OR 1=1 --", new string('a', 32), "" })
         {
-            var error = Assert.Throws<ApprovalNotPendingException>(() => engine.Approvals.Approve(forged, "mallory"));
-            Assert.Null(error.State);
+            Refusals.NotPending(() => engine.Approvals.Approve(forged, "mallory"), forged, null);
             Assert.False(engine.Approvals.TryGet(forged, out _));
         }
 
@@ -263,7 +261,8 @@ public sealed class DurableApprovalTests : IDisposable
 
         var refused = Assert.Throws<PolicyViolationException>(() => a.Put("shared/3", "v", _alice));
 
-        Assert.IsNotType<PolicyApprovalRequiredException>(refused);
+        Assert.Equal(PolicyRefusalCause.Denied, refused.Cause);
+        Assert.Null(refused.Approval);
         Assert.Equal(2, b.Approvals.Pending.Count);
     }
 

@@ -5,7 +5,7 @@ using SochDb.Policy.Tests.Storage;
 namespace SochDb.Policy.Tests.Audit;
 
 /// <summary>
-/// A damaged audit file is reported as <see cref="DatabaseCorruptException"/> naming it, from every read path; a path
+/// A damaged audit file is reported as <see cref="InvalidDataException"/> naming it, from every read path; a path
 /// that is not a regular file is refused at open instead of blocking.
 /// </summary>
 public sealed class AuditTypedErrorTests : IDisposable
@@ -55,9 +55,9 @@ public sealed class AuditTypedErrorTests : IDisposable
             {
                 read();
             }
-            catch (DatabaseCorruptException error)
+            catch (InvalidDataException error)
             {
-                Assert.Equal(path, error.Path);
+                Assert.Equal(typeof(InvalidDataException), error.GetType());
                 Assert.Contains(path, error.Message);
                 Assert.IsType<SqliteException>(error.InnerException);
                 met++;

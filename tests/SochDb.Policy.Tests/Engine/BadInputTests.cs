@@ -61,6 +61,40 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("", 0)]
+    [InlineData("users/**.json", 6)]
+    [InlineData("logs/[z-a]", 6)]
+    [InlineData("config/*.{json,yaml", 9)]
+    public void ValidatePattern_ReturnsWhatIsWrong_TheSameErrorRegisteringThrows_WithoutThrowing(string pattern, int position)
+    {
+        using var kit = new EngineTestKit();
+        var thrown = Assert.Throws<GlobPatternException>(() => kit.Engine.BeforeWrite(pattern, Policies.DenyAll));
+
+        GlobPatternException? error = PolicyEngine.ValidatePattern(pattern);
+
+        Assert.NotNull(error);
+        Assert.Equal((pattern, position, thrown.Length, thrown.Reason, "pattern"), (error.Pattern, error.Position, error.Length, error.Reason, error.ParamName));
+        Assert.Equal(thrown.Message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("users/*")]
+    [InlineData("**/secret")]
+    [InlineData("config/*.{json,yaml}")]
+    [InlineData("logs/[a-z]?")]
+    public void ValidatePattern_ReturnsNull_ForAValidPattern_ThatRegistersFine(string pattern)
+    {
+        using var kit = new EngineTestKit();
+
+        Assert.Null(PolicyEngine.ValidatePattern(pattern));
+        using PolicyRegistration registration = kit.Engine.BeforeWrite(pattern, Policies.DenyAll);
+    }
+
+    [Fact]
+    public void ValidatePattern_RefusesNull() =>
+        Assert.Equal("pattern", Assert.Throws<ArgumentNullException>(() => PolicyEngine.ValidatePattern(null!)).ParamName);
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-5)]
     public void ANonPositiveRateIsRejected(int maxPerMinute)

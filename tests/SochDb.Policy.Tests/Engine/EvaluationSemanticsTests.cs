@@ -19,8 +19,8 @@ public sealed class EvaluationSemanticsTests
         kit.Engine.AddRateLimit(PolicyOperation.All, 1, "agent_id");      // per agent: 1
 
         kit.Engine.Put("k", "1", Agent("x"));                               // global 2 left, x 0 left
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "2", Agent("x")));
-        Assert.Equal("agent_id", refused.Scope);
+        var refused = Refusals.RateLimited(() => kit.Engine.Put("k", "2", Agent("x")));
+        Assert.Equal("agent_id", refused.RateLimit!.Scope);
         Assert.Equal("x", refused.ScopeValue);
         Assert.Equal(1, handlerRuns);                                       // refused before any handler ran
         Assert.Equal("1", kit.Stored("k"));
@@ -28,8 +28,8 @@ public sealed class EvaluationSemanticsTests
         // Had the refused request taken a global token, the third of these would fail.
         kit.Engine.Put("k", "y", Agent("y"));
         kit.Engine.Put("k", "z", Agent("z"));
-        var global = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "w", Agent("w")));
-        Assert.Equal("global", global.Scope);
+        var global = Refusals.RateLimited(() => kit.Engine.Put("k", "w", Agent("w")));
+        Assert.Equal("global", global.RateLimit!.Scope);
         Assert.Null(global.ScopeValue);
         Assert.Equal("z", kit.Stored("k"));
     }
@@ -304,7 +304,7 @@ public sealed class EvaluationSemanticsTests
         kit.Engine.Put("pii/a", "555-1234", Agent("a1"));
         Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("broken/a", "v", Agent("a1")));
         kit.Engine.Delete("d1", Agent("a1"));
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Delete("d1", Agent("a1")));
+        Refusals.RateLimited(() => kit.Engine.Delete("d1", Agent("a1")));
 
         IReadOnlyList<AuditEntry> audit = kit.Audit();
         Assert.Equal(
@@ -350,7 +350,7 @@ public sealed class EvaluationSemanticsTests
         // Four items examined: four tokens of five gone; a second scan stops at the second item.
         var enumerator = kit.Engine.Scan("users/", agent).GetEnumerator();
         Assert.True(enumerator.MoveNext());
-        var limited = Assert.Throws<RateLimitExceededException>(() => enumerator.MoveNext());
+        var limited = Refusals.RateLimited(() => enumerator.MoveNext());
         Assert.Equal("users/bob/email", limited.Key);
         Assert.Equal(AuditResult.RateLimited, kit.Audit()[^1].Result);
     }

@@ -81,14 +81,14 @@ public sealed class QuickStartTests : IDisposable
         // Per agent: agent_001 has spent 4 of its 5 tokens (put, denied put, denied delete, get: a token is taken
         // before handlers run); one more read, then it is refused.
         policy.Get("users/alice", agent1);
-        var perAgent = Assert.Throws<RateLimitExceededException>(() => policy.Get("users/alice", agent1));
-        Assert.Equal(("agent_id", "agent_001"), (perAgent.Scope, perAgent.ScopeValue));
+        var perAgent = Refusals.RateLimited(() => policy.Get("users/alice", agent1));
+        Assert.Equal(("agent_id", "agent_001"), (perAgent.RateLimit!.Scope, perAgent.ScopeValue));
         Assert.True(perAgent.RetryAfter > TimeSpan.Zero);
 
         // Per-session: agent_002's session s-9 has used 2 reads (get + one scanned item); one more, then refused.
         policy.Get("users/alice", agent2);
-        var perSession = Assert.Throws<RateLimitExceededException>(() => policy.Get("users/alice", agent2));
-        Assert.Equal(("session_id", "s-9"), (perSession.Scope, perSession.ScopeValue));
+        var perSession = Refusals.RateLimited(() => policy.Get("users/alice", agent2));
+        Assert.Equal(("session_id", "s-9"), (perSession.RateLimit!.Scope, perSession.ScopeValue));
 
         // Audit filtered by agent, newest last.
         IReadOnlyList<AuditEntry> agent1Log = policy.Audit.Recent(limit: 100, agentId: "agent_001");

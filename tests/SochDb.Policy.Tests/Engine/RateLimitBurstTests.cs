@@ -41,7 +41,7 @@ public sealed class RateLimitBurstTests
             {
                 kit.Engine.Put("k", "v");
             }
-            catch (RateLimitExceededException)
+            catch (PolicyViolationException refused) when (refused.Cause == PolicyRefusalCause.RateLimited)
             {
                 return passed;
             }

@@ -16,7 +16,7 @@ public sealed class RateLimitTests
             kit.Engine.Put("k", "v");
         }
 
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v"));
+        Refusals.RateLimited(() => kit.Engine.Put("k", "v"));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class RateLimitTests
                 kit.Engine.Get("k");
                 grantedAt.Add(second);
             }
-            catch (RateLimitExceededException)
+            catch (PolicyViolationException refused) when (refused.Cause == PolicyRefusalCause.RateLimited)
             {
             }
         }
@@ -61,7 +61,7 @@ public sealed class RateLimitTests
             kit.Engine.Put("k", "v");
         }
 
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v"));
+        Refusals.RateLimited(() => kit.Engine.Put("k", "v"));
     }
 
     [Fact]
@@ -76,13 +76,13 @@ public sealed class RateLimitTests
         kit.Engine.Put("k", "v", s1a);                                            // s1: 1 left, a: 0 left
         for (int i = 0; i < 5; i++)
         {
-            var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", s1a));
-            Assert.Equal("agent_id", refused.Scope);                              // each refusal took nothing from s1
+            var refused = Refusals.RateLimited(() => kit.Engine.Put("k", "v", s1a));
+            Assert.Equal("agent_id", refused.RateLimit!.Scope);                              // each refusal took nothing from s1
         }
 
         kit.Engine.Put("k", "v", s1b);                                            // s1's last token
-        var session = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", s1b));
-        Assert.Equal(("session_id", "s1"), (session.Scope, session.ScopeValue));
+        var session = Refusals.RateLimited(() => kit.Engine.Get("k", s1b));
+        Assert.Equal(("session_id", "s1"), (session.RateLimit!.Scope, session.ScopeValue));
     }
 
     [Fact]
@@ -101,8 +101,8 @@ public sealed class RateLimitTests
             kit.Engine.Put("k", "v", Agent("other" + i));
         }
 
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("a")));
-        Assert.Equal("agent_id", refused.Scope);
+        var refused = Refusals.RateLimited(() => kit.Engine.Put("k", "v", Agent("a")));
+        Assert.Equal("agent_id", refused.RateLimit!.Scope);
         Assert.Equal(TimeSpan.FromSeconds(10), refused.RetryAfter);
     }
 
@@ -140,14 +140,14 @@ public sealed class RateLimitTests
 
         kit.Engine.Put("k", "v", noTenant1);
         kit.Engine.Put("k", "v");
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", noTenant2));
+        var refused = Refusals.RateLimited(() => kit.Engine.Put("k", "v", noTenant2));
         kit.Engine.Put("k", "v", tenant);
         kit.Engine.Put("k", "v", tenant);
 
-        Assert.Equal("item:tenant", refused.Scope);
+        Assert.Equal("item:tenant", refused.RateLimit!.Scope);
         Assert.Null(refused.ScopeValue);
         Assert.Contains("per item:tenant (absent)", refused.Message);
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", tenant));
+        Refusals.RateLimited(() => kit.Engine.Put("k", "v", tenant));
     }
 
     [Fact]
@@ -161,18 +161,18 @@ public sealed class RateLimitTests
             kit.Engine.Put("k", "v", agent);
         }
 
-        var first = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", agent));
+        var first = Refusals.RateLimited(() => kit.Engine.Put("k", "v", agent));
         Assert.Equal(TimeSpan.FromTicks(85_714_286), first.RetryAfter); // 60/7 s = 8.5714285714 s, rounded up to a tick
 
         kit.Time.Advance(TimeSpan.FromSeconds(8));
-        var second = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", agent));
+        var second = Refusals.RateLimited(() => kit.Engine.Put("k", "v", agent));
         Assert.Equal(TimeSpan.FromTicks(5_714_286), second.RetryAfter);
         Assert.Contains("retry after 0.571 s", second.Message);
 
-        kit.Time.Advance(second.RetryAfter);
+        kit.Time.Advance(second.RetryAfter!.Value);
         kit.Engine.Put("k", "v", agent);
         Assert.Equal("a", second.AgentId);
-        Assert.Equal(7, second.Limit.MaxPerMinute);
+        Assert.Equal(7, second.RateLimit!.MaxPerMinute);
     }
 
     [Trait("Category", "Slow")]
@@ -199,7 +199,7 @@ public sealed class RateLimitTests
         }
 
         kit.Time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", drained));
+        Refusals.RateLimited(() => kit.Engine.Get("k", drained));
 
         // The sweep is spread over the acquires that follow, a bounded step each: no single operation pays for it.
         var probe = Agent("probe");
@@ -257,7 +257,7 @@ public sealed class RateLimitTests
         Assert.Equal(11, limiter.BucketCount);    // the busy ten and the probe
         for (int i = 0; i < 10; i++)
         {
-            Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("busy-" + i)));
+            Refusals.RateLimited(() => kit.Engine.Put("k", "v", Agent("busy-" + i)));
         }
     }
 
@@ -276,9 +276,9 @@ public sealed class RateLimitTests
         kit.Engine.Get("k", Agent("b"));
 
         // Another context with an equal (not identical) agent id meets the same, now empty, bucket.
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", Agent(new string('a', 1))));
+        var refused = Refusals.RateLimited(() => kit.Engine.Get("k", Agent(new string('a', 1))));
         Assert.Equal("a", refused.ScopeValue);
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k", a));
+        Refusals.RateLimited(() => kit.Engine.Get("k", a));
         Assert.Equal(2, kit.Engine.RateLimiter.BucketCount);
     }
 
@@ -289,12 +289,12 @@ public sealed class RateLimitTests
         var engine = new PolicyEngine(store);
         engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
         engine.Put("k", "v", Agent("a"));
-        var refused = Assert.Throws<RateLimitExceededException>(() => engine.Put("k", "v", Agent("a")));
+        var refused = Refusals.RateLimited(() => engine.Put("k", "v", Agent("a")));
 
         // One token a minute, just taken: the next comes a minute after the first put, plus at most one tick of lag.
         Assert.True(refused.RetryAfter > TimeSpan.FromSeconds(50), $"RetryAfter {refused.RetryAfter}");
         Assert.True(refused.RetryAfter <= TimeSpan.FromSeconds(61), $"RetryAfter {refused.RetryAfter}");
-        Assert.True(refused.RetryAfter.Ticks % TimeSpan.TicksPerMillisecond == 0, "the coarse clock counts milliseconds");
+        Assert.True(refused.RetryAfter!.Value.Ticks % TimeSpan.TicksPerMillisecond == 0, "the coarse clock counts milliseconds");
     }
 
     [Fact]
@@ -306,12 +306,12 @@ public sealed class RateLimitTests
 
         kit.Engine.Put("k", "v");
         kit.Engine.Delete("k");
-        var delete = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Delete("k"));
+        var delete = Refusals.RateLimited(() => kit.Engine.Delete("k"));
         kit.Engine.Get("k");
-        var all = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Get("k"));
+        var all = Refusals.RateLimited(() => kit.Engine.Get("k"));
 
-        Assert.Equal(PolicyOperation.Delete, delete.Limit.Operation);
-        Assert.Equal(PolicyOperation.All, all.Limit.Operation);
+        Assert.Equal(PolicyOperation.Delete, delete.RateLimit!.Operation);
+        Assert.Equal(PolicyOperation.All, all.RateLimit!.Operation);
         Assert.Equal(PolicyOperation.Read, all.Operation);
     }
 
@@ -322,9 +322,9 @@ public sealed class RateLimitTests
 
         kit.Engine.Put("k", "v", Agent("a"));
         kit.Engine.Put("k", "v", Agent("b"));
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "v", Agent("a")));
+        var refused = Refusals.RateLimited(() => kit.Engine.Put("k", "v", Agent("a")));
 
-        Assert.Equal("Write 1/min per agent_id", refused.Limit.ToString());
+        Assert.Equal("Write 1/min per agent_id", refused.RateLimit!.ToString());
     }
 
     [Fact]

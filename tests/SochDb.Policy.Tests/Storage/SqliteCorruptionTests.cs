@@ -6,7 +6,7 @@ namespace SochDb.Policy.Tests.Storage;
 /// <summary>
 /// A damaged database file: random bytes written over it after the header. Damage the checks at open can see is
 /// refused there; damage they cannot see surfaces at first use. Either way the caller gets
-/// <see cref="DatabaseCorruptException"/> naming the file, never a raw <see cref="SqliteException"/>, and nothing is
+/// <see cref="InvalidDataException"/> naming the file, never a raw <see cref="SqliteException"/>, and nothing is
 /// written to the file while opening it.
 /// </summary>
 public sealed class SqliteCorruptionTests : IDisposable
@@ -25,7 +25,7 @@ public sealed class SqliteCorruptionTests : IDisposable
         DamageMiddlePages(path);
 
         using Database db = Database.Open(path);
-        DatabaseCorruptException scan = Assert.Throws<DatabaseCorruptException>(() => db.Scan("").Count());
+        InvalidDataException scan = Assert.Throws<InvalidDataException>(() => db.Scan("").Count());
         AssertNamesTheFile(scan, path);
 
         // Reads of single keys meet the damage too, each as the same documented exception.
@@ -36,7 +36,7 @@ public sealed class SqliteCorruptionTests : IDisposable
             {
                 db.Get(Key(i));
             }
-            catch (DatabaseCorruptException error)
+            catch (InvalidDataException error)
             {
                 AssertNamesTheFile(error, path);
                 damaged++;
@@ -52,7 +52,7 @@ public sealed class SqliteCorruptionTests : IDisposable
         string path = CreateDatabase("middle-async.db");
         DamageMiddlePages(path);
         using Database db = Database.Open(path);
-        DatabaseCorruptException error = await Assert.ThrowsAsync<DatabaseCorruptException>(async () =>
+        InvalidDataException error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
         {
             await foreach (KeyValuePair<byte[], byte[]> entry in db.ScanAsync(ReadOnlyMemory<byte>.Empty))
             {
@@ -68,7 +68,7 @@ public sealed class SqliteCorruptionTests : IDisposable
         DamageMiddlePages(path);
         byte[] damaged = File.ReadAllBytes(path);
 
-        DatabaseCorruptException error = Assert.Throws<DatabaseCorruptException>(
+        InvalidDataException error = Assert.Throws<InvalidDataException>(
             () => Database.Open(path, new DatabaseOptions { VerifyOnOpen = true }));
         AssertNamesTheFile(error, path);
         Assert.Contains("quick_check", error.Message);
@@ -84,7 +84,7 @@ public sealed class SqliteCorruptionTests : IDisposable
         Overwrite(path, offset: 100, length: PageSize - 100, seed: 1);
         byte[] damaged = File.ReadAllBytes(path);
 
-        DatabaseCorruptException error = Assert.Throws<DatabaseCorruptException>(() => Database.Open(path));
+        InvalidDataException error = Assert.Throws<InvalidDataException>(() => Database.Open(path));
         AssertNamesTheFile(error, path);
         Assert.Equal(damaged, File.ReadAllBytes(path));
         Assert.Equal(["schema.db"], _directory.FileNames());
@@ -101,7 +101,7 @@ public sealed class SqliteCorruptionTests : IDisposable
             Overwrite(path, offset: (page - 1) * PageSize, length: PageSize, seed: page);
             byte[] damaged = File.ReadAllBytes(path);
 
-            DatabaseCorruptException error = Assert.Throws<DatabaseCorruptException>(() => Database.Open(path));
+            InvalidDataException error = Assert.Throws<InvalidDataException>(() => Database.Open(path));
             AssertNamesTheFile(error, path);
             Assert.Equal(damaged, File.ReadAllBytes(path));
         }
@@ -149,7 +149,7 @@ public sealed class SqliteCorruptionTests : IDisposable
             {
                 action();
             }
-            catch (DatabaseCorruptException error)
+            catch (InvalidDataException error)
             {
                 AssertNamesTheFile(error, path);
                 failures++;
@@ -192,9 +192,9 @@ public sealed class SqliteCorruptionTests : IDisposable
         file.Write(noise);
     }
 
-    private static void AssertNamesTheFile(DatabaseCorruptException error, string path)
+    private static void AssertNamesTheFile(InvalidDataException error, string path)
     {
-        Assert.Equal(path, error.Path);
+        Assert.Equal(typeof(InvalidDataException), error.GetType());
         Assert.Contains(path, error.Message);
         Assert.Contains("corrupt", error.Message);
         Assert.IsNotType<SqliteException>(error);

@@ -28,15 +28,15 @@ public sealed class BatchTests
         var agent = Agent("a1");
 
         kit.Engine.Write(ThreePuts(), agent);                   // 3 of 5 write tokens, 3 of 100 all tokens
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Write(ThreePuts(), agent)); // needs 3, 2 left
+        var refused = Refusals.RateLimited(() => kit.Engine.Write(ThreePuts(), agent)); // needs 3, 2 left
 
-        Assert.Equal(PolicyOperation.Write, refused.Limit.Operation);
+        Assert.Equal(PolicyOperation.Write, refused.RateLimit!.Operation);
         Assert.True(refused.RetryAfter > TimeSpan.Zero);
         // The refused batch took nothing: the two write tokens left still admit two single writes, and the All limit
         // lost nothing either (97 left, so 2 more writes pass it).
         kit.Engine.Put("docs/x", "1", agent);
         kit.Engine.Put("docs/y", "1", agent);
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("docs/z", "1", agent));
+        Refusals.RateLimited(() => kit.Engine.Put("docs/z", "1", agent));
         Assert.Null(kit.Stored("docs/z"));
     }
 
@@ -48,12 +48,12 @@ public sealed class BatchTests
         kit.Engine.AddRateLimit(PolicyOperation.All, 3, "agent_id");
         var agent = Agent("a1");
 
-        Assert.Throws<RateLimitExceededException>(() =>
+        Refusals.RateLimited(() =>
             kit.Engine.Write(new WriteBatch().Delete("a").Delete("b"), agent)); // 2 deletes, 1 delete token
         kit.Engine.Write(new WriteBatch().Put("a", "1").Put("b", "1").Delete("a"), agent); // 1 delete + 3 of All
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("c", "1", agent));
+        var refused = Refusals.RateLimited(() => kit.Engine.Put("c", "1", agent));
 
-        Assert.Equal(PolicyOperation.All, refused.Limit.Operation);
+        Assert.Equal(PolicyOperation.All, refused.RateLimit!.Operation);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class BatchTests
         using var kit = new GuardedKit();
         kit.Engine.AddRateLimit(PolicyOperation.Write, 2);
 
-        var refused = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Write(ThreePuts()));
+        var refused = Refusals.RateLimited(() => kit.Engine.Write(ThreePuts()));
 
         Assert.Equal(TimeSpan.MaxValue, refused.RetryAfter);
         Assert.Empty(kit.Snapshot());

@@ -107,7 +107,7 @@ public sealed class ExplainTests
         // Two write tokens are still there (3 - 1): Explain spent none.
         kit.Engine.Put("x", "1", Agent("a1"));
         kit.Engine.Put("y", "1", Agent("a1"));
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("z", "1", Agent("a1")));
+        Refusals.RateLimited(() => kit.Engine.Put("z", "1", Agent("a1")));
     }
 
     [Fact]

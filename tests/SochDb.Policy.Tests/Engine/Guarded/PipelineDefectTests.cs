@@ -122,8 +122,8 @@ public sealed class PipelineDefectTests
         Assert.DoesNotContain("secret/1", refused.Message);
         if (!entryPoint.StartsWith("write", StringComparison.Ordinal))
         {
-            var pending = Assert.IsType<PolicyApprovalRequiredException>(refused);
-            Assert.Equal(SecretKey, pending.Request.Key); // the request itself holds exactly what will run
+            var pending = Refusals.CheckApprovalRequired(Assert.IsType<PolicyViolationException>(refused));
+            Assert.Equal(SecretKey, pending.Approval!.Key); // the request itself holds exactly what will run
         }
     }
 

@@ -54,10 +54,10 @@ public sealed class RateLimitBackendTests
         kit.Engine.AddRateLimit(PolicyOperation.Write, 10, "agent_id");
         RateLimitRule second = kit.Engine.AddRateLimit(PolicyOperation.Write, 3, "session_id").Limit;
 
-        var refused = Assert.Throws<RateLimitExceededException>(() =>
+        var refused = Refusals.RateLimited(() =>
             kit.Engine.Put("k", "v", new PolicyContext { AgentId = "a1", SessionId = "s9" }));
 
-        Assert.Same(second, refused.Limit);
+        Assert.Same(second, refused.RateLimit);
         Assert.Equal("s9", refused.ScopeValue);
         Assert.Equal(TimeSpan.FromSeconds(12), refused.RetryAfter);
         Assert.Null(kit.Stored("k"));
@@ -111,7 +111,7 @@ public sealed class RateLimitBackendTests
 
         kit.Engine.Put("k", "1", agent);
         kit.Engine.Put("k", "2", agent);
-        Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "3", agent));
+        Refusals.RateLimited(() => kit.Engine.Put("k", "3", agent));
         down = false;
         kit.Engine.Put("k", "4", agent);
 

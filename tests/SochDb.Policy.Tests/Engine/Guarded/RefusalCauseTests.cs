@@ -103,18 +103,124 @@ public sealed class RefusalCauseTests
     }
 
     [Fact]
-    public void Cause_Denied_ForARateLimitAndForTheConstructorWithoutAnInnerException()
+    public void Cause_RateLimited_CarriesTheLimitItsScopeValueAndRetryAfter_AndNoOtherCausesData()
     {
         using var kit = new GuardedKit();
-        kit.Engine.AddRateLimit(PolicyOperation.Write, 1);
+        kit.Engine.AddRateLimit(PolicyOperation.Write, 1, "agent_id");
+        kit.Engine.Put("k", "1", Agent("a1"));
+
+        var limited = Refusals.RateLimited(() => kit.Engine.Put("k", "2", Agent("a1")));
+
+        Assert.Equal(PolicyRefusalCause.RateLimited, limited.Cause);
+        Assert.Equal("Write 1/min per agent_id", limited.RateLimit!.ToString());
+        Assert.Equal(("agent_id", "a1"), (limited.RateLimit.Scope, limited.ScopeValue));
+        Assert.Equal(TimeSpan.FromMinutes(1), limited.RetryAfter);
+        Assert.Equal((PolicyOperation.Write, "k", "a1"), (limited.Operation, limited.Key, limited.AgentId));
+        Assert.Null(limited.Approval);
+        Assert.Null(limited.BatchItemIndex);
+        Assert.Equal("rate limit of 1 write operations a minute per agent_id (\"a1\") exhausted; retry after 60 s", limited.Reason);
+        Assert.Equal("1", kit.Stored("k"));
+    }
+
+    [Fact]
+    public void Cause_RateLimited_ForABatchAndAScan()
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.AddRateLimit(PolicyOperation.All, 1, "global");
         kit.Engine.Put("k", "1");
 
-        var limited = Assert.Throws<RateLimitExceededException>(() => kit.Engine.Put("k", "2"));
+        var batch = Refusals.RateLimited(() => kit.Engine.Write(new WriteBatch().Put("a", "1")));
+        var scan = Refusals.RateLimited(() => kit.Engine.Scan("").ToList());
 
-        Assert.Equal(PolicyRefusalCause.Denied, limited.Cause);
-        Assert.Equal(PolicyRefusalCause.Denied, new PolicyViolationException(PolicyOperation.Read, "k"u8, null, null, null, null).Cause);
-        Assert.Equal(PolicyRefusalCause.HandlerFailed,
-            new PolicyViolationException(PolicyOperation.Read, "k"u8, null, null, null, null, new InvalidOperationException()).Cause);
+        Assert.Null(batch.ScopeValue); // a global limit has no scope value
+        Assert.Equal("global", scan.RateLimit!.Scope);
+        Assert.Null(batch.BatchItemIndex); // the whole batch, before any item was judged
+    }
+
+    [Fact]
+    public async Task Cause_RateLimited_OnTheAsyncPath()
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.AddRateLimit(PolicyOperation.Delete, 1, "session_id");
+        await kit.Engine.DeleteAsync("k"u8.ToArray(), new PolicyContext { SessionId = "s1" });
+
+        var limited = await Refusals.RateLimitedAsync(async () => await kit.Engine.DeleteAsync("k"u8.ToArray(), new PolicyContext { SessionId = "s1" }));
+
+        Assert.Equal(("session_id", "s1", PolicyOperation.Delete), (limited.RateLimit!.Scope, limited.ScopeValue, limited.Operation));
+    }
+
+    [Fact]
+    public void Cause_ApprovalRequired_CarriesThePendingRequest_AndNoOtherCausesData()
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.BeforeWrite("shared/*", (in PolicyRequest _) => PolicyDecision.RequireApproval("the team sees it"), "ApproveSharing");
+
+        var held = Refusals.ApprovalRequired(() => kit.Engine.Put("shared/plan", "launch", Agent("a1")));
+
+        Assert.Equal(PolicyRefusalCause.ApprovalRequired, held.Cause);
+        ApprovalRequest request = held.Approval!;
+        Assert.Equal(request.Id, Assert.Single(kit.Engine.Approvals.Pending).Id);
+        Assert.Equal((PolicyTrigger?)PolicyTrigger.BeforeWrite, held.Trigger);
+        Assert.Equal(("the team sees it", "a1", "ApproveSharing"), (held.Reason, held.AgentId, held.HandlerName));
+        Assert.Null(held.RateLimit);
+        Assert.Null(held.ScopeValue);
+        Assert.Null(held.RetryAfter);
+        Assert.Null(held.BatchItemIndex);
+        Assert.Contains($"(approval {request.Id}, pending until ", held.Message);
+        Assert.Null(kit.Stored("shared/plan"));
+    }
+
+    [Fact]
+    public void Cause_Denied_ForABatchItemThatNeedsApproval_AndWhenTooManyRequestsArePending_WithoutARequest()
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.BeforeWrite("shared/*", (in PolicyRequest _) => PolicyDecision.RequireApproval("reviewed"), "Review");
+
+        var batch = Assert.Throws<PolicyViolationException>(() => kit.Engine.Write(new WriteBatch().Put("shared/a", "1")));
+        kit.Engine.Approvals.MaxPending = 1;
+        Refusals.ApprovalRequired(() => kit.Engine.Put("shared/b", "1"));
+        var full = Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("shared/c", "1"));
+
+        Assert.Equal((PolicyRefusalCause.Denied, (int?)0), (batch.Cause, batch.BatchItemIndex));
+        Assert.Equal(PolicyRefusalCause.Denied, full.Cause);
+        AssertNoCauseData(batch);
+        AssertNoCauseData(full);
+        Assert.Single(kit.Engine.Approvals.Pending);
+    }
+
+    [Fact]
+    public void OtherCauses_CarryNeitherRateLimitNorApprovalData()
+    {
+        using var kit = new GuardedKit();
+        kit.Engine.BeforeWrite("denied", (in PolicyRequest _) => PolicyAction.Deny);
+        kit.Engine.BeforeWrite("failing", (in PolicyRequest _) => throw new InvalidOperationException("boom"));
+        kit.Engine.BeforeDelete("undefined", (in PolicyRequest _) => (PolicyAction)42);
+
+        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("denied", "v")));
+        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("failing", "v")));
+        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Delete("undefined")));
+    }
+
+    [Fact]
+    public void Constructor_GivesDenied_OrHandlerFailedWithAnInnerException_AndNoCauseData()
+    {
+        var denied = new PolicyViolationException(PolicyOperation.Read, "k"u8, null, null, null, null);
+        var failed = new PolicyViolationException(PolicyOperation.Read, "k"u8, null, null, null, null, new InvalidOperationException());
+
+        Assert.Equal(PolicyRefusalCause.Denied, denied.Cause);
+        Assert.Equal(PolicyRefusalCause.HandlerFailed, failed.Cause);
+        AssertNoCauseData(denied);
+        AssertNoCauseData(failed);
+    }
+
+    private static void AssertNoCauseData(PolicyViolationException refused)
+    {
+        Assert.NotEqual(PolicyRefusalCause.RateLimited, refused.Cause);
+        Assert.NotEqual(PolicyRefusalCause.ApprovalRequired, refused.Cause);
+        Assert.Null(refused.RateLimit);
+        Assert.Null(refused.ScopeValue);
+        Assert.Null(refused.RetryAfter);
+        Assert.Null(refused.Approval);
     }
 
     private sealed class FailingBackend : RateLimitBackend

@@ -1,0 +1,87 @@
+using System;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace SochDb.Policy.TestSupport;
+
+/// <summary>
+/// The engine's refusals as callers meet them: one exception type whose <see cref="PolicyViolationException.Cause"/>
+/// says why, with the data of that cause set and the data of every other cause null.
+/// </summary>
+internal static class Refusals
+{
+    /// <summary>A rate limit's refusal: its limit and retry-after are set; no rule, trigger or approval.</summary>
+    public static PolicyViolationException RateLimited(Action operation) => CheckRateLimited(Assert.Throws<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="RateLimited(Action)"/>
+    public static PolicyViolationException RateLimited(Func<object?> operation) => CheckRateLimited(Assert.Throws<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="RateLimited(Action)"/>
+    public static async Task<PolicyViolationException> RateLimitedAsync(Func<Task> operation) =>
+        CheckRateLimited(await Assert.ThrowsAsync<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="RateLimited(Action)"/>
+    public static PolicyViolationException CheckRateLimited(PolicyViolationException refused)
+    {
+        Assert.Equal(PolicyRefusalCause.RateLimited, refused.Cause);
+        Assert.NotNull(refused.RateLimit);
+        Assert.NotNull(refused.RetryAfter);
+        Assert.True(refused.RetryAfter > TimeSpan.Zero, $"retry-after {refused.RetryAfter} is not positive");
+        Assert.Null(refused.Approval);
+        Assert.Null(refused.Rule);
+        Assert.Null(refused.Trigger);
+        Assert.Null(refused.InnerException);
+        return refused;
+    }
+
+    /// <summary>An operation held for approval: the pending request is set (its rule and reason too); no rate-limit data.</summary>
+    public static PolicyViolationException ApprovalRequired(Action operation) => CheckApprovalRequired(Assert.Throws<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="ApprovalRequired(Action)"/>
+    public static PolicyViolationException ApprovalRequired(Func<object?> operation) => CheckApprovalRequired(Assert.Throws<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="ApprovalRequired(Action)"/>
+    public static async Task<PolicyViolationException> ApprovalRequiredAsync(Func<Task> operation) =>
+        CheckApprovalRequired(await Assert.ThrowsAsync<PolicyViolationException>(operation));
+
+    /// <inheritdoc cref="ApprovalRequired(Action)"/>
+    public static PolicyViolationException CheckApprovalRequired(PolicyViolationException refused)
+    {
+        Assert.Equal(PolicyRefusalCause.ApprovalRequired, refused.Cause);
+        ApprovalRequest request = Assert.IsType<ApprovalRequest>(refused.Approval);
+        Assert.Equal(ApprovalState.Pending, request.State);
+        Assert.Equal(request.KeyBytes, refused.KeyBytes);
+        Assert.Equal(request.Operation, refused.Operation);
+        Assert.Same(request.Rule, refused.Rule);
+        Assert.Null(refused.RateLimit);
+        Assert.Null(refused.RetryAfter);
+        Assert.Null(refused.ScopeValue);
+        Assert.Null(refused.InnerException);
+        return refused;
+    }
+
+    /// <summary>
+    /// A decision on an approval that is not pending: a plain <see cref="InvalidOperationException"/> whose message names
+    /// the id and, for a known request, its state (unknown ids are said to be unknown).
+    /// </summary>
+    public static InvalidOperationException NotPending(Action decide, string approvalId, ApprovalState? state) =>
+        CheckNotPending(Assert.Throws<InvalidOperationException>(decide), approvalId, state);
+
+    /// <inheritdoc cref="NotPending(Action, string, ApprovalState?)"/>
+    public static InvalidOperationException NotPending(Func<object?> decide, string approvalId, ApprovalState? state) =>
+        CheckNotPending(Assert.Throws<InvalidOperationException>(decide), approvalId, state);
+
+    /// <inheritdoc cref="NotPending(Action, string, ApprovalState?)"/>
+    public static async Task<InvalidOperationException> NotPendingAsync(Func<Task> decide, string approvalId, ApprovalState? state) =>
+        CheckNotPending(await Assert.ThrowsAsync<InvalidOperationException>(decide), approvalId, state);
+
+    /// <inheritdoc cref="NotPending(Action, string, ApprovalState?)"/>
+    public static InvalidOperationException CheckNotPending(InvalidOperationException refused, string approvalId, ApprovalState? state)
+    {
+        Assert.Equal(typeof(InvalidOperationException), refused.GetType());
+        Assert.StartsWith($"Approval \"{approvalId}\" is not pending", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(state is { } known ? $"(state {known})" : "no request has that id", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("nothing was executed.", refused.Message, StringComparison.Ordinal);
+        return refused;
+    }
+}
