@@ -13,12 +13,28 @@ public readonly struct PolicyDecision : IEquatable<PolicyDecision>
     }
 
     /// <summary>What the handler decided.</summary>
-    public PolicyDecisionKind Kind { get; }
+    internal PolicyDecisionKind Kind { get; }
+
+    /// <summary>
+    /// What the handler decided, in the decision log's words: <see cref="AuditResult.Allowed"/>,
+    /// <see cref="AuditResult.Denied"/>, <see cref="AuditResult.Modified"/> or <see cref="AuditResult.ApprovalRequired"/>;
+    /// <see cref="AuditResult.Failed"/> for a verdict that is none of them (a number cast to <see cref="PolicyAction"/>),
+    /// which the engine refuses as a failing handler. Whether the engine applies it depends on the trigger (a Modify is
+    /// for BeforeWrite and AfterRead, an approval for before-triggers).
+    /// </summary>
+    public AuditResult Result => Kind switch
+    {
+        PolicyDecisionKind.Allow => AuditResult.Allowed,
+        PolicyDecisionKind.Deny => AuditResult.Denied,
+        PolicyDecisionKind.Modify => AuditResult.Modified,
+        PolicyDecisionKind.RequireApproval => AuditResult.ApprovalRequired,
+        _ => AuditResult.Failed,
+    };
 
     /// <summary>Why the operation was denied (or needs approval), when the handler said.</summary>
     public string? Reason { get; }
 
-    /// <summary>The replacement value of a <see cref="PolicyDecisionKind.Modify"/> decision.</summary>
+    /// <summary>The replacement value of a <see cref="Modify"/> decision.</summary>
     public byte[]? Value { get; }
 
     /// <summary>Let the operation go on.</summary>

@@ -39,8 +39,8 @@ public enum PolicyAction
     Deny = 1,
 }
 
-/// <summary>The kind of a <see cref="PolicyDecision"/>.</summary>
-public enum PolicyDecisionKind
+/// <summary>The kind of a <see cref="PolicyDecision"/> (public as <see cref="PolicyDecision.Result"/>).</summary>
+internal enum PolicyDecisionKind
 {
     /// <summary>Let the operation go on.</summary>
     Allow = 0,

@@ -11,7 +11,7 @@ internal static class PolicyTriggerExtensions
         _ => PolicyOperation.Delete,
     };
 
-    /// <summary>Whether a handler on this trigger may return <see cref="PolicyDecisionKind.Modify"/>.</summary>
+    /// <summary>Whether a handler on this trigger may return <see cref="PolicyDecision.Modify"/>.</summary>
     public static bool CanModify(this PolicyTrigger trigger) =>
         trigger is PolicyTrigger.BeforeWrite or PolicyTrigger.AfterRead;
 

@@ -35,7 +35,7 @@ public sealed record AuditOptions
     public TimeSpan MaxBatchDelay { get; init; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
-    /// The longest a new operation waits to be admitted while the queue is full under <see cref="AuditOverflow.Block"/>;
+    /// The longest a new operation waits to be admitted while the queue is full under <see cref="FailureMode.FailClosed"/>;
     /// default 2 s. Past it the operation is refused (<see cref="PolicyViolationException"/>, nothing done), so a sink
     /// that stalls never hangs the application; while a durable sink fails under
     /// <see cref="FailureMode.FailClosed"/> operations are refused at once. <see cref="TimeSpan.Zero"/> never
@@ -51,8 +51,15 @@ public sealed record AuditOptions
     /// </summary>
     public AuditDurability Durability { get; init; } = AuditDurability.Queued;
 
-    /// <summary>What happens when the queue is full; default <see cref="AuditOverflow.Block"/> (nothing is lost).</summary>
-    public AuditOverflow Overflow { get; init; } = AuditOverflow.Block;
+    /// <summary>
+    /// What happens when the queue is full. <see cref="FailureMode.FailClosed"/> (the default): a new operation waits,
+    /// at most <see cref="MaxBlock"/> and then it is refused, until the background writer makes room, so nothing is ever
+    /// lost and nothing is done that is not recorded. <see cref="FailureMode.FailOpen"/>: the entry is dropped and
+    /// counted (<c>sochdb.policy.audit.dropped</c>, <see cref="AuditStatus.Dropped"/>), and the durable log gets a gap
+    /// record (<see cref="AuditResult.EntriesDropped"/>) saying how many and when. (<see cref="FailureMode.LocalFallback"/>
+    /// is refused.)
+    /// </summary>
+    public FailureMode Overflow { get; init; } = FailureMode.FailClosed;
 
     /// <summary>What happens to operations while a durable sink fails; default <see cref="FailureMode.FailClosed"/>.</summary>
     public FailureMode SinkFailure { get; init; } = FailureMode.FailClosed;
@@ -118,9 +125,9 @@ public sealed record AuditOptions
             throw new ArgumentOutOfRangeException(nameof(MaxBlock), MaxBlock, "AuditOptions.MaxBlock must be between zero and one hour.");
         }
 
-        if (Overflow is not (AuditOverflow.Block or AuditOverflow.Drop))
+        if (Overflow is not (FailureMode.FailClosed or FailureMode.FailOpen))
         {
-            throw new ArgumentOutOfRangeException(nameof(Overflow), Overflow, "AuditOptions.Overflow is Block or Drop.");
+            throw new ArgumentOutOfRangeException(nameof(Overflow), Overflow, "AuditOptions.Overflow is FailClosed (wait for room, then refuse) or FailOpen (drop the entry, record the gap).");
         }
 
         if (Durability is not (AuditDurability.Queued or AuditDurability.WithWrite))
@@ -220,21 +227,6 @@ public enum AuditDurability
     WithWrite = 1,
 }
 
-/// <summary>What a full audit queue does with a new entry.</summary>
-public enum AuditOverflow
-{
-    /// <summary>
-    /// A new operation waits (at most <see cref="AuditOptions.MaxBlock"/>, then it is refused) until the background
-    /// writer makes room: nothing is ever lost, and nothing is done that is not recorded.
-    /// </summary>
-    Block = 0,
-    /// <summary>
-    /// The entry is dropped and counted (<c>sochdb.policy.audit.dropped</c>, <see cref="AuditStatus.Dropped"/>); the
-    /// durable log gets a gap record (<see cref="AuditResult.EntriesDropped"/>) saying how many and when.
-    /// </summary>
-    Drop = 1,
-}
-
 /// <summary>A snapshot of the audit pipeline's counters.</summary>
 public sealed record AuditStatus
 {
@@ -244,7 +236,7 @@ public sealed record AuditStatus
     /// <summary>Entries every sink has taken (the durable ones committed).</summary>
     public long Written { get; init; }
 
-    /// <summary>Entries dropped because the queue was full (<see cref="AuditOverflow.Drop"/>).</summary>
+    /// <summary>Entries dropped because the queue was full (<see cref="FailureMode.FailOpen"/>).</summary>
     public long Dropped { get; init; }
 
     /// <summary>Sink failures so far.</summary>

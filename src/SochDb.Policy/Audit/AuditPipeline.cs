@@ -16,11 +16,11 @@ namespace SochDb.Policy.Audit;
 /// <para>
 /// Producers (operations) enqueue under one small monitor; the writer takes up to a batch at a time and hands it to
 /// every sink. Waiting for room happens at admission (<see cref="Admit"/>), before the operation does anything: under
-/// <see cref="AuditOverflow.Block"/> an operation that finds the queue full waits at most
+/// <see cref="FailureMode.FailClosed"/> an operation that finds the queue full waits at most
 /// <see cref="AuditOptions.MaxBlock"/> for a healthy sink to make room and is refused after that, and at once while a
 /// durable sink fails under <see cref="FailureMode.FailClosed"/>. The entry of an admitted operation is never
 /// refused and never waits: the queue grows past its capacity by the operations admitted meanwhile, so what was done is
-/// always recorded. Under <see cref="AuditOverflow.Drop"/> an entry that finds the queue full is dropped and counted,
+/// always recorded. Under <see cref="FailureMode.FailOpen"/> an entry that finds the queue full is dropped and counted,
 /// and so is the entry of a refusal while the queue is full: the writer then inserts a gap record at the exact
 /// position of each run of drops, naming how many entries were dropped there (only those) and between which times.
 /// </para>
@@ -47,7 +47,7 @@ internal sealed class AuditPipeline
     private readonly List<AuditGap> _gaps = new();
     private readonly AuditSink[] _sinks;
     private readonly bool _hasDurableSink;
-    private readonly AuditOverflow _overflow;
+    private readonly FailureMode _overflow;
     private readonly bool _failClosed;
     private readonly int _maxBatch;
     private readonly long _batchDelayTicks;
@@ -141,9 +141,9 @@ internal sealed class AuditPipeline
 
     /// <summary>
     /// Queues <paramref name="entry"/> here, or in the successor if this pipeline is closing. The entry of an admitted
-    /// operation (<paramref name="admitted"/>) is always queued under <see cref="AuditOverflow.Block"/>; any other
+    /// operation (<paramref name="admitted"/>) is always queued under <see cref="FailureMode.FailClosed"/>; any other
     /// (a refusal at admission) is dropped and counted when the queue is full, as every entry is under
-    /// <see cref="AuditOverflow.Drop"/>. Never waits. <paramref name="writtenTo"/>: the durable log that already holds
+    /// <see cref="FailureMode.FailOpen"/>. Never waits. <paramref name="writtenTo"/>: the durable log that already holds
     /// the entry (written in the data's transaction), which the writer does not hand it to again.
     /// </summary>
     public static void Enqueue(AuditPipeline? pipeline, AuditEntry entry, bool admitted = true, AuditLedger? writtenTo = null)
@@ -158,11 +158,11 @@ internal sealed class AuditPipeline
     /// Whether a new operation may start without waiting: no failing durable sink refuses it, and its entry finds room
     /// (or would be dropped anyway). One volatile read and a comparison; <see cref="Admit"/> decides the rest.
     /// </summary>
-    public bool AdmitsAtOnce => !_failing && (_overflow == AuditOverflow.Drop || Volatile.Read(ref _count) < _capacity);
+    public bool AdmitsAtOnce => !_failing && (_overflow == FailureMode.FailOpen || Volatile.Read(ref _count) < _capacity);
 
     /// <summary>
     /// Admits a new operation, or says why not. Refused at once while a durable sink fails and the options say to fail
-    /// closed; under <see cref="AuditOverflow.Block"/>, waits for room while the queue is full, at most
+    /// closed; under <see cref="FailureMode.FailClosed"/>, waits for room while the queue is full, at most
     /// <see cref="AuditOptions.MaxBlock"/>, then refuses. Returns null when admitted.
     /// </summary>
     public string? Admit()
@@ -172,7 +172,7 @@ internal sealed class AuditPipeline
             return UnavailableReason();
         }
 
-        if (_overflow == AuditOverflow.Drop)
+        if (_overflow == FailureMode.FailOpen)
         {
             return null;
         }
@@ -293,7 +293,7 @@ internal sealed class AuditPipeline
                 return false;
             }
 
-            if (_count >= _capacity && (_overflow == AuditOverflow.Drop || !admitted))
+            if (_count >= _capacity && (_overflow == FailureMode.FailOpen || !admitted))
             {
                 Drop(item.Entry, admitted ? AuditGapCause.QueueFull : AuditGapCause.Unavailable);
                 return true;
@@ -721,7 +721,7 @@ internal sealed class AuditPipeline
 /// <summary>Why entries were dropped.</summary>
 internal enum AuditGapCause
 {
-    /// <summary>The queue was full under <see cref="AuditOverflow.Drop"/>.</summary>
+    /// <summary>The queue was full under <see cref="FailureMode.FailOpen"/>.</summary>
     QueueFull,
     /// <summary>Refusals while the durable log could not record and the queue was full.</summary>
     Unavailable,

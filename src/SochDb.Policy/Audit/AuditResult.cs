@@ -20,7 +20,7 @@ public enum AuditResult
     ApprovalRequired = 6,
     /// <summary>
     /// Not an operation outcome: a gap record in a durable log, saying how many entries the audit queue dropped and
-    /// when (<see cref="AuditOverflow.Drop"/>). Its <see cref="AuditEntry.Reason"/> gives the count and the time span.
+    /// when (<see cref="FailureMode.FailOpen"/>). Its <see cref="AuditEntry.Reason"/> gives the count and the time span.
     /// </summary>
     EntriesDropped = 7,
     /// <summary>

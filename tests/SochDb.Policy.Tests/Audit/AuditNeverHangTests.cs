@@ -127,7 +127,7 @@ public sealed class AuditNeverHangTests
         using var store = Database.OpenInMemory();
         var sink = new PermitSink();
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = FailureMode.FailOpen });
 
         engine.Put("first", "v");
         Assert.True(SpinWait.SpinUntil(() => sink.Entered == 1, Bound), "the writer never took the first entry");

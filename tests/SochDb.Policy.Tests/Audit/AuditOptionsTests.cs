@@ -53,8 +53,8 @@ public sealed class AuditOptionsTests
             options with { QueueCapacity = 100 },
             options with { QueueCapacity = 100, MaxBatchSize = 10 },
             options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1) },
-            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = AuditOverflow.Drop },
-            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = AuditOverflow.Drop, SinkFailure = FailureMode.FailOpen },
+            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = FailureMode.FailOpen },
+            options with { QueueCapacity = 100, MaxBatchSize = 10, MaxBlock = TimeSpan.FromSeconds(1), Overflow = FailureMode.FailOpen, SinkFailure = FailureMode.FailOpen },
             options with { Sinks = [sink, new ControllableSink(durable: false)] },
         })
         {
@@ -93,6 +93,24 @@ public sealed class AuditOptionsTests
 
         Assert.Single(options.Sinks);
         Assert.Equal(new byte[16], options.MaskKey);
+    }
+
+    [Fact]
+    public void ADecisionLog_HasNoLocalFallback_SoOverflowAndSinkFailureRefuseIt_NamingTheOption()
+    {
+        using var store = Database.OpenInMemory();
+        using var engine = new PolicyEngine(store);
+        var sink = new ControllableSink();
+
+        var overflow = Assert.Throws<ArgumentOutOfRangeException>(() => engine.Audit.Enable(new AuditOptions { Sinks = [sink], Overflow = FailureMode.LocalFallback }));
+        Assert.Equal("Overflow", overflow.ParamName);
+        Assert.Contains("FailClosed", overflow.Message, StringComparison.Ordinal);
+        var failure = Assert.Throws<ArgumentOutOfRangeException>(() => engine.Audit.Enable(new AuditOptions { Sinks = [sink], SinkFailure = FailureMode.LocalFallback }));
+        Assert.Equal("SinkFailure", failure.ParamName);
+        Assert.Contains("no local fallback", failure.Message, StringComparison.Ordinal);
+        Assert.False(engine.Audit.IsEnabled);
+        Assert.Equal(FailureMode.FailClosed, new AuditOptions().Overflow);
+        Assert.Equal(FailureMode.FailClosed, new AuditOptions().SinkFailure);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class AuditOverflowTests
         using var store = Database.OpenInMemory();
         var sink = new ControllableSink();
         using var engine = new PolicyEngine(store);
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = AuditOverflow.Block, MaxBlock = TimeSpan.FromMinutes(1) });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 4, MaxBatchSize = 2, Overflow = FailureMode.FailClosed, MaxBlock = TimeSpan.FromMinutes(1) });
         sink.Open.Reset();
 
         // With the sink stalled, at most 4 queued + 2 in the writer's hands fit: the writer thread must block.
@@ -54,7 +54,7 @@ public sealed class AuditOverflowTests
         };
         meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref metered, value));
         meter.Start();
-        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 10, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
+        engine.Audit.Enable(new AuditOptions { Sinks = [sink], QueueCapacity = 10, MaxBatchSize = 1, Overflow = FailureMode.FailOpen });
 
         // The writer takes "first" and stalls in the sink; then 10 entries fill the queue and 25 more are dropped.
         sink.Open.Reset();
@@ -90,7 +90,7 @@ public sealed class AuditOverflowTests
     [Fact]
     public void Drop_InTheDurableLog_TheGapRecordIsChainedLikeAnyEntry()
     {
-        using var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = AuditOverflow.Drop });
+        using var kit = new AuditTestKit(sink => new AuditOptions { Sinks = [sink], QueueCapacity = 2, MaxBatchSize = 1, Overflow = FailureMode.FailOpen });
         // The SQLite sink is fast, so drops depend on timing; whatever happened, the counts and the chain must agree.
         Parallel.For(0, 4, t =>
         {

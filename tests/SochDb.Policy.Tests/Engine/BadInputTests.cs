@@ -41,11 +41,17 @@ public sealed class BadInputTests
         Assert.Equal(0, kit.Engine.RuntimeRuleCount);
     }
 
+    /// <summary>Invalid patterns and the position of what is wrong in each.</summary>
+    public static TheoryData<string, int> InvalidPatterns { get; } = new()
+    {
+        { "", 0 },
+        { "users/**.json", 6 },
+        { "logs/[z-a]", 6 },
+        { "config/*.{json,yaml", 9 },
+    };
+
     [Theory]
-    [InlineData("", 0)]
-    [InlineData("users/**.json", 6)]
-    [InlineData("logs/[z-a]", 6)]
-    [InlineData("config/*.{json,yaml", 9)]
+    [MemberData(nameof(InvalidPatterns))]
     public void AnInvalidPatternThrowsGlobPatternException_WithThePosition_AndRegistersNothing(string pattern, int position)
     {
         using var kit = new EngineTestKit();
@@ -61,10 +67,7 @@ public sealed class BadInputTests
     }
 
     [Theory]
-    [InlineData("", 0)]
-    [InlineData("users/**.json", 6)]
-    [InlineData("logs/[z-a]", 6)]
-    [InlineData("config/*.{json,yaml", 9)]
+    [MemberData(nameof(InvalidPatterns))]
     public void ValidatePattern_ReturnsWhatIsWrong_TheSameErrorRegisteringThrows_WithoutThrowing(string pattern, int position)
     {
         using var kit = new EngineTestKit();

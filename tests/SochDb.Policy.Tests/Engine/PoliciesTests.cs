@@ -85,4 +85,16 @@ public sealed class PoliciesTests
         Assert.Equal("[BeforeWrite(\"b\")] Guards.B", named.ToString());
         Assert.Equal(PolicyTrigger.BeforeWrite, named.Trigger);
     }
+
+    [Fact]
+    public void ADecision_SaysWhatItIs_InTheDecisionLogsWords()
+    {
+        Assert.Equal(AuditResult.Allowed, PolicyDecision.Allow.Result);
+        Assert.Equal(AuditResult.Allowed, ((PolicyDecision)PolicyAction.Allow).Result);
+        Assert.Equal(AuditResult.Denied, PolicyDecision.Deny("no").Result);
+        Assert.Equal(AuditResult.Denied, ((PolicyDecision)PolicyAction.Deny).Result);
+        Assert.Equal(AuditResult.Modified, PolicyDecision.Modify([1]).Result);
+        Assert.Equal(AuditResult.ApprovalRequired, PolicyDecision.RequireApproval("look").Result);
+        Assert.Equal(AuditResult.Failed, ((PolicyDecision)(PolicyAction)7).Result); // not a verdict: the engine fails closed
+    }
 }

@@ -162,9 +162,6 @@ public sealed class RefusalCauseTests
         Assert.Equal(request.Id, Assert.Single(kit.Engine.Approvals.Pending).Id);
         Assert.Equal((PolicyTrigger?)PolicyTrigger.BeforeWrite, held.Trigger);
         Assert.Equal(("the team sees it", "a1", "ApproveSharing"), (held.Reason, held.AgentId, held.HandlerName));
-        Assert.Null(held.RateLimit);
-        Assert.Null(held.ScopeValue);
-        Assert.Null(held.RetryAfter);
         Assert.Null(held.BatchItemIndex);
         Assert.Contains($"(approval {request.Id}, pending until ", held.Message);
         Assert.Null(kit.Stored("shared/plan"));
@@ -183,8 +180,8 @@ public sealed class RefusalCauseTests
 
         Assert.Equal((PolicyRefusalCause.Denied, (int?)0), (batch.Cause, batch.BatchItemIndex));
         Assert.Equal(PolicyRefusalCause.Denied, full.Cause);
-        AssertNoCauseData(batch);
-        AssertNoCauseData(full);
+        Refusals.AssertNoCauseData(batch);
+        Refusals.AssertNoCauseData(full);
         Assert.Single(kit.Engine.Approvals.Pending);
     }
 
@@ -196,9 +193,9 @@ public sealed class RefusalCauseTests
         kit.Engine.BeforeWrite("failing", (in PolicyRequest _) => throw new InvalidOperationException("boom"));
         kit.Engine.BeforeDelete("undefined", (in PolicyRequest _) => (PolicyAction)42);
 
-        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("denied", "v")));
-        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("failing", "v")));
-        AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Delete("undefined")));
+        Refusals.AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("denied", "v")));
+        Refusals.AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Put("failing", "v")));
+        Refusals.AssertNoCauseData(Assert.Throws<PolicyViolationException>(() => kit.Engine.Delete("undefined")));
     }
 
     [Fact]
@@ -209,18 +206,8 @@ public sealed class RefusalCauseTests
 
         Assert.Equal(PolicyRefusalCause.Denied, denied.Cause);
         Assert.Equal(PolicyRefusalCause.HandlerFailed, failed.Cause);
-        AssertNoCauseData(denied);
-        AssertNoCauseData(failed);
-    }
-
-    private static void AssertNoCauseData(PolicyViolationException refused)
-    {
-        Assert.NotEqual(PolicyRefusalCause.RateLimited, refused.Cause);
-        Assert.NotEqual(PolicyRefusalCause.ApprovalRequired, refused.Cause);
-        Assert.Null(refused.RateLimit);
-        Assert.Null(refused.ScopeValue);
-        Assert.Null(refused.RetryAfter);
-        Assert.Null(refused.Approval);
+        Refusals.AssertNoCauseData(denied);
+        Refusals.AssertNoCauseData(failed);
     }
 
     private sealed class FailingBackend : RateLimitBackend
