@@ -18,25 +18,11 @@ public ref struct PolicyEvaluation
     /// <summary>Starts an evaluation.</summary>
     internal PolicyEvaluation(PolicyTrigger trigger, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, PolicyContext? context)
     {
+        this = default; // one block of zeros rather than a store per field (the outcome so far: nothing)
         Trigger = trigger;
         Key = key;
         _originalValue = value;
-        _modifiedValue = null;
         Context = context ?? PolicyContext.Empty;
-        IsDenied = false;
-        Reason = null;
-        DecidingRule = null;
-        CurrentRule = null;
-        ModifyingRule = null;
-        IsFaulted = false;
-        ShadowAll = false;
-        WouldDenyRule = null;
-        WouldDenyReason = null;
-        WouldModifyRule = null;
-        _recorder = null;
-        RequiresApproval = false;
-        ApprovalRule = null;
-        ApprovalReason = null;
     }
 
     // Set by Explain: every rule's outcome is written down, and evaluation goes on past a denial.
@@ -125,6 +111,13 @@ public ref struct PolicyEvaluation
 
     /// <summary>The reason the first rule that required approval gave.</summary>
     public string? ApprovalReason { get; private set; }
+
+    /// <summary>
+    /// Nothing to act on: no denial, no approval required, no modification, nothing a shadow rule would have done. The
+    /// engine's common outcome, read without composing anything.
+    /// </summary>
+    internal readonly bool IsPlainAllow =>
+        !IsDenied && !RequiresApproval && _modifiedValue is null && ModifyingRule is null && WouldDenyRule is null && WouldModifyRule is null;
 
     /// <summary>Whether any handler replaced the value.</summary>
     internal readonly bool IsModified => _modifiedValue is not null;

@@ -67,6 +67,9 @@ internal sealed class PolicyMetrics
     internal static PolicyMetrics Create(IMeterFactory? factory) =>
         factory is null ? SharedInstance : new PolicyMetrics(factory.Create(MeterName));
 
+    /// <summary>Whether anyone listens to the decisions counter (the engine skips recording while nobody does).</summary>
+    internal bool DecisionsEnabled => _decisions.Enabled;
+
     internal void RecordDecision(PolicyOperation operation, AuditResult result)
     {
         if (_decisions.Enabled)

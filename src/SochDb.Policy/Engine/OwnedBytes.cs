@@ -131,7 +131,11 @@ internal sealed class OperationScratch
     /// <summary>The nesting depth of the current thread, without creating its state.</summary>
     public static int CurrentNesting => t_current?.Nesting ?? 0;
 
-    public static OperationScratch Current => t_current ??= new OperationScratch();
+    public static OperationScratch Current => t_current ?? CreateCurrent();
+
+    // Once per thread, out of line: the look-up above stays small enough to inline into every call.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static OperationScratch CreateCurrent() => t_current = new OperationScratch();
 
     public byte[]? TryTake(int length)
     {

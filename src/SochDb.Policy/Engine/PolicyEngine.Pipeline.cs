@@ -59,6 +59,7 @@ public sealed partial class PolicyEngine
     {
         public Operation(PolicyOperation kind, PolicyContext context, OperationScratch thread, bool async)
         {
+            this = default; // one block of zeros rather than a store per field
             Kind = kind;
             Context = context;
             Thread = thread;
@@ -96,7 +97,11 @@ public sealed partial class PolicyEngine
         /// </summary>
         public Task? Pending;
 
-        public readonly OperationResult Result => new(Read, Removed);
+        public readonly OperationResult Result
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => new(Read, Removed);
+        }
     }
 
     /// <summary>A synchronous Put, Get or Delete: validated, copied into the thread's scratch, run to the end here.</summary>
@@ -257,7 +262,11 @@ public sealed partial class PolicyEngine
 
                 goto case Stage.Observe;
             case Stage.Observe:
-                ObserveAfter(ref operation, key.Span, in value);
+                if ((operation.Triggers & AfterTriggers) != 0)
+                {
+                    ObserveAfter(ref operation, key.Span, in value);
+                }
+
                 goto default;
             default:
                 if (operation.WithData is null)
@@ -270,6 +279,7 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>The end of an operation, on whatever thread it ends: the span, the in-flight count, the copies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Finish(ref Operation operation, in OwnedBytes key, in OwnedBytes value)
     {
         operation.Span?.Dispose();
@@ -283,13 +293,16 @@ public sealed partial class PolicyEngine
     }
 
     /// <summary>Stage <b>limits</b>: a token from every applicable limit; false when a shared backend has to be awaited.</summary>
-    private bool TakeLimits(ref Operation operation, in OwnedBytes key, CancellationToken cancellationToken)
-    {
-        if (!_limiter.Applies(operation.Kind))
-        {
-            return true;
-        }
+    private bool TakeLimits(ref Operation operation, in OwnedBytes key, CancellationToken cancellationToken) =>
+        !_limiter.Applies(operation.Kind) || TakeApplyingLimits(ref operation, in key, cancellationToken);
 
+    /// <summary>
+    /// <see cref="TakeLimits"/> when some limit applies, out of line: an operation that no limit governs keeps the demand,
+    /// the backend's task and the note out of its frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TakeApplyingLimits(ref Operation operation, in OwnedBytes key, CancellationToken cancellationToken)
+    {
         if (operation.Async && _limitBackend is not null)
         {
             ValueTask<string?> acquiring = AcquireOrThrowAsync(LimitDemand.Single(operation.Kind), key.Memory, operation.Context, cancellationToken);
@@ -355,7 +368,7 @@ public sealed partial class PolicyEngine
             switch (kind)
             {
                 case PolicyOperation.Write:
-                    _store.Put(key.Span, Written(in operation, in value).Span);
+                    _store.Put(key.Span, WrittenSpan(in operation, in value));
                     break;
                 case PolicyOperation.Read:
                     operation.Read = _store.TryGet(key.Span, out byte[]? found) ? found : null;
@@ -396,7 +409,7 @@ public sealed partial class PolicyEngine
             var transactional = (ITransactionalAuditStore)_store;
             if (kind == PolicyOperation.Write)
             {
-                transactional.Put(key.Span, Written(in operation, in value).Span, withData.WithWrite!, entry);
+                transactional.Put(key.Span, WrittenSpan(in operation, in value), withData.WithWrite!, entry);
             }
             else
             {
@@ -469,6 +482,10 @@ public sealed partial class PolicyEngine
     /// <summary>What the store receives for a write: the value a BeforeWrite handler modified, else the engine's copy.</summary>
     private static ReadOnlyMemory<byte> Written(in Operation operation, in OwnedBytes value) => operation.Outcome.ModifiedValue ?? value.Memory;
 
+    /// <inheritdoc cref="Written(in Operation, in OwnedBytes)"/>
+    private static ReadOnlySpan<byte> WrittenSpan(in Operation operation, in OwnedBytes value) =>
+        operation.Outcome.ModifiedValue is { } modified ? modified : value.Span;
+
     /// <summary>
     /// Stage <b>observe</b>: for a read, AfterRead handlers decide again on the value read, and their outcome replaces the
     /// first one; for a write or a delete that removed something, the observers run.
@@ -494,7 +511,7 @@ public sealed partial class PolicyEngine
             : operation.Removed && Runs(triggers, PolicyTrigger.AfterDelete))
         {
             Observe(operation.Kind == PolicyOperation.Write ? PolicyTrigger.AfterWrite : PolicyTrigger.AfterDelete, key,
-                Written(in operation, in value).Span, operation.Context, operation.Rules!, operation.Thread);
+                WrittenSpan(in operation, in value), operation.Context, operation.Rules!, operation.Thread);
         }
     }
 
@@ -621,6 +638,21 @@ public sealed partial class PolicyEngine
     {
         var evaluation = new PolicyEvaluation(trigger, key, value, context);
         Exception? failure = RunDecisions(ref evaluation, rules, thread);
+        return failure is null && evaluation.IsPlainAllow && limitNote is null && earlier.IsEmpty
+            ? default // the common outcome: nothing to refuse, hold, note or apply (what Conclude would give, composed for nothing)
+            : Conclude(ref evaluation, failure, key, value, context, limitNote, in earlier);
+    }
+
+    /// <summary>
+    /// The rest of <see cref="Decide"/> when the handlers left something to act on: the outcome is composed, a refusal
+    /// recorded and thrown, an approval not yet given requested and thrown. Out of line: its frame and its texts are paid
+    /// only then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DecisionOutcome Conclude(ref PolicyEvaluation evaluation, Exception? failure, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
+        PolicyContext context, string? limitNote, in ShadowNote earlier)
+    {
+        PolicyTrigger trigger = evaluation.Trigger;
         DecisionOutcome outcome = DecisionOutcome.Of(ref evaluation, failure, in earlier, limitNote);
         if (outcome.IsRefusal)
         {
@@ -641,6 +673,7 @@ public sealed partial class PolicyEngine
     /// stopping at the first denial. Returns the exception of a handler that threw (the caller fails closed), else null.
     /// <paramref name="thread"/> is the state of the current thread, whose nesting counter the handlers' own calls read.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into Decide, whose frame it shares (each caller runs it once)
     private Exception? RunDecisions(ref PolicyEvaluation evaluation, RuleTable rules, OperationScratch thread)
     {
         ref int nesting = ref thread.Nesting;
@@ -670,10 +703,13 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            TriggerRules runtime = rules[evaluation.Trigger];
-            if (!runtime.IsEmpty)
+            if (Runs(rules.TriggerMask, evaluation.Trigger))
             {
-                runtime.Evaluate(ref evaluation);
+                TriggerRules runtime = rules[evaluation.Trigger];
+                if (!runtime.IsEmpty)
+                {
+                    runtime.Evaluate(ref evaluation);
+                }
             }
 
             return null;
@@ -820,8 +856,22 @@ public sealed partial class PolicyEngine
         recorder.Record(utcTicks, operation, key, context, result, rule, reason, writtenTo: recorder.WithWrite);
     }
 
-    /// <summary>The allowed outcome: counted, and audited when audit is on. The common path, kept small.</summary>
+    /// <summary>
+    /// The allowed outcome: counted, and audited when audit is on. The common path: while nobody listens to the metrics or
+    /// the spans and audit is off, it is three reads and no call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordAllowed(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
+    {
+        if (_metrics.DecisionsEnabled || PolicyTracing.Source.HasListeners() || Volatile.Read(ref _recorder) is not null)
+        {
+            RecordAllowedObserved(operation, key, context);
+        }
+    }
+
+    /// <inheritdoc cref="RecordAllowed"/>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordAllowedObserved(PolicyOperation operation, ReadOnlySpan<byte> key, PolicyContext context)
     {
         _metrics.RecordDecision(operation, AuditResult.Allowed);
         PolicyTracing.Tag(operation, AuditResult.Allowed, null, null);
