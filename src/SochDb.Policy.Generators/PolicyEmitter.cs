@@ -20,7 +20,8 @@ internal static partial class PolicyEmitter
     private const string Evaluation = "ref global::SochDb.Policy.CompilerServices.PolicyEvaluation e";
     private const string Span = "global::System.ReadOnlySpan<byte>";
 
-    private static readonly string Version = typeof(PolicyEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+    /// <summary>The generator's assembly version, written into every <c>[GeneratedCode]</c>.</summary>
+    internal static readonly string Version = typeof(PolicyEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"SochDb.Policy.Generators\", \"{Version}\")]";

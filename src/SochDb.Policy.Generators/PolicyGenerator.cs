@@ -20,6 +20,10 @@ public sealed partial class PolicyGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // The attributes themselves: in the compilation before any syntax provider runs, so the lookups by metadata name
+        // below find them (PolicyAttributesSource.cs).
+        context.RegisterPostInitializationOutput(static output => output.AddSource(PolicyAttributesSource.HintName, PolicyAttributesSource.Text));
+
         IncrementalValueProvider<EquatableArray<RuleSource>> all = Empty(context);
         foreach (PolicyTriggerKind trigger in Triggers)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using SochDb.Policy.Analyzers.Tests.Infrastructure;
 
 namespace SochDb.Policy.Analyzers.Tests;
 
@@ -32,7 +33,8 @@ public sealed class EndToEndBuildTests
     public void DotnetBuildReportsEachErrorAtItsFileLineAndColumn()
     {
         // Analyzers only: with the generator, a build stops at the generator's own errors (SOCH0001, below), as the
-        // compiler does after any generator error, and reports the analyzers' findings once those are fixed.
+        // compiler does after any generator error, and reports the analyzers' findings once those are fixed. The project
+        // gets the generator's attribute file as a source file of its own instead.
         string directory = CreateProject(
             "root = true\n\n[*.cs]\ndotnet_diagnostic.SOCH0008.severity = error\n", BadSource, withGenerator: false);
         try
@@ -263,6 +265,11 @@ public sealed class EndToEndBuildTests
             </Project>
             """);
         File.WriteAllText(Path.Combine(directory, "Bad.cs"), source);
+        if (!withGenerator)
+        {
+            File.WriteAllText(Path.Combine(directory, PolicyTestReferences.AttributeFileName), PolicyTestReferences.AttributeSource);
+        }
+
         return directory;
     }
 

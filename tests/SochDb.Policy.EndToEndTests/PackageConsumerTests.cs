@@ -52,6 +52,9 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("system write denied: True", output);
         Assert.Contains("email read: [REDACTED]", output);
+        // The attributes came from the package's generator, documented and warning-free (the consumer treats warnings as
+        // errors and writes a documentation file), and as compile-time markers they left nothing in the metadata.
+        Assert.Contains("attributes in metadata: 0", output);
 
         string badConsumer = WriteConsumer(feed, bad: true);
         (int badExit, string badOutput) = DotnetCli.Run(badConsumer, ConsumerEnvironment, "build", "--disable-build-servers");
@@ -107,6 +110,7 @@ public sealed class PackageConsumerTests : IDisposable
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+                {(bad ? "" : "<TreatWarningsAsErrors>true</TreatWarningsAsErrors><GenerateDocumentationFile>true</GenerateDocumentationFile>")}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="SochDb.Policy" Version="{_version}" />
@@ -129,6 +133,7 @@ public sealed class PackageConsumerTests : IDisposable
             : """
               using SochDb.Policy;
 
+              /// <summary>The consumer's policies.</summary>
               public static partial class Policies
               {
                   static readonly byte[] Redacted = "[REDACTED]"u8.ToArray();
@@ -155,6 +160,8 @@ public sealed class PackageConsumerTests : IDisposable
             policy.Put("users/alice/email", "alice@example.com"u8, agent);
             byte[]? email = policy.Get("users/alice/email", agent.With("redact_pii", "1"));
             Console.WriteLine($"email read: {System.Text.Encoding.UTF8.GetString(email!)}");
+            var handler = typeof(Policies).GetMethod("BlockSystemWrites", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+            Console.WriteLine($"attributes in metadata: {handler.GetCustomAttributes(false).Count(a => a.GetType().Namespace == "SochDb.Policy")}");
             """);
         return dir;
     }

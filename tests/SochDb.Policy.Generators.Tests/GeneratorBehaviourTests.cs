@@ -57,7 +57,7 @@ public class GeneratorBehaviourTests
             }
             """;
         (GeneratorResult result, string[] errors, ImmutableArray<Diagnostic> reported) = GeneratorHarness.RunWithInvalidRules(source);
-        Assert.Equal(["Mixed.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
+        Assert.Equal([PolicyAttributesSource.HintName, "Mixed.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
         CompiledPolicySet set = GeneratorHarness.CompiledSet(GeneratorHarness.Load(result.Output), "Mixed");
         Assert.Equal(["Mixed.Good", "Mixed.Seed"], set.Rules.Select(r => r.HandlerName));
 
@@ -107,7 +107,7 @@ public class GeneratorBehaviourTests
             }
             """;
         (GeneratorResult result, string[] errors) = GeneratorHarness.RunWithRejections(source);
-        Assert.Equal(["WithLocal.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
+        Assert.Equal([PolicyAttributesSource.HintName, "WithLocal.Policies.g.cs", RejectionEmitter.HintName], result.Sources.Select(s => s.HintName));
         CompiledPolicySet set = GeneratorHarness.CompiledSet(GeneratorHarness.Load(result.Output), "WithLocal");
         Assert.Equal(["WithLocal.Member"], set.Rules.Select(r => r.HandlerName));
 

@@ -20,8 +20,20 @@ public class SnapshotTests
     {
         string source = (string)typeof(TestSources).GetField(sourceName)!.GetValue(null)!;
         GeneratorResult result = GeneratorHarness.Run(source);
-        string actual = GeneratorHarness.Normalize(result.Source(hintName));
-        string path = Path.Combine(SnapshotDirectory(), sourceName + ".g.cs.txt");
+        AssertMatchesSnapshot(sourceName, GeneratorHarness.Normalize(result.Source(hintName)));
+    }
+
+    /// <summary>The attributes' file, which every compilation gets (the generator's post-initialization output).</summary>
+    [Fact]
+    public void AttributeFileMatchesSnapshot()
+    {
+        GeneratorResult result = GeneratorHarness.Run(TestSources.DesignSample);
+        AssertMatchesSnapshot("Attributes", GeneratorHarness.Normalize(result.Source(PolicyAttributesSource.HintName)));
+    }
+
+    private static void AssertMatchesSnapshot(string name, string actual)
+    {
+        string path = Path.Combine(SnapshotDirectory(), name + ".g.cs.txt");
         if (Environment.GetEnvironmentVariable("SOCHDB_UPDATE_SNAPSHOTS") == "1")
         {
             File.WriteAllText(path, actual);
@@ -35,12 +47,13 @@ public class SnapshotTests
     [Fact]
     public void OutputIsDeterministicAndTypesComeInOrdinalOrder()
     {
-        // Same sources in two different orders: same files, same text, in ordinal order of type name.
+        // Same sources in two different orders: same files, same text: the attributes first, then the policy types in
+        // ordinal order of type name.
         GeneratorResult first = GeneratorHarness.Run(TestSources.ManyTenants, TestSources.DesignSample, TestSources.ClassLevelAndOrdering);
         GeneratorResult second = GeneratorHarness.Run(TestSources.ClassLevelAndOrdering, TestSources.DesignSample, TestSources.ManyTenants);
         string[] names = first.Sources.Select(s => s.HintName).ToArray();
         Assert.Equal(
-            ["AgentGuard.AgentPolicies.Policies.g.cs", "Contoso.Agents.Outer.Inner.Policies.g.cs", "TenantPolicies.Policies.g.cs"],
+            [PolicyAttributesSource.HintName, "AgentGuard.AgentPolicies.Policies.g.cs", "Contoso.Agents.Outer.Inner.Policies.g.cs", "TenantPolicies.Policies.g.cs"],
             names);
         Assert.Equal(names, second.Sources.Select(s => s.HintName).ToArray());
         foreach (string name in names)

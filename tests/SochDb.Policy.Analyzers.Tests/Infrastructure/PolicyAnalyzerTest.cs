@@ -12,8 +12,11 @@ namespace SochDb.Policy.Analyzers.Tests.Infrastructure;
 /// </summary>
 internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAnalyzer, DefaultVerifier>
 {
+    private readonly bool _includeRuntime;
+
     public PolicyAnalyzerTest(bool includeRuntime = true)
     {
+        _includeRuntime = includeRuntime;
         ReferenceAssemblies = PolicyTestReferences.Assemblies;
         PolicyTestReferences.AddTo(TestState, includeRuntime);
 
@@ -37,6 +40,21 @@ internal sealed class PolicyAnalyzerTest : CSharpAnalyzerTest<HandlerSignatureAn
     public static ImmutableArray<DiagnosticAnalyzer> AnalyzersAndGenerator { get; } = AllAnalyzers.Add(new GeneratorDiagnostics());
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => AnalyzersAndGenerator;
+
+    /// <summary>
+    /// With the runtime referenced, the compilation also gets the attributes, as the generator gives them to a real
+    /// build; added last, when the test's own documents are known. (Without the runtime there is no generator either:
+    /// it ships in the same package.)
+    /// </summary>
+    protected override Task RunImplAsync(CancellationToken cancellationToken)
+    {
+        if (_includeRuntime)
+        {
+            PolicyTestReferences.AddAttributes(TestState);
+        }
+
+        return base.RunImplAsync(cancellationToken);
+    }
 
     /// <summary>Analyzes <paramref name="source"/> (markup: <c>{|SOCH0001:span|}</c>, <c>{|#0:span|}</c>) and expects exactly <paramref name="expected"/>.</summary>
     public static Task VerifyAsync(string source, params DiagnosticResult[] expected)

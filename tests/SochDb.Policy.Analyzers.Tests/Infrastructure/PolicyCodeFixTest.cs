@@ -24,6 +24,18 @@ internal sealed class PolicyCodeFixTest<TCodeFix> : CSharpCodeFixTest<HandlerSig
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => PolicyAnalyzerTest.AnalyzersAndGenerator;
 
+    /// <summary>The attributes as the generator gives them to a real build, in the state before the fix and after it.</summary>
+    protected override Task RunImplAsync(CancellationToken cancellationToken)
+    {
+        PolicyTestReferences.AddAttributes(TestState);
+        if (FixedState.Sources.Count > 0)
+        {
+            PolicyTestReferences.AddAttributes(FixedState);
+        }
+
+        return base.RunImplAsync(cancellationToken);
+    }
+
     public static Task VerifyAsync(string source, string fixedSource, params DiagnosticResult[] expected)
     {
         var test = new PolicyCodeFixTest<TCodeFix> { TestCode = source, FixedCode = fixedSource };
