@@ -38,7 +38,7 @@ public class LargeClassTests(ITestOutputHelper output)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation updated, out var diagnostics);
         stopwatch.Stop();
         TimeSpan reported = driver.GetTimingInfo().ElapsedTime;
-        string text = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+        string text = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName != PolicyAttributesSource.HintName).SourceText.ToString();
         output.WriteLine($"1,000 handlers: generator ran in {stopwatch.ElapsedMilliseconds} ms (driver timing {reported.TotalMilliseconds:F0} ms); {text.Length:N0} characters generated");
 
         Assert.Empty(diagnostics);
