@@ -50,7 +50,7 @@ public class BuildOverheadBenchmarks
         _compilation = CSharpCompilation.Create(
             "NoPolicies",
             trees,
-            [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(CompiledPolicySet).Assembly.Location)],
+            [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(SochDb.Policy.CompilerServices.CompiledPolicySet).Assembly.Location)],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         _analyzers = typeof(analyzers::SochDb.Policy.Analyzers.RuleSetAnalyzer).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))

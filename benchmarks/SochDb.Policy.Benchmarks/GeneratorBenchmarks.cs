@@ -35,7 +35,7 @@ public class GeneratorBenchmarks
         _compilation = CSharpCompilation.Create(
             "Bench",
             [CSharpSyntaxTree.ParseText(source.ToString(), parse), CSharpSyntaxTree.ParseText("namespace Bench { public static class Other { public static int X => 1; } }", parse)],
-            [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(CompiledPolicySet).Assembly.Location)],
+            [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(SochDb.Policy.CompilerServices.CompiledPolicySet).Assembly.Location)],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         _editedCompilation = _compilation.ReplaceSyntaxTree(
             _compilation.SyntaxTrees.Last(),

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Dashboard;
 

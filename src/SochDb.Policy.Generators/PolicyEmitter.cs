@@ -49,7 +49,7 @@ internal static partial class PolicyEmitter
          .Line("/// <c>new PolicyEngine(store, " + spec.Type.Types[spec.Type.Types.Length - 1].Name + ".Compiled)</c>.")
          .Line("/// </summary>")
          .Line(GeneratedCode)
-         .Line("public static " + Policy + "CompiledPolicySet Compiled { get; } = new " + ClassName + "();")
+         .Line("public static " + Policy + "CompilerServices.CompiledPolicySet Compiled { get; } = new " + ClassName + "();")
          .Line();
         WriteSetClass(w, plan, new EmittedHelpers());
 
@@ -95,7 +95,7 @@ internal static partial class PolicyEmitter
     {
         PolicySetSpec spec = plan.Spec;
         w.Line(GeneratedCode)
-         .Line("private sealed class " + ClassName + " : " + Policy + "CompiledPolicySet")
+         .Line("private sealed class " + ClassName + " : " + Policy + "CompilerServices.CompiledPolicySet")
          .Open();
 
         // Static tables, built once.

@@ -1,6 +1,7 @@
 using System;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Hosting;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SochDb.Policy.Hosting;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Testing;
 

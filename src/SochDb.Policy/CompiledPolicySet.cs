@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
-using SochDb.Policy.CompilerServices;
+using System.ComponentModel;
 
-namespace SochDb.Policy;
+namespace SochDb.Policy.CompilerServices;
 
 /// <summary>
 /// A set of rules compiled ahead of time. The source generator emits one sealed subclass per partial class
@@ -10,6 +10,11 @@ namespace SochDb.Policy;
 /// The engine runs compiled sets in the order it was given them, before run-time handlers (see
 /// <see href="https://github.com/sochdb/sochdb/blob/main/docs/semantics.md">docs/semantics.md</see>).
 /// </summary>
+/// <remarks>
+/// What the generated code derives from, so it lives with the other types generated code uses: users rarely name it,
+/// they pass a class's generated <c>Compiled</c> property to the engine (or call its <see cref="WithMode"/>).
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class CompiledPolicySet
 {
     private readonly int _triggerMask;

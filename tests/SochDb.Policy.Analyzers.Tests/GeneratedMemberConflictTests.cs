@@ -123,7 +123,7 @@ public sealed class GeneratedMemberConflictTests
             partial class AgentPolicies
             {
                 [System.CodeDom.Compiler.GeneratedCode("SochDb.Policy.Generators", "1.0.0.0")]
-                public static CompiledPolicySet Compiled { get; } = null!;
+                public static global::SochDb.Policy.CompilerServices.CompiledPolicySet Compiled { get; } = null!;
 
                 [System.CodeDom.Compiler.GeneratedCode("SochDb.Policy.Generators", "1.0.0.0")]
                 private sealed class CompiledPolicies

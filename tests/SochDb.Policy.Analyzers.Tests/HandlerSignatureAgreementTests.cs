@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SochDb.Policy.Analyzers.Tests.Infrastructure;
 using SochDb.Policy.Generators;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Analyzers.Tests;
 

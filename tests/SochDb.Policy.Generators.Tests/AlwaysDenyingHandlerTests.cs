@@ -1,4 +1,5 @@
 using System.Reflection;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

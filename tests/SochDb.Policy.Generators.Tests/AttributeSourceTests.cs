@@ -3,6 +3,7 @@ using System.Reflection;
 using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

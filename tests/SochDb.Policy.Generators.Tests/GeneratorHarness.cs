@@ -5,6 +5,7 @@ using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using SochDb.Policy.Generators;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Generators.Tests;
 

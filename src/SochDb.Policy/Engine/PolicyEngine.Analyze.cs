@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using SochDb.Policy.Analysis;
 using SochDb.Policy.Engine;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy;
 

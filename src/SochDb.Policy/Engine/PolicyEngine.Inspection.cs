@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using SochDb.Policy.Engine;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy;
 

@@ -5,6 +5,7 @@ using SochDb.Policy.Audit;
 using SochDb.Policy.Diagnostics;
 using SochDb.Policy.Engine;
 using SochDb.Policy.RateLimiting;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy;
 

@@ -1,4 +1,5 @@
 using static SochDb.Policy.Tests.Engine.EngineTestKit;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Engine;
 

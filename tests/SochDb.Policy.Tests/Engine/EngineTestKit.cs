@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using SochDb.Policy.CompilerServices;
 
 namespace SochDb.Policy.Tests.Engine;
 
