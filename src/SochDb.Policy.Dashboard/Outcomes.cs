@@ -1,5 +1,3 @@
-using System.IO;
-
 namespace SochDb.Policy.Dashboard;
 
 /// <summary>
@@ -34,21 +32,12 @@ internal static class Outcomes
         _ => null,
     };
 
-    /// <summary>Why a decision on <paramref name="id"/> was refused as not pending, read from the request's state now.</summary>
-    public static string NotPending(PolicyEngine engine, string id)
+    /// <summary>Why a decision was refused as not pending, from the request's state then (null: no such request).</summary>
+    public static string NotPending(ApprovalState? state) => state switch
     {
-        try
-        {
-            return !engine.Approvals.TryGet(id, out ApprovalRequest? request) ? Unknown : request.State switch
-            {
-                ApprovalState.Executed => AlreadyUsed,
-                ApprovalState.Rejected => AlreadyRejected,
-                _ => Expired,
-            };
-        }
-        catch (IOException)
-        {
-            return StoreUnavailable;
-        }
-    }
+        null => Unknown,
+        ApprovalState.Executed => AlreadyUsed,
+        ApprovalState.Rejected => AlreadyRejected,
+        _ => Expired,
+    };
 }

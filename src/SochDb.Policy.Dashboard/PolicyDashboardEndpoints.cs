@@ -124,10 +124,9 @@ public static class PolicyDashboardEndpoints
                     outcome = Outcomes.Rejected;
                 }
             }
-            catch (InvalidOperationException refused) when (refused.GetType() == typeof(InvalidOperationException))
+            catch (ApprovalNotPendingException refused)
             {
-                // The request is not pending (unknown, used, rejected, expired): the approvals facet says which.
-                outcome = Outcomes.NotPending(engine, id);
+                outcome = Outcomes.NotPending(refused.State);
             }
             catch (PolicyViolationException refused)
             {

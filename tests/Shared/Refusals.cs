@@ -59,20 +59,21 @@ internal static class Refusals
     }
 
     /// <summary>
-    /// A decision on an approval that is not pending: a plain <see cref="InvalidOperationException"/> whose message names
-    /// the id and, for a known request, its state (unknown ids are said to be unknown).
+    /// A decision on an approval that is not pending: an <see cref="InvalidOperationException"/> (the engine's own
+    /// not-pending type, which the dashboard and the AI tools read the state from) whose message names the id and, for a
+    /// known request, its state (unknown ids are said to be unknown).
     /// </summary>
     public static InvalidOperationException NotPending(Action decide, string approvalId, ApprovalState? state) =>
-        CheckNotPending(Assert.Throws<InvalidOperationException>(decide), approvalId, state);
+        CheckNotPending(Assert.ThrowsAny<InvalidOperationException>(decide), approvalId, state);
 
     /// <inheritdoc cref="NotPending(Action, string, ApprovalState?)"/>
     public static async Task<InvalidOperationException> NotPendingAsync(Func<Task> decide, string approvalId, ApprovalState? state) =>
-        CheckNotPending(await Assert.ThrowsAsync<InvalidOperationException>(decide), approvalId, state);
+        CheckNotPending(await Assert.ThrowsAnyAsync<InvalidOperationException>(decide), approvalId, state);
 
     /// <inheritdoc cref="NotPending(Action, string, ApprovalState?)"/>
     public static InvalidOperationException CheckNotPending(InvalidOperationException refused, string approvalId, ApprovalState? state)
     {
-        Assert.Equal(typeof(InvalidOperationException), refused.GetType());
+        Assert.Equal("SochDb.Policy.ApprovalNotPendingException", refused.GetType().FullName);
         Assert.StartsWith($"Approval \"{approvalId}\" is not pending", refused.Message, StringComparison.Ordinal);
         Assert.Contains(state is { } known ? $"(state {known})" : "no request has that id", refused.Message, StringComparison.Ordinal);
         Assert.EndsWith("nothing was executed.", refused.Message, StringComparison.Ordinal);

@@ -62,7 +62,7 @@ try
     output.WriteLine("approved");
     return 0;
 }
-catch (InvalidOperationException refused) when (refused.GetType() == typeof(InvalidOperationException))
+catch (InvalidOperationException refused) when (refused.GetType().Name == "ApprovalNotPendingException")
 {
     // Not pending: the approvals facet says where the request stands (nothing when the id is unknown).
     engine.Audit.Flush();

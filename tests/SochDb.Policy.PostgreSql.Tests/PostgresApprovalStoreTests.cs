@@ -81,7 +81,7 @@ public sealed class PostgresApprovalStoreTests(PostgresFixture postgres) : IDisp
                 apps[i].Engine.Approvals.Approve(id, "approver-" + i);
                 Interlocked.Increment(ref ran);
             }
-            catch (InvalidOperationException e) when (e.GetType() == typeof(InvalidOperationException))
+            catch (ApprovalNotPendingException e)
             {
                 Refusals.CheckNotPending(e, id, ApprovalState.Executed);
                 Interlocked.Increment(ref refused);

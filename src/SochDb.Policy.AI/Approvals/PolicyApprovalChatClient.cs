@@ -128,7 +128,7 @@ public sealed class PolicyApprovalChatClient : DelegatingChatClient
             {
                 _engine.Approvals.Reject(approvalId, decision.Reason, approver);
             }
-            catch (InvalidOperationException refused) when (refused is not ObjectDisposedException)
+            catch (ApprovalNotPendingException)
             {
                 // Already decided or expired (and audited as such): nothing can run either way.
             }

@@ -97,9 +97,9 @@ public abstract class MemoryTool : AIFunction
         {
             done = await Memory.Engine.Approvals.ApproveAsync(approvalId, approver, cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidOperationException refused) when (IsNotPending(refused, approvalId, out ApprovalState? state))
+        catch (ApprovalNotPendingException refused)
         {
-            return MemoryToolOutcomes.NotPending(approvalId, state, call.Key);
+            return MemoryToolOutcomes.NotPending(approvalId, refused.State, call.Key);
         }
 
         return Operation switch
@@ -108,27 +108,6 @@ public abstract class MemoryTool : AIFunction
             PolicyOperation.Delete => new MemoryToolResult { Status = MemoryToolStatus.Ok, Key = call.Key, Deleted = done.Removed },
             _ => MemoryValues.ReadResult(call.Key, done.Value),
         };
-    }
-
-    /// <summary>
-    /// Whether <paramref name="refused"/> is the approvals' refusal of a request that is no longer pending (decided or
-    /// expired since it was read, or forgotten): a plain <see cref="InvalidOperationException"/>, and the request's state,
-    /// read again through the approvals facet, is not pending.
-    /// </summary>
-    private bool IsNotPending(InvalidOperationException refused, string approvalId, out ApprovalState? state)
-    {
-        state = null;
-        if (refused.GetType() != typeof(InvalidOperationException) || refused.InnerException is not null)
-        {
-            return false;
-        }
-
-        if (Memory.Engine.Approvals.TryGet(approvalId, out ApprovalRequest? request))
-        {
-            state = request.State;
-        }
-
-        return state != ApprovalState.Pending;
     }
 
     private protected abstract ValueTask<MemoryToolResult> RunAsync(AIFunctionArguments arguments, MemoryToolCall call, CancellationToken cancellationToken);

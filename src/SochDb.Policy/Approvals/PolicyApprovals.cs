@@ -309,15 +309,15 @@ public sealed class PolicyApprovals
         return true;
     }
 
-    private InvalidOperationException Refused(ApprovalRequest request, ApprovalState state)
+    private ApprovalNotPendingException Refused(ApprovalRequest request, ApprovalState state)
     {
         _engine.RecordApprovalStep(request, AuditResult.Denied, $"approval {request.Id} {Explain(state)}; nothing was executed");
         return NotPending(request.Id, state);
     }
 
     /// <summary>The refusal of a decision on a request that is not pending: the message names the id and the state.</summary>
-    private static InvalidOperationException NotPending(string approvalId, ApprovalState? state) =>
-        new(state is { } known
+    private static ApprovalNotPendingException NotPending(string approvalId, ApprovalState? state) =>
+        new(approvalId, state, state is { } known
             ? $"Approval \"{approvalId}\" is not pending (state {known}): it {Explain(state)}; nothing was executed."
             : $"Approval \"{approvalId}\" is not pending: no request has that id (it was never issued, or was forgotten long after it ended); nothing was executed.");
 

@@ -703,13 +703,9 @@ public sealed partial class PolicyEngine
                 }
             }
 
-            if (Runs(rules.TriggerMask, evaluation.Trigger))
+            if (Runs(rules.TriggerMask, evaluation.Trigger)) // the mask holds exactly the triggers that have run-time rules
             {
-                TriggerRules runtime = rules[evaluation.Trigger];
-                if (!runtime.IsEmpty)
-                {
-                    runtime.Evaluate(ref evaluation);
-                }
+                rules[evaluation.Trigger].Evaluate(ref evaluation);
             }
 
             return null;

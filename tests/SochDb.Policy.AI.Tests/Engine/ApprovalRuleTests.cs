@@ -234,7 +234,7 @@ public sealed class ApprovalRuleTests : IDisposable
                 _engine.Approvals.Approve(request.Id, "dana");
                 Interlocked.Increment(ref succeeded);
             }
-            catch (InvalidOperationException refused) when (refused.GetType() == typeof(InvalidOperationException))
+            catch (ApprovalNotPendingException refused)
             {
                 Refusals.CheckNotPending(refused, request.Id, ApprovalState.Executed);
             }

@@ -94,9 +94,10 @@ public sealed class DurableApprovalTests : IDisposable
                 engine.Approvals.Approve(id, "approver-" + i);
                 Interlocked.Increment(ref ran);
             }
-            catch (InvalidOperationException e) when (e.GetType() == typeof(InvalidOperationException))
+            catch (ApprovalNotPendingException e)
             {
                 Refusals.CheckNotPending(e, id, ApprovalState.Executed);
+                Assert.Equal((id, ApprovalState.Executed), (e.ApprovalId, e.State));
                 Interlocked.Increment(ref refused);
             }
         });
